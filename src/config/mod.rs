@@ -1,0 +1,645 @@
+//! `config.yaml`: the fleet, its connection settings and the migrator's options.
+//!
+//! Loading never fails because of one database entry: a broken entry keeps its name and
+//! carries its error, so the rest of the fleet stays usable and the console can show the
+//! broken one in an error state. Only file-level problems (unreadable, malformed YAML, a
+//! typo in `migrator:`) fail the load.
+
+mod env_expand;
+mod node;
+mod secret;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use globset::Glob;
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub use env_expand::{ExpandError, expand};
+pub use node::{Node, SpannedNode};
+pub use secret::Secret;
+
+use crate::dialect::Dialect;
+
+pub const DEFAULT_CONFIG_FILE: &str = "config.yaml";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// The folder relative paths in the file are resolved against.
+    pub base_dir: PathBuf,
+    /// A label such as `production`; the console makes it stand out.
+    pub environment: Option<String>,
+    pub databases: Vec<DatabaseEntry>,
+    pub migrator: MigratorSettings,
+    /// Targets of shared migration sets declared in the config (`sets:`). A set can also
+    /// declare them beside its files, in `set.yaml`.
+    pub sets: IndexMap<String, SetDeclaration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseEntry {
+    pub name: String,
+    pub depends_on: Vec<String>,
+    pub target: Result<Target, EntryError>,
+}
+
+/// Why one database entry cannot be used, with where it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryError(pub String);
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Resolved connection settings of one database. Holds no secret in anything it prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub driver: Dialect,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The database name; for SQLite, the absolute path of its file.
+    pub database: String,
+    pub charset: Option<String>,
+    pub schema: Option<String>,
+    pub sslmode: Option<String>,
+    /// A connection URL given instead of (or on top of) the fields above.
+    pub url: Option<Secret>,
+}
+
+impl Target {
+    /// Where the database lives, for people: never includes the password.
+    pub fn server_label(&self) -> String {
+        match self.driver {
+            Dialect::Sqlite => self.database.clone(),
+            _ => {
+                let user = self
+                    .username
+                    .as_deref()
+                    .map(|u| format!("{u}@"))
+                    .unwrap_or_default();
+                let host = self.host.as_deref().unwrap_or("localhost");
+                let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{user}{host}{port}/{}", self.database)
+            }
+        }
+    }
+
+    /// Databases on the same server share a concurrency budget; SQLite files do not.
+    pub fn server_key(&self) -> Option<String> {
+        match self.driver {
+            Dialect::Sqlite => None,
+            _ => Some(format!(
+                "{}://{}:{}",
+                self.driver,
+                self.host.as_deref().unwrap_or("localhost"),
+                self.port.unwrap_or(0)
+            )),
+        }
+    }
+
+    /// Remove the password from a message a driver produced.
+    pub fn scrub(&self, message: &str) -> String {
+        let mut text = message.to_owned();
+        for secret in self.password.iter().chain(self.url.iter()) {
+            text = secret.scrub(&text);
+        }
+        text
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigratorSettings {
+    pub migrations_table: String,
+    pub lock_table: String,
+    pub auto_backup: bool,
+    pub dry_run: bool,
+    pub default_database: Option<Spanned<String>>,
+    pub migrations_dir: String,
+    pub database_patterns: Vec<Spanned<String>>,
+    /// Where `auto_backup` puts its copies, relative to the config file.
+    pub backup_dir: String,
+    /// The JSON-lines run journal, relative to the config file.
+    pub journal: String,
+    /// Databases migrated at once, fleet-wide.
+    pub concurrency: usize,
+    /// Databases migrated at once on one server (PostgreSQL/MySQL host:port).
+    pub per_server_concurrency: usize,
+    /// How long a run waits for another holder's migration lock before giving up.
+    pub lock_timeout_secs: u64,
+    /// A lock whose heartbeat is older than this is shown as stale.
+    pub stale_lock_secs: u64,
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for MigratorSettings {
+    fn default() -> Self {
+        MigratorSettings {
+            migrations_table: "schema_migrations".into(),
+            lock_table: "schema_migrations_lock".into(),
+            auto_backup: true,
+            dry_run: false,
+            default_database: None,
+            migrations_dir: "migrations".into(),
+            database_patterns: Vec::new(),
+            backup_dir: ".dbfleet/backups".into(),
+            journal: ".dbfleet/journal.jsonl".into(),
+            concurrency: 8,
+            per_server_concurrency: 4,
+            lock_timeout_secs: 30,
+            stale_lock_secs: 120,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetDeclaration {
+    /// Database names or glob patterns (`*_service`) the set applies to.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    environment: Option<String>,
+    #[serde(default)]
+    database: Option<SpannedNode>,
+    #[serde(default)]
+    databases: IndexMap<String, SpannedNode>,
+    #[serde(default)]
+    migrator: MigratorSettings,
+    #[serde(default)]
+    sets: IndexMap<String, SetDeclaration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Yaml(String),
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+const ENTRY_KEYS: &[&str] = &[
+    "driver",
+    "host",
+    "port",
+    "username",
+    "user",
+    "password",
+    "database",
+    "charset",
+    "schema",
+    "sslmode",
+    "url",
+    "depends_on",
+];
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(path, &text, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses `text` as if read from `path`; `env` supplies `${VAR}` values.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| {
+            // The renderer names the source `<input>`; give the reader the real file.
+            let rendered = e
+                .to_string()
+                .replace("<input>", &path.display().to_string());
+            ConfigError::Yaml(format!("in {}: {rendered}", path.display()))
+        })?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
+        let invalid = |loc: &serde_saphyr::Location, message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            line: loc.line(),
+            column: loc.column(),
+            message,
+        };
+
+        let defaults = match &raw.database {
+            None => IndexMap::new(),
+            Some(spanned) => match &spanned.value {
+                Node::Map(map) => map.clone(),
+                Node::Null => IndexMap::new(),
+                other => {
+                    return Err(invalid(
+                        &spanned.referenced,
+                        format!(
+                            "`database` must be a mapping of defaults, found {}",
+                            other.kind()
+                        ),
+                    ));
+                }
+            },
+        };
+
+        let mut databases: Vec<DatabaseEntry> = raw
+            .databases
+            .iter()
+            .map(|(name, node)| build_entry(path, &base_dir, name, node, &defaults, env))
+            .collect();
+        check_dependencies(&mut databases);
+
+        let names: Vec<&str> = databases.iter().map(|d| d.name.as_str()).collect();
+        if let Some(default) = &raw.migrator.default_database
+            && !names.contains(&default.value.as_str())
+        {
+            return Err(invalid(
+                &default.referenced,
+                format!(
+                    "migrator.default_database `{}` is not a configured database (configured: {})",
+                    default.value,
+                    names.join(", ")
+                ),
+            ));
+        }
+        for pattern in &raw.migrator.database_patterns {
+            Glob::new(&pattern.value).map_err(|e| {
+                invalid(
+                    &pattern.referenced,
+                    format!("migrator.database_patterns: {e}"),
+                )
+            })?;
+        }
+        for (set, decl) in &raw.sets {
+            for target in &decl.targets {
+                Glob::new(target).map_err(|e| ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: format!("sets.{set}.targets: {e}"),
+                })?;
+            }
+        }
+        if raw.migrator.concurrency == 0 || raw.migrator.per_server_concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: 0,
+                column: 0,
+                message: "migrator.concurrency and per_server_concurrency must be at least 1"
+                    .into(),
+            });
+        }
+
+        let environment = match raw.environment {
+            Some(label) => Some(expand(&label, env).map_err(|e| ConfigError::Invalid {
+                path: path.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!("environment: {e}"),
+            })?),
+            None => None,
+        };
+
+        Ok(Config {
+            path: path.to_owned(),
+            base_dir,
+            environment,
+            databases,
+            migrator: raw.migrator,
+            sets: raw.sets,
+        })
+    }
+
+    pub fn database(&self, name: &str) -> Option<&DatabaseEntry> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+
+    pub fn database_names(&self) -> Vec<String> {
+        self.databases.iter().map(|d| d.name.clone()).collect()
+    }
+
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        self.base_dir.join(relative)
+    }
+
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.resolve(&self.migrator.migrations_dir)
+    }
+
+    pub fn backup_dir(&self) -> PathBuf {
+        self.resolve(&self.migrator.backup_dir)
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.resolve(&self.migrator.journal)
+    }
+
+    pub fn patterns(&self) -> Vec<String> {
+        self.migrator
+            .database_patterns
+            .iter()
+            .map(|p| p.value.clone())
+            .collect()
+    }
+
+    pub fn default_database(&self) -> Option<&str> {
+        self.migrator
+            .default_database
+            .as_ref()
+            .map(|d| d.value.as_str())
+    }
+}
+
+fn build_entry(
+    path: &Path,
+    base_dir: &Path,
+    name: &str,
+    node: &SpannedNode,
+    defaults: &IndexMap<String, SpannedNode>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> DatabaseEntry {
+    let at = |loc: &serde_saphyr::Location, message: String| {
+        EntryError(format!(
+            "{}:{}:{}: databases.{name}: {message}",
+            path.display(),
+            loc.line(),
+            loc.column()
+        ))
+    };
+    let own = match &node.value {
+        Node::Map(map) => map.clone(),
+        Node::Null => IndexMap::new(),
+        other => {
+            return DatabaseEntry {
+                name: name.to_owned(),
+                depends_on: Vec::new(),
+                target: Err(at(
+                    &node.referenced,
+                    format!(
+                        "expected a mapping of connection settings, found {}",
+                        other.kind()
+                    ),
+                )),
+            };
+        }
+    };
+    let mut merged = defaults.clone();
+    merged.extend(own.clone());
+
+    let mut depends_on = Vec::new();
+    let mut problem: Option<EntryError> = None;
+    let mut note = |e: EntryError| {
+        if problem.is_none() {
+            problem = Some(e);
+        }
+    };
+
+    for (key, value) in &merged {
+        if !ENTRY_KEYS.contains(&key.as_str()) {
+            let hint = ENTRY_KEYS
+                .iter()
+                .filter(|k| strsim::jaro_winkler(k, key) > 0.8)
+                .max_by(|a, b| {
+                    strsim::jaro_winkler(a, key).total_cmp(&strsim::jaro_winkler(b, key))
+                })
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            note(at(
+                &value.referenced,
+                format!(
+                    "unknown key `{key}`{hint}; known keys: {}",
+                    ENTRY_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(deps) = own.get("depends_on") {
+        match &deps.value {
+            Node::Seq(items) => {
+                for item in items {
+                    match &item.value {
+                        Node::Str(s) => depends_on.push(s.clone()),
+                        other => note(at(
+                            &item.referenced,
+                            format!(
+                                "depends_on: expected database names, found {}",
+                                other.kind()
+                            ),
+                        )),
+                    }
+                }
+            }
+            Node::Str(s) => depends_on.push(s.clone()),
+            Node::Null => {}
+            other => note(at(
+                &deps.referenced,
+                format!(
+                    "depends_on: expected a list of database names, found {}",
+                    other.kind()
+                ),
+            )),
+        }
+    }
+
+    let mut text = |key: &str| -> Option<String> {
+        let value = merged.get(key)?;
+        match value.value.as_scalar_text() {
+            Some(raw) => match expand(&raw, env) {
+                Ok(expanded) => Some(expanded),
+                Err(e) => {
+                    note(at(&value.referenced, format!("{key}: {e}")));
+                    None
+                }
+            },
+            None if value.value == Node::Null => None,
+            None => {
+                note(at(
+                    &value.referenced,
+                    format!(
+                        "{key}: expected a single value, found {}",
+                        value.value.kind()
+                    ),
+                ));
+                None
+            }
+        }
+    };
+
+    let url = text("url");
+    let driver_text = text("driver");
+    let host = text("host");
+    let port_text = text("port");
+    let username = text("username").or_else(|| text("user"));
+    let password = text("password");
+    let database = text("database");
+    let charset = text("charset");
+    let schema = text("schema");
+    let sslmode = text("sslmode");
+
+    let driver = match (&driver_text, &url) {
+        (Some(d), _) => d.parse::<Dialect>().map_err(|e| {
+            let loc = merged.get("driver").map(|n| n.referenced);
+            loc.map(|l| at(&l, e.clone())).unwrap_or_else(|| EntryError(e))
+        }),
+        (None, Some(u)) => url_dialect(u).ok_or_else(|| {
+            at(&node.referenced, "url: cannot tell the driver from this URL's scheme".into())
+        }),
+        (None, None) => Err(at(
+            &node.referenced,
+            "no driver: set `driver:` (sqlite, postgres or mysql) here or in the `database:` defaults"
+                .into(),
+        )),
+    };
+    let port = match port_text.as_deref().map(str::parse::<u16>) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => {
+            let loc = merged
+                .get("port")
+                .map(|n| n.referenced)
+                .unwrap_or(node.referenced);
+            note(at(
+                &loc,
+                format!(
+                    "port: `{}` is not a port number",
+                    port_text.unwrap_or_default()
+                ),
+            ));
+            None
+        }
+    };
+
+    let target = match (problem, driver) {
+        (Some(e), _) | (None, Err(e)) => Err(e),
+        (None, Ok(driver)) => {
+            let database = match (database, driver, &url) {
+                (Some(db), Dialect::Sqlite, _) => Ok(base_dir.join(db).display().to_string()),
+                (Some(db), _, _) => Ok(db),
+                (None, Dialect::Sqlite, Some(u)) => Ok(sqlite_url_path(base_dir, u)),
+                (None, _, Some(_)) => Ok(String::new()),
+                (None, _, None) => Err(at(
+                    &node.referenced,
+                    match driver {
+                        Dialect::Sqlite => "no `database:` (the SQLite file's path)".into(),
+                        _ => "no `database:` name".into(),
+                    },
+                )),
+            };
+            database.map(|database| Target {
+                driver,
+                host,
+                port,
+                username,
+                password: password.map(Secret::new),
+                database,
+                charset,
+                schema,
+                sslmode,
+                url: url.map(Secret::new),
+            })
+        }
+    };
+    DatabaseEntry {
+        name: name.to_owned(),
+        depends_on,
+        target,
+    }
+}
+
+fn url_dialect(url: &str) -> Option<Dialect> {
+    let scheme = url.split_once(':')?.0;
+    scheme.parse().ok()
+}
+
+fn sqlite_url_path(base_dir: &Path, url: &str) -> String {
+    let rest = url.split_once(':').map(|(_, r)| r).unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    base_dir.join(path).display().to_string()
+}
+
+/// Unknown names in `depends_on` and dependency cycles break the entries involved.
+fn check_dependencies(databases: &mut [DatabaseEntry]) {
+    let names: Vec<String> = databases.iter().map(|d| d.name.clone()).collect();
+    for entry in databases.iter_mut() {
+        if let Some(missing) = entry.depends_on.iter().find(|d| !names.contains(d))
+            && entry.target.is_ok()
+        {
+            entry.target = Err(EntryError(format!(
+                "databases.{}: depends_on names `{missing}`, which is not a configured database",
+                entry.name
+            )));
+        }
+    }
+    let deps: Vec<(String, Vec<String>)> = databases
+        .iter()
+        .map(|d| (d.name.clone(), d.depends_on.clone()))
+        .collect();
+    for entry in databases.iter_mut() {
+        if let Some(cycle) = find_cycle(&entry.name, &deps) {
+            entry.target = Err(EntryError(format!(
+                "databases.{}: depends_on forms a cycle: {}",
+                entry.name,
+                cycle.join(" → ")
+            )));
+        }
+    }
+}
+
+fn find_cycle(start: &str, deps: &[(String, Vec<String>)]) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        start: &str,
+        deps: &[(String, Vec<String>)],
+        path: &mut Vec<String>,
+    ) -> bool {
+        let Some((_, next)) = deps.iter().find(|(n, _)| n == node) else {
+            return false;
+        };
+        for dep in next {
+            if dep == start {
+                path.push(dep.clone());
+                return true;
+            }
+            if path.contains(dep) {
+                continue;
+            }
+            path.push(dep.clone());
+            if visit(dep, start, deps, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = vec![start.to_owned()];
+    visit(start, start, deps, &mut path).then_some(path)
+}
+
+#[cfg(test)]
+mod tests;

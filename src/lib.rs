@@ -1,0 +1,7 @@
+//! dbfleet: migrate a fleet of databases together.
+//!
+//! The engine (`config`, `catalog`, `driver`, `engine`) knows nothing of terminals; the
+//! CLI (`cli`) consumes its typed event stream.
+
+pub mod config;
+pub mod dialect;
