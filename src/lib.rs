@@ -3,5 +3,7 @@
 //! The engine (`config`, `catalog`, `driver`, `engine`) knows nothing of terminals; the
 //! CLI (`cli`) consumes its typed event stream.
 
+pub mod catalog;
 pub mod config;
 pub mod dialect;
+pub mod driver;

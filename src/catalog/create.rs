@@ -1,0 +1,72 @@
+//! `dbfleet create NAME`: a new pair of empty migration files with the next version.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(
+        "migration name `{0}` may only hold letters, digits and `_` (it becomes part of a file name)"
+    )]
+    BadName(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+}
+
+/// Creates `<dir>/<next version>_<name>.up.sql` and `.down.sql`. The next version follows
+/// the folder's existing numbering: sequential with the same zero padding (`004` after
+/// `003`), or a UTC timestamp when the folder already uses timestamps or `timestamp` is set.
+pub fn create_migration(
+    dir: &Path,
+    name: &str,
+    timestamp: bool,
+) -> Result<(PathBuf, PathBuf), CreateError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(CreateError::BadName(name.to_owned()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CreateError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut highest: Option<(u64, usize)> = None;
+    for entry in std::fs::read_dir(dir).map_err(io(dir))?.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let digits: &str = &file_name[..file_name.find(|c: char| !c.is_ascii_digit()).unwrap_or(0)];
+        if let Ok(version) = digits.parse::<u64>()
+            && highest.is_none_or(|(v, _)| version > v)
+        {
+            highest = Some((version, digits.len()));
+        }
+    }
+    let version = match highest {
+        Some((_, width)) if timestamp || width >= 14 => {
+            chrono::Utc::now().format("%Y%m%d%H%M%S").to_string()
+        }
+        None if timestamp => chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
+        Some((v, width)) => format!("{:0width$}", v + 1),
+        None => "001".to_owned(),
+    };
+    let up = dir.join(format!("{version}_{name}.up.sql"));
+    let down = dir.join(format!("{version}_{name}.down.sql"));
+    for path in [&up, &down] {
+        if path.exists() {
+            return Err(CreateError::Exists(path.clone()));
+        }
+    }
+    let header = |direction: &str| {
+        format!(
+            "-- {name} ({direction})\n-- Statements end with `;`. Dialect variants: {version}_{name}.<sqlite|postgres|mysql>.{direction}.sql\n"
+        )
+    };
+    std::fs::write(&up, header("up")).map_err(io(&up))?;
+    std::fs::write(&down, header("down")).map_err(io(&down))?;
+    Ok((up, down))
+}

@@ -1,0 +1,407 @@
+//! The migrations on disk: sets of versioned `.up.sql` / `.down.sql` files.
+//!
+//! A folder named like a configured database is that database's own set; any other folder
+//! is a shared set (the seed's `cross_service`) whose targets are declared in the config's
+//! `sets:` or in a `set.yaml` beside its files. Problems inside one set (a badly named
+//! file, a duplicate version) stay attached to that set, so they break only the databases
+//! that use it.
+
+mod create;
+pub mod splitter;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+pub use create::{CreateError, create_migration};
+pub use splitter::{SplitError, Statement, split_statements};
+
+use crate::config::Config;
+use crate::dialect::Dialect;
+
+/// A comment line that makes a migration run outside a transaction, for statements such
+/// as PostgreSQL's `CREATE INDEX CONCURRENTLY`.
+pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
+
+/// The file beside a shared set's migrations that declares which databases it targets.
+pub const SET_FILE: &str = "set.yaml";
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub root: PathBuf,
+    pub sets: Vec<MigrationSet>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    pub name: String,
+    pub kind: SetKind,
+    /// Sorted by version.
+    pub migrations: Vec<Migration>,
+    /// What is wrong with the set's files; a set with problems is not run.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SetKind {
+    /// The folder of the configured database of the same name.
+    Own,
+    /// Applied to every database its targets match.
+    Shared {
+        targets: Vec<String>,
+        matcher: GlobSet,
+        declared: TargetsDeclared,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetsDeclared {
+    InConfig,
+    BesideTheSet,
+    /// Nothing declares targets: the set applies to every database, and the operator's
+    /// selection narrows it.
+    Nowhere,
+}
+
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub set: String,
+    pub version: u64,
+    /// The version as the file name writes it (`001`), for display.
+    pub version_text: String,
+    pub name: String,
+    pub up: Scripts,
+    pub down: Scripts,
+}
+
+/// The files of one direction of a migration: the plain one and dialect variants.
+#[derive(Debug, Clone, Default)]
+pub struct Scripts {
+    pub plain: Option<Script>,
+    pub variants: BTreeMap<Dialect, Script>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub path: PathBuf,
+    pub sql: Arc<str>,
+    /// SHA-256 of the exact text that runs, hex.
+    pub checksum: String,
+    pub no_transaction: bool,
+}
+
+impl Scripts {
+    /// The file that runs on `dialect`: its variant if there is one, else the plain file.
+    pub fn for_dialect(&self, dialect: Dialect) -> Option<&Script> {
+        self.variants.get(&dialect).or(self.plain.as_ref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plain.is_none() && self.variants.is_empty()
+    }
+}
+
+impl Migration {
+    /// `cross_service/001_add_distributed_locks`
+    pub fn id(&self) -> String {
+        format!("{}/{}_{}", self.set, self.version_text, self.name)
+    }
+}
+
+impl Script {
+    pub fn statements(&self, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
+        split_statements(&self.sql, dialect)
+    }
+}
+
+impl MigrationSet {
+    pub fn is_shared(&self) -> bool {
+        matches!(self.kind, SetKind::Shared { .. })
+    }
+
+    pub fn targets(&self, database: &str) -> bool {
+        match &self.kind {
+            SetKind::Own => self.name == database,
+            SetKind::Shared {
+                matcher, declared, ..
+            } => *declared == TargetsDeclared::Nowhere || matcher.is_match(database),
+        }
+    }
+
+    pub fn migration(&self, version: u64) -> Option<&Migration> {
+        self.migrations.iter().find(|m| m.version == version)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read migrations folder {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetFile {
+    targets: Vec<String>,
+}
+
+impl Catalog {
+    /// Reads every set under the config's `migrations_dir`. A missing folder is an empty
+    /// catalog (a fresh project), not an error.
+    pub fn load(config: &Config) -> Result<Catalog, CatalogError> {
+        let root = config.migrations_dir();
+        let mut sets = Vec::new();
+        let entries = match std::fs::read_dir(&root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Catalog { root, sets });
+            }
+            Err(source) => return Err(CatalogError::Read { path: root, source }),
+        };
+        let mut folders = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| CatalogError::Read {
+                path: root.clone(),
+                source,
+            })?;
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                folders.push(entry.path());
+            }
+        }
+        folders.sort();
+        let databases = config.database_names();
+        for folder in folders {
+            let Some(name) = folder
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            sets.push(load_set(config, &databases, &folder, name));
+        }
+        Ok(Catalog { root, sets })
+    }
+
+    pub fn set(&self, name: &str) -> Option<&MigrationSet> {
+        self.sets.iter().find(|s| s.name == name)
+    }
+
+    pub fn set_names(&self) -> Vec<String> {
+        self.sets.iter().map(|s| s.name.clone()).collect()
+    }
+
+    pub fn shared_sets(&self) -> impl Iterator<Item = &MigrationSet> {
+        self.sets.iter().filter(|s| s.is_shared())
+    }
+
+    /// The sets that apply to `database`: its own first, then the shared sets targeting it.
+    pub fn sets_for(&self, database: &str) -> Vec<&MigrationSet> {
+        let own = self
+            .sets
+            .iter()
+            .filter(|s| !s.is_shared() && s.name == database);
+        let shared = self.shared_sets().filter(|s| s.targets(database));
+        own.chain(shared).collect()
+    }
+}
+
+fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) -> MigrationSet {
+    let mut problems = Vec::new();
+    let kind = if databases.contains(&name) {
+        SetKind::Own
+    } else {
+        let (targets, declared) = if let Some(decl) = config.sets.get(&name) {
+            (decl.targets.clone(), TargetsDeclared::InConfig)
+        } else {
+            let set_file = folder.join(SET_FILE);
+            match std::fs::read_to_string(&set_file) {
+                Ok(text) => match serde_saphyr::from_str::<SetFile>(&text) {
+                    Ok(file) => (file.targets, TargetsDeclared::BesideTheSet),
+                    Err(e) => {
+                        let rendered = e
+                            .to_string()
+                            .replace("<input>", &set_file.display().to_string());
+                        problems.push(format!("{}: {rendered}", set_file.display()));
+                        (Vec::new(), TargetsDeclared::BesideTheSet)
+                    }
+                },
+                Err(_) => (Vec::new(), TargetsDeclared::Nowhere),
+            }
+        };
+        let mut builder = GlobSetBuilder::new();
+        for target in &targets {
+            match Glob::new(target) {
+                Ok(glob) => {
+                    builder.add(glob);
+                }
+                Err(e) => problems.push(format!("set {name}: target `{target}`: {e}")),
+            }
+        }
+        let matcher = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        SetKind::Shared {
+            targets,
+            matcher,
+            declared,
+        }
+    };
+
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+        Err(e) => {
+            problems.push(format!("cannot read {}: {e}", folder.display()));
+            Vec::new()
+        }
+    };
+    files.sort();
+
+    let mut migrations: BTreeMap<u64, Migration> = BTreeMap::new();
+    for path in files {
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !file_name.ends_with(".sql") {
+            continue;
+        }
+        let Some(parsed) = parse_file_name(file_name) else {
+            problems.push(format!(
+                "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
+                path.display()
+            ));
+            continue;
+        };
+        let script = match read_script(&path) {
+            Ok(script) => script,
+            Err(e) => {
+                problems.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let migration = migrations
+            .entry(parsed.version)
+            .or_insert_with(|| Migration {
+                set: name.clone(),
+                version: parsed.version,
+                version_text: parsed.version_text.to_owned(),
+                name: parsed.name.to_owned(),
+                up: Scripts::default(),
+                down: Scripts::default(),
+            });
+        if migration.name != parsed.name || migration.version_text != parsed.version_text {
+            let other = migration
+                .up
+                .plain
+                .iter()
+                .chain(migration.up.variants.values())
+                .chain(migration.down.plain.iter())
+                .chain(migration.down.variants.values())
+                .next()
+                .map(|s| s.path.display().to_string())
+                .unwrap_or_default();
+            problems.push(format!(
+                "duplicate version {} in set {name}: {other} and {}",
+                parsed.version,
+                path.display()
+            ));
+            continue;
+        }
+        let scripts = if parsed.up {
+            &mut migration.up
+        } else {
+            &mut migration.down
+        };
+        match parsed.dialect {
+            Some(dialect) => {
+                scripts.variants.insert(dialect, script);
+            }
+            None => scripts.plain = Some(script),
+        }
+    }
+    for migration in migrations.values() {
+        if migration.up.is_empty() {
+            problems.push(format!(
+                "{}: has a .down.sql but no .up.sql",
+                migration.id()
+            ));
+        }
+    }
+    MigrationSet {
+        name,
+        kind,
+        migrations: migrations.into_values().collect(),
+        problems,
+    }
+}
+
+struct ParsedName<'a> {
+    version: u64,
+    version_text: &'a str,
+    name: &'a str,
+    dialect: Option<Dialect>,
+    up: bool,
+}
+
+fn parse_file_name(file_name: &str) -> Option<ParsedName<'_>> {
+    let stem = file_name.strip_suffix(".sql")?;
+    let (stem, up) = if let Some(s) = stem.strip_suffix(".up") {
+        (s, true)
+    } else {
+        (stem.strip_suffix(".down")?, false)
+    };
+    let (stem, dialect) = match stem.rsplit_once('.') {
+        Some((rest, tag)) => (rest, Some(tag.parse::<Dialect>().ok()?)),
+        None => (stem, None),
+    };
+    let digits = stem
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(stem.len());
+    let (version_text, rest) = stem.split_at(digits);
+    let name = rest.strip_prefix('_')?;
+    if version_text.is_empty() || name.is_empty() {
+        return None;
+    }
+    let version = version_text.parse().ok()?;
+    Some(ParsedName {
+        version,
+        version_text,
+        name,
+        dialect,
+        up,
+    })
+}
+
+fn read_script(path: &Path) -> Result<Script, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let checksum = hex(&Sha256::digest(&bytes));
+    let sql = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
+    let no_transaction = sql.lines().any(|l| l.trim() == NO_TRANSACTION_DIRECTIVE);
+    Ok(Script {
+        path: path.to_owned(),
+        sql: sql.into(),
+        checksum,
+        no_transaction,
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests;

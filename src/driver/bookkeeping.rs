@@ -1,0 +1,286 @@
+//! The SQL of dbfleet's own two tables, per dialect. The planner shows these exact
+//! statements in a dry run and the runner executes the same text, so the preview cannot
+//! drift from what runs.
+
+use crate::dialect::Dialect;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bookkeeping {
+    pub dialect: Dialect,
+    pub migrations_table: String,
+    pub lock_table: String,
+}
+
+/// The values of one migrations-table row. `applied_at` and `execution_ms` are only known
+/// while the step runs; a preview renders them as `:applied_at` and `:execution_ms`.
+#[derive(Debug, Clone)]
+pub struct RowValues<'a> {
+    pub set: &'a str,
+    pub version: u64,
+    pub name: &'a str,
+    pub checksum: &'a str,
+    pub statements_total: usize,
+    pub applied_at: Option<&'a str>,
+    pub execution_ms: Option<u128>,
+    pub applied_by: &'a str,
+    pub run_id: &'a str,
+}
+
+/// The single row of the lock table always has this id, so "insert if absent" is the lock.
+const LOCK_ID: i64 = 1;
+
+impl Bookkeeping {
+    pub fn new(dialect: Dialect, migrations_table: &str, lock_table: &str) -> Self {
+        Bookkeeping {
+            dialect,
+            migrations_table: migrations_table.to_owned(),
+            lock_table: lock_table.to_owned(),
+        }
+    }
+
+    pub fn ident(&self, name: &str) -> String {
+        match self.dialect {
+            Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+            Dialect::Sqlite | Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    pub fn literal(&self, value: &str) -> String {
+        let doubled = value.replace('\'', "''");
+        match self.dialect {
+            // MySQL treats backslash as an escape inside strings unless NO_BACKSLASH_ESCAPES.
+            Dialect::Mysql => format!("'{}'", doubled.replace('\\', "\\\\")),
+            Dialect::Sqlite | Dialect::Postgres => format!("'{doubled}'"),
+        }
+    }
+
+    fn migrations(&self) -> String {
+        self.ident(&self.migrations_table)
+    }
+
+    fn lock(&self) -> String {
+        self.ident(&self.lock_table)
+    }
+
+    pub fn create_tables(&self) -> Vec<String> {
+        let (text, key, big) = match self.dialect {
+            Dialect::Sqlite => ("TEXT", "TEXT", "INTEGER"),
+            Dialect::Postgres => ("TEXT", "VARCHAR(255)", "BIGINT"),
+            // utf8mb4 keys must stay under InnoDB's index prefix limit.
+            Dialect::Mysql => ("TEXT", "VARCHAR(191)", "BIGINT"),
+        };
+        let short = if self.dialect == Dialect::Sqlite {
+            "TEXT"
+        } else {
+            "VARCHAR(255)"
+        };
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\n  migration_set {key} NOT NULL,\n  version {big} NOT NULL,\n  name {short} NOT NULL,\n  checksum {short} NOT NULL,\n  status {short} NOT NULL,\n  statements_done INTEGER NOT NULL DEFAULT 0,\n  statements_total INTEGER NOT NULL DEFAULT 0,\n  error {text},\n  applied_at {short} NOT NULL,\n  execution_ms {big} NOT NULL DEFAULT 0,\n  applied_by {short} NOT NULL,\n  run_id {short} NOT NULL,\n  PRIMARY KEY (migration_set, version)\n)",
+                self.migrations()
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (\n  lock_id INTEGER NOT NULL PRIMARY KEY,\n  holder {short} NOT NULL,\n  host {short} NOT NULL,\n  pid {big} NOT NULL,\n  run_id {short} NOT NULL,\n  acquired_at {short} NOT NULL,\n  heartbeat_at {short} NOT NULL\n)",
+                self.lock()
+            ),
+        ]
+    }
+
+    pub fn select_applied(&self) -> String {
+        format!(
+            "SELECT migration_set, version, name, checksum, status, statements_done, statements_total, error, applied_at, execution_ms, applied_by, run_id FROM {} ORDER BY migration_set, version",
+            self.migrations()
+        )
+    }
+
+    pub fn select_lock(&self) -> String {
+        format!(
+            "SELECT holder, host, pid, run_id, acquired_at, heartbeat_at FROM {} WHERE lock_id = {LOCK_ID}",
+            self.lock()
+        )
+    }
+
+    fn timestamp(&self, value: Option<&str>) -> String {
+        value
+            .map(|v| self.literal(v))
+            .unwrap_or_else(|| ":applied_at".to_owned())
+    }
+
+    fn insert_row(&self, row: &RowValues, status: &str, done: usize) -> String {
+        let ms = row
+            .execution_ms
+            .map(|ms| ms.to_string())
+            .unwrap_or_else(|| ":execution_ms".into());
+        format!(
+            "INSERT INTO {} (migration_set, version, name, checksum, status, statements_done, statements_total, applied_at, execution_ms, applied_by, run_id) VALUES ({}, {}, {}, {}, '{status}', {done}, {}, {}, {ms}, {}, {})",
+            self.migrations(),
+            self.literal(row.set),
+            row.version,
+            self.literal(row.name),
+            self.literal(row.checksum),
+            row.statements_total,
+            self.timestamp(row.applied_at),
+            self.literal(row.applied_by),
+            self.literal(row.run_id),
+        )
+    }
+
+    fn row_key(&self, set: &str, version: u64) -> String {
+        format!(
+            "migration_set = {} AND version = {version}",
+            self.literal(set)
+        )
+    }
+
+    /// The row a step in a transaction writes as it commits.
+    pub fn record_applied(&self, row: &RowValues) -> String {
+        self.insert_row(row, "applied", row.statements_total)
+    }
+
+    /// Before a step that cannot run in a transaction: if it dies half-way, this row makes
+    /// the database dirty instead of silently half-migrated.
+    pub fn record_running(&self, row: &RowValues) -> String {
+        self.insert_row(row, "running", 0)
+    }
+
+    pub fn record_progress(&self, set: &str, version: u64, done: usize) -> String {
+        format!(
+            "UPDATE {} SET statements_done = {done} WHERE {}",
+            self.migrations(),
+            self.row_key(set, version)
+        )
+    }
+
+    pub fn record_finished(&self, row: &RowValues) -> String {
+        let ms = row
+            .execution_ms
+            .map(|ms| ms.to_string())
+            .unwrap_or_else(|| ":execution_ms".into());
+        format!(
+            "UPDATE {} SET status = 'applied', statements_done = {}, applied_at = {}, execution_ms = {ms}, error = NULL WHERE {}",
+            self.migrations(),
+            row.statements_total,
+            self.timestamp(row.applied_at),
+            self.row_key(row.set, row.version)
+        )
+    }
+
+    pub fn record_failed(&self, set: &str, version: u64, error: &str) -> String {
+        format!(
+            "UPDATE {} SET status = 'failed', error = {} WHERE {}",
+            self.migrations(),
+            self.literal(error),
+            self.row_key(set, version)
+        )
+    }
+
+    pub fn record_reverting(&self, set: &str, version: u64, statements_total: usize) -> String {
+        format!(
+            "UPDATE {} SET status = 'reverting', statements_done = 0, statements_total = {statements_total} WHERE {}",
+            self.migrations(),
+            self.row_key(set, version)
+        )
+    }
+
+    pub fn delete_row(&self, set: &str, version: u64) -> String {
+        format!(
+            "DELETE FROM {} WHERE {}",
+            self.migrations(),
+            self.row_key(set, version)
+        )
+    }
+
+    /// Resolving a dirty row as applied keeps it and clears the failure.
+    pub fn mark_applied(&self, set: &str, version: u64) -> String {
+        format!(
+            "UPDATE {} SET status = 'applied', error = NULL, statements_done = statements_total WHERE {}",
+            self.migrations(),
+            self.row_key(set, version)
+        )
+    }
+
+    pub fn insert_lock(
+        &self,
+        holder: &str,
+        host: &str,
+        pid: u32,
+        run_id: &str,
+        now: &str,
+    ) -> String {
+        format!(
+            "INSERT INTO {} (lock_id, holder, host, pid, run_id, acquired_at, heartbeat_at) VALUES ({LOCK_ID}, {}, {}, {pid}, {}, {}, {})",
+            self.lock(),
+            self.literal(holder),
+            self.literal(host),
+            self.literal(run_id),
+            self.literal(now),
+            self.literal(now)
+        )
+    }
+
+    pub fn update_heartbeat(&self, run_id: &str, now: &str) -> String {
+        format!(
+            "UPDATE {} SET heartbeat_at = {} WHERE lock_id = {LOCK_ID} AND run_id = {}",
+            self.lock(),
+            self.literal(now),
+            self.literal(run_id)
+        )
+    }
+
+    pub fn delete_lock(&self, run_id: Option<&str>) -> String {
+        match run_id {
+            Some(run_id) => format!(
+                "DELETE FROM {} WHERE lock_id = {LOCK_ID} AND run_id = {}",
+                self.lock(),
+                self.literal(run_id)
+            ),
+            None => format!("DELETE FROM {} WHERE lock_id = {LOCK_ID}", self.lock()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_the_dialect() {
+        let sqlite = Bookkeeping::new(Dialect::Sqlite, "schema_migrations", "l");
+        let mysql = Bookkeeping::new(Dialect::Mysql, "schema_migrations", "l");
+        assert_eq!(sqlite.ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(mysql.ident("a`b"), "`a``b`");
+        assert_eq!(sqlite.literal("it's \\"), "'it''s \\'");
+        assert_eq!(mysql.literal("it's \\"), "'it''s \\\\'");
+    }
+
+    #[test]
+    fn preview_rows_show_placeholders_for_run_time_values() {
+        let b = Bookkeeping::new(Dialect::Postgres, "schema_migrations", "l");
+        let row = RowValues {
+            set: "user_service",
+            version: 1,
+            name: "create_users",
+            checksum: "abc",
+            statements_total: 3,
+            applied_at: None,
+            execution_ms: None,
+            applied_by: "ops@host",
+            run_id: "r1",
+        };
+        let sql = b.record_applied(&row);
+        assert!(sql.contains(":applied_at, :execution_ms"), "{sql}");
+        assert!(
+            sql.starts_with("INSERT INTO \"schema_migrations\""),
+            "{sql}"
+        );
+        let done = RowValues {
+            applied_at: Some("2026-01-01T00:00:00Z"),
+            execution_ms: Some(12),
+            ..row
+        };
+        assert!(
+            b.record_applied(&done)
+                .contains("'2026-01-01T00:00:00Z', 12,")
+        );
+    }
+}

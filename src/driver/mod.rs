@@ -1,0 +1,208 @@
+//! The one abstraction over sqlx: a `Session` with one database. Each dialect implements
+//! it in its own file; every difference between SQLite, PostgreSQL and MySQL lives below
+//! this folder (the bookkeeping SQL in `bookkeeping.rs`, the rest in the dialect's file).
+//!
+//! The engine drives sessions: it decides what runs and in which order; a session only
+//! knows how its database does each primitive (run a statement, take the lock, back up).
+
+pub mod bookkeeping;
+mod sqlite;
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+pub use bookkeeping::{Bookkeeping, RowValues};
+
+use crate::config::Target;
+use crate::dialect::Dialect;
+
+/// What a session may do. Status and dry runs use `ReadOnly`, which never creates a file,
+/// a table or a lock row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    /// `create`: a missing SQLite file may be created (only `up` does).
+    ReadWrite {
+        create: bool,
+    },
+}
+
+/// One row of the migrations table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedRow {
+    pub set: String,
+    pub version: u64,
+    pub name: String,
+    pub checksum: String,
+    pub status: RowStatus,
+    pub statements_done: u32,
+    pub statements_total: u32,
+    pub error: Option<String>,
+    pub applied_at: String,
+    pub execution_ms: i64,
+    pub applied_by: String,
+    pub run_id: String,
+}
+
+/// A row that is not `Applied` means a step stopped half-way: the database is dirty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    Applied,
+    /// Started and never finished: the runner died mid-step.
+    Running,
+    /// Failed after some statements committed (non-transactional steps only).
+    Failed,
+    /// A `down` started and never finished.
+    Reverting,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Applied => "applied",
+            RowStatus::Running => "running",
+            RowStatus::Failed => "failed",
+            RowStatus::Reverting => "reverting",
+        }
+    }
+
+    pub fn parse(s: &str) -> RowStatus {
+        match s {
+            "applied" => RowStatus::Applied,
+            "running" => RowStatus::Running,
+            "reverting" => RowStatus::Reverting,
+            // Anything unknown is treated as the most careful state.
+            _ => RowStatus::Failed,
+        }
+    }
+}
+
+/// Who holds (or wants) a database's migration lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockHolder {
+    /// `user@host`
+    pub holder: String,
+    pub host: String,
+    pub pid: u32,
+    pub run_id: String,
+}
+
+/// The lock table's row, as another process sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockRow {
+    pub holder: String,
+    pub host: String,
+    pub pid: i64,
+    pub run_id: String,
+    pub acquired_at: String,
+    pub heartbeat_at: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DbStats {
+    /// Tables of the application, not counting dbfleet's own two.
+    pub tables: u64,
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DriverError {
+    pub kind: ErrorKind,
+    /// The database's own message, with any secret removed.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Connect,
+    /// Another connection holds a lock we need right now; worth retrying.
+    Busy,
+    Query,
+    Timeout,
+    Io,
+}
+
+impl DriverError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        DriverError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+pub type DriverResult<T> = Result<T, DriverError>;
+
+#[async_trait]
+pub trait Session: Send {
+    fn dialect(&self) -> Dialect;
+    fn bookkeeping(&self) -> &Bookkeeping;
+
+    /// Runs one statement as written (no parameters, no statement cache: migrations are DDL).
+    async fn execute(&mut self, sql: &str) -> DriverResult<()>;
+
+    /// Whether the migrations table exists. Never creates it.
+    async fn bookkeeping_exists(&mut self) -> DriverResult<bool>;
+    /// Every row of the migrations table; empty when it does not exist yet.
+    async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>>;
+    /// The lock table's row, if any; `None` when free or when the table does not exist.
+    async fn read_lock(&mut self) -> DriverResult<Option<LockRow>>;
+
+    /// Takes the database's migration lock if nobody holds it: `Ok(None)` when taken,
+    /// `Ok(Some(row))` with the current holder otherwise. Never waits for the holder.
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>>;
+    async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
+    async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
+    /// Removes whatever lock row there is; returns it.
+    async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>>;
+
+    async fn stats(&mut self) -> DriverResult<DbStats>;
+    /// A consistent copy of the database at `dest`; returns its size in bytes.
+    async fn backup(&mut self, dest: &Path) -> DriverResult<u64>;
+
+    async fn close(self: Box<Self>);
+}
+
+/// Whether the database exists at all, without creating it (a SQLite file not yet made).
+pub fn exists(target: &Target) -> bool {
+    match target.driver {
+        Dialect::Sqlite => Path::new(&target.database).exists(),
+        _ => true,
+    }
+}
+
+/// Opens a session with the database `target` describes.
+pub async fn connect(
+    target: &Target,
+    bookkeeping: Bookkeeping,
+    access: Access,
+    timeout: Duration,
+) -> DriverResult<Box<dyn Session>> {
+    let opening = async {
+        match target.driver {
+            Dialect::Sqlite => sqlite::SqliteSession::open(target, bookkeeping, access)
+                .await
+                .map(|s| Box::new(s) as Box<dyn Session>),
+            other => Err(DriverError::new(
+                ErrorKind::Connect,
+                format!("the {other} driver is not available in this build yet"),
+            )),
+        }
+    };
+    match tokio::time::timeout(timeout, opening).await {
+        Ok(result) => result,
+        Err(_) => Err(DriverError::new(
+            ErrorKind::Timeout,
+            format!(
+                "no connection to {} within {}s",
+                target.server_label(),
+                timeout.as_secs()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,250 @@
+//! SQLite: one file per database. Mutual exclusion is SQLite's own write lock: the lock
+//! row is inserted inside `BEGIN IMMEDIATE`, so two processes cannot both see the table
+//! empty and both insert.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Row};
+
+use super::{
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
+    LockRow, RowStatus, Session,
+};
+use crate::config::Target;
+use crate::dialect::Dialect;
+
+/// How long a statement waits for another connection's write lock before SQLite says busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteSession {
+    conn: SqliteConnection,
+    bookkeeping: Bookkeeping,
+}
+
+fn error(e: sqlx::Error) -> DriverError {
+    let kind = match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => ErrorKind::Busy,
+        sqlx::Error::Database(db) if db.message().contains("database is locked") => ErrorKind::Busy,
+        sqlx::Error::Io(_) => ErrorKind::Io,
+        _ => ErrorKind::Query,
+    };
+    let message = match &e {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    };
+    DriverError::new(kind, message)
+}
+
+impl SqliteSession {
+    pub async fn open(
+        target: &Target,
+        bookkeeping: Bookkeeping,
+        access: Access,
+    ) -> DriverResult<SqliteSession> {
+        let path = Path::new(&target.database);
+        let create = matches!(access, Access::ReadWrite { create: true });
+        if create && let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                DriverError::new(
+                    ErrorKind::Io,
+                    format!("cannot create {}: {e}", parent.display()),
+                )
+            })?;
+        }
+        if !create && !path.exists() {
+            return Err(DriverError::new(
+                ErrorKind::Connect,
+                format!("database file {} does not exist", path.display()),
+            ));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create)
+            .read_only(access == Access::ReadOnly)
+            .busy_timeout(BUSY_TIMEOUT)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let conn = options.connect().await.map_err(|e| {
+            DriverError::new(
+                ErrorKind::Connect,
+                format!("cannot open {}: {}", path.display(), error(e)),
+            )
+        })?;
+        Ok(SqliteSession { conn, bookkeeping })
+    }
+
+    async fn table_exists(&mut self, name: &str) -> DriverResult<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+                .bind(name)
+                .fetch_optional(&mut self.conn)
+                .await
+                .map_err(error)?;
+        Ok(found.is_some())
+    }
+}
+
+#[async_trait]
+impl Session for SqliteSession {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn bookkeeping(&self) -> &Bookkeeping {
+        &self.bookkeeping
+    }
+
+    async fn execute(&mut self, sql: &str) -> DriverResult<()> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut self.conn)
+            .await
+            .map_err(error)?;
+        Ok(())
+    }
+
+    async fn bookkeeping_exists(&mut self) -> DriverResult<bool> {
+        let table = self.bookkeeping.migrations_table.clone();
+        self.table_exists(&table).await
+    }
+
+    async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>> {
+        if !self.bookkeeping_exists().await? {
+            return Ok(Vec::new());
+        }
+        let sql = self.bookkeeping.select_applied();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AppliedRow {
+                    set: row.try_get(0)?,
+                    version: row.try_get::<i64, _>(1)?.max(0) as u64,
+                    name: row.try_get(2)?,
+                    checksum: row.try_get(3)?,
+                    status: RowStatus::parse(&row.try_get::<String, _>(4)?),
+                    statements_done: row.try_get::<i64, _>(5)?.max(0) as u32,
+                    statements_total: row.try_get::<i64, _>(6)?.max(0) as u32,
+                    error: row.try_get(7)?,
+                    applied_at: row.try_get(8)?,
+                    execution_ms: row.try_get(9)?,
+                    applied_by: row.try_get(10)?,
+                    run_id: row.try_get(11)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(error)
+    }
+
+    async fn read_lock(&mut self) -> DriverResult<Option<LockRow>> {
+        let table = self.bookkeeping.lock_table.clone();
+        if !self.table_exists(&table).await? {
+            return Ok(None);
+        }
+        let sql = self.bookkeeping.select_lock();
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(error)?;
+        row.map(|row| {
+            Ok(LockRow {
+                holder: row.try_get(0)?,
+                host: row.try_get(1)?,
+                pid: row.try_get(2)?,
+                run_id: row.try_get(3)?,
+                acquired_at: row.try_get(4)?,
+                heartbeat_at: row.try_get(5)?,
+            })
+        })
+        .transpose()
+        .map_err(error)
+    }
+
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+        self.execute("BEGIN IMMEDIATE").await?;
+        let attempt = async {
+            if let Some(current) = self.read_lock().await? {
+                return Ok(Some(current));
+            }
+            let insert = self.bookkeeping.insert_lock(
+                &holder.holder,
+                &holder.host,
+                holder.pid,
+                &holder.run_id,
+                now,
+            );
+            self.execute(&insert).await?;
+            Ok(None)
+        }
+        .await;
+        match attempt {
+            Ok(None) => {
+                self.execute("COMMIT").await?;
+                Ok(None)
+            }
+            other => {
+                let _ = self.execute("ROLLBACK").await;
+                other
+            }
+        }
+    }
+
+    async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
+        let sql = self.bookkeeping.update_heartbeat(&holder.run_id, now);
+        self.execute(&sql).await
+    }
+
+    async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
+        let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
+        self.execute(&sql).await
+    }
+
+    async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>> {
+        let current = self.read_lock().await?;
+        if current.is_some() {
+            let sql = self.bookkeeping.delete_lock(None);
+            self.execute(&sql).await?;
+        }
+        Ok(current)
+    }
+
+    async fn stats(&mut self) -> DriverResult<DbStats> {
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN (?, ?)",
+        )
+        .bind(&self.bookkeeping.migrations_table)
+        .bind(&self.bookkeeping.lock_table)
+        .fetch_one(&mut self.conn)
+        .await
+        .map_err(error)?;
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(error)?;
+        let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(error)?;
+        Ok(DbStats {
+            tables: tables.max(0) as u64,
+            size_bytes: (pages * page_size).max(0) as u64,
+        })
+    }
+
+    async fn backup(&mut self, dest: &Path) -> DriverResult<u64> {
+        let dest_text = dest.display().to_string();
+        let sql = format!("VACUUM INTO {}", self.bookkeeping.literal(&dest_text));
+        self.execute(&sql).await?;
+        let size = std::fs::metadata(dest)
+            .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {e}")))?
+            .len();
+        Ok(size)
+    }
+
+    async fn close(self: Box<Self>) {
+        let _ = self.conn.close().await;
+    }
+}
