@@ -7,3 +7,4 @@ pub mod catalog;
 pub mod config;
 pub mod dialect;
 pub mod driver;
+pub mod engine;

@@ -12,7 +12,8 @@ pub struct Bookkeeping {
 }
 
 /// The values of one migrations-table row. `applied_at` and `execution_ms` are only known
-/// while the step runs; a preview renders them as `:applied_at` and `:execution_ms`.
+/// while the step runs; a preview renders them (and the run id) as `:applied_at`,
+/// `:execution_ms` and `:run_id`.
 #[derive(Debug, Clone)]
 pub struct RowValues<'a> {
     pub set: &'a str,
@@ -23,7 +24,7 @@ pub struct RowValues<'a> {
     pub applied_at: Option<&'a str>,
     pub execution_ms: Option<u128>,
     pub applied_by: &'a str,
-    pub run_id: &'a str,
+    pub run_id: Option<&'a str>,
 }
 
 /// The single row of the lock table always has this id, so "insert if absent" is the lock.
@@ -121,7 +122,9 @@ impl Bookkeeping {
             row.statements_total,
             self.timestamp(row.applied_at),
             self.literal(row.applied_by),
-            self.literal(row.run_id),
+            row.run_id
+                .map(|r| self.literal(r))
+                .unwrap_or_else(|| ":run_id".to_owned()),
         )
     }
 
@@ -265,7 +268,7 @@ mod tests {
             applied_at: None,
             execution_ms: None,
             applied_by: "ops@host",
-            run_id: "r1",
+            run_id: None,
         };
         let sql = b.record_applied(&row);
         assert!(sql.contains(":applied_at, :execution_ms"), "{sql}");

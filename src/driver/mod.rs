@@ -142,6 +142,9 @@ pub type DriverResult<T> = Result<T, DriverError>;
 pub trait Session: Send {
     fn dialect(&self) -> Dialect;
     fn bookkeeping(&self) -> &Bookkeeping;
+    /// Whether DDL can roll back, so a step and its bookkeeping row commit together.
+    /// MySQL commits DDL implicitly; there a half-done step must be tracked as dirty.
+    fn transactional_ddl(&self) -> bool;
 
     /// Runs one statement as written (no parameters, no statement cache: migrations are DDL).
     async fn execute(&mut self, sql: &str) -> DriverResult<()>;
@@ -166,6 +169,12 @@ pub trait Session: Send {
     async fn backup(&mut self, dest: &Path) -> DriverResult<u64>;
 
     async fn close(self: Box<Self>);
+}
+
+/// Whether the dialect's DDL can roll back (see `Session::transactional_ddl`), for
+/// planning against a database that does not exist yet.
+pub fn transactional_ddl(dialect: Dialect) -> bool {
+    dialect != Dialect::Mysql
 }
 
 /// Whether the database exists at all, without creating it (a SQLite file not yet made).

@@ -96,6 +96,10 @@ impl Session for SqliteSession {
         &self.bookkeeping
     }
 
+    fn transactional_ddl(&self) -> bool {
+        super::transactional_ddl(Dialect::Sqlite)
+    }
+
     async fn execute(&mut self, sql: &str) -> DriverResult<()> {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut self.conn)

@@ -1,0 +1,178 @@
+//! The explicit repairs an operator confirms: clearing a stale lock, and resolving a dirty
+//! step. Both are journaled like runs.
+
+use std::time::Duration;
+
+use super::Fleet;
+use super::events::{EventSink, RunEvent};
+use super::identity::now_text;
+use super::journal::Journal;
+use super::lock::{LockState, assess};
+use crate::config::Target;
+use crate::driver::{Access, LockHolder, RowStatus, Session};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlockResult {
+    /// There was no lock.
+    Free,
+    Cleared(LockState),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// The step's changes are all in the database: record it as applied (for a half-done
+    /// `down`: as still applied).
+    Applied,
+    /// None of its changes are there (the operator undid them): forget the row.
+    RolledBack,
+}
+
+fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, String> {
+    match fleet.config.database(db).map(|e| &e.target) {
+        Some(Ok(target)) => Ok(target),
+        Some(Err(e)) => Err(format!("{db} is misconfigured: {e}")),
+        None => Err(format!(
+            "unknown database `{db}`; configured databases: {}",
+            fleet.config.database_names().join(", ")
+        )),
+    }
+}
+
+fn journal(fleet: &Fleet) -> Result<EventSink, String> {
+    let path = fleet.config.journal_path();
+    let journal = Journal::open(&path, &fleet.identity.new_run_id())
+        .map_err(|e| format!("cannot write the run journal {}: {e}", path.display()))?;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    Ok(EventSink::new(tx, Some(journal)))
+}
+
+/// Clears `db`'s migration lock if its holder is gone (stale); a live holder's lock only
+/// with `force`.
+pub async fn unlock(fleet: &Fleet, db: &str, force: bool) -> Result<UnlockResult, String> {
+    let target = target(fleet, db)?;
+    if !crate::driver::exists(target) {
+        return Ok(UnlockResult::Free);
+    }
+    let mut session = fleet
+        .open(target, Access::ReadWrite { create: false })
+        .await
+        .map_err(|e| e.message)?;
+    let result = unlock_in(fleet, db, force, session.as_mut()).await;
+    session.close().await;
+    result
+}
+
+async fn unlock_in(
+    fleet: &Fleet,
+    db: &str,
+    force: bool,
+    session: &mut dyn Session,
+) -> Result<UnlockResult, String> {
+    let Some(row) = session.read_lock().await.map_err(|e| e.message)? else {
+        return Ok(UnlockResult::Free);
+    };
+    let state = assess(row, &fleet.identity, fleet.stale_lock_after());
+    if !state.stale && !force {
+        return Err(format!(
+            "the lock on {db} is held by {} (pid {}, run {}), heartbeat {}, and does not look stale; if you are sure that run is gone, add --force",
+            state.row.holder, state.row.pid, state.row.run_id, state.row.heartbeat_at
+        ));
+    }
+    let sink = journal(fleet)?;
+    session.clear_lock().await.map_err(|e| e.message)?;
+    sink.emit(RunEvent::LockCleared {
+        database: db.to_owned(),
+        holder: state.row.holder.clone(),
+        run_id: state.row.run_id.clone(),
+        forced: !state.stale,
+    });
+    Ok(UnlockResult::Cleared(state))
+}
+
+/// Settles every dirty row of `db` as `resolution` says; returns the migrations settled.
+pub async fn resolve(
+    fleet: &Fleet,
+    db: &str,
+    resolution: Resolution,
+) -> Result<Vec<String>, String> {
+    let target = target(fleet, db)?;
+    if !crate::driver::exists(target) {
+        return Ok(Vec::new());
+    }
+    let mut session = fleet
+        .open(target, Access::ReadWrite { create: false })
+        .await
+        .map_err(|e| e.message)?;
+    let holder = LockHolder {
+        holder: fleet.identity.who(),
+        host: fleet.identity.host.clone(),
+        pid: fleet.identity.pid,
+        run_id: fleet.identity.new_run_id(),
+    };
+    // Never settle a row under a live run's feet: take the lock, once, without waiting.
+    let result = match session.try_lock(&holder, &now_text()).await {
+        Err(e) => Err(e.message),
+        Ok(Some(row)) => {
+            let state = assess(
+                row,
+                &fleet.identity,
+                Duration::from_secs(fleet.config.migrator.stale_lock_secs),
+            );
+            Err(format!(
+                "{db} is locked by {} (run {}){}; resolve it once that lock is gone",
+                state.row.holder,
+                state.row.run_id,
+                if state.stale {
+                    ", a stale lock: clear it first with `dbfleet unlock`"
+                } else {
+                    ""
+                }
+            ))
+        }
+        Ok(None) => {
+            let settled = resolve_in(fleet, db, resolution, session.as_mut()).await;
+            let _ = session.release_lock(&holder).await;
+            settled
+        }
+    };
+    session.close().await;
+    result
+}
+
+async fn resolve_in(
+    fleet: &Fleet,
+    db: &str,
+    resolution: Resolution,
+    session: &mut dyn Session,
+) -> Result<Vec<String>, String> {
+    let rows = session.read_applied().await.map_err(|e| e.message)?;
+    let dirty: Vec<_> = rows
+        .into_iter()
+        .filter(|r| r.status != RowStatus::Applied)
+        .collect();
+    if dirty.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sink = journal(fleet)?;
+    let book = session.bookkeeping().clone();
+    let mut settled = Vec::new();
+    for row in dirty {
+        let sql = match resolution {
+            Resolution::Applied => book.mark_applied(&row.set, row.version),
+            Resolution::RolledBack => book.delete_row(&row.set, row.version),
+        };
+        session.execute(&sql).await.map_err(|e| e.message)?;
+        let migration = format!("{}/{:03}_{}", row.set, row.version, row.name);
+        sink.emit(RunEvent::Resolved {
+            database: db.to_owned(),
+            migration: migration.clone(),
+            was: row.status.as_str().to_owned(),
+            now: match resolution {
+                Resolution::Applied => "applied".into(),
+                Resolution::RolledBack => "rolled back".into(),
+            },
+        });
+        settled.push(migration);
+    }
+    Ok(settled)
+}

@@ -1,0 +1,148 @@
+//! Running one planned step on a session: its statements and its bookkeeping row, inside
+//! one transaction where the dialect allows, otherwise with a `running` row that makes a
+//! half-done step visible as dirty.
+
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use super::events::{Direction, EventSink, RunEvent};
+use super::identity::now_text;
+use super::plan::PlannedStep;
+use crate::driver::{RowValues, Session};
+
+pub enum StepResult {
+    Done {
+        duration_ms: u64,
+    },
+    /// Cancelled between statements of a transactional step: rolled back, nothing changed.
+    Cancelled,
+    Failed {
+        statement: usize,
+        error: String,
+        dirty: bool,
+    },
+}
+
+pub struct StepContext<'a> {
+    pub database: &'a str,
+    pub applied_by: &'a str,
+    pub run_id: &'a str,
+    pub events: &'a EventSink,
+    pub cancel: &'a CancellationToken,
+}
+
+pub async fn apply_step(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    ctx: &StepContext<'_>,
+) -> StepResult {
+    let started = Instant::now();
+    let book = session.bookkeeping().clone();
+    let total = step.statements.len();
+    let row = |applied_at: Option<&'static str>| RowValues {
+        set: &step.set,
+        version: step.version,
+        name: &step.name,
+        checksum: &step.checksum,
+        statements_total: total,
+        applied_at,
+        execution_ms: None,
+        applied_by: ctx.applied_by,
+        run_id: Some(ctx.run_id),
+    };
+    let fail = |statement: usize, error: String, dirty: bool| StepResult::Failed {
+        statement,
+        error,
+        dirty,
+    };
+
+    let opening = if step.transactional {
+        "BEGIN".to_owned()
+    } else {
+        let now = now_text();
+        match step.direction {
+            Direction::Up => book.record_running(&RowValues {
+                applied_at: Some(&now),
+                ..row(None)
+            }),
+            Direction::Down => book.record_reverting(&step.set, step.version, total),
+        }
+    };
+    if let Err(e) = session.execute(&opening).await {
+        return fail(0, format!("cannot start {}: {e}", step.migration), false);
+    }
+
+    for (i, statement) in step.statements.iter().enumerate() {
+        if step.transactional && ctx.cancel.is_cancelled() {
+            let _ = session.execute("ROLLBACK").await;
+            return StepResult::Cancelled;
+        }
+        ctx.events.emit(RunEvent::Statement {
+            database: ctx.database.to_owned(),
+            migration: step.migration.clone(),
+            index: i + 1,
+            total,
+            line: statement.line,
+        });
+        if let Err(e) = session.execute(&statement.sql).await {
+            let error = format!(
+                "{} line {} (statement {} of {}): {}",
+                step.path.display(),
+                statement.line,
+                i + 1,
+                total,
+                e.message
+            );
+            if step.transactional {
+                let _ = session.execute("ROLLBACK").await;
+                return fail(i + 1, error, false);
+            }
+            // Nothing ran yet: the row alone would be a false alarm. Otherwise keep the
+            // row, marked failed, so the database shows as dirty until resolved.
+            let cleanup = if i == 0 {
+                book.delete_row(&step.set, step.version)
+            } else {
+                book.record_failed(&step.set, step.version, &error)
+            };
+            let _ = session.execute(&cleanup).await;
+            return fail(i + 1, error, i > 0);
+        }
+        if !step.transactional {
+            let progress = book.record_progress(&step.set, step.version, i + 1);
+            if let Err(e) = session.execute(&progress).await {
+                return fail(i + 1, format!("recording progress: {e}"), true);
+            }
+        }
+    }
+
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let now = now_text();
+    let finished = RowValues {
+        applied_at: Some(&now),
+        execution_ms: Some(u128::from(duration_ms)),
+        ..row(None)
+    };
+    let closing = match (step.direction, step.transactional) {
+        (Direction::Up, true) => book.record_applied(&finished),
+        (Direction::Up, false) => book.record_finished(&finished),
+        (Direction::Down, _) => book.delete_row(&step.set, step.version),
+    };
+    if let Err(e) = session.execute(&closing).await {
+        if step.transactional {
+            let _ = session.execute("ROLLBACK").await;
+        }
+        return fail(
+            total,
+            format!("recording {}: {e}", step.migration),
+            !step.transactional,
+        );
+    }
+    if step.transactional
+        && let Err(e) = session.execute("COMMIT").await
+    {
+        let _ = session.execute("ROLLBACK").await;
+        return fail(total, format!("committing {}: {e}", step.migration), false);
+    }
+    StepResult::Done { duration_ms }
+}

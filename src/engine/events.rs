@@ -1,0 +1,196 @@
+//! The typed event stream every run emits. The CLI and the console are two consumers of
+//! it; the journal is a third (it keeps everything but per-statement progress).
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::journal::Journal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every planned step ran.
+    Succeeded { applied: usize },
+    /// Nothing to do.
+    UpToDate,
+    /// A step failed: the database's own message, with file and statement.
+    Failed { error: String, applied: usize },
+    /// Refused before anything changed (dirty, drift, irreversible, lock held, misconfigured).
+    Refused { reason: String },
+    /// A database it depends on did not succeed.
+    Blocked { by: Vec<String> },
+    /// Stopped by the operator; `applied` steps had completed.
+    Cancelled { applied: usize },
+}
+
+impl Outcome {
+    /// Whether databases that depend on this one may go ahead.
+    pub fn lets_dependents_run(&self) -> bool {
+        matches!(self, Outcome::Succeeded { .. } | Outcome::UpToDate)
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded { .. } => "succeeded",
+            Outcome::UpToDate => "up to date",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Refused { .. } => "refused",
+            Outcome::Blocked { .. } => "blocked",
+            Outcome::Cancelled { .. } => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    RunStarted {
+        run_id: String,
+        by: String,
+        command: String,
+        direction: Direction,
+        databases: Vec<String>,
+        /// The shared set chosen with `--directory`; `None` means each database's own set.
+        set: Option<String>,
+    },
+    /// Queued behind the databases it depends on.
+    Waiting { database: String, on: Vec<String> },
+    /// Another process holds the database's migration lock; polling until the deadline.
+    LockWaiting {
+        database: String,
+        holder: String,
+        since: String,
+    },
+    /// Lock taken and plan made: `steps` will run.
+    Started { database: String, steps: usize },
+    Backup {
+        database: String,
+        path: String,
+        bytes: u64,
+    },
+    StepStarted {
+        database: String,
+        migration: String,
+        index: usize,
+        total: usize,
+        statements: usize,
+    },
+    /// About to run statement `index` (1-based) of `total`.
+    Statement {
+        database: String,
+        migration: String,
+        index: usize,
+        total: usize,
+        line: usize,
+    },
+    StepFinished {
+        database: String,
+        migration: String,
+        duration_ms: u64,
+    },
+    StepFailed {
+        database: String,
+        migration: String,
+        statement: usize,
+        total: usize,
+        error: String,
+        /// Statements committed before the failure left the database dirty.
+        dirty: bool,
+    },
+    Finished {
+        database: String,
+        outcome: Outcome,
+        duration_ms: u64,
+    },
+    /// `dbfleet unlock` removed a lock row.
+    LockCleared {
+        database: String,
+        holder: String,
+        run_id: String,
+        forced: bool,
+    },
+    /// `dbfleet resolve` settled a dirty step.
+    Resolved {
+        database: String,
+        migration: String,
+        was: String,
+        now: String,
+    },
+    RunFinished {
+        run_id: String,
+        outcomes: Vec<(String, Outcome)>,
+        duration_ms: u64,
+        cancelled: bool,
+    },
+}
+
+impl RunEvent {
+    pub fn database(&self) -> Option<&str> {
+        match self {
+            RunEvent::Waiting { database, .. }
+            | RunEvent::LockWaiting { database, .. }
+            | RunEvent::Started { database, .. }
+            | RunEvent::Backup { database, .. }
+            | RunEvent::StepStarted { database, .. }
+            | RunEvent::Statement { database, .. }
+            | RunEvent::StepFinished { database, .. }
+            | RunEvent::StepFailed { database, .. }
+            | RunEvent::Finished { database, .. }
+            | RunEvent::LockCleared { database, .. }
+            | RunEvent::Resolved { database, .. } => Some(database),
+            RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => None,
+        }
+    }
+}
+
+/// Where a run's events go: the consumer's channel and the journal.
+#[derive(Clone)]
+pub struct EventSink {
+    tx: Option<mpsc::UnboundedSender<RunEvent>>,
+    journal: Option<Journal>,
+}
+
+impl EventSink {
+    pub fn new(tx: mpsc::UnboundedSender<RunEvent>, journal: Option<Journal>) -> Self {
+        EventSink {
+            tx: Some(tx),
+            journal,
+        }
+    }
+
+    /// A sink that drops everything (tests, and runs nobody watches).
+    pub fn discard() -> Self {
+        EventSink {
+            tx: None,
+            journal: None,
+        }
+    }
+
+    pub fn emit(&self, event: RunEvent) {
+        if let Some(journal) = &self.journal
+            && !matches!(event, RunEvent::Statement { .. })
+        {
+            journal.append(&event);
+        }
+        if let Some(tx) = &self.tx {
+            // A consumer that went away (the console quit) must not stop the run.
+            let _ = tx.send(event);
+        }
+    }
+}

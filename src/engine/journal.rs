@@ -1,0 +1,66 @@
+//! The run journal: one JSON object per line, appended, so an on-call reader can replay
+//! who ran what, when, where, and how it ended.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use super::events::RunEvent;
+
+#[derive(Clone)]
+pub struct Journal {
+    path: PathBuf,
+    run_id: String,
+    file: Arc<Mutex<Option<std::fs::File>>>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    at: String,
+    run_id: &'a str,
+    #[serde(flatten)]
+    event: &'a RunEvent,
+}
+
+impl Journal {
+    pub fn open(path: &Path, run_id: &str) -> std::io::Result<Journal> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Journal {
+            path: path.to_owned(),
+            run_id: run_id.to_owned(),
+            file: Arc::new(Mutex::new(Some(file))),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&self, event: &RunEvent) {
+        let line = Line {
+            at: super::identity::now_text(),
+            run_id: &self.run_id,
+            event,
+        };
+        let Ok(mut text) = serde_json::to_string(&line) else {
+            return;
+        };
+        text.push('\n');
+        let Ok(mut guard) = self.file.lock() else {
+            return;
+        };
+        if let Some(file) = guard.as_mut()
+            && let Err(e) = file.write_all(text.as_bytes())
+        {
+            // The run itself must go on; say once that the journal stopped.
+            tracing::error!("journal {} stopped: {e}", self.path.display());
+            *guard = None;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The engine: plans and runs migrations across the fleet and reports through typed
+//! events. It knows nothing of terminals; the CLI and the console both drive it.
+//!
+//! - `selection`: which databases and which set
+//! - `plan`: the steps and their exact SQL
+//! - `runner`: databases as tokio tasks, bounded, in `depends_on` order
+//! - `apply`: one step's statements and bookkeeping row
+//! - `lock`: taking the per-database migration lock
+//! - `status`: read-only inspection
+//! - `admin`: unlock and resolve, the explicit repairs
+//! - `events` and `journal`: what a run reports, and what it leaves behind
+
+pub mod admin;
+pub mod apply;
+pub mod events;
+pub mod identity;
+pub mod journal;
+pub mod lock;
+pub mod plan;
+pub mod runner;
+pub mod selection;
+pub mod status;
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use events::{Direction, EventSink, Outcome, RunEvent};
+pub use identity::Identity;
+pub use plan::Limit;
+pub use selection::{Selection, SelectionError, SelectionRequest, WhenUnspecified};
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::{Config, ConfigError, Target};
+use crate::dialect::Dialect;
+use crate::driver::{self, Access, Bookkeeping, DriverResult, Session};
+
+/// Everything a command needs: the config, the migrations on disk, and who is running.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub config: Config,
+    pub catalog: Catalog,
+    pub identity: Identity,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+impl Fleet {
+    pub fn load(config_path: &Path) -> Result<Fleet, FleetError> {
+        let config = Config::load(config_path)?;
+        Fleet::from_config(config)
+    }
+
+    pub fn from_config(config: Config) -> Result<Fleet, FleetError> {
+        let catalog = Catalog::load(&config)?;
+        Ok(Fleet {
+            config,
+            catalog,
+            identity: Identity::current(),
+        })
+    }
+
+    pub fn bookkeeping(&self, dialect: Dialect) -> Bookkeeping {
+        Bookkeeping::new(
+            dialect,
+            &self.config.migrator.migrations_table,
+            &self.config.migrator.lock_table,
+        )
+    }
+
+    pub fn stale_lock_after(&self) -> Duration {
+        Duration::from_secs(self.config.migrator.stale_lock_secs)
+    }
+
+    pub async fn open(&self, target: &Target, access: Access) -> DriverResult<Box<dyn Session>> {
+        let timeout = Duration::from_secs(self.config.migrator.connect_timeout_secs);
+        driver::connect(target, self.bookkeeping(target.driver), access, timeout)
+            .await
+            .map_err(|mut e| {
+                e.message = target.scrub(&e.message);
+                e
+            })
+    }
+
+    pub fn select(
+        &self,
+        request: &SelectionRequest,
+        when_unspecified: WhenUnspecified,
+    ) -> Result<Selection, SelectionError> {
+        selection::resolve(&self.config, &self.catalog, request, when_unspecified)
+    }
+}

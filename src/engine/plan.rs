@@ -1,0 +1,297 @@
+//! The planner: from the catalog and a database's migrations table, the ordered steps that
+//! `up` or `down` would run, with the exact SQL of each. A plan refuses, before anything
+//! runs, what must not run: a dirty database, drift, an irreversible step, a broken file.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::events::Direction;
+use crate::catalog::{Migration, MigrationSet, Statement};
+use crate::dialect::Dialect;
+use crate::driver::{AppliedRow, Bookkeeping, RowStatus, RowValues};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    All,
+    /// up: through this version; down: revert everything above it (`--to 0` reverts all).
+    To(u64),
+    Steps(usize),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedStep {
+    /// `set/version_name`
+    pub migration: String,
+    pub set: String,
+    pub version: u64,
+    pub version_text: String,
+    pub name: String,
+    pub direction: Direction,
+    pub path: PathBuf,
+    pub checksum: String,
+    #[serde(skip)]
+    pub statements: Vec<Statement>,
+    /// The step and its bookkeeping row commit together.
+    pub transactional: bool,
+}
+
+impl PlannedStep {
+    pub fn file_label(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Refuses when any set left a step half-done: nothing may run on a dirty database until
+/// the operator resolves it.
+pub fn check_dirty(database: &str, applied: &[AppliedRow]) -> Result<(), String> {
+    let dirty: Vec<&AppliedRow> = applied
+        .iter()
+        .filter(|r| r.status != RowStatus::Applied)
+        .collect();
+    match dirty.first() {
+        None => Ok(()),
+        Some(row) => Err(format!(
+            "database is dirty: {}/{:03}_{} is {} at statement {} of {}{}. Check the database, then run `dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are",
+            row.set,
+            row.version,
+            row.name,
+            row.status.as_str(),
+            row.statements_done,
+            row.statements_total,
+            row.error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// Applied rows whose file changed since: `(migration id, recorded, current)`.
+pub fn drift<'a>(
+    set: &'a MigrationSet,
+    dialect: Dialect,
+    applied: &'a [AppliedRow],
+) -> Vec<(&'a Migration, &'a AppliedRow)> {
+    applied
+        .iter()
+        .filter(|row| row.set == set.name && row.status == RowStatus::Applied)
+        .filter_map(|row| {
+            let migration = set.migration(row.version)?;
+            let script = migration.up.for_dialect(dialect)?;
+            (script.checksum != row.checksum).then_some((migration, row))
+        })
+        .collect()
+}
+
+pub struct PlanInput<'a> {
+    pub set: &'a MigrationSet,
+    pub dialect: Dialect,
+    pub transactional_ddl: bool,
+    pub applied: &'a [AppliedRow],
+    pub direction: Direction,
+    pub limit: Limit,
+    pub allow_drift: bool,
+}
+
+pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
+    let set = input.set;
+    if !set.problems.is_empty() {
+        return Err(format!(
+            "migration set {} has problems: {}",
+            set.name,
+            set.problems.join("; ")
+        ));
+    }
+    if !input.allow_drift
+        && let Some((migration, row)) = drift(set, input.dialect, input.applied).first()
+    {
+        return Err(format!(
+            "{} changed after it was applied (checksum {} recorded, {} on disk); restore the file, or pass --allow-drift",
+            migration.id(),
+            short(&row.checksum),
+            short(
+                &migration
+                    .up
+                    .for_dialect(input.dialect)
+                    .map(|s| s.checksum.as_str())
+                    .unwrap_or("")
+            )
+        ));
+    }
+    let is_applied = |version: u64| {
+        input
+            .applied
+            .iter()
+            .any(|r| r.set == set.name && r.version == version)
+    };
+    match input.direction {
+        Direction::Up => {
+            let mut pending: Vec<&Migration> = set
+                .migrations
+                .iter()
+                .filter(|m| !is_applied(m.version))
+                .collect();
+            match input.limit {
+                Limit::All => {}
+                Limit::To(v) => pending.retain(|m| m.version <= v),
+                Limit::Steps(n) => pending.truncate(n),
+            }
+            pending
+                .into_iter()
+                .map(|m| step(input, m, Direction::Up))
+                .collect()
+        }
+        Direction::Down => {
+            let mut applied: Vec<&AppliedRow> =
+                input.applied.iter().filter(|r| r.set == set.name).collect();
+            applied.sort_by(|a, b| b.version.cmp(&a.version));
+            match input.limit {
+                Limit::All => {}
+                Limit::To(v) => applied.retain(|r| r.version > v),
+                Limit::Steps(n) => applied.truncate(n),
+            }
+            applied
+                .into_iter()
+                .map(|row| {
+                    let migration = set.migration(row.version).ok_or_else(|| {
+                        format!(
+                            "{}/{:03}_{} is applied but its files are gone from {}; it cannot be reverted",
+                            set.name, row.version, row.name, set.name
+                        )
+                    })?;
+                    step(input, migration, Direction::Down)
+                })
+                .collect()
+        }
+    }
+}
+
+fn step(
+    input: &PlanInput,
+    migration: &Migration,
+    direction: Direction,
+) -> Result<PlannedStep, String> {
+    let scripts = match direction {
+        Direction::Up => &migration.up,
+        Direction::Down => &migration.down,
+    };
+    let script = scripts
+        .for_dialect(input.dialect)
+        .ok_or_else(|| match direction {
+            Direction::Up => format!("{} has no .up.sql for {}", migration.id(), input.dialect),
+            Direction::Down => format!(
+                "{} has no .down.sql{}: it is irreversible, and down stops before it",
+                migration.id(),
+                if migration.down.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {}", input.dialect)
+                }
+            ),
+        })?;
+    let statements = script
+        .statements(input.dialect)
+        .map_err(|e| format!("{}: {e}", script.path.display()))?;
+    Ok(PlannedStep {
+        migration: migration.id(),
+        set: migration.set.clone(),
+        version: migration.version,
+        version_text: migration.version_text.clone(),
+        name: migration.name.clone(),
+        direction,
+        path: script.path.clone(),
+        // The row records the up script's checksum whichever way we go: drift is about it.
+        checksum: migration
+            .up
+            .for_dialect(input.dialect)
+            .map(|s| s.checksum.clone())
+            .unwrap_or_default(),
+        statements,
+        transactional: input.transactional_ddl && !script.no_transaction,
+    })
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+/// The SQL a run would send for `steps`, bookkeeping included, as one readable script.
+pub fn render_sql(
+    bookkeeping: &Bookkeeping,
+    steps: &[PlannedStep],
+    needs_tables: bool,
+    applied_by: &str,
+) -> String {
+    let mut out = String::new();
+    if needs_tables && !steps.is_empty() {
+        out.push_str("-- bookkeeping tables, created if missing\n");
+        for sql in bookkeeping.create_tables() {
+            out.push_str(&sql);
+            out.push_str(";\n");
+        }
+        out.push('\n');
+    }
+    for step in steps {
+        out.push_str(&format!(
+            "-- {} {} ({}, {} statement{}{})\n",
+            step.direction,
+            step.migration,
+            step.file_label(),
+            step.statements.len(),
+            if step.statements.len() == 1 { "" } else { "s" },
+            if step.transactional {
+                ""
+            } else {
+                ", no transaction"
+            }
+        ));
+        let row = RowValues {
+            set: &step.set,
+            version: step.version,
+            name: &step.name,
+            checksum: &step.checksum,
+            statements_total: step.statements.len(),
+            applied_at: None,
+            execution_ms: None,
+            applied_by,
+            run_id: None,
+        };
+        let mut line = |sql: &str| {
+            out.push_str(sql);
+            out.push_str(";\n");
+        };
+        if step.transactional {
+            line("BEGIN");
+        } else {
+            match step.direction {
+                Direction::Up => line(&bookkeeping.record_running(&row)),
+                Direction::Down => line(&bookkeeping.record_reverting(
+                    &step.set,
+                    step.version,
+                    step.statements.len(),
+                )),
+            }
+        }
+        for (i, statement) in step.statements.iter().enumerate() {
+            line(&statement.sql);
+            if !step.transactional {
+                line(&bookkeeping.record_progress(&step.set, step.version, i + 1));
+            }
+        }
+        match (step.direction, step.transactional) {
+            (Direction::Up, true) => line(&bookkeeping.record_applied(&row)),
+            (Direction::Up, false) => line(&bookkeeping.record_finished(&row)),
+            (Direction::Down, _) => line(&bookkeeping.delete_row(&step.set, step.version)),
+        }
+        if step.transactional {
+            line("COMMIT");
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,600 @@
+//! A run: every selected database as a tokio task, bounded fleet-wide and per server,
+//! started in `depends_on` order (a database waits for the ones it depends on inside the
+//! selection, and is blocked if one of them does not succeed). Also the dry run, which
+//! reads and plans but changes nothing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::Fleet;
+use super::apply::{StepContext, StepResult, apply_step};
+use super::events::{Direction, EventSink, Outcome, RunEvent};
+use super::journal::Journal;
+use super::lock::{self, LockFailure};
+use super::plan::{self, Limit, PlanInput, PlannedStep};
+use super::selection::Selection;
+use crate::catalog::MigrationSet;
+use crate::config::Target;
+use crate::dialect::Dialect;
+use crate::driver::{self, Access, LockHolder, Session};
+
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub direction: Direction,
+    pub limit: Limit,
+    pub selection: Selection,
+    /// Take `auto_backup` copies before the first step on each database.
+    pub backup: bool,
+    pub allow_drift: bool,
+    /// The command line, for the journal.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub outcomes: Vec<(String, Outcome)>,
+    pub duration_ms: u64,
+    pub cancelled: bool,
+    pub journal: PathBuf,
+}
+
+impl RunSummary {
+    pub fn all_ok(&self) -> bool {
+        !self.cancelled && self.outcomes.iter().all(|(_, o)| o.lets_dependents_run())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the run journal {path}: {source}")]
+pub struct RunError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+struct RunContext {
+    fleet: Arc<Fleet>,
+    request: RunRequest,
+    run_id: String,
+    holder: LockHolder,
+    events: EventSink,
+    cancel: CancellationToken,
+    fleet_permits: Semaphore,
+    server_permits: HashMap<String, Arc<Semaphore>>,
+}
+
+/// Runs `request`, streaming events to `tx` and the journal. Returns once every database
+/// has an outcome (after cancellation too: cancelled databases report what ran).
+pub async fn run(
+    fleet: Arc<Fleet>,
+    request: RunRequest,
+    tx: mpsc::UnboundedSender<RunEvent>,
+    cancel: CancellationToken,
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let run_id = fleet.identity.new_run_id();
+    let journal_path = fleet.config.journal_path();
+    let journal = Journal::open(&journal_path, &run_id).map_err(|source| RunError {
+        path: journal_path.clone(),
+        source,
+    })?;
+    let events = EventSink::new(tx, Some(journal));
+    let databases = request.selection.databases.clone();
+    events.emit(RunEvent::RunStarted {
+        run_id: run_id.clone(),
+        by: fleet.identity.who(),
+        command: request.command.clone(),
+        direction: request.direction,
+        databases: databases.clone(),
+        set: request.selection.set.clone(),
+    });
+
+    let per_server = fleet.config.migrator.per_server_concurrency;
+    let mut server_permits = HashMap::new();
+    for db in &databases {
+        if let Some(key) = fleet
+            .config
+            .database(db)
+            .and_then(|e| e.target.as_ref().ok())
+            .and_then(Target::server_key)
+        {
+            server_permits
+                .entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(per_server)));
+        }
+    }
+    let ctx = Arc::new(RunContext {
+        holder: LockHolder {
+            holder: fleet.identity.who(),
+            host: fleet.identity.host.clone(),
+            pid: fleet.identity.pid,
+            run_id: run_id.clone(),
+        },
+        fleet_permits: Semaphore::new(fleet.config.migrator.concurrency),
+        server_permits,
+        fleet: fleet.clone(),
+        request,
+        run_id: run_id.clone(),
+        events: events.clone(),
+        cancel: cancel.clone(),
+    });
+
+    let mut done_senders = HashMap::new();
+    let mut done_receivers = HashMap::new();
+    for db in &databases {
+        let (tx, rx) = watch::channel(None::<bool>);
+        done_senders.insert(db.clone(), tx);
+        done_receivers.insert(db.clone(), rx);
+    }
+    let mut tasks = Vec::new();
+    for db in &databases {
+        let deps: Vec<(String, watch::Receiver<Option<bool>>)> = fleet
+            .config
+            .database(db)
+            .map(|e| e.depends_on.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|d| done_receivers.get(&d).map(|rx| (d, rx.clone())))
+            .collect();
+        let done = done_senders.remove(db);
+        let ctx = ctx.clone();
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = migrate_database(&ctx, &db, deps).await;
+            if let Some(done) = done {
+                let _ = done.send(Some(outcome.lets_dependents_run()));
+            }
+            (db, outcome)
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for (task, db) in tasks.into_iter().zip(&databases) {
+        match task.await {
+            Ok(result) => outcomes.push(result),
+            Err(e) => outcomes.push((
+                db.clone(),
+                Outcome::Failed {
+                    error: format!("internal error: {e}"),
+                    applied: 0,
+                },
+            )),
+        }
+    }
+    let summary = RunSummary {
+        run_id: run_id.clone(),
+        outcomes: outcomes.clone(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        cancelled: cancel.is_cancelled(),
+        journal: journal_path,
+    };
+    events.emit(RunEvent::RunFinished {
+        run_id,
+        outcomes,
+        duration_ms: summary.duration_ms,
+        cancelled: summary.cancelled,
+    });
+    Ok(summary)
+}
+
+async fn migrate_database(
+    ctx: &RunContext,
+    db: &str,
+    deps: Vec<(String, watch::Receiver<Option<bool>>)>,
+) -> Outcome {
+    let started = Instant::now();
+    let outcome = migrate_database_inner(ctx, db, deps).await;
+    ctx.events.emit(RunEvent::Finished {
+        database: db.to_owned(),
+        outcome: outcome.clone(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    });
+    outcome
+}
+
+async fn migrate_database_inner(
+    ctx: &RunContext,
+    db: &str,
+    deps: Vec<(String, watch::Receiver<Option<bool>>)>,
+) -> Outcome {
+    let fleet = &ctx.fleet;
+    let Some(entry) = fleet.config.database(db) else {
+        return Outcome::Refused {
+            reason: "not in the config".into(),
+        };
+    };
+    let target = match &entry.target {
+        Ok(target) => target,
+        Err(e) => {
+            return Outcome::Refused {
+                reason: format!("misconfigured: {e}"),
+            };
+        }
+    };
+
+    if !deps.is_empty() {
+        ctx.events.emit(RunEvent::Waiting {
+            database: db.to_owned(),
+            on: deps.iter().map(|(d, _)| d.clone()).collect(),
+        });
+    }
+    let mut blocked_by = Vec::new();
+    for (dep, mut rx) in deps {
+        let ok = loop {
+            if let Some(ok) = *rx.borrow() {
+                break ok;
+            }
+            tokio::select! {
+                _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+                changed = rx.changed() => if changed.is_err() { break false },
+            }
+        };
+        if !ok {
+            blocked_by.push(dep);
+        }
+    }
+    if !blocked_by.is_empty() {
+        return Outcome::Blocked { by: blocked_by };
+    }
+
+    let _fleet_permit = tokio::select! {
+        _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+        permit = ctx.fleet_permits.acquire() => permit,
+    };
+    let server = target
+        .server_key()
+        .and_then(|k| ctx.server_permits.get(&k).cloned());
+    let _server_permit = match server {
+        None => None,
+        Some(sem) => tokio::select! {
+            _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+            permit = sem.acquire_owned() => permit.ok(),
+        },
+    };
+    if ctx.cancel.is_cancelled() {
+        return Outcome::Cancelled { applied: 0 };
+    }
+
+    let set_name = ctx
+        .request
+        .selection
+        .set
+        .clone()
+        .unwrap_or_else(|| db.to_owned());
+    let Some(set) = fleet.catalog.set(&set_name) else {
+        // A database without a folder of its own has nothing to run.
+        return Outcome::UpToDate;
+    };
+    let existed = driver::exists(target);
+    if ctx.request.direction == Direction::Down && !existed {
+        return Outcome::UpToDate;
+    }
+    let mut session = match fleet.open(target, Access::ReadWrite { create: true }).await {
+        Ok(session) => session,
+        Err(e) => {
+            return Outcome::Failed {
+                error: e.message,
+                applied: 0,
+            };
+        }
+    };
+    let outcome = locked_run(ctx, db, target, set, existed, session.as_mut()).await;
+    session.close().await;
+    outcome
+}
+
+/// Creates the bookkeeping tables, takes the lock, plans against what is applied now (a
+/// concurrent run may have applied steps meanwhile), backs up, runs, and releases the lock.
+async fn locked_run(
+    ctx: &RunContext,
+    db: &str,
+    target: &Target,
+    set: &MigrationSet,
+    existed: bool,
+    session: &mut dyn Session,
+) -> Outcome {
+    let fleet = &ctx.fleet;
+    for sql in session.bookkeeping().create_tables() {
+        if let Err(e) = session.execute(&sql).await {
+            return Outcome::Failed {
+                error: format!(
+                    "creating the bookkeeping tables: {}",
+                    target.scrub(&e.message)
+                ),
+                applied: 0,
+            };
+        }
+    }
+    let timeout = Duration::from_secs(fleet.config.migrator.lock_timeout_secs);
+    match lock::acquire(
+        session,
+        &ctx.holder,
+        &fleet.identity,
+        db,
+        timeout,
+        fleet.stale_lock_after(),
+        &ctx.events,
+        &ctx.cancel,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(LockFailure::Held(reason)) => return Outcome::Refused { reason },
+        Err(LockFailure::Cancelled) => return Outcome::Cancelled { applied: 0 },
+        Err(LockFailure::Error(e)) => {
+            return Outcome::Failed {
+                error: target.scrub(&e),
+                applied: 0,
+            };
+        }
+    }
+    let outcome = run_steps(ctx, db, target, set, existed, session).await;
+    if let Err(e) = session.release_lock(&ctx.holder).await {
+        tracing::warn!("{db}: releasing the migration lock failed: {e}");
+    }
+    outcome
+}
+
+async fn run_steps(
+    ctx: &RunContext,
+    db: &str,
+    target: &Target,
+    set: &MigrationSet,
+    existed: bool,
+    session: &mut dyn Session,
+) -> Outcome {
+    let fleet = &ctx.fleet;
+    let applied = match session.read_applied().await {
+        Ok(rows) => rows,
+        Err(e) => {
+            return Outcome::Failed {
+                error: target.scrub(&e.message),
+                applied: 0,
+            };
+        }
+    };
+    if let Err(reason) = plan::check_dirty(db, &applied) {
+        return Outcome::Refused { reason };
+    }
+    let steps = match plan::plan_steps(&PlanInput {
+        set,
+        dialect: target.driver,
+        transactional_ddl: session.transactional_ddl(),
+        applied: &applied,
+        direction: ctx.request.direction,
+        limit: ctx.request.limit,
+        allow_drift: ctx.request.allow_drift,
+    }) {
+        Ok(steps) => steps,
+        Err(reason) => return Outcome::Refused { reason },
+    };
+    if steps.is_empty() {
+        return Outcome::UpToDate;
+    }
+    ctx.events.emit(RunEvent::Started {
+        database: db.to_owned(),
+        steps: steps.len(),
+    });
+
+    if ctx.request.backup && existed {
+        match backup(ctx, db, target.driver, session).await {
+            Ok(()) => {}
+            Err(error) => return Outcome::Failed { error, applied: 0 },
+        }
+    }
+
+    let applied_by = fleet.identity.who();
+    let step_ctx = StepContext {
+        database: db,
+        applied_by: &applied_by,
+        run_id: &ctx.run_id,
+        events: &ctx.events,
+        cancel: &ctx.cancel,
+    };
+    let mut done = 0;
+    let total = steps.len();
+    for (i, step) in steps.iter().enumerate() {
+        if ctx.cancel.is_cancelled() {
+            return Outcome::Cancelled { applied: done };
+        }
+        if i > 0 {
+            let _ = session
+                .heartbeat(&ctx.holder, &super::identity::now_text())
+                .await;
+        }
+        emit_step_started(ctx, db, step, i, total);
+        match apply_step(session, step, &step_ctx).await {
+            StepResult::Done { duration_ms } => {
+                done += 1;
+                ctx.events.emit(RunEvent::StepFinished {
+                    database: db.to_owned(),
+                    migration: step.migration.clone(),
+                    duration_ms,
+                });
+            }
+            StepResult::Cancelled => return Outcome::Cancelled { applied: done },
+            StepResult::Failed {
+                statement,
+                error,
+                dirty,
+            } => {
+                let error = target.scrub(&error);
+                ctx.events.emit(RunEvent::StepFailed {
+                    database: db.to_owned(),
+                    migration: step.migration.clone(),
+                    statement,
+                    total: step.statements.len(),
+                    error: error.clone(),
+                    dirty,
+                });
+                return Outcome::Failed {
+                    error,
+                    applied: done,
+                };
+            }
+        }
+    }
+    Outcome::Succeeded { applied: done }
+}
+
+fn emit_step_started(ctx: &RunContext, db: &str, step: &PlannedStep, index: usize, total: usize) {
+    ctx.events.emit(RunEvent::StepStarted {
+        database: db.to_owned(),
+        migration: step.migration.clone(),
+        index: index + 1,
+        total,
+        statements: step.statements.len(),
+    });
+}
+
+async fn backup(
+    ctx: &RunContext,
+    db: &str,
+    dialect: Dialect,
+    session: &mut dyn Session,
+) -> Result<(), String> {
+    let dir = ctx.fleet.config.backup_dir();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("backup folder {}: {e}; nothing was changed", dir.display()))?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let extension = match dialect {
+        Dialect::Sqlite => "sqlite3",
+        Dialect::Postgres | Dialect::Mysql => "sql",
+    };
+    let path = dir.join(format!("{db}-{stamp}.{extension}"));
+    let bytes = session.backup(&path).await.map_err(|e| {
+        format!(
+            "backup to {} failed: {e}; nothing was changed",
+            path.display()
+        )
+    })?;
+    ctx.events.emit(RunEvent::Backup {
+        database: db.to_owned(),
+        path: path.display().to_string(),
+        bytes,
+    });
+    Ok(())
+}
+
+/// What a dry run shows for one database.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabasePlan {
+    pub database: String,
+    pub driver: Option<Dialect>,
+    pub server: Option<String>,
+    pub set: String,
+    pub steps: Vec<PlannedStep>,
+    /// Why this database would not run at all.
+    pub refused: Option<String>,
+    /// The exact SQL, bookkeeping included.
+    pub sql: String,
+}
+
+/// The dry run: reads each database (read-only) and plans. Changes nothing anywhere.
+pub async fn plan(
+    fleet: &Fleet,
+    selection: &Selection,
+    direction: Direction,
+    limit: Limit,
+    allow_drift: bool,
+) -> Vec<DatabasePlan> {
+    let parallel = fleet.config.migrator.concurrency.max(4) * 2;
+    futures::stream::iter(selection.databases.iter())
+        .map(|db| plan_database(fleet, selection, db, direction, limit, allow_drift))
+        .buffered(parallel)
+        .collect()
+        .await
+}
+
+async fn plan_database(
+    fleet: &Fleet,
+    selection: &Selection,
+    db: &str,
+    direction: Direction,
+    limit: Limit,
+    allow_drift: bool,
+) -> DatabasePlan {
+    let set_name = selection.set.clone().unwrap_or_else(|| db.to_owned());
+    let mut plan = DatabasePlan {
+        database: db.to_owned(),
+        driver: None,
+        server: None,
+        set: set_name.clone(),
+        steps: Vec::new(),
+        refused: None,
+        sql: String::new(),
+    };
+    let target = match fleet.config.database(db).map(|e| &e.target) {
+        Some(Ok(target)) => target,
+        Some(Err(e)) => {
+            plan.refused = Some(format!("misconfigured: {e}"));
+            return plan;
+        }
+        None => {
+            plan.refused = Some("not in the config".into());
+            return plan;
+        }
+    };
+    plan.driver = Some(target.driver);
+    plan.server = Some(target.server_label());
+    let Some(set) = fleet.catalog.set(&set_name) else {
+        return plan;
+    };
+    let (applied, has_tables, transactional_ddl) = if driver::exists(target) {
+        let mut session = match fleet.open(target, Access::ReadOnly).await {
+            Ok(session) => session,
+            Err(e) => {
+                plan.refused = Some(e.message);
+                return plan;
+            }
+        };
+        let read = async {
+            let has_tables = session.bookkeeping_exists().await?;
+            let rows = session.read_applied().await?;
+            Ok::<_, driver::DriverError>((rows, has_tables))
+        }
+        .await;
+        let transactional_ddl = session.transactional_ddl();
+        session.close().await;
+        match read {
+            Ok((rows, has_tables)) => (rows, has_tables, transactional_ddl),
+            Err(e) => {
+                plan.refused = Some(target.scrub(&e.message));
+                return plan;
+            }
+        }
+    } else {
+        (Vec::new(), false, driver::transactional_ddl(target.driver))
+    };
+    if let Err(reason) = plan::check_dirty(db, &applied) {
+        plan.refused = Some(reason);
+        return plan;
+    }
+    match plan::plan_steps(&PlanInput {
+        set,
+        dialect: target.driver,
+        transactional_ddl,
+        applied: &applied,
+        direction,
+        limit,
+        allow_drift,
+    }) {
+        Ok(steps) => {
+            plan.sql = plan::render_sql(
+                &fleet.bookkeeping(target.driver),
+                &steps,
+                !has_tables,
+                &fleet.identity.who(),
+            );
+            plan.steps = steps;
+        }
+        Err(reason) => plan.refused = Some(reason),
+    }
+    plan
+}

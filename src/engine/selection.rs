@@ -1,0 +1,195 @@
+//! Which databases a command acts on: `-d`, `--databases`, `--patterns` (globset), `--all`,
+//! `--directory` for a shared set, or the config's `default_database`.
+
+use globset::{Glob, GlobSetBuilder};
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelectionRequest {
+    /// `-d NAME` and `--databases a,b`.
+    pub databases: Vec<String>,
+    /// `--patterns '*_service'`, several allowed.
+    pub patterns: Vec<String>,
+    pub all: bool,
+    /// `--directory cross_service`: the migration set to run instead of each database's own.
+    pub directory: Option<String>,
+}
+
+/// What to do when nothing selects databases explicitly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenUnspecified {
+    /// up/down/plan: the config's `default_database`.
+    DefaultDatabase,
+    /// status: the whole fleet.
+    WholeFleet,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// In config order.
+    pub databases: Vec<String>,
+    /// `Some(set)` with `--directory`; `None` runs each database's own set.
+    pub set: Option<String>,
+    /// Selected but not targeted by the chosen set, with the reason.
+    pub not_targeted: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    #[error("unknown database `{name}`; configured databases: {known}")]
+    UnknownDatabase { name: String, known: String },
+    #[error("pattern {patterns} matches no database; configured databases: {known}")]
+    NoMatch { patterns: String, known: String },
+    #[error("invalid pattern `{pattern}`: {message}")]
+    BadPattern { pattern: String, message: String },
+    #[error("unknown migration set `{name}` (no folder {path}); sets: {known}")]
+    UnknownSet {
+        name: String,
+        path: String,
+        known: String,
+    },
+    #[error(
+        "no database selected and no migrator.default_database configured; use -d NAME, --databases a,b, --patterns GLOB or --all"
+    )]
+    NothingSelected,
+    #[error(
+        "set `{set}` targets none of the selected databases ({selected}); it targets: {targets}"
+    )]
+    NotTargeted {
+        set: String,
+        selected: String,
+        targets: String,
+    },
+}
+
+/// Splits `a,b` lists, leaving commas inside glob braces (`{user,order}_service`) alone.
+pub fn split_list(values: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let mut depth = 0usize;
+        let mut current = String::new();
+        for c in value.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    out.push(std::mem::take(&mut current));
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        out.push(current);
+    }
+    out.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+pub fn resolve(
+    config: &Config,
+    catalog: &Catalog,
+    request: &SelectionRequest,
+    when_unspecified: WhenUnspecified,
+) -> Result<Selection, SelectionError> {
+    let names = config.database_names();
+    let known = names.join(", ");
+    let explicit = split_list(&request.databases);
+    let patterns = split_list(&request.patterns);
+
+    for name in &explicit {
+        if !names.contains(name) {
+            return Err(SelectionError::UnknownDatabase {
+                name: name.clone(),
+                known,
+            });
+        }
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in &patterns {
+        let glob = Glob::new(pattern).map_err(|e| SelectionError::BadPattern {
+            pattern: pattern.clone(),
+            message: e.kind().to_string(),
+        })?;
+        builder.add(glob);
+    }
+    let matcher = builder.build().map_err(|e| SelectionError::BadPattern {
+        pattern: patterns.join(","),
+        message: e.to_string(),
+    })?;
+    let by_pattern: Vec<&String> = names
+        .iter()
+        .filter(|n| matcher.is_match(n.as_str()))
+        .collect();
+    if !patterns.is_empty() && by_pattern.is_empty() {
+        return Err(SelectionError::NoMatch {
+            patterns: patterns.join(", "),
+            known,
+        });
+    }
+
+    let set = match &request.directory {
+        None => None,
+        Some(dir) => {
+            if catalog.set(dir).is_none() {
+                return Err(SelectionError::UnknownSet {
+                    name: dir.clone(),
+                    path: catalog.root.join(dir).display().to_string(),
+                    known: catalog.set_names().join(", "),
+                });
+            }
+            Some(dir.clone())
+        }
+    };
+    let targeted = |db: &str| match &set {
+        None => true,
+        Some(s) => catalog.set(s).is_some_and(|set| set.targets(db)),
+    };
+
+    let specified = !explicit.is_empty() || !patterns.is_empty() || request.all;
+    let chosen: Vec<String> = if request.all {
+        names.clone()
+    } else if specified {
+        names
+            .iter()
+            .filter(|n| explicit.contains(n) || by_pattern.contains(n))
+            .cloned()
+            .collect()
+    } else if set.is_some() {
+        // `up --directory cross_service` alone: every database the set targets.
+        names.iter().filter(|n| targeted(n)).cloned().collect()
+    } else {
+        match when_unspecified {
+            WhenUnspecified::WholeFleet => names.clone(),
+            WhenUnspecified::DefaultDatabase => match config.default_database() {
+                Some(db) => vec![db.to_owned()],
+                None => return Err(SelectionError::NothingSelected),
+            },
+        }
+    };
+
+    let (databases, not_targeted): (Vec<String>, Vec<String>) =
+        chosen.into_iter().partition(|db| targeted(db));
+    if databases.is_empty()
+        && let Some(set_name) = &set
+    {
+        let targets = match catalog.set(set_name).map(|s| &s.kind) {
+            Some(crate::catalog::SetKind::Shared { targets, .. }) => targets.join(", "),
+            _ => set_name.clone(),
+        };
+        return Err(SelectionError::NotTargeted {
+            set: set_name.clone(),
+            selected: not_targeted.join(", "),
+            targets,
+        });
+    }
+    Ok(Selection {
+        databases,
+        set,
+        not_targeted,
+    })
+}

@@ -1,0 +1,303 @@
+//! Read-only inspection of databases: what is applied, pending, dirty, drifted, who holds
+//! the lock, table count and size. Never creates a file, a table or a row.
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::Fleet;
+use super::lock::{LockState, assess};
+use super::selection::Selection;
+use crate::catalog::MigrationSet;
+use crate::dialect::Dialect;
+use crate::driver::{self, Access, AppliedRow, RowStatus};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseStatus {
+    pub name: String,
+    pub driver: Option<Dialect>,
+    /// Where it lives, without any password.
+    pub server: Option<String>,
+    /// False for a SQLite file that no `up` has created yet.
+    pub exists: bool,
+    pub applied: usize,
+    pub pending: usize,
+    /// Latest applied version of the database's own set (or of the chosen `--directory`).
+    pub last_version: Option<String>,
+    pub lock: Option<LockState>,
+    pub dirty: bool,
+    /// Applied migrations whose file changed since.
+    pub drift: Vec<String>,
+    pub tables: Option<u64>,
+    pub size_bytes: Option<u64>,
+    /// Misconfigured or unreachable: why.
+    pub error: Option<String>,
+    pub sets: Vec<SetStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetStatus {
+    pub set: String,
+    pub shared: bool,
+    pub applied: usize,
+    pub pending: usize,
+    pub last_version: Option<String>,
+    pub problems: Vec<String>,
+    pub migrations: Vec<MigrationStatus>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationState {
+    Applied,
+    Pending,
+    /// Started and not finished (the runner died): dirty.
+    Running,
+    /// Failed half-way: dirty.
+    Failed,
+    /// A down started and not finished: dirty.
+    Reverting,
+    /// Recorded as applied but its files are gone from disk.
+    Missing,
+}
+
+impl MigrationState {
+    pub fn is_dirty(self) -> bool {
+        matches!(
+            self,
+            MigrationState::Running | MigrationState::Failed | MigrationState::Reverting
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationStatus {
+    pub id: String,
+    pub version: u64,
+    pub version_text: String,
+    pub name: String,
+    pub state: MigrationState,
+    pub applied_at: Option<String>,
+    pub applied_by: Option<String>,
+    pub execution_ms: Option<i64>,
+    /// `Some(false)`: drift, the file changed after it was applied.
+    pub checksum_ok: Option<bool>,
+    pub statements_done: Option<u32>,
+    pub statements_total: Option<u32>,
+    pub error: Option<String>,
+    pub reversible: bool,
+}
+
+impl DatabaseStatus {
+    fn new(name: &str) -> Self {
+        DatabaseStatus {
+            name: name.to_owned(),
+            driver: None,
+            server: None,
+            exists: false,
+            applied: 0,
+            pending: 0,
+            last_version: None,
+            lock: None,
+            dirty: false,
+            drift: Vec::new(),
+            tables: None,
+            size_bytes: None,
+            error: None,
+            sets: Vec::new(),
+        }
+    }
+
+    /// What `status --check` fails on.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(e) = &self.error {
+            problems.push(format!("error: {e}"));
+        }
+        if self.pending > 0 {
+            problems.push(format!("{} pending", self.pending));
+        }
+        if self.dirty {
+            problems.push("dirty".into());
+        }
+        if !self.drift.is_empty() {
+            problems.push(format!("drift: {}", self.drift.join(", ")));
+        }
+        if let Some(lock) = &self.lock {
+            let stale = if lock.stale { "stale " } else { "" };
+            problems.push(format!("{stale}lock held by {}", lock.row.holder));
+        }
+        for set in &self.sets {
+            for p in &set.problems {
+                problems.push(format!("set {}: {p}", set.set));
+            }
+            let missing = set
+                .migrations
+                .iter()
+                .filter(|m| m.state == MigrationState::Missing);
+            for m in missing {
+                problems.push(format!("{} applied but missing on disk", m.id));
+            }
+        }
+        problems
+    }
+}
+
+/// Status of every selected database, in selection order, concurrently.
+pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus> {
+    let parallel = fleet.config.migrator.concurrency.max(4) * 2;
+    futures::stream::iter(selection.databases.iter())
+        .map(|db| inspect(fleet, db, selection.set.as_deref()))
+        .buffered(parallel)
+        .collect()
+        .await
+}
+
+/// One database. `only_set`: restrict to that set, else its own set and the shared sets
+/// that target it.
+pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> DatabaseStatus {
+    let mut status = DatabaseStatus::new(name);
+    let Some(entry) = fleet.config.database(name) else {
+        status.error = Some("not in the config".into());
+        return status;
+    };
+    let target = match &entry.target {
+        Ok(target) => target,
+        Err(e) => {
+            status.error = Some(format!("misconfigured: {e}"));
+            return status;
+        }
+    };
+    status.driver = Some(target.driver);
+    status.server = Some(target.server_label());
+    let sets: Vec<&MigrationSet> = match only_set {
+        Some(set) => fleet.catalog.set(set).into_iter().collect(),
+        None => fleet.catalog.sets_for(name),
+    };
+
+    let mut applied_rows = Vec::new();
+    status.exists = driver::exists(target);
+    if status.exists {
+        match fleet.open(target, Access::ReadOnly).await {
+            Err(e) => {
+                status.error = Some(e.message);
+                return status;
+            }
+            Ok(mut session) => {
+                let read = async {
+                    let rows = session.read_applied().await?;
+                    let lock = session.read_lock().await?;
+                    let stats = session.stats().await?;
+                    Ok::<_, driver::DriverError>((rows, lock, stats))
+                };
+                match read.await {
+                    Ok((rows, lock, stats)) => {
+                        applied_rows = rows;
+                        status.lock =
+                            lock.map(|row| assess(row, &fleet.identity, fleet.stale_lock_after()));
+                        status.tables = Some(stats.tables);
+                        status.size_bytes = Some(stats.size_bytes);
+                    }
+                    Err(e) => status.error = Some(target.scrub(&e.message)),
+                }
+                session.close().await;
+            }
+        }
+    }
+    status.dirty = applied_rows.iter().any(|r| r.status != RowStatus::Applied);
+
+    let primary = only_set.unwrap_or(name);
+    for set in sets {
+        let set_status = set_status(set, target.driver, &applied_rows);
+        status.applied += set_status.applied;
+        status.pending += set_status.pending;
+        if set.name == primary {
+            status.last_version = set_status.last_version.clone();
+        }
+        status.drift.extend(
+            set_status
+                .migrations
+                .iter()
+                .filter(|m| m.checksum_ok == Some(false))
+                .map(|m| m.id.clone()),
+        );
+        status.sets.push(set_status);
+    }
+    status
+}
+
+fn set_status(set: &MigrationSet, dialect: Dialect, rows: &[AppliedRow]) -> SetStatus {
+    let mut migrations: Vec<MigrationStatus> = set
+        .migrations
+        .iter()
+        .map(|m| {
+            let row = rows
+                .iter()
+                .find(|r| r.set == set.name && r.version == m.version);
+            let state = match row.map(|r| r.status) {
+                None => MigrationState::Pending,
+                Some(RowStatus::Applied) => MigrationState::Applied,
+                Some(RowStatus::Running) => MigrationState::Running,
+                Some(RowStatus::Failed) => MigrationState::Failed,
+                Some(RowStatus::Reverting) => MigrationState::Reverting,
+            };
+            let current = m.up.for_dialect(dialect).map(|s| s.checksum.as_str());
+            MigrationStatus {
+                id: m.id(),
+                version: m.version,
+                version_text: m.version_text.clone(),
+                name: m.name.clone(),
+                state,
+                applied_at: row.map(|r| r.applied_at.clone()),
+                applied_by: row.map(|r| r.applied_by.clone()),
+                execution_ms: row.map(|r| r.execution_ms),
+                checksum_ok: row.map(|r| Some(r.checksum.as_str()) == current),
+                statements_done: row.map(|r| r.statements_done),
+                statements_total: row.map(|r| r.statements_total),
+                error: row.and_then(|r| r.error.clone()),
+                reversible: m.down.for_dialect(dialect).is_some(),
+            }
+        })
+        .collect();
+    for row in rows.iter().filter(|r| r.set == set.name) {
+        if set.migration(row.version).is_none() {
+            migrations.push(MigrationStatus {
+                id: format!("{}/{:03}_{}", set.name, row.version, row.name),
+                version: row.version,
+                version_text: format!("{:03}", row.version),
+                name: row.name.clone(),
+                state: MigrationState::Missing,
+                applied_at: Some(row.applied_at.clone()),
+                applied_by: Some(row.applied_by.clone()),
+                execution_ms: Some(row.execution_ms),
+                checksum_ok: None,
+                statements_done: Some(row.statements_done),
+                statements_total: Some(row.statements_total),
+                error: row.error.clone(),
+                reversible: false,
+            });
+        }
+    }
+    migrations.sort_by_key(|m| m.version);
+    let applied = migrations
+        .iter()
+        .filter(|m| m.state != MigrationState::Pending)
+        .count();
+    let pending = migrations
+        .iter()
+        .filter(|m| m.state == MigrationState::Pending)
+        .count();
+    let last_version = migrations
+        .iter()
+        .filter(|m| m.state == MigrationState::Applied)
+        .next_back()
+        .map(|m| m.version_text.clone());
+    SetStatus {
+        set: set.name.clone(),
+        shared: set.is_shared(),
+        applied,
+        pending,
+        last_version,
+        problems: set.problems.clone(),
+        migrations,
+    }
+}
