@@ -4,6 +4,7 @@
 //! CLI (`cli`) consumes its typed event stream.
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod driver;

@@ -77,7 +77,14 @@ impl Target {
     /// Where the database lives, for people: never includes the password.
     pub fn server_label(&self) -> String {
         match self.driver {
-            Dialect::Sqlite => self.database.clone(),
+            Dialect::Sqlite => {
+                // Relative to where the operator stands, when the file is below it.
+                let path = Path::new(&self.database);
+                std::env::current_dir()
+                    .ok()
+                    .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
+                    .unwrap_or_else(|| self.database.clone())
+            }
             _ => {
                 let user = self
                     .username

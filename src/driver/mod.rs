@@ -98,6 +98,7 @@ pub struct LockRow {
     pub host: String,
     pub pid: i64,
     pub run_id: String,
+    #[serde(rename = "since")]
     pub acquired_at: String,
     pub heartbeat_at: String,
 }

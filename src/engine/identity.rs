@@ -14,6 +14,15 @@ impl Identity {
         let user = ["USER", "USERNAME", "LOGNAME"]
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            // Containers often set no USER; the home folder's name is the next best guess.
+            .or_else(|| {
+                let home = std::env::var("HOME").ok()?;
+                let name = std::path::Path::new(&home)
+                    .file_name()?
+                    .to_str()?
+                    .to_owned();
+                Some(name)
+            })
             .unwrap_or_else(|| "unknown".to_owned());
         let host = gethostname::gethostname().to_string_lossy().into_owned();
         Identity {

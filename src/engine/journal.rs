@@ -20,7 +20,9 @@ pub struct Journal {
 #[derive(Serialize)]
 struct Line<'a> {
     at: String,
-    run_id: &'a str,
+    /// Left out where the event names its run itself, so no line has the key twice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
     #[serde(flatten)]
     event: &'a RunEvent,
 }
@@ -43,9 +45,14 @@ impl Journal {
     }
 
     pub fn append(&self, event: &RunEvent) {
+        let names_run = matches!(
+            event,
+            RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. }
+        );
+        let run_id = (!names_run).then_some(self.run_id.as_str());
         let line = Line {
             at: super::identity::now_text(),
-            run_id: &self.run_id,
+            run_id,
             event,
         };
         let Ok(mut text) = serde_json::to_string(&line) else {

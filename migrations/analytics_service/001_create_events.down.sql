@@ -1,0 +1,2 @@
+-- analytics_service 001 down (all dialects)
+DROP TABLE IF EXISTS events;

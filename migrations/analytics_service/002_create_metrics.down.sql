@@ -1,0 +1,2 @@
+-- analytics_service 002 down (all dialects)
+DROP TABLE IF EXISTS metrics;

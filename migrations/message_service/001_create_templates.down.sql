@@ -1,0 +1,2 @@
+-- message_service 001 down (all dialects)
+DROP TABLE IF EXISTS message_templates;

@@ -1,0 +1,2 @@
+-- message_service 002 down (all dialects)
+DROP TABLE IF EXISTS messages;

@@ -1,0 +1,31 @@
+-- message_service 002: 消息发送记录 (MySQL / MariaDB)
+CREATE TABLE messages (
+    id                   BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT '主键',
+    message_uuid         VARCHAR(36)  NOT NULL COMMENT '消息UUID',
+    template_id          BIGINT UNSIGNED NULL COMMENT '模板ID',
+    channel              ENUM('email', 'sms', 'push', 'in_app') NOT NULL COMMENT '渠道',
+    recipient_uuid       VARCHAR(36)  NULL COMMENT '接收用户UUID',
+    recipient_address    VARCHAR(255) NOT NULL COMMENT '接收地址: 邮箱/手机号/设备令牌',
+    subject              VARCHAR(200) NULL COMMENT '标题',
+    content              TEXT         NOT NULL COMMENT '内容',
+    status               ENUM('queued', 'sending', 'sent', 'delivered', 'failed', 'cancelled')
+                         NOT NULL DEFAULT 'queued' COMMENT '状态',
+    priority             TINYINT UNSIGNED NOT NULL DEFAULT 5 COMMENT '优先级, 1 最高',
+    retry_count          TINYINT UNSIGNED NOT NULL DEFAULT 0 COMMENT '已重试次数',
+    max_retries          TINYINT UNSIGNED NOT NULL DEFAULT 3 COMMENT '最大重试次数',
+    provider             VARCHAR(32)  NULL COMMENT '服务商',
+    provider_message_id  VARCHAR(128) NULL COMMENT '服务商消息ID',
+    error_message        VARCHAR(1000) NULL COMMENT '错误信息',
+    scheduled_at         DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT '计划发送时间',
+    sent_at              DATETIME     NULL COMMENT '发送时间',
+    delivered_at         DATETIME     NULL COMMENT '送达时间',
+    read_at              DATETIME     NULL COMMENT '阅读时间',
+    created_at           TIMESTAMP    NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT '创建时间',
+    updated_at           TIMESTAMP    NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP COMMENT '更新时间',
+    PRIMARY KEY (id),
+    UNIQUE KEY uk_messages_message_uuid (message_uuid),
+    KEY idx_messages_recipient (recipient_uuid, created_at),
+    KEY idx_messages_dispatch (status, scheduled_at, priority),
+    KEY idx_messages_provider (provider, provider_message_id),
+    CONSTRAINT fk_messages_template FOREIGN KEY (template_id) REFERENCES message_templates (id) ON DELETE SET NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='消息发送记录';

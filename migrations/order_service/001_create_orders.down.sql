@@ -1,0 +1,2 @@
+-- order_service 001 down (all dialects)
+DROP TABLE IF EXISTS orders;

@@ -1,0 +1,2 @@
+-- order_service 003 down (all dialects)
+DROP TABLE IF EXISTS payments;

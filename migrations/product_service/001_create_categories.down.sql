@@ -1,0 +1,2 @@
+-- product_service 001 down (all dialects)
+DROP TABLE IF EXISTS categories;

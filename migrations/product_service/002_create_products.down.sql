@@ -1,0 +1,2 @@
+-- product_service 002 down (all dialects)
+DROP TABLE IF EXISTS products;

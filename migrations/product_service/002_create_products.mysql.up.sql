@@ -1,0 +1,27 @@
+-- product_service 002: 商品表 (MySQL / MariaDB) — one row per SPU
+CREATE TABLE products (
+    id              BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT '主键',
+    spu_code        VARCHAR(32)   NOT NULL COMMENT '商品编码',
+    category_id     BIGINT UNSIGNED NOT NULL COMMENT '分类ID',
+    name            VARCHAR(200)  NOT NULL COMMENT '商品名称',
+    subtitle        VARCHAR(300)  NULL COMMENT '副标题',
+    brand           VARCHAR(100)  NULL COMMENT '品牌',
+    description     MEDIUMTEXT    NULL COMMENT '商品详情 (HTML)',
+    main_image_url  VARCHAR(500)  NULL COMMENT '主图',
+    price           DECIMAL(12,2) NOT NULL COMMENT '售价',
+    market_price    DECIMAL(12,2) NULL COMMENT '划线价',
+    currency        CHAR(3)       NOT NULL DEFAULT 'CNY' COMMENT '币种',
+    status          ENUM('draft', 'on_sale', 'off_shelf', 'deleted') NOT NULL DEFAULT 'draft' COMMENT '状态',
+    attributes      JSON          NULL COMMENT '商品属性',
+    sales_count     BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT '销量',
+    published_at    DATETIME      NULL COMMENT '上架时间',
+    created_at      TIMESTAMP     NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT '创建时间',
+    updated_at      TIMESTAMP     NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP COMMENT '更新时间',
+    PRIMARY KEY (id),
+    UNIQUE KEY uk_products_spu_code (spu_code),
+    KEY idx_products_category (category_id, status),
+    KEY idx_products_status (status, published_at),
+    KEY idx_products_brand (brand),
+    CONSTRAINT ck_products_price CHECK (price >= 0 AND (market_price IS NULL OR market_price >= 0)),
+    CONSTRAINT fk_products_category FOREIGN KEY (category_id) REFERENCES categories (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='商品表 (SPU)';

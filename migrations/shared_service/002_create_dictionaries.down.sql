@@ -1,0 +1,2 @@
+-- shared_service 002 down (all dialects)
+DROP TABLE IF EXISTS dictionaries;

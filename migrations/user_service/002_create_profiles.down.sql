@@ -1,0 +1,2 @@
+-- user_service 002 down (all dialects)
+DROP TABLE IF EXISTS user_profiles;

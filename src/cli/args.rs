@@ -1,0 +1,175 @@
+//! The command line, as clap derives it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::SelectionRequest;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dbfleet",
+    version,
+    about = "Migrate a fleet of databases together, and see the whole fleet's migration state at a glance",
+    after_help = "Without a command, dbfleet prints the fleet's status.\nExit codes: 0 ok · 1 a database failed, was refused or blocked · 2 usage or config error · 3 status --check found problems · 130 interrupted"
+)]
+pub struct Cli {
+    /// The config file.
+    #[arg(long, short = 'c', global = true, default_value = crate::config::DEFAULT_CONFIG_FILE, env = "DBFLEET_CONFIG")]
+    pub config: PathBuf,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations.
+    Up(RunArgs),
+    /// Revert applied migrations (one step unless --steps or --to says otherwise).
+    Down(RunArgs),
+    /// Show what up (or down, with --down) would run, with its exact SQL; changes nothing.
+    Plan(PlanArgs),
+    /// Applied and pending migrations, locks, dirty state and drift of each database.
+    Status(StatusArgs),
+    /// Create an empty pair of migration files with the next version.
+    Create(CreateArgs),
+    /// Clear a database's stale migration lock.
+    Unlock(UnlockArgs),
+    /// Settle a dirty database: mark its half-done step as applied or as rolled back.
+    Resolve(ResolveArgs),
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct SelectionArgs {
+    /// One database (repeatable).
+    #[arg(short = 'd', long = "database")]
+    pub database: Vec<String>,
+    /// A comma-separated list of databases.
+    #[arg(long)]
+    pub databases: Vec<String>,
+    /// Glob patterns over database names, e.g. '*_service' (repeatable, or comma-separated).
+    #[arg(long)]
+    pub patterns: Vec<String>,
+    /// Every configured database.
+    #[arg(long)]
+    pub all: bool,
+    /// A migration set (folder under migrations/) to run instead of each database's own,
+    /// e.g. cross_service.
+    #[arg(long)]
+    pub directory: Option<String>,
+}
+
+impl SelectionArgs {
+    pub fn request(&self) -> SelectionRequest {
+        let mut databases = self.database.clone();
+        databases.extend(self.databases.iter().cloned());
+        SelectionRequest {
+            databases,
+            patterns: self.patterns.clone(),
+            all: self.all,
+            directory: self.directory.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// up: apply through this version; down: revert every version above it (0 = all).
+    #[arg(long, conflicts_with = "steps")]
+    pub to: Option<u64>,
+    /// How many steps at most.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Show the plan and its SQL; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip the auto_backup copy for this run.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Run even though an applied migration's file changed since.
+    #[arg(long)]
+    pub allow_drift: bool,
+    /// Print every statement as it starts (plain output).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Plan a down instead of an up.
+    #[arg(long)]
+    pub down: bool,
+    #[arg(long, conflicts_with = "steps")]
+    pub to: Option<u64>,
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long)]
+    pub allow_drift: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Exit 3 when anything is pending, dirty, drifted, locked, misconfigured or unreachable.
+    #[arg(long)]
+    pub check: bool,
+    /// Only the summary table, not every migration.
+    #[arg(long, short = 's')]
+    pub short: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// The migration's name: letters, digits and `_`.
+    pub name: String,
+    /// The set (folder under migrations/) to create it in.
+    #[arg(long)]
+    pub directory: Option<String>,
+    /// The database whose own set gets it (default: migrator.default_database).
+    #[arg(short = 'd', long = "database")]
+    pub database: Option<String>,
+    /// Version the files with a UTC timestamp instead of the next number.
+    #[arg(long)]
+    pub timestamp: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Clear the lock even if its holder still looks alive.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The half-done step's changes are all there: record it as applied.
+    #[arg(
+        long,
+        conflicts_with = "rolled_back",
+        required_unless_present = "rolled_back"
+    )]
+    pub applied: bool,
+    /// None of its changes are there (undone by hand): forget it, so it runs again.
+    #[arg(long)]
+    pub rolled_back: bool,
+}

@@ -1,0 +1,412 @@
+//! The headless front: the same engine as the console, driven by arguments, reporting
+//! through the same event stream.
+
+pub mod args;
+pub mod exit;
+pub mod progress;
+pub mod status_view;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use args::{
+    Cli, Command, CreateArgs, Format, PlanArgs, ResolveArgs, RunArgs, StatusArgs, UnlockArgs,
+};
+use exit::code;
+
+use crate::engine::admin::{self, Resolution, UnlockResult};
+use crate::engine::runner::{self, RunRequest};
+use crate::engine::{
+    Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
+};
+
+pub fn main() -> ExitCode {
+    let _ = color_eyre::install();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DBFLEET_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return code(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return code(exit::USAGE);
+        }
+    };
+    runtime.block_on(dispatch(cli))
+}
+
+/// Writes command output; a reader that closed the pipe early is not an error.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn fail(message: impl std::fmt::Display, exit_code: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    code(exit_code)
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
+    let fleet = match Fleet::load(&cli.config) {
+        Ok(fleet) => Arc::new(fleet),
+        Err(e) => return fail(e, exit::USAGE),
+    };
+    match cli.command {
+        None => {
+            let args = StatusArgs {
+                selection: Default::default(),
+                check: false,
+                short: false,
+            };
+            status_command(&fleet, &args, cli.format).await
+        }
+        Some(Command::Status(args)) => status_command(&fleet, &args, cli.format).await,
+        Some(Command::Up(args)) => run_command(fleet, Direction::Up, args, cli.format).await,
+        Some(Command::Down(args)) => run_command(fleet, Direction::Down, args, cli.format).await,
+        Some(Command::Plan(args)) => plan_command(&fleet, &args, cli.format).await,
+        Some(Command::Create(args)) => create_command(&fleet, &args),
+        Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
+        Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
+    }
+}
+
+fn select(
+    fleet: &Fleet,
+    request: &SelectionRequest,
+    when: WhenUnspecified,
+) -> Result<Selection, ExitCode> {
+    let selection = fleet
+        .select(request, when)
+        .map_err(|e| fail(e, exit::USAGE))?;
+    if !selection.not_targeted.is_empty() {
+        eprintln!(
+            "note: set {} does not target {}; skipped",
+            selection.set.as_deref().unwrap_or("-"),
+            selection.not_targeted.join(", ")
+        );
+    }
+    Ok(selection)
+}
+
+async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> ExitCode {
+    let selection = match select(
+        fleet,
+        &args.selection.request(),
+        WhenUnspecified::WholeFleet,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let statuses = status::status(fleet, &selection).await;
+    match format {
+        Format::Json => print(&(status_view::render_json(&fleet.config.path, &statuses) + "\n")),
+        Format::Text => print(&status_view::render_text(&statuses, args.short)),
+    }
+    if args.check {
+        let problems: Vec<String> = statuses
+            .iter()
+            .flat_map(|s| {
+                s.problems()
+                    .into_iter()
+                    .map(move |p| format!("{}: {p}", s.name))
+            })
+            .collect();
+        if !problems.is_empty() {
+            for p in &problems {
+                eprintln!("check: {p}");
+            }
+            return code(exit::CHECK_FAILED);
+        }
+    }
+    code(exit::OK)
+}
+
+fn limit(direction: Direction, to: Option<u64>, steps: Option<usize>) -> Limit {
+    match (to, steps) {
+        (Some(v), _) => Limit::To(v),
+        (None, Some(n)) => Limit::Steps(n),
+        // `down` reverts one step unless told otherwise: the reversible default.
+        (None, None) if direction == Direction::Down => Limit::Steps(1),
+        (None, None) => Limit::All,
+    }
+}
+
+async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> ExitCode {
+    let direction = if args.down {
+        Direction::Down
+    } else {
+        Direction::Up
+    };
+    let selection = match select(
+        fleet,
+        &args.selection.request(),
+        WhenUnspecified::DefaultDatabase,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    show_plan(
+        fleet,
+        &selection,
+        direction,
+        limit(direction, args.to, args.steps),
+        args.allow_drift,
+        format,
+    )
+    .await
+}
+
+async fn show_plan(
+    fleet: &Fleet,
+    selection: &Selection,
+    direction: Direction,
+    limit: Limit,
+    allow_drift: bool,
+    format: Format,
+) -> ExitCode {
+    let plans = runner::plan(fleet, selection, direction, limit, allow_drift).await;
+    let refused = plans.iter().any(|p| p.refused.is_some());
+    match format {
+        Format::Json => {
+            print(&(serde_json::to_string_pretty(&plans).unwrap_or_else(|e| e.to_string()) + "\n"))
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for plan in &plans {
+                out.push_str(&format!(
+                    "-- {} ({}, {}) · set {} · {}\n",
+                    plan.database,
+                    plan.driver
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    plan.server.as_deref().unwrap_or("-"),
+                    plan.set,
+                    match (&plan.refused, plan.steps.len()) {
+                        (Some(reason), _) => format!("REFUSED: {reason}"),
+                        (None, 0) => format!("nothing to {direction}"),
+                        (None, n) => format!("{n} step(s) {direction}"),
+                    }
+                ));
+                out.push_str(&plan.sql);
+                out.push('\n');
+            }
+            out.push_str("-- dry run: nothing was changed\n");
+            print(&out);
+        }
+    }
+    code(if refused { exit::RUN_FAILED } else { exit::OK })
+}
+
+async fn run_command(
+    fleet: Arc<Fleet>,
+    direction: Direction,
+    args: RunArgs,
+    format: Format,
+) -> ExitCode {
+    let selection = match select(
+        &fleet,
+        &args.selection.request(),
+        WhenUnspecified::DefaultDatabase,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let limit = limit(direction, args.to, args.steps);
+    if args.dry_run || fleet.config.migrator.dry_run {
+        if !args.dry_run {
+            eprintln!(
+                "note: migrator.dry_run is true in {}: previewing only",
+                fleet.config.path.display()
+            );
+        }
+        return show_plan(
+            &fleet,
+            &selection,
+            direction,
+            limit,
+            args.allow_drift,
+            format,
+        )
+        .await;
+    }
+    let request = RunRequest {
+        direction,
+        limit,
+        selection,
+        backup: fleet.config.migrator.auto_backup && !args.no_backup,
+        allow_drift: args.allow_drift,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let cancel = CancellationToken::new();
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling after the current statement; Ctrl-C again to quit at once");
+            on_interrupt.cancel();
+        }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        }
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn(runner::run(fleet.clone(), request, tx, cancel.clone()));
+    let mut reporter = progress::Reporter::new(
+        format == Format::Text && std::io::stderr().is_terminal() && !args.verbose,
+        args.verbose,
+    );
+    let json = format == Format::Json;
+    while let Some(event) = rx.recv().await {
+        if json {
+            print(&(serde_json::to_string(&event).unwrap_or_default() + "\n"));
+        } else {
+            reporter.handle(&event);
+        }
+    }
+    let summary = match run.await {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(e)) => return fail(e, exit::USAGE),
+        Err(e) => return fail(format!("internal error: {e}"), exit::RUN_FAILED),
+    };
+    if !json {
+        print(&reporter.summary(&summary.outcomes, summary.duration_ms));
+    }
+    if summary.cancelled {
+        code(exit::INTERRUPTED)
+    } else if summary.all_ok() {
+        code(exit::OK)
+    } else {
+        code(exit::RUN_FAILED)
+    }
+}
+
+fn create_command(fleet: &Fleet, args: &CreateArgs) -> ExitCode {
+    let set = match (
+        &args.directory,
+        &args.database,
+        fleet.config.default_database(),
+    ) {
+        (Some(dir), _, _) => dir.clone(),
+        (None, Some(db), _) => {
+            if fleet.config.database(db).is_none() {
+                return fail(
+                    format!(
+                        "unknown database `{db}`; configured databases: {}",
+                        fleet.config.database_names().join(", ")
+                    ),
+                    exit::USAGE,
+                );
+            }
+            db.clone()
+        }
+        (None, None, Some(default)) => default.to_owned(),
+        (None, None, None) => {
+            return fail(
+                "say where: --directory SET or -d DATABASE (no migrator.default_database)",
+                exit::USAGE,
+            );
+        }
+    };
+    if set.is_empty() || set.contains(['/', '\\']) || set.starts_with('.') {
+        return fail(
+            format!("`{set}` is not a set name (a folder under the migrations folder)"),
+            exit::USAGE,
+        );
+    }
+    let dir = fleet.catalog.root.join(&set);
+    match crate::catalog::create_migration(&dir, &args.name, args.timestamp) {
+        Ok((up, down)) => {
+            print(&format!(
+                "created {}\ncreated {}\n",
+                up.display(),
+                down.display()
+            ));
+            code(exit::OK)
+        }
+        Err(e) => fail(e, exit::USAGE),
+    }
+}
+
+async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> ExitCode {
+    let selection = match select(
+        fleet,
+        &args.selection.request(),
+        WhenUnspecified::DefaultDatabase,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut failed = false;
+    for db in &selection.databases {
+        match admin::unlock(fleet, db, args.force).await {
+            Ok(UnlockResult::Free) => print(&format!("{db}: no lock\n")),
+            Ok(UnlockResult::Cleared(state)) => print(&format!(
+                "{db}: cleared the lock held by {} (pid {}, run {}) since {}\n",
+                state.row.holder, state.row.pid, state.row.run_id, state.row.acquired_at
+            )),
+            Err(e) => {
+                eprintln!("{db}: {e}");
+                failed = true;
+            }
+        }
+    }
+    code(if failed { exit::RUN_FAILED } else { exit::OK })
+}
+
+async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> ExitCode {
+    let selection = match select(
+        fleet,
+        &args.selection.request(),
+        WhenUnspecified::DefaultDatabase,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let resolution = if args.applied {
+        Resolution::Applied
+    } else {
+        Resolution::RolledBack
+    };
+    let mut failed = false;
+    for db in &selection.databases {
+        match admin::resolve(fleet, db, resolution).await {
+            Ok(settled) if settled.is_empty() => print(&format!("{db}: not dirty\n")),
+            Ok(settled) => print(&format!(
+                "{db}: marked {} as {}\n",
+                settled.join(", "),
+                if args.applied {
+                    "applied"
+                } else {
+                    "rolled back"
+                }
+            )),
+            Err(e) => {
+                eprintln!("{db}: {e}");
+                failed = true;
+            }
+        }
+    }
+    code(if failed { exit::RUN_FAILED } else { exit::OK })
+}

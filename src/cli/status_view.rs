@@ -1,0 +1,207 @@
+//! `dbfleet status` as text (a summary table, then one grep-able line per migration with
+//! the database's name in front) or JSON.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::engine::status::{DatabaseStatus, MigrationState};
+
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// A one-word summary and its symbol, worst first, as the console shows it too.
+pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
+    if let Some(error) = &status.error {
+        let unreachable = !error.starts_with("misconfigured");
+        return if unreachable {
+            ("?", "unreachable".into())
+        } else {
+            ("✗", "misconfigured".into())
+        };
+    }
+    if status.dirty {
+        return ("!", "dirty".into());
+    }
+    if let Some(lock) = &status.lock {
+        return (
+            "⊘",
+            if lock.stale {
+                "stale lock".into()
+            } else {
+                "locked".into()
+            },
+        );
+    }
+    if !status.drift.is_empty() {
+        return ("~", "drift".into());
+    }
+    if status.pending > 0 {
+        return ("●", format!("{} pending", status.pending));
+    }
+    ("✓", "up to date".into())
+}
+
+fn state_symbol(state: MigrationState, checksum_ok: Option<bool>) -> &'static str {
+    match state {
+        MigrationState::Applied if checksum_ok == Some(false) => "~",
+        MigrationState::Applied => "✓",
+        MigrationState::Pending => "●",
+        MigrationState::Running | MigrationState::Failed | MigrationState::Reverting => "!",
+        MigrationState::Missing => "?",
+    }
+}
+
+pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
+    let mut out = String::new();
+    let width = statuses
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<8} {:>7} {:>7}  {:<6} {:>6} {:>10}  {:<20} STATE",
+        "DATABASE", "DRIVER", "APPLIED", "PENDING", "LAST", "TABLES", "SIZE", "LOCK"
+    );
+    for s in statuses {
+        let (symbol, word) = health(s);
+        let lock = match &s.lock {
+            None => "free".to_owned(),
+            Some(l) if l.stale => format!("stale: {}", l.row.holder),
+            Some(l) => format!("held: {}", l.row.holder),
+        };
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<8} {:>7} {:>7}  {:<6} {:>6} {:>10}  {:<20} {symbol} {word}",
+            s.name,
+            s.driver
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            s.applied,
+            s.pending,
+            s.last_version.as_deref().unwrap_or("-"),
+            s.tables
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "-".into()),
+            s.size_bytes.map(human_size).unwrap_or_else(|| "-".into()),
+            lock,
+        );
+    }
+    for s in statuses {
+        if let Some(error) = &s.error {
+            let _ = writeln!(out, "\n{}: {error}", s.name);
+        }
+    }
+    if short {
+        return out;
+    }
+    for s in statuses.iter().filter(|s| s.error.is_none()) {
+        let id_width = s
+            .sets
+            .iter()
+            .flat_map(|set| set.migrations.iter().map(|m| m.id.len()))
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "\n{} ({}{})",
+            s.name,
+            s.server.as_deref().unwrap_or("-"),
+            if s.exists { "" } else { ", not created yet" }
+        );
+        for set in &s.sets {
+            for problem in &set.problems {
+                let _ = writeln!(out, "{:<width$}  ✗ set {}: {problem}", s.name, set.set);
+            }
+            for m in &set.migrations {
+                let detail = match m.state {
+                    MigrationState::Pending => {
+                        if m.reversible {
+                            "pending".to_owned()
+                        } else {
+                            "pending (no down)".to_owned()
+                        }
+                    }
+                    MigrationState::Applied => format!(
+                        "applied {} by {} in {} ms{}",
+                        m.applied_at.as_deref().unwrap_or("?"),
+                        m.applied_by.as_deref().unwrap_or("?"),
+                        m.execution_ms.unwrap_or(0),
+                        if m.checksum_ok == Some(false) {
+                            " · DRIFT: file changed since"
+                        } else {
+                            ""
+                        }
+                    ),
+                    MigrationState::Missing => "applied, but its files are gone".to_owned(),
+                    state => format!(
+                        "DIRTY ({}) at statement {} of {}{}",
+                        match state {
+                            MigrationState::Running => "running",
+                            MigrationState::Failed => "failed",
+                            _ => "reverting",
+                        },
+                        m.statements_done.unwrap_or(0),
+                        m.statements_total.unwrap_or(0),
+                        m.error
+                            .as_deref()
+                            .map(|e| format!(": {e}"))
+                            .unwrap_or_default()
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {} {:<id_width$}  {detail}",
+                    s.name,
+                    state_symbol(m.state, m.checksum_ok),
+                    m.id
+                );
+            }
+        }
+        if let Some(lock) = &s.lock {
+            let _ = writeln!(
+                out,
+                "{:<width$}  ⊘ lock held by {} (pid {}, run {}) since {}, heartbeat {}{}",
+                s.name,
+                lock.row.holder,
+                lock.row.pid,
+                lock.row.run_id,
+                lock.row.acquired_at,
+                lock.row.heartbeat_at,
+                if lock.stale {
+                    " — STALE: clear with `dbfleet unlock`"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct StatusDocument<'a> {
+    config: String,
+    databases: &'a [DatabaseStatus],
+}
+
+pub fn render_json(config: &std::path::Path, statuses: &[DatabaseStatus]) -> String {
+    let doc = StatusDocument {
+        config: config.display().to_string(),
+        databases: statuses,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
