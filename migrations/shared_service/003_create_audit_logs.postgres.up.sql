@@ -34,6 +34,11 @@ DECLARE
     v_before JSONB;
     v_after  JSONB;
 BEGIN
+    -- a no-op UPDATE (same values) is not worth an audit row
+    IF TG_OP = 'UPDATE' AND NEW IS NOT DISTINCT FROM OLD THEN
+        RETURN NULL;
+    END IF;
+
     IF TG_OP = 'DELETE' THEN
         v_key    := OLD.config_key;
         v_before := to_jsonb(OLD);

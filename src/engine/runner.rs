@@ -59,6 +59,9 @@ pub struct RunError {
     pub source: std::io::Error,
 }
 
+/// How often a long run refreshes its lock's heartbeat (between steps).
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
+
 struct RunContext {
     fleet: Arc<Fleet>,
     request: RunRequest,
@@ -300,16 +303,14 @@ async fn locked_run(
     session: &mut dyn Session,
 ) -> Outcome {
     let fleet = &ctx.fleet;
-    for sql in session.bookkeeping().create_tables() {
-        if let Err(e) = session.execute(&sql).await {
-            return Outcome::Failed {
-                error: format!(
-                    "creating the bookkeeping tables: {}",
-                    target.scrub(&e.message)
-                ),
-                applied: 0,
-            };
-        }
+    if let Err(e) = ensure_bookkeeping(session).await {
+        return Outcome::Failed {
+            error: format!(
+                "creating the bookkeeping tables: {}",
+                target.scrub(&e.message)
+            ),
+            applied: 0,
+        };
     }
     let timeout = Duration::from_secs(fleet.config.migrator.lock_timeout_secs);
     match lock::acquire(
@@ -339,6 +340,22 @@ async fn locked_run(
         tracing::warn!("{db}: releasing the migration lock failed: {e}");
     }
     outcome
+}
+
+/// Creates dbfleet's two tables when missing, together, so a fresh database pays one
+/// commit for them.
+async fn ensure_bookkeeping(session: &mut dyn Session) -> Result<(), driver::DriverError> {
+    if session.bookkeeping_exists().await? {
+        return Ok(());
+    }
+    session.execute("BEGIN").await?;
+    for sql in session.bookkeeping().create_tables() {
+        if let Err(e) = session.execute(&sql).await {
+            let _ = session.execute("ROLLBACK").await;
+            return Err(e);
+        }
+    }
+    session.execute("COMMIT").await
 }
 
 async fn run_steps(
@@ -399,14 +416,17 @@ async fn run_steps(
     };
     let mut done = 0;
     let total = steps.len();
+    let mut last_heartbeat = Instant::now();
     for (i, step) in steps.iter().enumerate() {
         if ctx.cancel.is_cancelled() {
             return Outcome::Cancelled { applied: done };
         }
-        if i > 0 {
+        // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
+        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
             let _ = session
                 .heartbeat(&ctx.holder, &super::identity::now_text())
                 .await;
+            last_heartbeat = Instant::now();
         }
         emit_step_started(ctx, db, step, i, total);
         match apply_step(session, step, &step_ctx).await {
