@@ -1,0 +1,102 @@
+//! Ctrl-C during a run: the current statement finishes, nothing after it starts, the lock
+//! is released, and the report says what ran.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn ctrl_c_stops_after_the_current_statement_and_releases_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        &root.join("config.yaml"),
+        "databases:\n  slow_db:\n    driver: sqlite\n    database: data/slow.db\nmigrator:\n  auto_backup: false\n",
+    );
+    let set = root.join("migrations/slow_db");
+    write(
+        &set.join("001_first.up.sql"),
+        "CREATE TABLE first (id INTEGER);",
+    );
+    // Slow enough to be interrupted in the middle: SQLite has no sleep(), so count a long
+    // recursive sequence, twice, as two statements.
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c";
+    write(
+        &set.join("002_slow.up.sql"),
+        &format!(
+            "CREATE TABLE second (id INTEGER);\n{slow};\n{slow};\nCREATE TABLE second_done (id INTEGER);\n"
+        ),
+    );
+    write(
+        &set.join("003_third.up.sql"),
+        "CREATE TABLE third (id INTEGER);",
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+        .args(["up", "-d", "slow_db", "--verbose"])
+        .current_dir(root)
+        .env_remove("DBFLEET_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Interrupt once the first slow statement has started.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("002_slow statement 2/4") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow statement never started: {seen:?}"
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for line in lines {
+        seen.push(line.unwrap());
+    }
+    let exit = child.wait().unwrap();
+    let output = seen.join("\n");
+    assert_eq!(exit.code(), Some(130), "{output}");
+    assert!(output.contains("cancelled after 1 step(s)"), "{output}");
+    assert!(
+        !output.contains("003_third"),
+        "the third step must not start: {output}"
+    );
+
+    // Step 2 ran in a transaction: rolled back as a whole. Step 1 stays. No lock is left.
+    let db = root.join("data/slow.db");
+    let query = |sql: &str| -> String {
+        let out = Command::new("sqlite3").arg(&db).arg(sql).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(
+        query("SELECT group_concat(version) FROM schema_migrations"),
+        "1"
+    );
+    assert_eq!(
+        query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'second%'"),
+        "0"
+    );
+    assert_eq!(query("SELECT count(*) FROM schema_migrations_lock"), "0");
+}
