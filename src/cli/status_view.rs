@@ -53,6 +53,15 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
     ("✓", "up to date".into())
 }
 
+/// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10Z`: the journal and JSON keep the
+/// full form; a table wants it short.
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.split_once('.') {
+        Some((seconds, _)) => format!("{}Z", seconds.replacen('T', " ", 1)),
+        None => rfc3339.replacen('T', " ", 1),
+    }
+}
+
 fn state_symbol(state: MigrationState, checksum_ok: Option<bool>) -> &'static str {
     match state {
         MigrationState::Applied if checksum_ok == Some(false) => "~",
@@ -137,7 +146,7 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                     }
                     MigrationState::Applied => format!(
                         "applied {} by {} in {} ms{}",
-                        m.applied_at.as_deref().unwrap_or("?"),
+                        m.applied_at.as_deref().map(short_time).unwrap_or_else(|| "?".into()),
                         m.applied_by.as_deref().unwrap_or("?"),
                         m.execution_ms.unwrap_or(0),
                         if m.checksum_ok == Some(false) {
