@@ -101,6 +101,19 @@ fn select(
     let selection = fleet
         .select(request, when)
         .map_err(|e| fail(e, exit::USAGE))?;
+    if when == WhenUnspecified::DefaultDatabase {
+        let broken = fleet.misconfigured(&selection);
+        if !broken.is_empty() {
+            return Err(fail(
+                format!(
+                    "{} selected database(s) misconfigured; nothing was run:\n  {}",
+                    broken.len(),
+                    broken.join("\n  ")
+                ),
+                exit::USAGE,
+            ));
+        }
+    }
     if !selection.not_targeted.is_empty() {
         eprintln!(
             "note: set {} does not target {}; skipped",

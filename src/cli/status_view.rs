@@ -146,7 +146,10 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                     }
                     MigrationState::Applied => format!(
                         "applied {} by {} in {} ms{}",
-                        m.applied_at.as_deref().map(short_time).unwrap_or_else(|| "?".into()),
+                        m.applied_at
+                            .as_deref()
+                            .map(short_time)
+                            .unwrap_or_else(|| "?".into()),
                         m.applied_by.as_deref().unwrap_or("?"),
                         m.execution_ms.unwrap_or(0),
                         if m.checksum_ok == Some(false) {

@@ -87,6 +87,19 @@ impl Fleet {
             })
     }
 
+    /// The selected databases whose config entry is broken, with why. Commands that change
+    /// databases refuse to start while any is, so a typo never half-runs a rollout.
+    pub fn misconfigured(&self, selection: &Selection) -> Vec<String> {
+        selection
+            .databases
+            .iter()
+            .filter_map(|db| match self.config.database(db).map(|e| &e.target) {
+                Some(Err(e)) => Some(e.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn select(
         &self,
         request: &SelectionRequest,
