@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use tokio_util::sync::CancellationToken;
 
 use args::{
     Cli, Command, CreateArgs, Format, PlanArgs, ResolveArgs, RunArgs, StatusArgs, UnlockArgs,
@@ -19,7 +18,7 @@ use args::{
 use exit::code;
 
 use crate::engine::admin::{self, Resolution, UnlockResult};
-use crate::engine::runner::{self, RunRequest};
+use crate::engine::runner::{self, RunControl, RunRequest};
 use crate::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
 };
@@ -273,19 +272,19 @@ async fn run_command(
         allow_drift: args.allow_drift,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
-    let cancel = CancellationToken::new();
-    let on_interrupt = cancel.clone();
+    let control = RunControl::new();
+    let on_interrupt = control.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\ncancelling after the current statement; Ctrl-C again to quit at once");
-            on_interrupt.cancel();
+            on_interrupt.cancel_all();
         }
         if tokio::signal::ctrl_c().await.is_ok() {
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = tokio::spawn(runner::run(fleet.clone(), request, tx, cancel.clone()));
+    let run = tokio::spawn(runner::run(fleet.clone(), request, tx, control.clone()));
     let mut reporter = progress::Reporter::new(
         format == Format::Text && std::io::stderr().is_terminal() && !args.verbose,
         args.verbose,

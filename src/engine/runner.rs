@@ -59,6 +59,42 @@ pub struct RunError {
     pub source: std::io::Error,
 }
 
+/// Stops a run, whole or one database at a time, after the current statement (or, where a
+/// step cannot roll back, after the current step). Cheap to clone; hand one to the UI.
+#[derive(Clone, Default)]
+pub struct RunControl {
+    all: CancellationToken,
+    databases: Arc<std::sync::Mutex<HashMap<String, CancellationToken>>>,
+}
+
+impl RunControl {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel_all(&self) {
+        self.all.cancel();
+    }
+
+    pub fn cancel_database(&self, database: &str) {
+        self.database(database).cancel();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.all.is_cancelled()
+    }
+
+    /// The token one database's task watches: cancelled with the run or on its own.
+    fn database(&self, database: &str) -> CancellationToken {
+        let Ok(mut map) = self.databases.lock() else {
+            return self.all.clone();
+        };
+        map.entry(database.to_owned())
+            .or_insert_with(|| self.all.child_token())
+            .clone()
+    }
+}
+
 /// How often a long run refreshes its lock's heartbeat (between steps).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
 
@@ -68,7 +104,7 @@ struct RunContext {
     run_id: String,
     holder: LockHolder,
     events: EventSink,
-    cancel: CancellationToken,
+    control: RunControl,
     fleet_permits: Semaphore,
     server_permits: HashMap<String, Arc<Semaphore>>,
 }
@@ -79,7 +115,7 @@ pub async fn run(
     fleet: Arc<Fleet>,
     request: RunRequest,
     tx: mpsc::UnboundedSender<RunEvent>,
-    cancel: CancellationToken,
+    control: RunControl,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let run_id = fleet.identity.new_run_id();
@@ -126,7 +162,7 @@ pub async fn run(
         request,
         run_id: run_id.clone(),
         events: events.clone(),
-        cancel: cancel.clone(),
+        control: control.clone(),
     });
 
     let mut done_senders = HashMap::new();
@@ -174,7 +210,7 @@ pub async fn run(
         run_id: run_id.clone(),
         outcomes: outcomes.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        cancelled: cancel.is_cancelled(),
+        cancelled: control.is_cancelled(),
         journal: journal_path,
     };
     events.emit(RunEvent::RunFinished {
@@ -192,7 +228,8 @@ async fn migrate_database(
     deps: Vec<(String, watch::Receiver<Option<bool>>)>,
 ) -> Outcome {
     let started = Instant::now();
-    let outcome = migrate_database_inner(ctx, db, deps).await;
+    let cancel = ctx.control.database(db);
+    let outcome = migrate_database_inner(ctx, db, deps, &cancel).await;
     ctx.events.emit(RunEvent::Finished {
         database: db.to_owned(),
         outcome: outcome.clone(),
@@ -205,6 +242,7 @@ async fn migrate_database_inner(
     ctx: &RunContext,
     db: &str,
     deps: Vec<(String, watch::Receiver<Option<bool>>)>,
+    cancel: &CancellationToken,
 ) -> Outcome {
     let fleet = &ctx.fleet;
     let Some(entry) = fleet.config.database(db) else {
@@ -234,7 +272,7 @@ async fn migrate_database_inner(
                 break ok;
             }
             tokio::select! {
-                _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+                _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
                 changed = rx.changed() => if changed.is_err() { break false },
             }
         };
@@ -247,7 +285,7 @@ async fn migrate_database_inner(
     }
 
     let _fleet_permit = tokio::select! {
-        _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+        _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
         permit = ctx.fleet_permits.acquire() => permit,
     };
     let server = target
@@ -256,11 +294,11 @@ async fn migrate_database_inner(
     let _server_permit = match server {
         None => None,
         Some(sem) => tokio::select! {
-            _ = ctx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+            _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
             permit = sem.acquire_owned() => permit.ok(),
         },
     };
-    if ctx.cancel.is_cancelled() {
+    if cancel.is_cancelled() {
         return Outcome::Cancelled { applied: 0 };
     }
 
@@ -287,7 +325,7 @@ async fn migrate_database_inner(
             };
         }
     };
-    let outcome = locked_run(ctx, db, target, set, existed, session.as_mut()).await;
+    let outcome = locked_run(ctx, db, target, set, existed, session.as_mut(), cancel).await;
     session.close().await;
     outcome
 }
@@ -301,6 +339,7 @@ async fn locked_run(
     set: &MigrationSet,
     existed: bool,
     session: &mut dyn Session,
+    cancel: &CancellationToken,
 ) -> Outcome {
     let fleet = &ctx.fleet;
     if let Err(e) = ensure_bookkeeping(session).await {
@@ -321,7 +360,7 @@ async fn locked_run(
         timeout,
         fleet.stale_lock_after(),
         &ctx.events,
-        &ctx.cancel,
+        cancel,
     )
     .await
     {
@@ -335,7 +374,7 @@ async fn locked_run(
             };
         }
     }
-    let outcome = run_steps(ctx, db, target, set, existed, session).await;
+    let outcome = run_steps(ctx, db, target, set, existed, session, cancel).await;
     if let Err(e) = session.release_lock(&ctx.holder).await {
         tracing::warn!("{db}: releasing the migration lock failed: {e}");
     }
@@ -365,6 +404,7 @@ async fn run_steps(
     set: &MigrationSet,
     existed: bool,
     session: &mut dyn Session,
+    cancel: &CancellationToken,
 ) -> Outcome {
     let fleet = &ctx.fleet;
     let applied = match session.read_applied().await {
@@ -412,13 +452,13 @@ async fn run_steps(
         applied_by: &applied_by,
         run_id: &ctx.run_id,
         events: &ctx.events,
-        cancel: &ctx.cancel,
+        cancel,
     };
     let mut done = 0;
     let total = steps.len();
     let mut last_heartbeat = Instant::now();
     for (i, step) in steps.iter().enumerate() {
-        if ctx.cancel.is_cancelled() {
+        if cancel.is_cancelled() {
             return Outcome::Cancelled { applied: done };
         }
         // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
