@@ -69,8 +69,6 @@ pub struct Target {
     pub charset: Option<String>,
     pub schema: Option<String>,
     pub sslmode: Option<String>,
-    /// A connection URL given instead of (or on top of) the fields above.
-    pub url: Option<Secret>,
 }
 
 impl Target {
@@ -114,7 +112,7 @@ impl Target {
     /// Remove the password from a message a driver produced.
     pub fn scrub(&self, message: &str) -> String {
         let mut text = message.to_owned();
-        for secret in self.password.iter().chain(self.url.iter()) {
+        for secret in self.password.iter() {
             text = secret.scrub(&text);
         }
         text
@@ -499,26 +497,49 @@ fn build_entry(
 
     let url = text("url");
     let driver_text = text("driver");
-    let host = text("host");
-    let port_text = text("port");
-    let username = text("username").or_else(|| text("user"));
-    let password = text("password");
-    let database = text("database");
+    let mut host = text("host");
+    let mut port_text = text("port");
+    let mut username = text("username").or_else(|| text("user"));
+    let mut password = text("password");
+    let mut database = text("database");
     let charset = text("charset");
     let schema = text("schema");
-    let sslmode = text("sslmode");
+    let mut sslmode = text("sslmode");
 
-    let driver = match (&driver_text, &url) {
+    // A URL's parts win over the keys (and over inherited defaults): it is the more
+    // specific way to say where a database lives.
+    let mut url_driver = None;
+    if let Some(raw) = &url {
+        match parse_url(raw, base_dir) {
+            Ok(parts) => {
+                url_driver = Some(parts.driver);
+                host = parts.host.or(host);
+                port_text = parts.port.map(|p| p.to_string()).or(port_text);
+                username = parts.username.or(username);
+                password = parts.password.or(password);
+                database = parts.database.or(database);
+                sslmode = parts.sslmode.or(sslmode);
+            }
+            Err(e) => {
+                let loc = merged
+                    .get("url")
+                    .map(|n| n.referenced)
+                    .unwrap_or(node.referenced);
+                // The URL may hold a password: never echo it back.
+                note(at(&loc, format!("url: {e}")));
+            }
+        }
+    }
+
+    let driver = match (&driver_text, url_driver) {
         (Some(d), _) => d.parse::<Dialect>().map_err(|e| {
             let loc = merged.get("driver").map(|n| n.referenced);
             loc.map(|l| at(&l, e.clone())).unwrap_or_else(|| EntryError(e))
         }),
-        (None, Some(u)) => url_dialect(u).ok_or_else(|| {
-            at(&node.referenced, "url: cannot tell the driver from this URL's scheme".into())
-        }),
+        (None, Some(d)) => Ok(d),
         (None, None) => Err(at(
             &node.referenced,
-            "no driver: set `driver:` (sqlite, postgres or mysql) here or in the `database:` defaults"
+            "no driver: set `driver:` (sqlite, postgres or mysql) or `url:` here or in the `database:` defaults"
                 .into(),
         )),
     };
@@ -544,12 +565,10 @@ fn build_entry(
     let target = match (problem, driver) {
         (Some(e), _) | (None, Err(e)) => Err(e),
         (None, Ok(driver)) => {
-            let database = match (database, driver, &url) {
-                (Some(db), Dialect::Sqlite, _) => Ok(base_dir.join(db).display().to_string()),
-                (Some(db), _, _) => Ok(db),
-                (None, Dialect::Sqlite, Some(u)) => Ok(sqlite_url_path(base_dir, u)),
-                (None, _, Some(_)) => Ok(String::new()),
-                (None, _, None) => Err(at(
+            let database = match (database, driver) {
+                (Some(db), Dialect::Sqlite) => Ok(base_dir.join(db).display().to_string()),
+                (Some(db), _) => Ok(db),
+                (None, _) => Err(at(
                     &node.referenced,
                     match driver {
                         Dialect::Sqlite => "no `database:` (the SQLite file's path)".into(),
@@ -567,7 +586,6 @@ fn build_entry(
                 charset,
                 schema,
                 sslmode,
-                url: url.map(Secret::new),
             })
         }
     };
@@ -578,16 +596,65 @@ fn build_entry(
     }
 }
 
-fn url_dialect(url: &str) -> Option<Dialect> {
-    let scheme = url.split_once(':')?.0;
-    scheme.parse().ok()
+struct UrlParts {
+    driver: Dialect,
+    host: Option<String>,
+    port: Option<u16>,
+    username: Option<String>,
+    password: Option<String>,
+    database: Option<String>,
+    sslmode: Option<String>,
 }
 
-fn sqlite_url_path(base_dir: &Path, url: &str) -> String {
-    let rest = url.split_once(':').map(|(_, r)| r).unwrap_or(url);
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let path = rest.split('?').next().unwrap_or(rest);
-    base_dir.join(path).display().to_string()
+/// `postgres://user:pw@host:5432/db?sslmode=require`, `mysql://...`, `sqlite:data/x.db`.
+/// Errors never include the URL itself: it may carry a password.
+fn parse_url(raw: &str, base_dir: &Path) -> Result<UrlParts, String> {
+    let scheme = raw.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    let driver: Dialect = scheme.parse().map_err(|_| {
+        format!("unknown scheme `{scheme}` (expected postgres://, mysql:// or sqlite:)")
+    })?;
+    if driver == Dialect::Sqlite {
+        let rest = &raw[scheme.len() + 1..];
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or(rest);
+        return Ok(UrlParts {
+            driver,
+            host: None,
+            port: None,
+            username: None,
+            password: None,
+            database: Some(base_dir.join(path).display().to_string()),
+            sslmode: None,
+        });
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("not a valid URL ({e})"))?;
+    let decode =
+        |s: &str| percent_decode(s).ok_or_else(|| "bad percent-encoding in the URL".to_owned());
+    let sslmode = url
+        .query_pairs()
+        .find(|(k, _)| k == "sslmode" || k == "ssl-mode" || k == "ssl_mode")
+        .map(|(_, v)| v.into_owned());
+    let database = url.path().trim_start_matches('/');
+    Ok(UrlParts {
+        driver,
+        host: url.host_str().filter(|h| !h.is_empty()).map(str::to_owned),
+        port: url.port(),
+        username: (!url.username().is_empty())
+            .then(|| decode(url.username()))
+            .transpose()?,
+        password: url.password().map(decode).transpose()?,
+        database: (!database.is_empty())
+            .then(|| decode(database))
+            .transpose()?,
+        sslmode,
+    })
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 /// Unknown names in `depends_on` and dependency cycles break the entries involved.

@@ -211,3 +211,34 @@ fn unknown_default_database_is_a_config_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_url_fills_the_connection_fields_and_never_leaks_its_password() {
+    let config = parse(
+        "databases:\n  pg:\n    url: postgres://app:p%40ss%2Fw0rd@db.internal:6432/orders?sslmode=require\n  my:\n    url: mysql://root@127.0.0.1/shop\n    charset: utf8mb4\n  lite:\n    url: sqlite:data/x.db\n  bad:\n    url: \"postgres://app:hunter22@[broken\"\n",
+    )
+    .unwrap();
+    let pg = config.database("pg").unwrap().target.clone().unwrap();
+    assert_eq!(pg.driver, Dialect::Postgres);
+    assert_eq!(pg.host.as_deref(), Some("db.internal"));
+    assert_eq!(pg.port, Some(6432));
+    assert_eq!(pg.username.as_deref(), Some("app"));
+    assert_eq!(pg.password.as_ref().map(Secret::expose), Some("p@ss/w0rd"));
+    assert_eq!(pg.database, "orders");
+    assert_eq!(pg.sslmode.as_deref(), Some("require"));
+    assert_eq!(pg.server_label(), "app@db.internal:6432/orders");
+    let my = config.database("my").unwrap().target.clone().unwrap();
+    assert_eq!((my.driver, my.database.as_str()), (Dialect::Mysql, "shop"));
+    assert_eq!(my.charset.as_deref(), Some("utf8mb4"));
+    let lite = config.database("lite").unwrap().target.clone().unwrap();
+    assert_eq!(lite.database, "/srv/fleet/data/x.db");
+    let bad = config
+        .database("bad")
+        .unwrap()
+        .target
+        .clone()
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("url: not a valid URL"), "{bad}");
+    assert!(!bad.contains("hunter22"), "{bad}");
+}
