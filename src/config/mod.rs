@@ -531,12 +531,23 @@ fn build_entry(
         }
     }
 
-    let driver = match (&driver_text, url_driver) {
-        (Some(d), _) => d.parse::<Dialect>().map_err(|e| {
+    let parsed_driver = driver_text.as_deref().map(|d| {
+        d.parse::<Dialect>().map_err(|e| {
             let loc = merged.get("driver").map(|n| n.referenced);
-            loc.map(|l| at(&l, e.clone())).unwrap_or_else(|| EntryError(e))
-        }),
-        (None, Some(d)) => Ok(d),
+            loc.map(|l| at(&l, e.clone()))
+                .unwrap_or_else(|| EntryError(e))
+        })
+    });
+    // The entry's URL names its driver; only a `driver:` written in the entry itself (not
+    // inherited from the defaults) may say otherwise, and then it must agree.
+    let driver = match (parsed_driver, url_driver) {
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(d)), Some(u)) if d != u && own.contains_key("driver") => Err(at(
+            &own["driver"].referenced,
+            format!("driver: `{d}` contradicts the url's scheme (`{u}`)"),
+        )),
+        (_, Some(u)) => Ok(u),
+        (Some(Ok(d)), None) => Ok(d),
         (None, None) => Err(at(
             &node.referenced,
             "no driver: set `driver:` (sqlite, postgres or mysql) or `url:` here or in the `database:` defaults"

@@ -242,3 +242,22 @@ fn a_url_fills_the_connection_fields_and_never_leaks_its_password() {
     assert!(bad.contains("url: not a valid URL"), "{bad}");
     assert!(!bad.contains("hunter22"), "{bad}");
 }
+
+#[test]
+fn an_entry_url_beats_an_inherited_driver_but_not_a_contradicting_own_one() {
+    let config = parse(
+        "database:\n  driver: sqlite\ndatabases:\n  pay:\n    url: mysql://payer:pw@127.0.0.1:1/pay_db\n  clash:\n    driver: postgres\n    url: mysql://u@h/db\n",
+    )
+    .unwrap();
+    let pay = config.database("pay").unwrap().target.clone().unwrap();
+    assert_eq!(pay.driver, Dialect::Mysql);
+    assert_eq!(pay.database, "pay_db");
+    let clash = config
+        .database("clash")
+        .unwrap()
+        .target
+        .clone()
+        .unwrap_err()
+        .to_string();
+    assert!(clash.contains("contradicts the url's scheme"), "{clash}");
+}

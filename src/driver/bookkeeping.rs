@@ -87,16 +87,30 @@ impl Bookkeeping {
         ]
     }
 
+    /// Integers come back as one 64-bit type on every dialect, so one decoder reads them.
+    fn int64(&self, column: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("CAST({column} AS INTEGER)"),
+            Dialect::Postgres => format!("CAST({column} AS BIGINT)"),
+            Dialect::Mysql => format!("CAST({column} AS SIGNED)"),
+        }
+    }
+
     pub fn select_applied(&self) -> String {
         format!(
-            "SELECT migration_set, version, name, checksum, status, statements_done, statements_total, error, applied_at, execution_ms, applied_by, run_id FROM {} ORDER BY migration_set, version",
+            "SELECT migration_set, {}, name, checksum, status, {}, {}, error, applied_at, {}, applied_by, run_id FROM {} ORDER BY migration_set, version",
+            self.int64("version"),
+            self.int64("statements_done"),
+            self.int64("statements_total"),
+            self.int64("execution_ms"),
             self.migrations()
         )
     }
 
     pub fn select_lock(&self) -> String {
         format!(
-            "SELECT holder, host, pid, run_id, acquired_at, heartbeat_at FROM {} WHERE lock_id = {LOCK_ID}",
+            "SELECT holder, host, {}, run_id, acquired_at, heartbeat_at FROM {} WHERE lock_id = {LOCK_ID}",
+            self.int64("pid"),
             self.lock()
         )
     }

@@ -159,7 +159,13 @@ pub trait Session: Send {
 
     /// Takes the database's migration lock if nobody holds it: `Ok(None)` when taken,
     /// `Ok(Some(row))` with the current holder otherwise. Never waits for the holder.
+    /// Creates dbfleet's two tables when missing, under the same mutual exclusion (two
+    /// runs creating them at once can collide on PostgreSQL).
     async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>>;
+    /// Whether the database's own lock (a PostgreSQL advisory lock, a MySQL named lock) is
+    /// held by a live session right now. `None` where the lock row is all there is (SQLite):
+    /// then staleness is judged from the holder's pid and heartbeat.
+    async fn server_lock_held(&mut self) -> DriverResult<Option<bool>>;
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
     /// Removes whatever lock row there is; returns it.
@@ -170,6 +176,51 @@ pub trait Session: Send {
     async fn backup(&mut self, dest: &Path) -> DriverResult<u64>;
 
     async fn close(self: Box<Self>);
+}
+
+/// Reads a migrations-table row selected by `Bookkeeping::select_applied`.
+pub(crate) fn applied_from_row<'r, R>(row: &'r R) -> Result<AppliedRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let count = |i: usize| -> Result<u32, sqlx::Error> {
+        Ok(u32::try_from(row.try_get::<i64, _>(i)?.max(0)).unwrap_or(u32::MAX))
+    };
+    Ok(AppliedRow {
+        set: row.try_get(0)?,
+        version: row.try_get::<i64, _>(1)?.max(0) as u64,
+        name: row.try_get(2)?,
+        checksum: row.try_get(3)?,
+        status: RowStatus::parse(&row.try_get::<String, _>(4)?),
+        statements_done: count(5)?,
+        statements_total: count(6)?,
+        error: row.try_get::<Option<String>, _>(7)?,
+        applied_at: row.try_get(8)?,
+        execution_ms: row.try_get(9)?,
+        applied_by: row.try_get(10)?,
+        run_id: row.try_get(11)?,
+    })
+}
+
+/// Reads a lock row selected by `Bookkeeping::select_lock`.
+pub(crate) fn lock_from_row<'r, R>(row: &'r R) -> Result<LockRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(LockRow {
+        holder: row.try_get(0)?,
+        host: row.try_get(1)?,
+        pid: row.try_get(2)?,
+        run_id: row.try_get(3)?,
+        acquired_at: row.try_get(4)?,
+        heartbeat_at: row.try_get(5)?,
+    })
 }
 
 /// Whether the dialect's DDL can roll back (see `Session::transactional_ddl`), for

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{ConnectOptions, Connection};
 
 use super::{
     Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, RowStatus, Session,
+    LockRow, Session, applied_from_row, lock_from_row,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -123,23 +123,8 @@ impl Session for SqliteSession {
             .await
             .map_err(error)?;
         rows.iter()
-            .map(|row| {
-                Ok(AppliedRow {
-                    set: row.try_get(0)?,
-                    version: row.try_get::<i64, _>(1)?.max(0) as u64,
-                    name: row.try_get(2)?,
-                    checksum: row.try_get(3)?,
-                    status: RowStatus::parse(&row.try_get::<String, _>(4)?),
-                    statements_done: row.try_get::<i64, _>(5)?.max(0) as u32,
-                    statements_total: row.try_get::<i64, _>(6)?.max(0) as u32,
-                    error: row.try_get(7)?,
-                    applied_at: row.try_get(8)?,
-                    execution_ms: row.try_get(9)?,
-                    applied_by: row.try_get(10)?,
-                    run_id: row.try_get(11)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
+            .map(applied_from_row)
+            .collect::<Result<_, _>>()
             .map_err(error)
     }
 
@@ -153,23 +138,18 @@ impl Session for SqliteSession {
             .fetch_optional(&mut self.conn)
             .await
             .map_err(error)?;
-        row.map(|row| {
-            Ok(LockRow {
-                holder: row.try_get(0)?,
-                host: row.try_get(1)?,
-                pid: row.try_get(2)?,
-                run_id: row.try_get(3)?,
-                acquired_at: row.try_get(4)?,
-                heartbeat_at: row.try_get(5)?,
-            })
-        })
-        .transpose()
-        .map_err(error)
+        row.as_ref().map(lock_from_row).transpose().map_err(error)
     }
 
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock: between it and `COMMIT` no other
+    /// connection can write, so "create the tables, see no lock row, insert ours" is atomic
+    /// and costs one commit.
     async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
         self.execute("BEGIN IMMEDIATE").await?;
         let attempt = async {
+            for sql in self.bookkeeping.create_tables() {
+                self.execute(&sql).await?;
+            }
             if let Some(current) = self.read_lock().await? {
                 return Ok(Some(current));
             }
@@ -194,6 +174,10 @@ impl Session for SqliteSession {
                 other
             }
         }
+    }
+
+    async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
+        Ok(None)
     }
 
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {

@@ -330,7 +330,7 @@ async fn migrate_database_inner(
     outcome
 }
 
-/// Creates the bookkeeping tables, takes the lock, plans against what is applied now (a
+/// Takes the lock (creating the bookkeeping tables if missing), plans against what is applied now (a
 /// concurrent run may have applied steps meanwhile), backs up, runs, and releases the lock.
 async fn locked_run(
     ctx: &RunContext,
@@ -342,15 +342,6 @@ async fn locked_run(
     cancel: &CancellationToken,
 ) -> Outcome {
     let fleet = &ctx.fleet;
-    if let Err(e) = ensure_bookkeeping(session).await {
-        return Outcome::Failed {
-            error: format!(
-                "creating the bookkeeping tables: {}",
-                target.scrub(&e.message)
-            ),
-            applied: 0,
-        };
-    }
     let timeout = Duration::from_secs(fleet.config.migrator.lock_timeout_secs);
     match lock::acquire(
         session,
@@ -379,22 +370,6 @@ async fn locked_run(
         tracing::warn!("{db}: releasing the migration lock failed: {e}");
     }
     outcome
-}
-
-/// Creates dbfleet's two tables when missing, together, so a fresh database pays one
-/// commit for them.
-async fn ensure_bookkeeping(session: &mut dyn Session) -> Result<(), driver::DriverError> {
-    if session.bookkeeping_exists().await? {
-        return Ok(());
-    }
-    session.execute("BEGIN").await?;
-    for sql in session.bookkeeping().create_tables() {
-        if let Err(e) = session.execute(&sql).await {
-            let _ = session.execute("ROLLBACK").await;
-            return Err(e);
-        }
-    }
-    session.execute("COMMIT").await
 }
 
 async fn run_steps(

@@ -1,0 +1,300 @@
+//! What must never go wrong: down and up again give the same schema; a failing step
+//! rolls back and blocks its dependents; a dry run changes nothing; drift is caught.
+
+mod common;
+
+use common::{Fleet, SERVICES, app_tables, migration_rows, schema};
+
+/// A statement SQLite rejects with "syntax error".
+const BROKEN_SQL: &str = "\nCREATE TABLE broken (id INTEGER,, name TEXT);\n";
+
+/// The summary line (`✗ user_service  failed ...  [12 ms]`) of `db` in an `up`'s stdout.
+#[track_caller]
+fn summary_line<'a>(out: &'a common::Output, db: &str) -> &'a str {
+    out.stdout
+        .lines()
+        .find(|l| {
+            let rest = l.split_whitespace().collect::<Vec<_>>();
+            rest.len() >= 2 && rest[1] == db && l.trim_end().ends_with("ms]")
+        })
+        .unwrap_or_else(|| panic!("no summary line for {db}\n{}", out.describe()))
+}
+
+#[test]
+fn down_to_zero_leaves_no_tables_and_up_again_rebuilds_the_same_schema() {
+    let fleet = Fleet::new();
+    fleet.ok("up --patterns=*_service");
+    fleet.ok("up --patterns=*_service --directory=cross_service");
+    let first: Vec<_> = SERVICES.iter().map(|db| schema(&fleet.db(db))).collect();
+    for (db, s) in SERVICES.iter().zip(&first) {
+        assert!(!s.is_empty(), "{db} has a schema after up");
+    }
+
+    fleet.ok("down --patterns=*_service --directory=cross_service --to 0");
+    for db in SERVICES {
+        let tables = app_tables(&fleet.db(db));
+        assert!(
+            !tables.contains(&"distributed_locks".to_owned()),
+            "{db}: {tables:?}"
+        );
+        assert!(
+            migration_rows(&fleet.db(db))
+                .iter()
+                .all(|r| r.set != "cross_service"),
+            "{db}"
+        );
+    }
+    fleet.ok("down --patterns=*_service --to 0");
+    for db in SERVICES {
+        let path = fleet.db(db);
+        assert_eq!(
+            schema(&path),
+            Vec::new(),
+            "{db} has no application objects left"
+        );
+        assert_eq!(migration_rows(&path), Vec::new(), "{db} has no rows left");
+    }
+
+    fleet.ok("up --patterns=*_service");
+    fleet.ok("up --patterns=*_service --directory=cross_service");
+    let second: Vec<_> = SERVICES.iter().map(|db| schema(&fleet.db(db))).collect();
+    for ((db, a), b) in SERVICES.iter().zip(&first).zip(&second) {
+        assert_eq!(a, b, "{db}: the schema after down and up again differs");
+    }
+}
+
+#[test]
+fn down_reverts_one_step_by_default() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    fleet.ok("up -d user_service");
+    fleet.ok("down -d user_service");
+    let rows = migration_rows(&fleet.db("user_service"));
+    let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+    assert_eq!(versions, vec![1, 2, 3], "{rows:?}");
+    let user = fleet.status_of("user_service");
+    assert_eq!(user["last_version"], "003", "{user:#}");
+}
+
+#[test]
+fn failing_dependency_blocks_its_dependents_and_the_rest_finish() {
+    let fleet = Fleet::new();
+    fleet.append(
+        "migrations/user_service/002_create_profiles.up.sql",
+        BROKEN_SQL,
+    );
+    let out = fleet.line("up --patterns=*_service");
+    out.expect_code(1);
+
+    let user = summary_line(&out, "user_service");
+    assert!(user.contains("failed"), "{user}\n{}", out.describe());
+    assert!(
+        user.contains("002_create_profiles"),
+        "names the file: {user}"
+    );
+    assert!(
+        user.contains("syntax error"),
+        "SQLite's own message: {user}"
+    );
+
+    for db in ["order_service", "message_service", "analytics_service"] {
+        let line = summary_line(&out, db);
+        assert!(line.contains("blocked"), "{line}\n{}", out.describe());
+        assert!(
+            line.contains("user_service"),
+            "says what blocked it: {line}"
+        );
+        let path = fleet.db(db);
+        assert_eq!(app_tables(&path), Vec::<String>::new(), "{db} untouched");
+        assert_eq!(migration_rows(&path), Vec::new(), "{db} untouched");
+    }
+    for db in ["shared_service", "product_service"] {
+        let line = summary_line(&out, db);
+        assert!(line.contains("succeeded"), "{line}\n{}", out.describe());
+        assert_eq!(
+            migration_rows(&fleet.db(db)).len(),
+            fleet.migration_count(db),
+            "{db}"
+        );
+    }
+
+    // Each migration is its own transaction: 001 stays, 002 rolled back entirely.
+    let path = fleet.db("user_service");
+    let rows = migration_rows(&path);
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.set.as_str(), r.version))
+            .collect::<Vec<_>>(),
+        vec![("user_service", 1)],
+        "{rows:?}"
+    );
+    assert_eq!(rows[0].status, "applied");
+    let tables = app_tables(&path);
+    assert!(tables.contains(&"users".to_owned()), "{tables:?}");
+    assert!(!tables.contains(&"user_profiles".to_owned()), "{tables:?}");
+    assert!(!tables.contains(&"broken".to_owned()), "{tables:?}");
+    let user = fleet.status_of("user_service");
+    assert_eq!(
+        user["dirty"], false,
+        "a rolled-back step is not dirty: {user:#}"
+    );
+    assert_eq!(user["last_version"], "001", "{user:#}");
+}
+
+#[test]
+fn broken_sql_fails_only_its_database_and_the_other_five_finish() {
+    let fleet = Fleet::new();
+    fleet.append(
+        "migrations/analytics_service/002_create_metrics.sqlite.up.sql",
+        BROKEN_SQL,
+    );
+    let out = fleet.line("up --patterns=*_service");
+    out.expect_code(1);
+    let line = summary_line(&out, "analytics_service");
+    assert!(line.contains("failed"), "{line}");
+    assert!(
+        line.contains("002_create_metrics"),
+        "names the file: {line}"
+    );
+    assert!(
+        line.contains("syntax error"),
+        "SQLite's own message: {line}"
+    );
+
+    for db in SERVICES.iter().filter(|d| **d != "analytics_service") {
+        let line = summary_line(&out, db);
+        assert!(line.contains("succeeded"), "{line}\n{}", out.describe());
+        assert_eq!(
+            migration_rows(&fleet.db(db)).len(),
+            fleet.migration_count(db),
+            "{db}"
+        );
+    }
+    let rows = migration_rows(&fleet.db("analytics_service"));
+    assert_eq!(
+        rows.iter().map(|r| r.version).collect::<Vec<_>>(),
+        vec![1],
+        "{rows:?}"
+    );
+    assert!(!app_tables(&fleet.db("analytics_service")).contains(&"metrics".to_owned()));
+}
+
+#[test]
+fn dry_run_plan_and_status_change_nothing_on_disk() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    let before = fleet.data_snapshot();
+    assert!(before.keys().any(|p| p.ends_with("shared_service.db")));
+
+    let dry = fleet.ok("up --patterns=*_service --dry-run");
+    let plan = fleet.ok("plan --patterns=*_service");
+    let down = fleet.ok("down -d shared_service --dry-run");
+    fleet.ok("status");
+    fleet.ok("status --format json");
+    fleet.ok("plan --down -d shared_service --format json");
+
+    let after = fleet.data_snapshot();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "no file appeared or vanished under data/"
+    );
+    for (path, bytes) in &before {
+        assert!(after[path] == *bytes, "{} changed", path.display());
+    }
+
+    for out in [&dry, &plan] {
+        let text = &out.stdout;
+        let user = text
+            .find("-- user_service (")
+            .unwrap_or_else(|| panic!("no user_service section\n{}", out.describe()));
+        let rest = &text[user..];
+        // Up to the next database's header.
+        let end = SERVICES
+            .iter()
+            .filter(|db| **db != "user_service")
+            .filter_map(|db| rest.find(&format!("\n-- {db} (")))
+            .min()
+            .unwrap_or(rest.len());
+        let rest = &rest[..end];
+        assert!(
+            rest.contains("user_service/001_create_users"),
+            "{}",
+            out.describe()
+        );
+        assert!(rest.contains("CREATE TABLE users"), "{}", out.describe());
+        assert!(
+            rest.contains("INSERT INTO \"schema_migrations\""),
+            "{}",
+            out.describe()
+        );
+        let shared = text
+            .lines()
+            .find(|l| l.starts_with("-- shared_service ("))
+            .unwrap_or_else(|| panic!("no shared_service section\n{}", out.describe()));
+        assert!(
+            shared.contains("nothing to up"),
+            "shared_service is already migrated: {shared}"
+        );
+    }
+    assert!(
+        down.stdout.contains("shared_service/003_create_audit_logs"),
+        "down plans the last step\n{}",
+        down.describe()
+    );
+    assert!(
+        down.stdout.contains("DELETE FROM \"schema_migrations\""),
+        "{}",
+        down.describe()
+    );
+    assert!(!fleet.db("user_service").exists());
+}
+
+#[test]
+fn an_applied_migration_edited_on_disk_is_drift_and_blocks_up_until_allowed() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    fleet.ok("up -d user_service --to 2");
+    fleet.line("status --check -d user_service").expect_code(3);
+
+    fleet.append(
+        "migrations/user_service/001_create_users.sqlite.up.sql",
+        "\n-- edited after it was applied\n",
+    );
+    let user = fleet.status_of("user_service");
+    let drift: Vec<&str> = user["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        drift
+            .iter()
+            .any(|d| d.contains("user_service/001_create_users")),
+        "{user:#}"
+    );
+    assert_eq!(drift.len(), 1, "{drift:?}");
+
+    let check = fleet.line("status --check -d user_service");
+    check.expect_code(3);
+    assert!(check.stderr.contains("drift"), "{}", check.describe());
+
+    let refused = fleet.line("up -d user_service");
+    refused.expect_code(1);
+    let text = refused.all();
+    assert!(
+        text.contains("001_create_users")
+            && (text.contains("checksum") || text.contains("changed")),
+        "{}",
+        refused.describe()
+    );
+    assert!(text.contains("--allow-drift"), "{}", refused.describe());
+    let rows = migration_rows(&fleet.db("user_service"));
+    assert_eq!(rows.len(), 2, "nothing ran: {rows:?}");
+
+    let allowed = fleet.line("up -d user_service --allow-drift");
+    allowed.expect_ok();
+    let rows = migration_rows(&fleet.db("user_service"));
+    assert_eq!(rows.len(), 4, "{rows:?}");
+}
