@@ -69,6 +69,7 @@ fn state_symbol(state: MigrationState, checksum_ok: Option<bool>) -> &'static st
         MigrationState::Pending => "●",
         MigrationState::Running | MigrationState::Failed | MigrationState::Reverting => "!",
         MigrationState::Missing => "?",
+        MigrationState::InProgress => "▶",
     }
 }
 
@@ -159,6 +160,11 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                         }
                     ),
                     MigrationState::Missing => "applied, but its files are gone".to_owned(),
+                    MigrationState::InProgress => format!(
+                        "in progress: statement {} of {}",
+                        m.statements_done.unwrap_or(0),
+                        m.statements_total.unwrap_or(0)
+                    ),
                     state => format!(
                         "DIRTY ({}) at statement {} of {}{}",
                         match state {

@@ -71,7 +71,8 @@ async fn unlock_in(
     let Some(row) = session.read_lock().await.map_err(|e| e.message)? else {
         return Ok(UnlockResult::Free);
     };
-    let state = assess(row, &fleet.identity, fleet.stale_lock_after());
+    let held = session.server_lock_held().await.map_err(|e| e.message)?;
+    let state = assess(row, &fleet.identity, fleet.stale_lock_after(), held);
     if !state.stale && !force {
         return Err(format!(
             "the lock on {db} is held by {} (pid {}, run {}), heartbeat {}, and does not look stale; if you are sure that run is gone, add --force",
@@ -113,10 +114,12 @@ pub async fn resolve(
     let result = match session.try_lock(&holder, &now_text()).await {
         Err(e) => Err(e.message),
         Ok(Some(row)) => {
+            let held = session.server_lock_held().await.unwrap_or(None);
             let state = assess(
                 row,
                 &fleet.identity,
                 Duration::from_secs(fleet.config.migrator.stale_lock_secs),
+                held,
             );
             Err(format!(
                 "{db} is locked by {} (run {}){}; resolve it once that lock is gone",

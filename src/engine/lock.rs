@@ -20,12 +20,22 @@ pub struct LockState {
     pub heartbeat_age_secs: Option<i64>,
 }
 
-pub fn assess(row: LockRow, me: &Identity, stale_after: Duration) -> LockState {
+/// `server_held`: what the database's own lock says (`Session::server_lock_held`). Where
+/// there is one, it decides: a row whose session is gone is stale at once. Without one
+/// (SQLite), the holder's pid (same host) or heartbeat age (other hosts) decides.
+pub fn assess(
+    row: LockRow,
+    me: &Identity,
+    stale_after: Duration,
+    server_held: Option<bool>,
+) -> LockState {
     let age = chrono::DateTime::parse_from_rfc3339(&row.heartbeat_at)
         .ok()
         .map(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds());
     let too_old = age.is_none_or(|a| a > stale_after.as_secs() as i64);
-    let stale = if row.host == me.host && cfg!(target_os = "linux") {
+    let stale = if let Some(held) = server_held {
+        !held
+    } else if row.host == me.host && cfg!(target_os = "linux") {
         // On the holder's own host we can ask the kernel instead of trusting a clock.
         !std::path::Path::new(&format!("/proc/{}", row.pid)).exists()
     } else {
@@ -62,7 +72,8 @@ pub async fn acquire(
         match session.try_lock(holder, &now_text()).await {
             Ok(None) => return Ok(()),
             Ok(Some(row)) => {
-                let state = assess(row, me, stale_after);
+                let held = session.server_lock_held().await.unwrap_or(None);
+                let state = assess(row, me, stale_after, held);
                 if state.stale {
                     return Err(LockFailure::Held(format!(
                         "stale migration lock held by {} (pid {}, run {}) since {}, last heartbeat {}; if that run is really gone, clear it with `dbfleet unlock -d {database}`",

@@ -58,6 +58,8 @@ pub enum MigrationState {
     Reverting,
     /// Recorded as applied but its files are gone from disk.
     Missing,
+    /// Being applied or reverted right now by the run holding the lock.
+    InProgress,
 }
 
 impl MigrationState {
@@ -186,14 +188,19 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
                 let read = async {
                     let rows = session.read_applied().await?;
                     let lock = session.read_lock().await?;
+                    let held = match lock {
+                        Some(_) => session.server_lock_held().await?,
+                        None => None,
+                    };
                     let stats = session.stats().await?;
-                    Ok::<_, driver::DriverError>((rows, lock, stats))
+                    Ok::<_, driver::DriverError>((rows, lock.map(|l| (l, held)), stats))
                 };
                 match read.await {
                     Ok((rows, lock, stats)) => {
                         applied_rows = rows;
-                        status.lock =
-                            lock.map(|row| assess(row, &fleet.identity, fleet.stale_lock_after()));
+                        status.lock = lock.map(|(row, held)| {
+                            assess(row, &fleet.identity, fleet.stale_lock_after(), held)
+                        });
                         status.tables = Some(stats.tables);
                         status.size_bytes = Some(stats.size_bytes);
                     }
@@ -203,11 +210,19 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
             }
         }
     }
-    status.dirty = applied_rows.iter().any(|r| r.status != RowStatus::Applied);
+    // A step the live lock holder is running right now is progress, not damage.
+    let live_run = status
+        .lock
+        .as_ref()
+        .filter(|l| !l.stale)
+        .map(|l| l.row.run_id.clone());
+    status.dirty = applied_rows
+        .iter()
+        .any(|r| r.status != RowStatus::Applied && Some(&r.run_id) != live_run.as_ref());
 
     let primary = only_set.unwrap_or(name);
     for set in sets {
-        let set_status = set_status(set, target.driver, &applied_rows);
+        let set_status = set_status(set, target.driver, &applied_rows, live_run.as_deref());
         status.applied += set_status.applied;
         status.pending += set_status.pending;
         if set.name == primary {
@@ -225,7 +240,12 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
     status
 }
 
-fn set_status(set: &MigrationSet, dialect: Dialect, rows: &[AppliedRow]) -> SetStatus {
+fn set_status(
+    set: &MigrationSet,
+    dialect: Dialect,
+    rows: &[AppliedRow],
+    live_run: Option<&str>,
+) -> SetStatus {
     let mut migrations: Vec<MigrationStatus> = set
         .migrations
         .iter()
@@ -235,6 +255,11 @@ fn set_status(set: &MigrationSet, dialect: Dialect, rows: &[AppliedRow]) -> SetS
                 .find(|r| r.set == set.name && r.version == m.version);
             let state = match row.map(|r| r.status) {
                 None => MigrationState::Pending,
+                Some(RowStatus::Running | RowStatus::Reverting)
+                    if row.map(|r| r.run_id.as_str()) == live_run =>
+                {
+                    MigrationState::InProgress
+                }
                 Some(RowStatus::Applied) => MigrationState::Applied,
                 Some(RowStatus::Running) => MigrationState::Running,
                 Some(RowStatus::Failed) => MigrationState::Failed,
@@ -278,13 +303,19 @@ fn set_status(set: &MigrationSet, dialect: Dialect, rows: &[AppliedRow]) -> SetS
         }
     }
     migrations.sort_by_key(|m| m.version);
+    // A dirty step counts as neither: it is reported as dirty.
     let applied = migrations
         .iter()
-        .filter(|m| m.state != MigrationState::Pending)
+        .filter(|m| matches!(m.state, MigrationState::Applied | MigrationState::Missing))
         .count();
     let pending = migrations
         .iter()
-        .filter(|m| m.state == MigrationState::Pending)
+        .filter(|m| {
+            matches!(
+                m.state,
+                MigrationState::Pending | MigrationState::InProgress
+            )
+        })
         .count();
     let last_version = migrations
         .iter()
