@@ -142,6 +142,9 @@ pub struct MigratorSettings {
     /// A lock whose heartbeat is older than this is shown as stale.
     pub stale_lock_secs: u64,
     pub connect_timeout_secs: u64,
+    /// Longest a single migration statement may run (PostgreSQL `statement_timeout`,
+    /// MariaDB `max_statement_time`); 0: no limit.
+    pub statement_timeout_secs: u64,
 }
 
 impl Default for MigratorSettings {
@@ -161,6 +164,7 @@ impl Default for MigratorSettings {
             lock_timeout_secs: 30,
             stale_lock_secs: 120,
             connect_timeout_secs: 10,
+            statement_timeout_secs: 0,
         }
     }
 }

@@ -157,7 +157,12 @@ impl Bookkeeping {
     /// Before a step that cannot run in a transaction: if it dies half-way, this row makes
     /// the database dirty instead of silently half-migrated.
     pub fn record_running(&self, row: &RowValues) -> String {
-        self.insert_row(row, "running", 0)
+        // Nothing has run yet: its duration is known, and zero.
+        let started = RowValues {
+            execution_ms: Some(0),
+            ..row.clone()
+        };
+        self.insert_row(&started, "running", 0)
     }
 
     pub fn record_progress(&self, set: &str, version: u64, done: usize) -> String {
@@ -286,6 +291,11 @@ mod tests {
         };
         let sql = b.record_applied(&row);
         assert!(sql.contains(":applied_at, :execution_ms"), "{sql}");
+        let running = b.record_running(&RowValues {
+            applied_at: Some("t0"),
+            ..row.clone()
+        });
+        assert!(running.contains("'running', 0, 3, 't0', 0,"), "{running}");
         assert!(
             sql.starts_with("INSERT INTO \"schema_migrations\""),
             "{sql}"

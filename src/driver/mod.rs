@@ -6,6 +6,9 @@
 //! knows how its database does each primitive (run a statement, take the lock, back up).
 
 pub mod bookkeeping;
+pub mod dump;
+mod mysql;
+mod postgres;
 mod sqlite;
 
 use std::path::Path;
@@ -237,24 +240,40 @@ pub fn exists(target: &Target) -> bool {
     }
 }
 
-/// Opens a session with the database `target` describes.
+/// How a session is opened: the connect deadline, and a per-statement limit (0: none)
+/// where the server has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub statement_secs: u64,
+}
+
+/// Opens a session with the database `target` describes: one connection, closed with
+/// the session. Nothing is pooled, so a fleet of hundreds of databases on one server
+/// holds only as many connections as are working at once.
 pub async fn connect(
     target: &Target,
     bookkeeping: Bookkeeping,
     access: Access,
-    timeout: Duration,
+    timeouts: Timeouts,
 ) -> DriverResult<Box<dyn Session>> {
+    let statement = timeouts.statement_secs;
     let opening = async {
         match target.driver {
             Dialect::Sqlite => sqlite::SqliteSession::open(target, bookkeeping, access)
                 .await
                 .map(|s| Box::new(s) as Box<dyn Session>),
-            other => Err(DriverError::new(
-                ErrorKind::Connect,
-                format!("the {other} driver is not available in this build yet"),
-            )),
+            Dialect::Postgres => {
+                postgres::PostgresSession::open(target, bookkeeping, access, statement)
+                    .await
+                    .map(|s| Box::new(s) as Box<dyn Session>)
+            }
+            Dialect::Mysql => mysql::MysqlSession::open(target, bookkeeping, access, statement)
+                .await
+                .map(|s| Box::new(s) as Box<dyn Session>),
         }
     };
+    let timeout = timeouts.connect;
     match tokio::time::timeout(timeout, opening).await {
         Ok(result) => result,
         Err(_) => Err(DriverError::new(

@@ -78,8 +78,11 @@ impl Fleet {
     }
 
     pub async fn open(&self, target: &Target, access: Access) -> DriverResult<Box<dyn Session>> {
-        let timeout = Duration::from_secs(self.config.migrator.connect_timeout_secs);
-        driver::connect(target, self.bookkeeping(target.driver), access, timeout)
+        let timeouts = driver::Timeouts {
+            connect: Duration::from_secs(self.config.migrator.connect_timeout_secs),
+            statement_secs: self.config.migrator.statement_timeout_secs,
+        };
+        driver::connect(target, self.bookkeeping(target.driver), access, timeouts)
             .await
             .map_err(|mut e| {
                 e.message = target.scrub(&e.message);

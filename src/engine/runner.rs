@@ -316,6 +316,13 @@ async fn migrate_database_inner(
     if ctx.request.direction == Direction::Down && !existed {
         return Outcome::UpToDate;
     }
+    if ctx.request.backup
+        && let Err(reason) = driver::dump::backup_tool(target.driver)
+    {
+        return Outcome::Refused {
+            reason: format!("{reason}; nothing was changed"),
+        };
+    }
     let mut session = match fleet.open(target, Access::ReadWrite { create: true }).await {
         Ok(session) => session,
         Err(e) => {

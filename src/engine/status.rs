@@ -1,8 +1,12 @@
 //! Read-only inspection of databases: what is applied, pending, dirty, drifted, who holds
 //! the lock, table count and size. Never creates a file, a table or a row.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use futures::StreamExt;
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use super::Fleet;
 use super::lock::{LockState, assess};
@@ -146,9 +150,38 @@ impl DatabaseStatus {
 
 /// Status of every selected database, in selection order, concurrently.
 pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus> {
+    // Reading is cheap, so twice the run's limits; still bounded per server, so a fleet of
+    // hundreds of databases on one host never opens hundreds of connections at once.
     let parallel = fleet.config.migrator.concurrency.max(4) * 2;
+    let per_server = fleet.config.migrator.per_server_concurrency.max(2) * 2;
+    let mut servers: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    for db in &selection.databases {
+        if let Some(key) = fleet
+            .config
+            .database(db)
+            .and_then(|e| e.target.as_ref().ok())
+            .and_then(|t| t.server_key())
+        {
+            servers
+                .entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(per_server)));
+        }
+    }
+    let servers = &servers;
     futures::stream::iter(selection.databases.iter())
-        .map(|db| inspect(fleet, db, selection.set.as_deref()))
+        .map(|db| async move {
+            let slot = fleet
+                .config
+                .database(db)
+                .and_then(|e| e.target.as_ref().ok())
+                .and_then(|t| t.server_key())
+                .and_then(|key| servers.get(&key).cloned());
+            let _permit = match slot {
+                Some(semaphore) => semaphore.acquire_owned().await.ok(),
+                None => None,
+            };
+            inspect(fleet, db, selection.set.as_deref()).await
+        })
         .buffered(parallel)
         .collect()
         .await

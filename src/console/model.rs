@@ -1,0 +1,306 @@
+//! What the console knows about the fleet: the parts of the config and catalog it shows
+//! (read once, from files, before the first frame) and the latest status of each database
+//! (arriving later from background readers).
+
+use globset::{Glob, GlobMatcher};
+
+use super::theme::Sym;
+use crate::catalog::SetKind;
+use crate::dialect::Dialect;
+use crate::engine::Fleet;
+use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus};
+
+/// The fleet as the config and the migrations folder describe it. Plain data, so tests
+/// and the benchmark can build one without files.
+#[derive(Debug, Clone)]
+pub struct FleetInfo {
+    pub config_path: String,
+    pub environment: Option<String>,
+    /// `migrator.dry_run`: up and down only preview, so the console is read-only.
+    pub read_only: bool,
+    pub databases: Vec<DbInfo>,
+    /// Shared sets only: a database's own set needs no choosing.
+    pub shared_sets: Vec<SetInfo>,
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbInfo {
+    pub name: String,
+    pub driver: Option<Dialect>,
+    pub server: Option<String>,
+    /// A broken config entry: why.
+    pub config_error: Option<String>,
+    pub depends_on: Vec<String>,
+    /// Whether a folder of its own exists under migrations/.
+    pub has_own_set: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SetInfo {
+    pub name: String,
+    pub migrations: Vec<MigrationInfo>,
+    /// Aligned with `FleetInfo::databases`.
+    pub targeted: Vec<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrationInfo {
+    /// `cross_service/001_add_distributed_locks`
+    pub id: String,
+    pub version: u64,
+    pub label: String,
+}
+
+impl FleetInfo {
+    pub fn from_fleet(fleet: &Fleet) -> FleetInfo {
+        let config = &fleet.config;
+        let databases: Vec<DbInfo> = config
+            .databases
+            .iter()
+            .map(|entry| {
+                let (driver, server, config_error) = match &entry.target {
+                    Ok(target) => (Some(target.driver), Some(target.server_label()), None),
+                    Err(e) => (None, None, Some(e.to_string())),
+                };
+                DbInfo {
+                    has_own_set: fleet
+                        .catalog
+                        .set(&entry.name)
+                        .is_some_and(|s| matches!(s.kind, SetKind::Own)),
+                    name: entry.name.clone(),
+                    driver,
+                    server,
+                    config_error,
+                    depends_on: entry.depends_on.clone(),
+                }
+            })
+            .collect();
+        let shared_sets = fleet
+            .catalog
+            .shared_sets()
+            .map(|set| SetInfo {
+                name: set.name.clone(),
+                migrations: set
+                    .migrations
+                    .iter()
+                    .map(|m| MigrationInfo {
+                        id: m.id(),
+                        version: m.version,
+                        label: format!("{}_{}", m.version_text, m.name),
+                    })
+                    .collect(),
+                targeted: databases.iter().map(|d| set.targets(&d.name)).collect(),
+            })
+            .collect();
+        FleetInfo {
+            config_path: config.path.display().to_string(),
+            environment: config.environment.clone(),
+            read_only: config.migrator.dry_run,
+            databases,
+            shared_sets,
+            patterns: config.patterns(),
+        }
+    }
+}
+
+/// One database as the console holds it.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub info: DbInfo,
+    pub status: Option<DatabaseStatus>,
+    /// When the read in flight started (console clock, ms); `None` when idle.
+    pub reading_since: Option<u64>,
+    /// The last read gave up (timeout): the old status, if any, is not current.
+    pub read_error: Option<String>,
+    pub marked: bool,
+}
+
+impl Database {
+    pub fn new(info: DbInfo) -> Database {
+        Database {
+            info,
+            status: None,
+            reading_since: None,
+            read_error: None,
+            marked: false,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// The status of `set`, when the last read included it (the set targets this database).
+    pub fn set_status(&self, set: &str) -> Option<&crate::engine::status::SetStatus> {
+        self.status.as_ref()?.sets.iter().find(|s| s.set == set)
+    }
+}
+
+/// A database's state at a glance, worst first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Running,
+    Misconfigured(String),
+    Unreachable(String),
+    Dirty,
+    StaleLock(String),
+    Locked(String),
+    Drift(usize),
+    Pending(usize),
+    UpToDate,
+    /// No status has arrived yet.
+    Unknown,
+}
+
+impl Health {
+    pub fn of(db: &Database, running: bool) -> Health {
+        if running {
+            return Health::Running;
+        }
+        if let Some(error) = &db.info.config_error {
+            return Health::Misconfigured(error.clone());
+        }
+        if let Some(error) = &db.read_error {
+            return Health::Unreachable(error.clone());
+        }
+        let Some(status) = &db.status else {
+            return Health::Unknown;
+        };
+        if let Some(error) = &status.error {
+            return if error.starts_with("misconfigured") {
+                Health::Misconfigured(error.clone())
+            } else {
+                Health::Unreachable(error.clone())
+            };
+        }
+        if status.dirty {
+            return Health::Dirty;
+        }
+        if let Some(lock) = &status.lock {
+            return if lock.stale {
+                Health::StaleLock(lock.row.holder.clone())
+            } else {
+                Health::Locked(lock.row.holder.clone())
+            };
+        }
+        if !status.drift.is_empty() {
+            return Health::Drift(status.drift.len());
+        }
+        if status.pending > 0 {
+            return Health::Pending(status.pending);
+        }
+        Health::UpToDate
+    }
+
+    pub fn sym(&self) -> Sym {
+        match self {
+            Health::Running => Sym::Running,
+            Health::Misconfigured(_) => Sym::Failed,
+            Health::Unreachable(_) => Sym::Unreachable,
+            Health::Dirty => Sym::Dirty,
+            Health::StaleLock(_) | Health::Locked(_) => Sym::Locked,
+            Health::Drift(_) => Sym::Drift,
+            Health::Pending(_) => Sym::Pending,
+            Health::UpToDate => Sym::Ok,
+            Health::Unknown => Sym::Unknown,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Health::Running => "running".into(),
+            Health::Misconfigured(_) => "misconfigured".into(),
+            Health::Unreachable(_) => "unreachable".into(),
+            Health::Dirty => "dirty".into(),
+            Health::StaleLock(holder) => format!("stale lock {holder}"),
+            Health::Locked(holder) => format!("locked by {holder}"),
+            Health::Drift(n) => format!("drift ({n})"),
+            Health::Pending(n) => format!("{n} pending"),
+            Health::UpToDate => "up to date".into(),
+            Health::Unknown => "reading…".into(),
+        }
+    }
+
+    /// The one-word heading the header's totals group by.
+    pub fn group(&self) -> Sym {
+        self.sym()
+    }
+}
+
+/// How one migration stands on one database, for the matrix and the inspect view.
+pub fn migration_sym(m: &MigrationStatus) -> Sym {
+    match m.state {
+        MigrationState::Applied if m.checksum_ok == Some(false) => Sym::Drift,
+        MigrationState::Applied => Sym::Ok,
+        MigrationState::Pending => Sym::Pending,
+        MigrationState::Missing => Sym::Unreachable,
+        MigrationState::Failed => Sym::Failed,
+        state if state.is_dirty() => Sym::Dirty,
+        // Anything else is a step a live run is applying right now.
+        _ => Sym::Running,
+    }
+}
+
+pub fn migration_state_label(m: &MigrationStatus) -> String {
+    match m.state {
+        MigrationState::Applied if m.checksum_ok == Some(false) => "drifted".into(),
+        MigrationState::Applied => "applied".into(),
+        MigrationState::Pending => "pending".into(),
+        MigrationState::Missing => "applied, file gone".into(),
+        MigrationState::Failed => format!(
+            "failed at {}/{}",
+            m.statements_done.unwrap_or(0),
+            m.statements_total.unwrap_or(0)
+        ),
+        MigrationState::Running => format!(
+            "dirty: stopped at {}/{}",
+            m.statements_done.unwrap_or(0),
+            m.statements_total.unwrap_or(0)
+        ),
+        MigrationState::Reverting => format!(
+            "dirty: revert stopped at {}/{}",
+            m.statements_done.unwrap_or(0),
+            m.statements_total.unwrap_or(0)
+        ),
+        _ => format!(
+            "in progress {}/{}",
+            m.statements_done.unwrap_or(0),
+            m.statements_total.unwrap_or(0)
+        ),
+    }
+}
+
+/// A glob as operators type it: plain text (no `*?[{`) means "contains".
+pub fn matcher(pattern: &str) -> Result<GlobMatcher, String> {
+    let pattern = pattern.trim();
+    let glob_text = if pattern.contains(['*', '?', '[', '{']) {
+        pattern.to_owned()
+    } else {
+        format!("*{pattern}*")
+    };
+    Glob::new(&glob_text)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| e.kind().to_string())
+}
+
+pub fn human_size(bytes: u64) -> String {
+    crate::cli::status_view::human_size(bytes)
+}
+
+/// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10`
+pub fn short_time(rfc3339: &str) -> String {
+    let base = rfc3339.split('.').next().unwrap_or(rfc3339);
+    base.trim_end_matches('Z').replacen('T', " ", 1)
+}
+
+/// Milliseconds as people read a duration: `850 ms`, `3.2s`, `4m05s`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
+}

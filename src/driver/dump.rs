@@ -1,0 +1,121 @@
+//! Backups through the servers' own dump tools (`pg_dump`, `mariadb-dump`/`mysqldump`).
+//! Passwords go through the environment, never the command line (which `ps` shows).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use super::{DriverError, DriverResult, ErrorKind};
+use crate::config::Target;
+use crate::dialect::Dialect;
+
+/// The first of `names` found on `PATH`.
+fn find_on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The dump tool a backup of `dialect` needs: `Ok(None)` when none is needed (SQLite),
+/// an error naming what to install when it is missing.
+pub fn backup_tool(dialect: Dialect) -> Result<Option<PathBuf>, String> {
+    let (names, package): (&[&str], &str) = match dialect {
+        Dialect::Sqlite => return Ok(None),
+        Dialect::Postgres => (&["pg_dump"], "postgresql-client"),
+        Dialect::Mysql => (
+            &["mariadb-dump", "mysqldump"],
+            "mariadb-client or mysql-client",
+        ),
+    };
+    find_on_path(names).map(Some).ok_or_else(|| {
+        format!(
+            "auto_backup needs {} on PATH (install {package}), or run with --no-backup / set migrator.auto_backup: false",
+            names.join(" or ")
+        )
+    })
+}
+
+/// Dumps `target` into `dest` and checks the file is not empty; returns its size.
+pub async fn dump(target: &Target, dest: &Path) -> DriverResult<u64> {
+    let tool = backup_tool(target.driver)
+        .map_err(|e| DriverError::new(ErrorKind::Io, e))?
+        .ok_or_else(|| DriverError::new(ErrorKind::Io, "no dump tool for this driver"))?;
+    let mut command = tokio::process::Command::new(&tool);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let host = target.host.as_deref().unwrap_or("localhost");
+    match target.driver {
+        Dialect::Postgres => {
+            command
+                .arg("--host")
+                .arg(host)
+                .arg("--port")
+                .arg(target.port.unwrap_or(5432).to_string())
+                .arg("--no-password")
+                .arg("--format=plain")
+                .arg("--file")
+                .arg(dest)
+                .arg("--dbname")
+                .arg(&target.database);
+            if let Some(user) = &target.username {
+                command.arg("--username").arg(user);
+            }
+            if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
+                command.env("PGPASSWORD", password.expose());
+            }
+            if let Some(mode) = &target.sslmode {
+                command.env("PGSSLMODE", mode);
+            }
+        }
+        Dialect::Mysql => {
+            command
+                .arg("--host")
+                .arg(host)
+                .arg("--port")
+                .arg(target.port.unwrap_or(3306).to_string())
+                .arg("--single-transaction")
+                .arg("--routines")
+                .arg("--triggers")
+                .arg(format!("--result-file={}", dest.display()));
+            if let Some(user) = &target.username {
+                command.arg("--user").arg(user);
+            }
+            if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
+                command.env("MYSQL_PWD", password.expose());
+            }
+            command.arg(&target.database);
+        }
+        Dialect::Sqlite => {}
+    }
+    let output = command.output().await.map_err(|e| {
+        DriverError::new(ErrorKind::Io, format!("cannot run {}: {e}", tool.display()))
+    })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(DriverError::new(
+            ErrorKind::Io,
+            target.scrub(&format!(
+                "{} failed ({}): {}",
+                tool.display(),
+                output.status,
+                stderr.trim()
+            )),
+        ));
+    }
+    let size = std::fs::metadata(dest)
+        .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?
+        .len();
+    if size == 0 {
+        return Err(DriverError::new(
+            ErrorKind::Io,
+            format!(
+                "{} wrote an empty backup {}",
+                tool.display(),
+                dest.display()
+            ),
+        ));
+    }
+    Ok(size)
+}
