@@ -62,8 +62,10 @@ pub enum SetKind {
 pub enum TargetsDeclared {
     InConfig,
     BesideTheSet,
-    /// Nothing declares targets: the set applies to every database, and the operator's
-    /// selection narrows it.
+    /// Nothing declares targets: the set applies only to the databases an operator names
+    /// explicitly (`-d`, `--databases`, `--patterns`, `--all`), and status shows it only
+    /// where it has been applied. A folder left behind by a decommissioned service must
+    /// not become pending everywhere.
     Nowhere,
 }
 
@@ -119,6 +121,16 @@ impl Script {
 }
 
 impl MigrationSet {
+    pub fn declares_targets(&self) -> bool {
+        !matches!(
+            self.kind,
+            SetKind::Shared {
+                declared: TargetsDeclared::Nowhere,
+                ..
+            }
+        )
+    }
+
     pub fn is_shared(&self) -> bool {
         matches!(self.kind, SetKind::Shared { .. })
     }
@@ -126,9 +138,7 @@ impl MigrationSet {
     pub fn targets(&self, database: &str) -> bool {
         match &self.kind {
             SetKind::Own => self.name == database,
-            SetKind::Shared {
-                matcher, declared, ..
-            } => *declared == TargetsDeclared::Nowhere || matcher.is_match(database),
+            SetKind::Shared { matcher, .. } => matcher.is_match(database),
         }
     }
 

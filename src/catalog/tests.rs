@@ -107,7 +107,7 @@ fn own_and_shared_sets_with_variants_and_numeric_versions() {
 }
 
 #[test]
-fn config_declared_targets_win_and_undeclared_sets_target_everyone() {
+fn config_declared_targets_win_and_undeclared_sets_target_nobody_by_themselves() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "migrations/cross_service/001_a.up.sql", "SELECT 1;");
@@ -122,7 +122,14 @@ fn config_declared_targets_win_and_undeclared_sets_target_everyone() {
     let cross = catalog.set("cross_service").unwrap();
     assert!(cross.targets("billing") && !cross.targets("user_service"));
     let maintenance = catalog.set("maintenance").unwrap();
-    assert!(maintenance.targets("billing") && maintenance.targets("user_service"));
+    assert!(!maintenance.declares_targets());
+    assert!(!maintenance.targets("billing") && !maintenance.targets("user_service"));
+    assert!(
+        catalog
+            .sets_for("billing")
+            .iter()
+            .all(|s| s.name != "maintenance")
+    );
 }
 
 #[test]

@@ -169,6 +169,9 @@ pub trait Session: Send {
     /// held by a live session right now. `None` where the lock row is all there is (SQLite):
     /// then staleness is judged from the holder's pid and heartbeat.
     async fn server_lock_held(&mut self) -> DriverResult<Option<bool>>;
+    /// Whether the database has a lock of its own (see `server_lock_held`). Where it does,
+    /// a failed `try_lock` proves a live holder; asking again would race its release.
+    fn has_server_lock(&self) -> bool;
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
     /// Removes whatever lock row there is; returns it.

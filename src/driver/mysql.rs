@@ -220,6 +220,10 @@ impl Session for MysqlSession {
         Ok(None)
     }
 
+    fn has_server_lock(&self) -> bool {
+        true
+    }
+
     async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
         let holder: Option<i64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
             .bind(&self.lock_name)

@@ -214,6 +214,10 @@ impl Session for PostgresSession {
         Ok(None)
     }
 
+    fn has_server_lock(&self) -> bool {
+        true
+    }
+
     async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
         // A bigint advisory key shows in pg_locks split in two 32-bit halves.
         let key = self.lock_key as u64;

@@ -176,6 +176,10 @@ impl Session for SqliteSession {
         }
     }
 
+    fn has_server_lock(&self) -> bool {
+        false
+    }
+
     async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
         Ok(None)
     }

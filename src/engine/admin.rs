@@ -114,7 +114,7 @@ pub async fn resolve(
     let result = match session.try_lock(&holder, &now_text()).await {
         Err(e) => Err(e.message),
         Ok(Some(row)) => {
-            let held = session.server_lock_held().await.unwrap_or(None);
+            let held = session.has_server_lock().then_some(true);
             let state = assess(
                 row,
                 &fleet.identity,

@@ -72,7 +72,7 @@ pub async fn acquire(
         match session.try_lock(holder, &now_text()).await {
             Ok(None) => return Ok(()),
             Ok(Some(row)) => {
-                let held = session.server_lock_held().await.unwrap_or(None);
+                let held = session.has_server_lock().then_some(true);
                 let state = assess(row, me, stale_after, held);
                 if state.stale {
                     return Err(LockFailure::Held(format!(

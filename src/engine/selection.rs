@@ -51,6 +51,10 @@ pub enum SelectionError {
         known: String,
     },
     #[error(
+        "set `{set}` declares no targets: name the databases (-d, --databases, --patterns, --all), or declare them in {path} (targets: [\"*_service\"])"
+    )]
+    UndeclaredTargets { set: String, path: String },
+    #[error(
         "no database selected and no migrator.default_database configured; use -d NAME, --databases a,b, --patterns GLOB or --all"
     )]
     NothingSelected,
@@ -145,12 +149,28 @@ pub fn resolve(
             Some(dir.clone())
         }
     };
-    let targeted = |db: &str| match &set {
+    let chosen_set = set.as_deref().and_then(|s| catalog.set(s));
+    // A set that declares no targets goes where the operator explicitly says, nowhere else.
+    let undeclared = chosen_set.is_some_and(|s| !s.declares_targets());
+    let targeted = |db: &str| match chosen_set {
         None => true,
-        Some(s) => catalog.set(s).is_some_and(|set| set.targets(db)),
+        Some(_) if undeclared => true,
+        Some(s) => s.targets(db),
     };
 
     let specified = !explicit.is_empty() || !patterns.is_empty() || request.all;
+    if undeclared && !specified {
+        let name = set.clone().unwrap_or_default();
+        return Err(SelectionError::UndeclaredTargets {
+            path: catalog
+                .root
+                .join(&name)
+                .join(crate::catalog::SET_FILE)
+                .display()
+                .to_string(),
+            set: name,
+        });
+    }
     let chosen: Vec<String> = if request.all {
         names.clone()
     } else if specified {

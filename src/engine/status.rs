@@ -204,7 +204,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
     };
     status.driver = Some(target.driver);
     status.server = Some(target.server_label());
-    let sets: Vec<&MigrationSet> = match only_set {
+    let mut sets: Vec<&MigrationSet> = match only_set {
         Some(set) => fleet.catalog.set(set).into_iter().collect(),
         None => fleet.catalog.sets_for(name),
     };
@@ -240,6 +240,16 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
                     Err(e) => status.error = Some(target.scrub(&e.message)),
                 }
                 session.close().await;
+            }
+        }
+    }
+    if only_set.is_none() {
+        // Sets applied here without targeting it (run with an explicit selection) still
+        // belong in its history.
+        for set in &fleet.catalog.sets {
+            let applied_here = applied_rows.iter().any(|r| r.set == set.name);
+            if applied_here && !sets.iter().any(|s| s.name == set.name) {
+                sets.push(set);
             }
         }
     }

@@ -1,0 +1,339 @@
+//! A run as the console shows it: the engine's events folded into one row per database
+//! and a bounded log. Folding is cheap and drawing reads only the result, so the cost of a
+//! frame does not grow with the number of events.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::engine::{Direction, Outcome, RunEvent};
+
+/// Lines the event log keeps; older ones scroll away.
+pub const LOG_LINES: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Queued,
+    Waiting(Vec<String>),
+    LockWaiting(String),
+    BackingUp,
+    Running,
+    Done(Outcome),
+}
+
+#[derive(Debug, Clone)]
+pub struct RunRow {
+    pub database: String,
+    pub phase: Phase,
+    pub steps_total: usize,
+    pub steps_done: usize,
+    pub migration: Option<String>,
+    pub statement: Option<(usize, usize)>,
+    pub started_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// Console clock when it arrived.
+    pub at_ms: u64,
+    pub database: Option<String>,
+    pub text: String,
+    pub bad: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunProgress {
+    pub direction: Direction,
+    pub set: Option<String>,
+    pub by: Option<String>,
+    pub run_id: Option<String>,
+    pub started_ms: u64,
+    pub finished_ms: Option<u64>,
+    pub rows: Vec<RunRow>,
+    index: HashMap<String, usize>,
+    pub log: VecDeque<LogLine>,
+    pub cancelling: bool,
+    /// The run could not start (e.g. the journal is not writable).
+    pub error: Option<String>,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl RunProgress {
+    pub fn new(direction: Direction, set: Option<String>, databases: &[String], now: u64) -> Self {
+        let rows: Vec<RunRow> = databases
+            .iter()
+            .map(|db| RunRow {
+                database: db.clone(),
+                phase: Phase::Queued,
+                steps_total: 0,
+                steps_done: 0,
+                migration: None,
+                statement: None,
+                started_ms: None,
+                finished_ms: None,
+            })
+            .collect();
+        let index = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.database.clone(), i))
+            .collect();
+        RunProgress {
+            direction,
+            set,
+            by: None,
+            run_id: None,
+            started_ms: now,
+            finished_ms: None,
+            rows,
+            index,
+            log: VecDeque::new(),
+            cancelling: false,
+            error: None,
+            cursor: 0,
+            offset: 0,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.finished_ms.is_none()
+    }
+
+    pub fn row(&self, database: &str) -> Option<&RunRow> {
+        self.index.get(database).and_then(|&i| self.rows.get(i))
+    }
+
+    /// Whether `database` is being worked on right now (not queued, not done).
+    pub fn is_running(&self, database: &str) -> bool {
+        self.is_active()
+            && self.row(database).is_some_and(|r| {
+                matches!(
+                    r.phase,
+                    Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
+                )
+            })
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.phase, Phase::Done(_)))
+            .count()
+    }
+
+    pub fn ok_count(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(&r.phase, Phase::Done(o) if o.lets_dependents_run()))
+            .count()
+    }
+
+    pub fn elapsed_ms(&self, now: u64) -> u64 {
+        self.finished_ms.unwrap_or(now).saturating_sub(self.started_ms)
+    }
+
+    fn log(&mut self, now: u64, database: Option<&str>, text: String, bad: bool) {
+        if self.log.len() >= LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogLine {
+            at_ms: now,
+            database: database.map(str::to_owned),
+            text,
+            bad,
+        });
+    }
+
+    fn row_mut(&mut self, database: &str) -> Option<&mut RunRow> {
+        let i = *self.index.get(database)?;
+        self.rows.get_mut(i)
+    }
+
+    /// Folds one engine event in. Returns the database whose run ended, so its status can
+    /// be read again.
+    pub fn apply(&mut self, event: &RunEvent, now: u64) -> Option<String> {
+        match event {
+            RunEvent::RunStarted {
+                run_id,
+                by,
+                databases,
+                ..
+            } => {
+                self.run_id = Some(run_id.clone());
+                self.by = Some(by.clone());
+                self.log(
+                    now,
+                    None,
+                    format!(
+                        "{} started on {} database(s) by {by}",
+                        self.direction,
+                        databases.len()
+                    ),
+                    false,
+                );
+            }
+            RunEvent::Waiting { database, on } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::Waiting(on.clone());
+                }
+            }
+            RunEvent::LockWaiting {
+                database, holder, ..
+            } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::LockWaiting(holder.clone());
+                }
+                self.log(
+                    now,
+                    Some(database),
+                    format!("waiting for the lock held by {holder}"),
+                    false,
+                );
+            }
+            RunEvent::Started { database, steps } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::Running;
+                    row.steps_total = *steps;
+                    row.started_ms = Some(now);
+                }
+                self.log(now, Some(database), format!("{steps} step(s) to run"), false);
+            }
+            RunEvent::Backup {
+                database,
+                path,
+                bytes,
+            } => {
+                let name = std::path::Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.clone());
+                self.log(
+                    now,
+                    Some(database),
+                    format!("backup {name} ({})", super::model::human_size(*bytes)),
+                    false,
+                );
+            }
+            RunEvent::StepStarted {
+                database,
+                migration,
+                index,
+                total,
+                statements,
+            } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::Running;
+                    row.migration = Some(migration.clone());
+                    row.statement = Some((0, *statements));
+                    row.steps_total = (*total).max(row.steps_total);
+                    if row.started_ms.is_none() {
+                        row.started_ms = Some(now);
+                    }
+                }
+                self.log(
+                    now,
+                    Some(database),
+                    format!("[{index}/{total}] {migration} ({statements} statement(s))"),
+                    false,
+                );
+            }
+            RunEvent::Statement {
+                database,
+                index,
+                total,
+                ..
+            } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.statement = Some((*index, *total));
+                }
+            }
+            RunEvent::StepFinished {
+                database,
+                migration,
+                duration_ms,
+            } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.steps_done += 1;
+                    row.statement = None;
+                }
+                self.log(
+                    now,
+                    Some(database),
+                    format!(
+                        "✓ {migration} in {}",
+                        super::model::duration(*duration_ms)
+                    ),
+                    false,
+                );
+            }
+            RunEvent::StepFailed {
+                database,
+                migration,
+                statement,
+                total,
+                error,
+                dirty,
+            } => {
+                let dirty = if *dirty { " (left dirty)" } else { "" };
+                self.log(
+                    now,
+                    Some(database),
+                    format!("✗ {migration} statement {statement}/{total}: {error}{dirty}"),
+                    true,
+                );
+            }
+            RunEvent::Finished {
+                database, outcome, ..
+            } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::Done(outcome.clone());
+                    row.finished_ms = Some(now);
+                    row.statement = None;
+                }
+                let bad = !outcome.lets_dependents_run();
+                let text = match outcome {
+                    Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
+                    Outcome::UpToDate => "up to date".into(),
+                    Outcome::Failed { error, applied } => {
+                        format!("failed after {applied} step(s): {error}")
+                    }
+                    Outcome::Refused { reason } => format!("refused: {reason}"),
+                    Outcome::Blocked { by } => format!("blocked by {}", by.join(", ")),
+                    Outcome::Cancelled { applied } => {
+                        format!("cancelled after {applied} step(s)")
+                    }
+                };
+                self.log(now, Some(database), text, bad);
+                return Some(database.clone());
+            }
+            RunEvent::RunFinished {
+                outcomes,
+                cancelled,
+                ..
+            } => {
+                self.finished_ms = Some(now);
+                let ok = outcomes.iter().filter(|(_, o)| o.lets_dependents_run()).count();
+                let state = if *cancelled { "cancelled" } else { "finished" };
+                self.log(
+                    now,
+                    None,
+                    format!(
+                        "run {state}: {ok}/{} database(s) ok in {}",
+                        outcomes.len(),
+                        super::model::duration(self.elapsed_ms(now))
+                    ),
+                    ok != outcomes.len(),
+                );
+            }
+            RunEvent::LockCleared { .. } | RunEvent::Resolved { .. } => {}
+        }
+        None
+    }
+
+    /// The run ended without a `RunFinished` (it could not start, or its task died).
+    pub fn abort(&mut self, error: String, now: u64) {
+        self.log(now, None, format!("run failed: {error}"), true);
+        self.error = Some(error);
+        self.finished_ms = Some(now);
+    }
+}

@@ -1,0 +1,208 @@
+//! Confirmations: what will run where, with Cancel focused. `down` (and any run in a
+//! `production` environment) also wants the number of databases typed.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
+
+use super::{fit, pad, popup};
+use crate::console::state::{Confirm, ConfirmKind, RunConfirm, State};
+use crate::console::theme::{Sym, Theme};
+use crate::engine::Direction;
+use crate::engine::runner::DatabasePlan;
+
+fn steps_text(plan: &DatabasePlan, direction: Direction) -> String {
+    let label = |i: usize| {
+        plan.steps
+            .get(i)
+            .map(|s| format!("{}_{}", s.version_text, s.name))
+            .unwrap_or_default()
+    };
+    match (plan.steps.len(), direction) {
+        (0, _) => "nothing to do".into(),
+        (1, Direction::Up) => format!("1 step: {}", label(0)),
+        (1, Direction::Down) => format!("revert {}", label(0)),
+        (n, Direction::Up) => format!("{n} steps: {} … {}", label(0), label(n - 1)),
+        (n, Direction::Down) => format!("revert {n}: {} … {}", label(0), label(n - 1)),
+    }
+}
+
+fn run_lines(run: &RunConfirm, theme: &Theme, width: usize, room: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let name_width = run.databases.iter().map(|d| d.chars().count()).max().unwrap_or(8).min(24);
+    match &run.result {
+        None => {
+            for db in run.databases.iter().take(room) {
+                lines.push(Line::styled(
+                    format!("{}  {} planning…", pad(db, name_width), theme.symbol(Sym::Unknown)),
+                    theme.dim(),
+                ));
+            }
+        }
+        Some(Err(e)) => {
+            for chunk in crate::console::layout::wrap(e, width).into_iter().take(room) {
+                lines.push(Line::styled(chunk, theme.error()));
+            }
+        }
+        Some(Ok(result)) => {
+            let shown = if result.plans.len() > room { room.saturating_sub(1) } else { room };
+            for plan in result.plans.iter().take(shown) {
+                let (sym, text) = match &plan.refused {
+                    Some(reason) => (Sym::Failed, format!("refused: {reason}")),
+                    None if plan.steps.is_empty() => (Sym::Ok, "up to date".into()),
+                    None => (Sym::Pending, steps_text(plan, run.direction)),
+                };
+                let rest = width.saturating_sub(name_width + 4);
+                lines.push(Line::from(vec![
+                    Span::raw(pad(&plan.database, name_width)),
+                    Span::raw(" → "),
+                    Span::styled(fit(&format!("{} {text}", theme.symbol(sym)), rest), theme.style(sym)),
+                ]));
+            }
+            if result.plans.len() > shown {
+                lines.push(Line::styled(
+                    format!("… and {} more", result.plans.len() - shown),
+                    theme.dim(),
+                ));
+            }
+            if !result.not_targeted.is_empty() {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "{} not targeted by the set, left out: {}",
+                            theme.symbol(Sym::NotTargeted),
+                            result.not_targeted.join(", ")
+                        ),
+                        width,
+                    ),
+                    theme.dim(),
+                ));
+            }
+            for bad in &result.misconfigured {
+                lines.push(Line::styled(fit(&format!("✗ {bad}"), width), theme.error()));
+            }
+        }
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
+    let theme = state.theme;
+    let width = area.width.saturating_sub(4).min(88);
+    let inner_width = usize::from(width.saturating_sub(4));
+    let max_height = area.height.saturating_sub(2);
+    // Title, body, blank, typed line, blank, buttons, borders.
+    let fixed = 6 + u16::from(confirm.typed.is_some()) * 2;
+    let room = usize::from(max_height.saturating_sub(fixed)).max(1);
+
+    let (title, mut body): (String, Vec<Line>) = match &confirm.kind {
+        ConfirmKind::Run(run) => {
+            let set = run.set.as_deref().unwrap_or("each database's own set");
+            (
+                format!(
+                    " {} on {} database(s) · set: {set} ",
+                    match run.direction {
+                        Direction::Up => "Up",
+                        Direction::Down => "Down (one step each)",
+                    },
+                    run.databases.len()
+                ),
+                run_lines(run, &theme, inner_width, room),
+            )
+        }
+        ConfirmKind::Unlock { database, detail } => (
+            format!(" Clear the lock on {database} "),
+            vec![
+                Line::from(format!("The migration lock on {database} is {detail}.")),
+                Line::from("Its holder is gone (stale). Clearing it lets the next run take the lock."),
+            ],
+        ),
+        ConfirmKind::Resolve { database, detail } => {
+            let mut lines = vec![Line::from(format!(
+                "{database} has a step that stopped half-way:"
+            ))];
+            for d in detail {
+                lines.push(Line::styled(format!("  {d}"), theme.style(Sym::Dirty)));
+            }
+            lines.push(Line::from("Mark applied: all of the step's changes are in the database."));
+            lines.push(Line::from(
+                "Mark rolled back: none of them are (you undid them); it runs again.",
+            ));
+            (format!(" Resolve {database} "), lines)
+        }
+        ConfirmKind::QuitDuringRun => (
+            " A run is active ".into(),
+            vec![
+                Line::from("Cancel the run (after the current statements) and quit when it stops?"),
+                Line::from("Cancel keeps the console open and the run going."),
+            ],
+        ),
+    };
+    let wrapped: Vec<Line> = body
+        .drain(..)
+        .flat_map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            if text.chars().count() <= inner_width {
+                vec![line]
+            } else {
+                crate::console::layout::wrap(&text, inner_width)
+                    .into_iter()
+                    .map(|t| Line::styled(t, line.style))
+                    .collect()
+            }
+        })
+        .take(room)
+        .collect();
+
+    let height = (wrapped.len() as u16 + fixed).min(max_height);
+    let block = Block::bordered()
+        .border_style(theme.warning())
+        .title_top(Line::styled(title, theme.title()));
+    let inner = popup(frame.buffer_mut(), area, width, height, block);
+    let inner = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height);
+    let buf = frame.buffer_mut();
+    for (i, line) in wrapped.iter().enumerate() {
+        buf.set_line(inner.x, inner.y + 1 + i as u16, line, inner.width);
+    }
+    let mut y = inner.y + 1 + wrapped.len() as u16 + 1;
+
+    if let Some(typed) = &confirm.typed {
+        let required = confirm.required_text().unwrap_or_else(|| "…".into());
+        let label = format!("Type {required} (the number of databases) to confirm: ");
+        buf.set_stringn(inner.x, y, &label, usize::from(inner.width), theme.warning());
+        let x = inner.x + label.chars().count() as u16;
+        let value = format!("[{}]", pad(typed.value(), 4));
+        buf.set_stringn(x, y, &value, usize::from(inner.width.saturating_sub(x - inner.x)), theme.title());
+        frame.set_cursor_position(Position::new(x + 1 + typed.visual_cursor() as u16, y));
+        y += 2;
+    }
+
+    let buf = frame.buffer_mut();
+    let blocked = confirm.blocked();
+    let buttons = confirm.buttons();
+    let mut spans = Vec::new();
+    for (i, label) in buttons.iter().enumerate() {
+        let mut style = Style::new();
+        if i > 0 && blocked.is_some() {
+            style = theme.dim();
+        }
+        if i == confirm.focus {
+            style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        }
+        spans.push(Span::styled(format!("[ {label} ]"), style));
+        spans.push(Span::raw("   "));
+    }
+    let buttons_width: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let x = inner.x + (usize::from(inner.width).saturating_sub(buttons_width) / 2) as u16;
+    buf.set_line(x, y.min(inner.y + inner.height.saturating_sub(1)), &Line::from(spans), inner.width);
+    if let Some(why) = blocked
+        && confirm.focus > 0
+    {
+        let why_y = (y + 1).min(inner.y + inner.height.saturating_sub(1));
+        if why_y != y {
+            buf.set_stringn(inner.x, why_y, fit(&why, usize::from(inner.width)), usize::from(inner.width), theme.dim());
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The fleet at a glance: one panel per database (or one line each, `v`), only the
+//! visible ones drawn, so a fleet of a thousand costs what a screenful costs.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::symbols::border;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{fit, pad, whole_seconds};
+use crate::console::layout::{FleetLayout, PANEL_HEIGHT};
+use crate::console::model::{Database, Health, human_size};
+use crate::console::progress::Phase;
+use crate::console::state::State;
+use crate::console::theme::{Sym, Theme};
+
+pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
+    if state.visible.is_empty() {
+        let text = match &state.filter {
+            Some(f) => format!(" no database matches `{f}` (esc clears the filter)"),
+            None => " no database in the config".to_owned(),
+        };
+        buf.set_stringn(area.x, area.y, text, usize::from(area.width), Style::new());
+        return;
+    }
+    match state.layout {
+        FleetLayout::Panels => panels(buf, area, state),
+        FleetLayout::Rows => rows(buf, area, state),
+    }
+}
+
+fn panels(buf: &mut Buffer, area: Rect, state: &State) {
+    let grid = state.grid();
+    let width = area.width / grid.columns as u16;
+    let first = state.offset * grid.columns;
+    let last = (first + grid.columns * grid.rows).min(state.visible.len());
+    for (slot, &db) in state.visible[first..last].iter().enumerate() {
+        let column = (slot % grid.columns) as u16;
+        let row = (slot / grid.columns) as u16;
+        let rect = Rect::new(
+            area.x + column * width,
+            area.y + row * PANEL_HEIGHT,
+            width,
+            PANEL_HEIGHT,
+        );
+        let focused = first + slot == state.cursor;
+        panel(buf, rect, state, db, focused);
+    }
+    scroll_note(buf, area, state, first, last);
+}
+
+/// "12–17 of 1000" when not everything fits.
+fn scroll_note(buf: &mut Buffer, area: Rect, state: &State, first: usize, last: usize) {
+    if first == 0 && last == state.visible.len() {
+        return;
+    }
+    let note = format!(" {}–{} of {} ", first + 1, last, state.visible.len());
+    let x = area.x + area.width.saturating_sub(note.chars().count() as u16 + 1);
+    let y = area.y + area.height.saturating_sub(1);
+    buf.set_string(x, y, note, state.theme.title());
+}
+
+fn mark(db: &Database) -> &'static str {
+    if db.marked { "[x] " } else { "[ ] " }
+}
+
+/// Applied/pending per set: `own ✓4/4  cross_service ●0/2`, the chosen set underlined.
+fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> {
+    let Some(status) = &db.status else {
+        return Vec::new();
+    };
+    let chosen = state.set_name();
+    if let Some(chosen) = chosen
+        && !status.sets.iter().any(|s| s.set == chosen)
+    {
+        return vec![Span::styled(
+            format!("{} not targeted by {chosen}", theme.symbol(Sym::NotTargeted)),
+            theme.style(Sym::NotTargeted),
+        )];
+    }
+    let mut spans = Vec::new();
+    for set in &status.sets {
+        let total = set.migrations.len();
+        let sym = if set.migrations.iter().any(|m| m.state.is_dirty()) {
+            Sym::Dirty
+        } else if set.pending > 0 {
+            Sym::Pending
+        } else {
+            Sym::Ok
+        };
+        let label = if set.shared {
+            set.set.clone()
+        } else {
+            "own".to_owned()
+        };
+        let is_chosen = match chosen {
+            Some(c) => c == set.set,
+            None => !set.shared,
+        };
+        let mut style = Style::new();
+        if is_chosen {
+            style = style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+        }
+        spans.push(Span::styled(label, style));
+        spans.push(Span::styled(
+            format!(" {}{}/{total}  ", theme.symbol(sym), set.applied),
+            theme.style(sym),
+        ));
+    }
+    spans
+}
+
+fn lock_text(db: &Database, theme: &Theme) -> (String, Style) {
+    match db.status.as_ref().and_then(|s| s.lock.as_ref()) {
+        None => ("lock free".into(), Style::new()),
+        Some(lock) if lock.stale => (
+            format!("{} stale lock {}", theme.symbol(Sym::Locked), lock.row.holder),
+            theme.style(Sym::Locked),
+        ),
+        Some(lock) => (
+            format!("{} locked by {}", theme.symbol(Sym::Locked), lock.row.holder),
+            theme.style(Sym::Locked),
+        ),
+    }
+}
+
+/// The state line: health, or a running database's progress.
+fn state_line(state: &State, db_index: usize) -> (Sym, String) {
+    let db = &state.dbs[db_index];
+    let health = state.health(db_index);
+    if health == Health::Running
+        && let Some(row) = state.run.as_ref().and_then(|r| r.row(db.name()))
+    {
+        let what = match (&row.phase, &row.migration) {
+            (Phase::LockWaiting(holder), _) => format!("waiting for {holder}'s lock"),
+            (Phase::BackingUp, _) => "backing up".into(),
+            (_, Some(m)) => {
+                let short = m.rsplit('/').next().unwrap_or(m);
+                match row.statement {
+                    Some((i, n)) if n > 0 => format!("{short} {i}/{n}"),
+                    _ => short.to_owned(),
+                }
+            }
+            _ => "starting".into(),
+        };
+        return (
+            Sym::Running,
+            format!("{}/{} {what}", row.steps_done, row.steps_total),
+        );
+    }
+    (health.sym(), health.label())
+}
+
+fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: bool) {
+    let theme = &state.theme;
+    let db = &state.dbs[index];
+    let (sym, label) = state_line(state, index);
+    let name_style = if focused {
+        theme.title().add_modifier(Modifier::REVERSED)
+    } else if db.marked {
+        theme.marked()
+    } else {
+        theme.title()
+    };
+    let title = Line::from(vec![
+        Span::styled(mark(db), if db.marked { theme.marked() } else { Style::new() }),
+        Span::styled(theme.symbol(sym), theme.style(sym)),
+        Span::raw(" "),
+        Span::styled(db.info.name.clone(), name_style),
+        Span::raw(" "),
+    ]);
+    let driver = db
+        .info
+        .driver
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "?".into());
+    let mut bottom = vec![Span::styled(
+        format!(" {} {} ", theme.symbol(sym), label),
+        theme.style(sym),
+    )];
+    if let Some(since) = db.reading_since {
+        let waited = state.now_ms.saturating_sub(since);
+        if waited >= 1000 {
+            bottom.push(Span::styled(
+                format!("⟳ reading {} ", whole_seconds(waited)),
+                theme.dim(),
+            ));
+        }
+    }
+    let block = Block::bordered()
+        .border_set(if focused {
+            border::THICK
+        } else {
+            border::PLAIN
+        })
+        .border_style(theme.border(focused))
+        .title_top(title)
+        .title_top(Line::from(format!(" {driver} ")).right_aligned())
+        .title_bottom(Line::from(bottom));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let width = usize::from(inner.width);
+    let mut lines: Vec<Line> = Vec::new();
+
+    let server = db.info.server.clone().unwrap_or_default();
+    lines.push(Line::styled(fit(&server, width), theme.dim()));
+    match (&db.info.config_error, &db.status, &db.read_error) {
+        (Some(error), _, _) => {
+            for chunk in crate::console::layout::wrap(error, width).into_iter().take(3) {
+                lines.push(Line::styled(chunk, theme.error()));
+            }
+        }
+        (None, None, Some(error)) => {
+            lines.push(Line::styled(fit(error, width), theme.error()));
+        }
+        (None, None, None) => lines.push(Line::styled("reading status…", theme.dim())),
+        (None, Some(status), read_error) => {
+            if let Some(error) = status.error.as_ref().or(read_error.as_ref()) {
+                for chunk in crate::console::layout::wrap(error, width).into_iter().take(3) {
+                    lines.push(Line::styled(chunk, theme.error()));
+                }
+            } else {
+                lines.push(Line::from(format!(
+                    "applied {} · pending {} · last {}",
+                    status.applied,
+                    status.pending,
+                    status.last_version.as_deref().unwrap_or("-")
+                )));
+                lines.push(Line::from(set_badges(state, db, theme)));
+                let (lock, lock_style) = lock_text(db, theme);
+                let facts = if status.exists {
+                    format!(
+                        "{} tables · {} · ",
+                        status.tables.map(|t| t.to_string()).unwrap_or("-".into()),
+                        status.size_bytes.map(human_size).unwrap_or("-".into())
+                    )
+                } else {
+                    "not created yet · ".to_owned()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(facts),
+                    Span::styled(lock, lock_style),
+                ]));
+            }
+        }
+    }
+    for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
+        buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+    }
+}
+
+const ROW_TITLES: &str = "    NAME                DRIVER  APPLIED PENDING LAST   TABLES       SIZE  LOCK / STATE";
+
+fn rows(buf: &mut Buffer, area: Rect, state: &State) {
+    let theme = &state.theme;
+    buf.set_stringn(
+        area.x,
+        area.y,
+        ROW_TITLES,
+        usize::from(area.width),
+        theme.dim(),
+    );
+    let grid = state.grid();
+    let first = state.offset;
+    let last = (first + grid.rows).min(state.visible.len());
+    for (slot, &index) in state.visible[first..last].iter().enumerate() {
+        let db = &state.dbs[index];
+        let y = area.y + 1 + slot as u16;
+        let (sym, label) = state_line(state, index);
+        let facts = match &db.status {
+            Some(s) if s.error.is_none() => format!(
+                "{:<7} {:>7} {:>7} {:<5} {:>7} {:>10}  ",
+                db.info.driver.map(|d| d.to_string()).unwrap_or_default(),
+                s.applied,
+                s.pending,
+                s.last_version.as_deref().unwrap_or("-"),
+                s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
+                s.size_bytes.map(human_size).unwrap_or("-".into()),
+            ),
+            _ => format!(
+                "{:<7} {:>7} {:>7} {:<5} {:>7} {:>10}  ",
+                db.info.driver.map(|d| d.to_string()).unwrap_or_default(),
+                "-",
+                "-",
+                "-",
+                "-",
+                "-"
+            ),
+        };
+        let detail = match (&db.status, &label) {
+            (Some(s), _) if s.lock.is_some() && !matches!(sym, Sym::Running) => {
+                lock_text(db, theme).0
+            }
+            _ => label.clone(),
+        };
+        let line = Line::from(vec![
+            Span::styled(
+                mark(db),
+                if db.marked {
+                    theme.marked()
+                } else {
+                    Style::new()
+                },
+            ),
+            Span::styled(format!("{} ", theme.symbol(sym)), theme.style(sym)),
+            Span::raw(pad(db.name(), 20)),
+            Span::raw(facts),
+            Span::styled(detail, theme.style(sym)),
+        ]);
+        buf.set_line(area.x, y, &line, area.width);
+        if state.cursor == first + slot {
+            buf.set_style(Rect::new(area.x, y, area.width, 1), theme.focus());
+        }
+    }
+    scroll_note(buf, area, state, first, last);
+}

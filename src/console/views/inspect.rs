@@ -1,0 +1,240 @@
+//! One database: where it is, its state, its lock holder, and every migration of its sets
+//! (applied when, by whom, how long, checksum ok or drifted; pending; dirty).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{fit, pad};
+use crate::console::layout;
+use crate::console::model::{human_size, migration_state_label, migration_sym, short_time};
+use crate::console::state::{InspectView, State};
+use crate::console::theme::Sym;
+use crate::engine::status::MigrationState;
+
+pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
+    let theme = &state.theme;
+    let Some(db) = state.dbs.get(view.db) else {
+        return;
+    };
+    let health = state.health(view.db);
+    let driver = db
+        .info
+        .driver
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "?".into());
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title_top(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(theme.symbol(health.sym()), theme.style(health.sym())),
+            Span::raw(" "),
+            Span::styled(db.info.name.clone(), theme.title()),
+            Span::raw(" "),
+        ]))
+        .title_top(Line::from(format!(" {driver} ")).right_aligned());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let width = usize::from(inner.width);
+
+    let mut facts: Vec<Line> = Vec::new();
+    let depends = if db.info.depends_on.is_empty() {
+        String::new()
+    } else {
+        format!(" · depends on {}", db.info.depends_on.join(", "))
+    };
+    facts.push(Line::from(format!(
+        "server {}{depends}",
+        db.info.server.as_deref().unwrap_or("-")
+    )));
+    let status = db.status.as_ref();
+    let summary = match status {
+        Some(s) => format!(
+            " · applied {} · pending {} · last {} · {} tables · {}",
+            s.applied,
+            s.pending,
+            s.last_version.as_deref().unwrap_or("-"),
+            s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
+            s.size_bytes.map(human_size).unwrap_or("-".into())
+        ),
+        None => String::new(),
+    };
+    facts.push(Line::from(vec![
+        Span::styled(
+            format!("{} {}", theme.symbol(health.sym()), health.label()),
+            theme.style(health.sym()),
+        ),
+        Span::raw(summary),
+    ]));
+    let lock_line = match status.and_then(|s| s.lock.as_ref()) {
+        None => Line::from("lock: free"),
+        Some(lock) => {
+            let stale = if lock.stale {
+                " — STALE (its holder is gone): L clears it"
+            } else {
+                " — live"
+            };
+            Line::styled(
+                format!(
+                    "lock: {} held by {} (pid {}, run {}) since {}, heartbeat {}{stale}",
+                    theme.symbol(Sym::Locked),
+                    lock.row.holder,
+                    lock.row.pid,
+                    lock.row.run_id,
+                    short_time(&lock.row.acquired_at),
+                    short_time(&lock.row.heartbeat_at)
+                ),
+                theme.style(Sym::Locked),
+            )
+        }
+    };
+    facts.push(lock_line);
+    let problem = db
+        .info
+        .config_error
+        .clone()
+        .or_else(|| status.and_then(|s| s.error.clone()))
+        .or_else(|| db.read_error.clone())
+        .or_else(|| dirty_line(state, view.db))
+        .or_else(|| {
+            status
+                .filter(|s| !s.drift.is_empty())
+                .map(|s| format!("drift: {} changed after they were applied", s.drift.join(", ")))
+        });
+    match (problem, status) {
+        (Some(p), _) => facts.push(Line::styled(p, theme.error())),
+        (None, None) => facts.push(Line::styled("reading status…", theme.dim())),
+        (None, Some(_)) => facts.push(Line::from("")),
+    }
+    for (i, line) in facts.iter().enumerate() {
+        buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+    }
+
+    let widths = Columns::for_width(width);
+    let list_top = inner.y + facts.len() as u16;
+    buf.set_stringn(
+        inner.x,
+        list_top,
+        widths.row("ST", "MIGRATION", "APPLIED AT", "BY", "TIME", "CHECKSUM"),
+        width,
+        theme.dim(),
+    );
+    let Some(status) = status else {
+        return;
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for set in &status.sets {
+        let kind = if set.shared { "shared" } else { "own" };
+        let chosen = state.set_name() == Some(set.set.as_str())
+            || (state.set_name().is_none() && !set.shared);
+        let heading = format!(
+            "── {} ({kind}) {}/{} applied{} ",
+            set.set,
+            set.applied,
+            set.migrations.len(),
+            if chosen { " · current set" } else { "" }
+        );
+        lines.push(Line::styled(heading, theme.title()));
+        for m in &set.migrations {
+            let sym = migration_sym(m);
+            let applied_at = match m.state {
+                MigrationState::Applied => m
+                    .applied_at
+                    .as_deref()
+                    .map(short_time)
+                    .unwrap_or_default(),
+                _ => migration_state_label(m),
+            };
+            let checksum = match m.checksum_ok {
+                Some(true) => "ok",
+                Some(false) => "DRIFTED",
+                None => "-",
+            };
+            let time = m
+                .execution_ms
+                .filter(|_| m.state == MigrationState::Applied)
+                .map(|ms| format!("{ms} ms"))
+                .unwrap_or_default();
+            let label = format!("{}_{}", m.version_text, m.name);
+            let text = widths.row(
+                "",
+                &label,
+                &applied_at,
+                m.applied_by.as_deref().unwrap_or(""),
+                &time,
+                checksum,
+            );
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {} ", theme.symbol(sym)), theme.style(sym)),
+                Span::styled(
+                    text.chars().skip(3).collect::<String>(),
+                    if matches!(sym, Sym::Dirty | Sym::Failed | Sym::Drift) {
+                        theme.style(sym)
+                    } else {
+                        Style::new()
+                    },
+                ),
+            ]));
+        }
+    }
+    let page = layout::inspect_page(state.size.1);
+    let scroll = view.scroll.min(lines.len().saturating_sub(page));
+    let room = usize::from(inner.height).saturating_sub(facts.len() + 1);
+    for (i, line) in lines.iter().skip(scroll).take(room).enumerate() {
+        buf.set_line(inner.x, list_top + 1 + i as u16, line, inner.width);
+    }
+}
+
+fn dirty_line(state: &State, db: usize) -> Option<String> {
+    let status = state.dbs.get(db)?.status.as_ref()?;
+    let m = status
+        .sets
+        .iter()
+        .flat_map(|s| &s.migrations)
+        .find(|m| m.state.is_dirty())?;
+    Some(format!(
+        "dirty: {} {}{} — R resolves it",
+        m.id,
+        migration_state_label(m),
+        m.error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default()
+    ))
+}
+
+struct Columns {
+    migration: usize,
+    applied: usize,
+    by: usize,
+    time: usize,
+    checksum: usize,
+}
+
+impl Columns {
+    fn for_width(width: usize) -> Columns {
+        let wide = width >= 100;
+        let (applied, by, time, checksum) = if wide { (20, 20, 9, 9) } else { (20, 12, 7, 8) };
+        Columns {
+            migration: width.saturating_sub(3 + applied + by + time + checksum).max(10),
+            applied,
+            by,
+            time,
+            checksum,
+        }
+    }
+
+    fn row(&self, st: &str, migration: &str, applied: &str, by: &str, time: &str, checksum: &str) -> String {
+        format!(
+            "{}{}{}{}{}{}",
+            pad(st, 3),
+            pad(migration, self.migration),
+            pad(applied, self.applied),
+            pad(by, self.by),
+            pad(time, self.time),
+            fit(checksum, self.checksum)
+        )
+    }
+}

@@ -1,0 +1,174 @@
+//! A run, live: a gauge per database with its current migration and statement and the
+//! time it has taken, the event log streaming below, and the outcome per database at the
+//! end.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{fit, pad};
+use crate::console::layout;
+use crate::console::model::duration;
+use crate::console::progress::{Phase, RunRow};
+use crate::console::state::State;
+use crate::console::theme::{Sym, Theme};
+use crate::engine::Outcome;
+
+const GAUGE_WIDTH: usize = 10;
+
+fn row_sym(row: &RunRow) -> Sym {
+    match &row.phase {
+        Phase::Queued | Phase::Waiting(_) => Sym::NotTargeted,
+        Phase::LockWaiting(_) => Sym::Locked,
+        Phase::BackingUp | Phase::Running => Sym::Running,
+        Phase::Done(outcome) => match outcome {
+            Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
+            Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
+            Outcome::Blocked { .. } => Sym::NotTargeted,
+            Outcome::Cancelled { .. } => Sym::Locked,
+        },
+    }
+}
+
+fn row_text(row: &RunRow) -> String {
+    match &row.phase {
+        Phase::Queued => "queued".into(),
+        Phase::Waiting(on) => format!("waiting for {}", on.join(", ")),
+        Phase::LockWaiting(holder) => format!("waiting for the lock held by {holder}"),
+        Phase::BackingUp => "backing up".into(),
+        Phase::Running => match (&row.migration, row.statement) {
+            (Some(m), Some((i, n))) => format!("{m}  statement {i}/{n}"),
+            (Some(m), None) => m.clone(),
+            (None, _) => "starting".into(),
+        },
+        Phase::Done(outcome) => match outcome {
+            Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
+            Outcome::UpToDate => "up to date".into(),
+            Outcome::Failed { error, applied } => format!("failed after {applied} step(s): {error}"),
+            Outcome::Refused { reason } => format!("refused: {reason}"),
+            Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
+            Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
+        },
+    }
+}
+
+fn gauge(row: &RunRow, theme: &Theme) -> String {
+    let (full, empty) = if theme.ascii { ('#', '-') } else { ('█', '░') };
+    let fraction = if row.steps_total == 0 {
+        if matches!(row.phase, Phase::Done(_)) { 1.0 } else { 0.0 }
+    } else {
+        let within = match row.statement {
+            Some((i, n)) if n > 0 => i.saturating_sub(1) as f64 / n as f64,
+            _ => 0.0,
+        };
+        ((row.steps_done as f64 + within) / row.steps_total as f64).min(1.0)
+    };
+    let filled = (fraction * GAUGE_WIDTH as f64).round() as usize;
+    let mut out: String = std::iter::repeat_n(full, filled).collect();
+    out.extend(std::iter::repeat_n(empty, GAUGE_WIDTH - filled.min(GAUGE_WIDTH)));
+    out
+}
+
+pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let Some(run) = &state.run else {
+        buf.set_string(area.x, area.y, " no run yet", theme.dim());
+        return;
+    };
+    let now = state.now_ms;
+    let status = if let Some(e) = &run.error {
+        format!("did not start: {e}")
+    } else if run.is_active() && run.cancelling {
+        "cancelling…".into()
+    } else if run.is_active() {
+        "running".into()
+    } else {
+        "finished".into()
+    };
+    let sym = if run.is_active() {
+        Sym::Running
+    } else if run.ok_count() == run.rows.len() && run.error.is_none() {
+        Sym::Ok
+    } else {
+        Sym::Failed
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", theme.symbol(sym)), theme.style(sym)),
+        Span::styled(
+            format!(
+                "{} · {} · {} database(s){} · {} · {}/{} done · {} ",
+                run.direction,
+                run.set.as_deref().unwrap_or("own sets"),
+                run.rows.len(),
+                run.by.as_deref().map(|b| format!(" · by {b}")).unwrap_or_default(),
+                status,
+                run.done_count(),
+                run.rows.len(),
+                duration(run.elapsed_ms(now))
+            ),
+            theme.title(),
+        ),
+    ]);
+    let block = Block::bordered()
+        .border_style(theme.border(run.is_active()))
+        .title_top(title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+
+    let table_height = layout::run_table_height(state.size.0, state.size.1, run.rows.len());
+    let width = usize::from(inner.width);
+    let name_width = run
+        .rows
+        .iter()
+        .map(|r| r.database.chars().count())
+        .max()
+        .unwrap_or(10)
+        .min(24);
+    let offset = layout::scroll_to_show(run.offset, run.cursor, table_height);
+    for (slot, row) in run.rows.iter().enumerate().skip(offset).take(table_height) {
+        let y = inner.y + (slot - offset) as u16;
+        let sym = row_sym(row);
+        let elapsed = row
+            .started_ms
+            .map(|s| duration(row.finished_ms.unwrap_or(now).saturating_sub(s)))
+            .unwrap_or_default();
+        let counts = format!("{}/{}", row.steps_done, row.steps_total);
+        let fixed = 2 + name_width + 1 + GAUGE_WIDTH + 1 + 6 + 9;
+        let text_width = width.saturating_sub(fixed);
+        let text_style = match sym {
+            Sym::Failed => theme.error(),
+            _ => Style::new(),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{} ", theme.symbol(sym)), theme.style(sym)),
+            Span::raw(pad(&row.database, name_width)),
+            Span::raw(" "),
+            Span::styled(gauge(row, theme), theme.style(sym)),
+            Span::raw(format!(" {:<6}", counts)),
+            Span::styled(pad(&row_text(row), text_width), text_style),
+            Span::styled(format!("{elapsed:>9}"), theme.dim()),
+        ]);
+        buf.set_line(inner.x, y, &line, inner.width);
+        if slot == run.cursor {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.focus());
+        }
+    }
+
+    let log_top = inner.y + table_height as u16;
+    if log_top >= inner.y + inner.height {
+        return;
+    }
+    let rule = format!("── events {}", "─".repeat(width.saturating_sub(10)));
+    buf.set_stringn(inner.x, log_top, rule, width, theme.dim());
+    let room = usize::from((inner.y + inner.height).saturating_sub(log_top + 1));
+    let skip = run.log.len().saturating_sub(room);
+    for (i, entry) in run.log.iter().skip(skip).enumerate() {
+        let at = duration(entry.at_ms.saturating_sub(run.started_ms));
+        let who = entry.database.as_deref().map(|d| format!("{d}: ")).unwrap_or_default();
+        let text = fit(&format!("{at:>8}  {who}{}", entry.text), width);
+        let style = if entry.bad { theme.error() } else { Style::new() };
+        buf.set_stringn(inner.x, log_top + 1 + i as u16, text, width, style);
+    }
+}

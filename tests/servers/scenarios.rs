@@ -1,0 +1,445 @@
+//! The real-server scenarios, written once and run on each engine by
+//! `server_postgres.rs` and `server_mysql.rs`.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use super::{Databases, Engine, Server, fleet_with, seed_shaped_config, server};
+use crate::common::{Fleet, Output, SERVICES};
+
+fn run(fleet: &Fleet, server: &Server, line: &str) -> Output {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    fleet.run_with_env(
+        &args,
+        &[("MICROSERVICE_DB_PASSWORD", server.password.as_str())],
+    )
+}
+
+#[track_caller]
+fn ok(fleet: &Fleet, server: &Server, line: &str) -> Output {
+    let out = run(fleet, server, line);
+    out.expect_ok();
+    out
+}
+
+const SEED_DEPENDS: &[(&str, &[&str])] = &[
+    ("user_service", &["shared_service"]),
+    ("product_service", &["shared_service"]),
+    ("order_service", &["user_service", "product_service"]),
+    ("message_service", &["user_service", "product_service"]),
+    ("analytics_service", &["user_service", "product_service"]),
+];
+
+/// The seed's runbook, verbatim, on the seed's config shape.
+pub fn seed_runbook(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &SERVICES);
+    let fleet = fleet_with(&seed_shaped_config(&dbs, SEED_DEPENDS, ""));
+    for line in [
+        "up -d shared_service",
+        "up --patterns=*_service",
+        "up -d user_service",
+        "status -d user_service",
+        "up --databases=user_service,product_service,order_service",
+        "up --databases=message_service,analytics_service",
+        "up --patterns=*_service --directory=cross_service",
+        "up --databases=user_service,order_service --directory=cross_service",
+        "status --patterns=*_service",
+    ] {
+        ok(&fleet, &server, line);
+    }
+    let grep = ok(&fleet, &server, "status --patterns=*_service").stdout;
+    for service in SERVICES {
+        let lines = grep
+            .lines()
+            .filter(|l| {
+                l.starts_with(service) && l.contains("distributed_locks") && l.contains('✓')
+            })
+            .count();
+        assert_eq!(lines, 1, "{service} lacks distributed_locks:\n{grep}");
+    }
+    let status = run(&fleet, &server, "status --format json --check");
+    status.expect_ok();
+    for db in status.json()["databases"].as_array().unwrap() {
+        assert_eq!(db["pending"], 0, "{db}");
+        assert_eq!(db["dirty"], false, "{db}");
+        assert!(db["tables"].as_u64().unwrap() >= 3, "table count: {db}");
+        assert!(db["size_bytes"].as_u64().unwrap() > 0, "size: {db}");
+        assert_eq!(db["error"], serde_json::Value::Null);
+    }
+    // Each migration exactly once; the shared set tracked apart from the own set.
+    let rows = server.migration_rows(dbs.real("user_service"));
+    assert_eq!(
+        rows.iter().filter(|r| r.0 == "user_service").count(),
+        4,
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.0 == "cross_service").count(),
+        2,
+        "{rows:?}"
+    );
+    assert!(
+        server
+            .tables(dbs.real("user_service"))
+            .contains(&"distributed_locks".to_owned())
+    );
+    // Backups were taken before each database's first step, and are real dumps.
+    let backups: Vec<_> = std::fs::read_dir(fleet.file("backups"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(backups.len() >= SERVICES.len(), "{backups:?}");
+    for b in &backups {
+        assert!(b.metadata().unwrap().len() > 0, "{:?} is empty", b.path());
+    }
+    // Down to zero and up again.
+    for db in SERVICES {
+        ok(
+            &fleet,
+            &server,
+            &format!("down -d {db} --to 0 --directory=cross_service --no-backup"),
+        );
+        ok(&fleet, &server, &format!("down -d {db} --to 0 --no-backup"));
+        assert_eq!(
+            server.tables(dbs.real(db)),
+            Vec::<String>::new(),
+            "{db} after down"
+        );
+    }
+    ok(&fleet, &server, "up --patterns=*_service --no-backup");
+    assert!(
+        server
+            .tables(dbs.real("order_service"))
+            .contains(&"orders".to_owned())
+    );
+}
+
+/// A shared set of `n` small migrations targeting every database, for races.
+fn race_set(fleet: &Fleet, n: usize) {
+    fleet.write("migrations/race/set.yaml", "targets: ['*']\n");
+    for i in 1..=n {
+        fleet.write(
+            &format!("migrations/race/{i:03}_t{i}.up.sql"),
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, note VARCHAR(50));\nINSERT INTO t{i} (id, note) VALUES (1, 'a; b'), (2, 'c');\n"),
+        );
+        fleet.write(
+            &format!("migrations/race/{i:03}_t{i}.down.sql"),
+            &format!("DROP TABLE t{i};\n"),
+        );
+    }
+}
+
+/// Four `dbfleet up` processes at once over the same 20 databases.
+pub fn four_processes_apply_each_migration_once(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let names: Vec<String> = (1..=20).map(|i| format!("tenant_{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let dbs = Databases::create(&server, &refs);
+    let config = seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    let fleet = fleet_with(&config);
+    race_set(&fleet, 5);
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            fleet
+                .command(&["up", "--all", "--directory", "race"])
+                .env("MICROSERVICE_DB_PASSWORD", &server.password)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (_, real) in &dbs.names {
+        let rows = server.migration_rows(real);
+        let versions: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        assert_eq!(versions, ["1", "2", "3", "4", "5"], "{real}: {rows:?}");
+        assert!(
+            rows.iter().all(|r| r.0 == "race" && r.2 == "applied"),
+            "{rows:?}"
+        );
+        assert_eq!(
+            server.query(real, "SELECT note FROM t3").len(),
+            2,
+            "{real}: rows inserted once"
+        );
+        assert_eq!(server.lock_rows(real), 0, "{real}: lock released");
+    }
+}
+
+/// SIGKILL in the middle of a slow migration. PostgreSQL: rolled back, the lock row is
+/// stale and the next run takes over. MySQL: the database is dirty, status says so, up
+/// refuses until `resolve`.
+pub fn killed_runner(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["slow_service"]);
+    let config = seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    let fleet = fleet_with(&config);
+    let sleep = match engine {
+        Engine::Postgres => "SELECT pg_sleep(4)",
+        Engine::Mysql => "SELECT SLEEP(4)",
+    };
+    fleet.write(
+        "migrations/slow_service/001_slow.up.sql",
+        &format!("CREATE TABLE first_half (id INTEGER);\n{sleep};\nCREATE TABLE second_half (id INTEGER);\n"),
+    );
+    fleet.write(
+        "migrations/slow_service/001_slow.down.sql",
+        "DROP TABLE second_half;\nDROP TABLE first_half;\n",
+    );
+    let mut child = fleet
+        .command(&["up", "-d", "slow_service", "--verbose"])
+        .env("MICROSERVICE_DB_PASSWORD", &server.password)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("statement 2/3") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the slow statement never started"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let real = dbs.real("slow_service");
+
+    // The server keeps the dead client's session, and its lock, until the statement it is
+    // running ends and it notices the client is gone.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let db = loop {
+        let status = run(&fleet, &server, "status -d slow_service --format json");
+        status.expect_ok();
+        let db = status.json()["databases"][0].clone();
+        if db["lock"]["stale"] == true {
+            break db;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dead runner's lock never became stale: {db}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    match engine {
+        Engine::Postgres => {
+            assert_eq!(
+                server.tables(real),
+                Vec::<String>::new(),
+                "rolled back as a whole"
+            );
+            assert_eq!(db["dirty"], false, "{db}");
+            assert_eq!(db["sets"][0]["set"], "slow_service", "{db}");
+            assert_eq!(db["sets"][0]["pending"], 1, "{db}");
+            // The next run takes the lock over and applies the step.
+            let out = run(&fleet, &server, "up -d slow_service");
+            assert!(
+                out.code == 0 || out.stdout.contains("succeeded"),
+                "{}",
+                out.describe()
+            );
+        }
+        Engine::Mysql => {
+            assert_eq!(
+                server.tables(real),
+                vec!["first_half".to_owned()],
+                "DDL committed half-way"
+            );
+            assert_eq!(db["dirty"], true, "{db}");
+            let text = ok(&fleet, &server, "status -d slow_service").stdout;
+            assert!(
+                text.contains("DIRTY (running) at statement 1 of 3"),
+                "{text}"
+            );
+            let refused = run(&fleet, &server, "up -d slow_service");
+            refused.expect_code(1);
+            assert!(refused.all().contains("dirty"), "{}", refused.describe());
+            assert!(
+                refused.all().contains("dbfleet resolve -d slow_service"),
+                "{}",
+                refused.describe()
+            );
+            // The operator undoes the half, then says so; the step runs again from the start.
+            server.admin(&[format!("DROP TABLE {real}.first_half")]);
+            let resolved = ok(&fleet, &server, "resolve -d slow_service --rolled-back");
+            assert!(
+                resolved
+                    .stdout
+                    .contains("marked slow_service/001_slow as rolled back"),
+                "{}",
+                resolved.describe()
+            );
+            let journal = fleet.read("journal.jsonl");
+            assert!(journal.contains("\"event\":\"resolved\""), "{journal}");
+            fleet.write(
+                "migrations/slow_service/001_slow.up.sql",
+                "CREATE TABLE first_half (id INTEGER);\nCREATE TABLE second_half (id INTEGER);\n",
+            );
+            ok(&fleet, &server, "up -d slow_service --allow-drift");
+        }
+    }
+    assert_eq!(
+        server.tables(real),
+        vec!["first_half".to_owned(), "second_half".to_owned()]
+    );
+    assert_eq!(server.lock_rows(real), 0);
+}
+
+/// A server that refuses connections and a wrong password fail only their databases,
+/// with the server's message and never the password; the others finish.
+pub fn unreachable_and_wrong_password(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["good_service"]);
+    let secret = "Wr0ng-Secret-Pw!";
+    let mut config = seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    let insert_at = config.find("\nmigrator:").unwrap();
+    let mut extra = format!(
+        "  refused_service:\n    driver: {d}\n    host: 127.0.0.1\n    port: 1\n    username: {u}\n    password: ${{DBFLEET_TEST_WRONG_PW}}\n    database: nowhere\n",
+        d = engine.driver(),
+        u = server.user
+    );
+    if engine == Engine::Mysql {
+        // Trust authentication lets any password into this machine's PostgreSQL; MariaDB
+        // checks them, so a user with a real password proves the message carries none.
+        let user = format!("dbft_pw_{}", std::process::id());
+        server.admin(&[
+            format!("DROP USER IF EXISTS '{user}'@'%'"),
+            format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'the-right-one'"),
+        ]);
+        extra.push_str(&format!(
+            "  wrong_pw_service:\n    driver: mysql\n    host: {}\n    port: {}\n    username: {user}\n    password: ${{DBFLEET_TEST_WRONG_PW}}\n    database: {}\n",
+            server.host,
+            server.port,
+            dbs.real("good_service")
+        ));
+    }
+    config.insert_str(insert_at, &format!("\n{}", extra.trim_end()));
+    let fleet = fleet_with(&config);
+    fleet.write(
+        "migrations/good_service/001_a.up.sql",
+        "CREATE TABLE a (id INTEGER);",
+    );
+    fleet.write(
+        "migrations/refused_service/001_a.up.sql",
+        "CREATE TABLE a (id INTEGER);",
+    );
+    fleet.write(
+        "migrations/wrong_pw_service/001_a.up.sql",
+        "CREATE TABLE b (id INTEGER);",
+    );
+    let env = [
+        ("MICROSERVICE_DB_PASSWORD", server.password.as_str()),
+        ("DBFLEET_TEST_WRONG_PW", secret),
+    ];
+    let started = Instant::now();
+    let up = fleet.run_with_env(&["up", "--all"], &env);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "errors come within the timeout"
+    );
+    up.expect_code(1);
+    let text = up.all();
+    assert!(
+        text.contains("good_service") && text.contains("✓ good_service"),
+        "{text}"
+    );
+    assert!(text.to_lowercase().contains("connection refused"), "{text}");
+    if engine == Engine::Mysql {
+        assert!(text.contains("Access denied"), "{text}");
+    }
+    let status = fleet.run_with_env(&["status"], &env);
+    let journal = fleet.read("journal.jsonl");
+    for output in [&text, &status.all(), &journal] {
+        assert!(!output.contains(secret), "the password leaked:\n{output}");
+    }
+    assert_eq!(
+        server.tables(dbs.real("good_service")),
+        vec!["a".to_owned()]
+    );
+    if engine == Engine::Mysql {
+        server.admin(&[format!(
+            "DROP USER IF EXISTS 'dbft_pw_{}'@'%'",
+            std::process::id()
+        )]);
+    }
+}
+
+/// A backup taken before the first step restores into a scratch database with the same
+/// tables the database had then.
+pub fn backup_restores(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["shared_service", "scratch"]);
+    let fleet = fleet_with(&seed_shaped_config(&dbs, &[], ""));
+    ok(&fleet, &server, "up -d shared_service --to 2 --no-backup");
+    let before = server.tables(dbs.real("shared_service"));
+    assert!(!before.is_empty());
+    ok(&fleet, &server, "up -d shared_service");
+    let backup = std::fs::read_dir(fleet.file("backups"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("shared_service-"))
+        .expect("a backup file");
+    let scratch = dbs.real("scratch");
+    let status = match engine {
+        Engine::Postgres => std::process::Command::new("psql")
+            .args([
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                &server.host,
+                "-p",
+                &server.port.to_string(),
+                "-U",
+                &server.user,
+                "-d",
+                scratch,
+                "-f",
+            ])
+            .arg(&backup)
+            .env("PGPASSWORD", &server.password)
+            .output(),
+        Engine::Mysql => std::process::Command::new("mariadb")
+            .args([
+                "-h",
+                &server.host,
+                "-P",
+                &server.port.to_string(),
+                "-u",
+                &server.user,
+                scratch,
+            ])
+            .env("MYSQL_PWD", &server.password)
+            .stdin(std::fs::File::open(&backup).unwrap())
+            .output(),
+    }
+    .expect("the database's client tool (psql / mariadb) is installed");
+    assert!(
+        status.status.success(),
+        "restore failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert_eq!(
+        server.tables(scratch),
+        before,
+        "the restored tables are those before the run"
+    );
+    let rows = server.query(scratch, "SELECT migration_set FROM schema_migrations");
+    assert_eq!(rows.len(), 2, "the restored bookkeeping says 2 applied");
+}
