@@ -298,3 +298,39 @@ fn an_applied_migration_edited_on_disk_is_drift_and_blocks_up_until_allowed() {
     let rows = migration_rows(&fleet.db("user_service"));
     assert_eq!(rows.len(), 4, "{rows:?}");
 }
+
+#[test]
+fn down_tears_down_in_reverse_dependency_order() {
+    let fleet = Fleet::new();
+    fleet.ok("up --patterns=*_service");
+    let down = fleet.ok("down --patterns=*_service --to 0");
+    let lines: Vec<&str> = down.stdout.lines().collect();
+    let position = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?}:\n{}", down.stdout))
+    };
+    // shared_service is what everyone depends on: it goes last, after its dependents.
+    let shared_starts = position("shared_service: 3 step(s) to run");
+    for dependent in ["user_service", "product_service", "order_service"] {
+        let finished = position(&format!("{dependent}: ✓ succeeded"));
+        assert!(
+            finished < shared_starts,
+            "{dependent} must be torn down before shared_service:\n{}",
+            down.stdout
+        );
+    }
+    let user_starts = position("user_service: 4 step(s) to run");
+    assert!(
+        position("order_service: ✓ succeeded") < user_starts,
+        "{}",
+        down.stdout
+    );
+    for db in common::SERVICES {
+        assert!(
+            common::app_tables(&fleet.db(db)).is_empty(),
+            "{db} still has tables"
+        );
+    }
+}

@@ -88,7 +88,11 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
     );
     for s in statuses {
         let (symbol, word) = health(s);
+        // Unknown is not zero: an unreachable database shows dashes, not "0 pending, free".
+        let known = s.error.is_none();
+        let count = |n: usize| if known { n.to_string() } else { "-".to_owned() };
         let lock = match &s.lock {
+            None if !known => "-".to_owned(),
             None => "free".to_owned(),
             Some(l) if l.stale => format!("stale: {}", l.row.holder),
             Some(l) => format!("held: {}", l.row.holder),
@@ -100,8 +104,8 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
             s.driver
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "-".into()),
-            s.applied,
-            s.pending,
+            count(s.applied),
+            count(s.pending),
             s.last_version.as_deref().unwrap_or("-"),
             s.tables
                 .map(|t| t.to_string())

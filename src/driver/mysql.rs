@@ -255,10 +255,11 @@ impl Session for MysqlSession {
     }
 
     async fn stats(&mut self) -> DriverResult<DbStats> {
+        // The count leaves dbfleet's own tables out; the size is the whole database's.
         let (tables, size): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS SIGNED), CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
-             FROM information_schema.tables WHERE table_schema = DATABASE() \
-             AND table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)",
+            "SELECT CAST(COALESCE(SUM(table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)), 0) AS SIGNED), \
+             CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
+             FROM information_schema.tables WHERE table_schema = DATABASE()",
         )
         .bind(&self.bookkeeping.migrations_table)
         .bind(&self.bookkeeping.lock_table)

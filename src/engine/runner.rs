@@ -174,14 +174,11 @@ pub async fn run(
     }
     let mut tasks = Vec::new();
     for db in &databases {
-        let deps: Vec<(String, watch::Receiver<Option<bool>>)> = fleet
-            .config
-            .database(db)
-            .map(|e| e.depends_on.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|d| done_receivers.get(&d).map(|rx| (d, rx.clone())))
-            .collect();
+        let deps: Vec<(String, watch::Receiver<Option<bool>>)> =
+            run_after(&fleet, &databases, db, ctx.request.direction)
+                .into_iter()
+                .filter_map(|d| done_receivers.get(&d).map(|rx| (d, rx.clone())))
+                .collect();
         let done = done_senders.remove(db);
         let ctx = ctx.clone();
         let db = db.clone();
@@ -220,6 +217,26 @@ pub async fn run(
         cancelled: summary.cancelled,
     });
     Ok(summary)
+}
+
+/// The databases `db` waits for: on `up`, those it depends on; on `down`, those that
+/// depend on it (teardown runs the deploy order backwards).
+fn run_after(fleet: &Fleet, selection: &[String], db: &str, direction: Direction) -> Vec<String> {
+    let depends_on = |name: &str| {
+        fleet
+            .config
+            .database(name)
+            .map(|e| e.depends_on.clone())
+            .unwrap_or_default()
+    };
+    match direction {
+        Direction::Up => depends_on(db),
+        Direction::Down => selection
+            .iter()
+            .filter(|other| depends_on(other).iter().any(|d| d == db))
+            .cloned()
+            .collect(),
+    }
 }
 
 async fn migrate_database(

@@ -214,6 +214,8 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
     if status.exists {
         match fleet.open(target, Access::ReadOnly).await {
             Err(e) => {
+                // Unknown, not empty: a server we cannot reach proves nothing exists.
+                status.exists = false;
                 status.error = Some(e.message);
                 return status;
             }
