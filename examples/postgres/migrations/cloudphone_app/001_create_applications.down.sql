@@ -1,0 +1,2 @@
+-- cloudphone_app 001 down
+DROP TABLE IF EXISTS applications;

@@ -1,0 +1,2 @@
+-- cloudphone_app 002 down
+DROP TABLE IF EXISTS device_applications;

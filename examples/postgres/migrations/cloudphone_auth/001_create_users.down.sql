@@ -1,0 +1,2 @@
+-- cloudphone_auth 001 down
+DROP TABLE IF EXISTS users;

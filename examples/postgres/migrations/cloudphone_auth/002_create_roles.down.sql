@@ -1,0 +1,3 @@
+-- cloudphone_auth 002 down
+DROP TABLE IF EXISTS user_roles;
+DROP TABLE IF EXISTS roles;

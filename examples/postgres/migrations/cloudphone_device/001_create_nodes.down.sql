@@ -1,0 +1,2 @@
+-- cloudphone_device 001 down
+DROP TABLE IF EXISTS nodes;

@@ -1,0 +1,2 @@
+-- cross_service 001 down
+DROP TABLE IF EXISTS event_outbox;
