@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod dialect;
 pub mod driver;
 pub mod engine;

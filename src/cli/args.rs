@@ -11,7 +11,7 @@ use crate::engine::SelectionRequest;
     name = "dbfleet",
     version,
     about = "Migrate a fleet of databases together, and see the whole fleet's migration state at a glance",
-    after_help = "Without a command, dbfleet prints the fleet's status.\nExit codes: 0 ok · 1 a database failed, was refused or blocked · 2 usage or config error · 3 status --check found problems · 130 interrupted"
+    after_help = "Without a command, dbfleet opens the console on a terminal and prints the fleet's status otherwise.\nExit codes: 0 ok · 1 a database failed, was refused or blocked · 2 usage or config error · 3 status --check found problems · 130 interrupted"
 )]
 pub struct Cli {
     /// The config file.
@@ -48,6 +48,18 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Settle a dirty database: mark its half-done step as applied or as rolled back.
     Resolve(ResolveArgs),
+    /// Open the console (what `dbfleet` alone does on a terminal).
+    Console,
+    /// The demo fleet's teaching scenarios (SQLite fleets outside production only).
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Recreate every database in a teaching state: some migrated, some pending, one
+    /// missing a cross_service step, one with a stale lock, one dirty.
+    Reset,
 }
 
 #[derive(Debug, Clone, Args, Default)]

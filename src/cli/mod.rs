@@ -13,7 +13,8 @@ use std::sync::Arc;
 use clap::Parser;
 
 use args::{
-    Cli, Command, CreateArgs, Format, PlanArgs, ResolveArgs, RunArgs, StatusArgs, UnlockArgs,
+    Cli, Command, CreateArgs, DemoCommand, Format, PlanArgs, ResolveArgs, RunArgs, StatusArgs,
+    UnlockArgs,
 };
 use exit::code;
 
@@ -25,13 +26,6 @@ use crate::engine::{
 
 pub fn main() -> ExitCode {
     let _ = color_eyre::install();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DBFLEET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -43,6 +37,16 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    // The console owns the screen and logs to a file; everything else logs to stderr.
+    if !opens_console(&cli) {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("DBFLEET_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,7 +77,12 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Ok(fleet) => Arc::new(fleet),
         Err(e) => return fail(e, exit::USAGE),
     };
+    if opens_console(&cli) {
+        return console_command(fleet).await;
+    }
     match cli.command {
+        Some(Command::Console) => console_command(fleet).await,
+        Some(Command::Demo(DemoCommand::Reset)) => demo_reset_command(&fleet).await,
         None => {
             let args = StatusArgs {
                 selection: Default::default(),
@@ -89,6 +98,43 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Create(args)) => create_command(&fleet, &args),
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
         Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
+    }
+}
+
+/// `dbfleet` alone is the console on a terminal and the status table in a pipe, so
+/// scripts that ran `dbfleet | grep` keep working.
+fn opens_console(cli: &Cli) -> bool {
+    match cli.command {
+        Some(Command::Console) => true,
+        None => {
+            cli.format == Format::Text
+                && std::io::stdout().is_terminal()
+                && std::io::stdin().is_terminal()
+        }
+        _ => false,
+    }
+}
+
+async fn console_command(fleet: Arc<Fleet>) -> ExitCode {
+    if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        return fail(
+            "the console needs a terminal; use `dbfleet status` in scripts and pipes",
+            exit::USAGE,
+        );
+    }
+    match crate::console::run(fleet).await {
+        Ok(()) => code(exit::OK),
+        Err(e) => fail(e, exit::RUN_FAILED),
+    }
+}
+
+async fn demo_reset_command(fleet: &Arc<Fleet>) -> ExitCode {
+    match crate::engine::demo::reset(fleet).await {
+        Ok(report) => {
+            print(&report.to_string());
+            code(exit::OK)
+        }
+        Err(e) => fail(e, exit::USAGE),
     }
 }
 

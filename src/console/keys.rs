@@ -219,7 +219,13 @@ use Action as A;
 use Context as C;
 
 pub static BINDINGS: &[Binding] = &[
-    bind(C::Global, &[key('?')], A::Help, "help for this screen", Some("help")),
+    bind(
+        C::Global,
+        &[key('?')],
+        A::Help,
+        "help for this screen",
+        Some("help"),
+    ),
     bind(
         C::Global,
         &[key('q')],
@@ -241,7 +247,13 @@ pub static BINDINGS: &[Binding] = &[
         "close / clear the filter / go back",
         None,
     ),
-    bind(C::Global, &[ctrl('r')], A::Refresh, "refresh status now", None),
+    bind(
+        C::Global,
+        &[ctrl('r')],
+        A::Refresh,
+        "refresh status now",
+        None,
+    ),
     bind(
         C::Global,
         &[key(':')],
@@ -280,7 +292,13 @@ pub static BINDINGS: &[Binding] = &[
         Some("glob"),
     ),
     bind(C::Fleet, &[key('-')], A::UnmarkGlob, "unmark by glob", None),
-    bind(C::Fleet, &[key('*')], A::InvertMarks, "invert the marks", None),
+    bind(
+        C::Fleet,
+        &[key('*')],
+        A::InvertMarks,
+        "invert the marks",
+        None,
+    ),
     bind(
         C::Fleet,
         &[key('/')],
@@ -430,7 +448,13 @@ pub static BINDINGS: &[Binding] = &[
         "scroll the SQL down a line",
         None,
     ),
-    bind(C::Preview, PAGE_UP, A::PageUp, "SQL page up", Some("scroll")),
+    bind(
+        C::Preview,
+        PAGE_UP,
+        A::PageUp,
+        "SQL page up",
+        Some("scroll"),
+    ),
     bind(C::Preview, PAGE_DOWN, A::PageDown, "SQL page down", None),
     bind(C::Preview, TOP, A::Top, "top of the SQL", None),
     bind(C::Preview, BOTTOM, A::Bottom, "end of the SQL", None),
@@ -453,10 +477,28 @@ pub static BINDINGS: &[Binding] = &[
     bind(C::Matrix, UP, A::MoveUp, "previous migration", None),
     bind(C::Matrix, DOWN, A::MoveDown, "next migration", None),
     bind(C::Matrix, LEFT, A::MoveLeft, "previous database", None),
-    bind(C::Matrix, RIGHT, A::MoveRight, "next database", Some("move")),
+    bind(
+        C::Matrix,
+        RIGHT,
+        A::MoveRight,
+        "next database",
+        Some("move"),
+    ),
     bind(C::Matrix, PAGE_UP, A::PageUp, "databases page left", None),
-    bind(C::Matrix, PAGE_DOWN, A::PageDown, "databases page right", None),
-    bind(C::Matrix, &[key('[')], A::PrevSet, "previous shared set", None),
+    bind(
+        C::Matrix,
+        PAGE_DOWN,
+        A::PageDown,
+        "databases page right",
+        None,
+    ),
+    bind(
+        C::Matrix,
+        &[key('[')],
+        A::PrevSet,
+        "previous shared set",
+        None,
+    ),
     bind(
         C::Matrix,
         &[key(']')],
@@ -667,14 +709,20 @@ mod tests {
 
     #[test]
     fn shifted_letters_and_control_keys_match() {
-        let up = lookup(Context::Fleet, &press(KeyCode::Char('U'), KeyModifiers::SHIFT));
+        let up = lookup(
+            Context::Fleet,
+            &press(KeyCode::Char('U'), KeyModifiers::SHIFT),
+        );
         assert_eq!(up.map(|b| b.action), Some(Action::RunUp));
         let refresh = lookup(
             Context::Fleet,
             &press(KeyCode::Char('r'), KeyModifiers::CONTROL),
         );
         assert_eq!(refresh.map(|b| b.action), Some(Action::Refresh));
-        let show_run = lookup(Context::Fleet, &press(KeyCode::Char('r'), KeyModifiers::NONE));
+        let show_run = lookup(
+            Context::Fleet,
+            &press(KeyCode::Char('r'), KeyModifiers::NONE),
+        );
         assert_eq!(show_run.map(|b| b.action), Some(Action::ShowRun));
         let back_tab = lookup(
             Context::Confirm,
@@ -685,9 +733,15 @@ mod tests {
 
     #[test]
     fn prompts_do_not_fall_back_to_global_keys() {
-        let q = lookup(Context::Prompt, &press(KeyCode::Char('q'), KeyModifiers::NONE));
+        let q = lookup(
+            Context::Prompt,
+            &press(KeyCode::Char('q'), KeyModifiers::NONE),
+        );
         assert!(q.is_none(), "q must be typed into a prompt");
-        let q = lookup(Context::Fleet, &press(KeyCode::Char('q'), KeyModifiers::NONE));
+        let q = lookup(
+            Context::Fleet,
+            &press(KeyCode::Char('q'), KeyModifiers::NONE),
+        );
         assert_eq!(q.map(|b| b.action), Some(Action::Quit));
     }
 
@@ -726,6 +780,16 @@ mod tests {
             .split_once(start)
             .and_then(|(_, rest)| rest.split_once(end))
             .map(|(table, _)| table.to_owned());
+        // `DBFLEET_UPDATE_README=1 cargo test --lib readme_key_table` rewrites the table.
+        if std::env::var_os("DBFLEET_UPDATE_README").is_some()
+            && let Some((before, rest)) = readme.split_once(start)
+            && let Some((_, after)) = rest.split_once(end)
+        {
+            let updated = format!("{before}{start}{}{end}{after}", markdown_table());
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"), updated)
+                .unwrap_or_else(|e| panic!("cannot update README.md: {e}"));
+            return;
+        }
         assert_eq!(
             table.as_deref(),
             Some(markdown_table().as_str()),

@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod apply;
+pub mod demo;
 pub mod events;
 pub mod identity;
 pub mod journal;

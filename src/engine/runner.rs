@@ -564,8 +564,11 @@ pub async fn plan(
     allow_drift: bool,
 ) -> Vec<DatabasePlan> {
     let parallel = fleet.config.migrator.concurrency.max(4) * 2;
-    futures::stream::iter(selection.databases.iter())
-        .map(|db| plan_database(fleet, selection, db, direction, limit, allow_drift))
+    // Owned names: a closure over borrowed ones is not provably Send inside tokio::spawn.
+    futures::stream::iter(selection.databases.clone())
+        .map(|db| async move {
+            plan_database(fleet, selection, &db, direction, limit, allow_drift).await
+        })
         .buffered(parallel)
         .collect()
         .await

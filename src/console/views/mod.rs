@@ -126,19 +126,11 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
             state.visible.len()
         )));
     }
-    let reading: Vec<u64> = state
-        .dbs
-        .iter()
-        .filter_map(|d| d.reading_since)
-        .collect();
+    let reading: Vec<u64> = state.dbs.iter().filter_map(|d| d.reading_since).collect();
     if let Some(oldest) = reading.iter().min() {
         let waited = state.now_ms.saturating_sub(*oldest);
         second.push(Span::styled(
-            format!(
-                "  ⟳ reading {} ({})",
-                reading.len(),
-                whole_seconds(waited)
-            ),
+            format!("  ⟳ reading {} ({})", reading.len(), whole_seconds(waited)),
             theme.dim(),
         ));
     }
@@ -165,9 +157,13 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
             FlashLevel::Warning => theme.warning(),
             FlashLevel::Error => theme.error(),
         };
-        frame
-            .buffer_mut()
-            .set_stringn(status_area.x + 1, status_area.y, &flash.text, usize::from(status_area.width.saturating_sub(1)), style);
+        frame.buffer_mut().set_stringn(
+            status_area.x + 1,
+            status_area.y,
+            &flash.text,
+            usize::from(status_area.width.saturating_sub(1)),
+            style,
+        );
     } else if let Some(run) = &state.run {
         let text = if run.is_active() {
             format!(
@@ -202,9 +198,12 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::styled(format!(" {keys}"), key_style));
         spans.push(Span::raw(format!(" {hint} ")));
     }
-    frame
-        .buffer_mut()
-        .set_line(hints_area.x, hints_area.y, &Line::from(spans), hints_area.width);
+    frame.buffer_mut().set_line(
+        hints_area.x,
+        hints_area.y,
+        &Line::from(spans),
+        hints_area.width,
+    );
 }
 
 fn too_small(buf: &mut Buffer, area: Rect, state: &State) {
@@ -267,6 +266,3 @@ pub fn pad(text: &str, width: usize) -> String {
     let count = cut.chars().count();
     format!("{cut}{}", " ".repeat(width - count))
 }
-
-#[cfg(test)]
-mod tests;

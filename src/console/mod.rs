@@ -1,0 +1,169 @@
+//! The terminal console: the fleet at a glance, selection, dry-run preview, runs with live
+//! progress. A second consumer of the engine's typed event stream, beside the CLI.
+//!
+//! - `state`: the one `State`, `Msg`, `Command` and `update` (no I/O)
+//! - `keys`: the key registry that drives dispatch, hints and help
+//! - `tasks`: the background workers that call the engine
+//! - `views`: plain render functions of `&State`
+//! - `terminal`: setup, teardown, panic hook, logging to a file
+//!
+//! One event loop: terminal events first, then the workers' channel (drained after each
+//! wake), then a tick; it redraws only when something visible changed, at most once a
+//! frame, so a flood of progress events never becomes a flood of redraws.
+
+pub mod keys;
+pub mod layout;
+pub mod model;
+pub mod progress;
+pub mod state;
+pub mod tasks;
+pub mod terminal;
+pub mod theme;
+pub mod views;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::engine::Fleet;
+use model::FleetInfo;
+use state::{Command, Msg, State, update};
+use tasks::Workers;
+use theme::Theme;
+
+/// Spinners, elapsed times and the periodic refresh.
+const TICK: Duration = Duration::from_millis(200);
+/// At most this often a redraw.
+const FRAME: Duration = Duration::from_millis(16);
+/// Worker messages folded per wake before the loop looks at the keyboard again.
+const DRAIN_AT_MOST: usize = 10_000;
+
+/// Opens the console on `fleet` and returns when the operator quits.
+pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
+    let log = fleet.config.journal_path().with_file_name("console.log");
+    let logging = terminal::log_to_file(&log);
+    tracing::info!(config = %fleet.config.path.display(), "console started");
+
+    let info = FleetInfo::from_fleet(&fleet);
+    let (mut terminal, _restore) =
+        terminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let size = terminal
+        .size()
+        .map_err(|e| format!("cannot read the terminal size: {e}"))?;
+    let mut state = State::new(info, Theme::from_env(), (size.width, size.height));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut workers = Workers::new(fleet, tx);
+
+    let result = event_loop(&mut terminal, &mut state, &mut workers, rx).await;
+    tracing::info!("console closed");
+    drop(_restore);
+    if result.is_err()
+        && let Some(path) = logging
+    {
+        eprintln!("the console's log: {}", path.display());
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    workers: &mut Workers,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) -> Result<(), String> {
+    let clock = Instant::now();
+    let draw = |terminal: &mut ratatui::DefaultTerminal, state: &State| {
+        terminal
+            .draw(|frame| views::render(frame, state))
+            .map(|_| ())
+            .map_err(|e| format!("cannot draw: {e}"))
+    };
+    // The first frame goes out before any status has been asked for.
+    draw(terminal, state)?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+    for command in state.start() {
+        workers.execute(command);
+    }
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
+        let msg = tokio::select! {
+            biased;
+            event = events.next() => match event {
+                Some(Ok(event)) => match to_msg(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick,
+            _ = tokio::time::sleep_until(frame_due), if dirty => {
+                draw(terminal, state)?;
+                last_draw = Instant::now();
+                dirty = false;
+                continue;
+            }
+        };
+        if handle(state, workers, msg, clock, &mut dirty) {
+            return Ok(());
+        }
+        let mut drained = 0;
+        while drained < DRAIN_AT_MOST {
+            let Ok(msg) = rx.try_recv() else { break };
+            drained += 1;
+            if handle(state, workers, msg, clock, &mut dirty) {
+                return Ok(());
+            }
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            draw(terminal, state)?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+}
+
+/// Runs one message through `update` and its commands through the workers. True when
+/// the console should close.
+fn handle(
+    state: &mut State,
+    workers: &mut Workers,
+    msg: Msg,
+    clock: Instant,
+    dirty: &mut bool,
+) -> bool {
+    let tick = matches!(msg, Msg::Tick);
+    state.now_ms = clock.elapsed().as_millis() as u64;
+    let animating = state.animating();
+    let commands = update(state, msg);
+    // A tick only matters when a clock or spinner is on screen.
+    if !tick || animating || state.animating() {
+        *dirty = true;
+    }
+    for command in commands {
+        if command == Command::Quit {
+            return true;
+        }
+        workers.execute(command);
+    }
+    false
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(width, height) => Some(Msg::Resize(width, height)),
+        _ => None,
+    }
+}

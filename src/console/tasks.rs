@@ -1,0 +1,240 @@
+//! The background workers: every engine call the console makes runs here, in its own tokio
+//! task, and reports back as a `Msg` on the console's channel. The UI task never awaits a
+//! database, so a hung server costs a spinner, not a frozen screen.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::state::{Command, Msg, PlanResult};
+use crate::engine::admin::{self, Resolution, UnlockResult};
+use crate::engine::runner::{self, RunControl, RunRequest};
+use crate::engine::{
+    Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
+};
+
+/// Status reads at once: enough to read a thousand SQLite files quickly, few enough not
+/// to open hundreds of connections to one server.
+const PARALLEL_READS: usize = 16;
+/// A dry run over many databases may take a while; a hung one must not hold it forever.
+const PLAN_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub struct Workers {
+    fleet: Arc<Fleet>,
+    tx: mpsc::UnboundedSender<Msg>,
+    control: Option<RunControl>,
+    reads: Arc<Semaphore>,
+    read_timeout: Duration,
+}
+
+impl Workers {
+    pub fn new(fleet: Arc<Fleet>, tx: mpsc::UnboundedSender<Msg>) -> Workers {
+        // The connect timeout bounds opening; this bounds a read that hangs after it.
+        let read_timeout = Duration::from_secs(fleet.config.migrator.connect_timeout_secs + 5);
+        Workers {
+            fleet,
+            tx,
+            control: None,
+            reads: Arc::new(Semaphore::new(PARALLEL_READS)),
+            read_timeout,
+        }
+    }
+
+    pub fn execute(&mut self, command: Command) {
+        match command {
+            Command::ReadStatus(names) => {
+                for name in names {
+                    self.read_status(name);
+                }
+            }
+            Command::Plan {
+                id,
+                databases,
+                set,
+                direction,
+                limit,
+            } => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = plan(&fleet, databases, set, direction, limit).await;
+                    let _ = tx.send(Msg::Planned { id, result });
+                });
+            }
+            Command::StartRun {
+                databases,
+                set,
+                direction,
+                limit,
+            } => self.start_run(databases, set, direction, limit),
+            Command::CancelRun => {
+                if let Some(control) = &self.control {
+                    control.cancel_all();
+                }
+            }
+            Command::CancelDatabase(db) => {
+                if let Some(control) = &self.control {
+                    control.cancel_database(&db);
+                }
+            }
+            Command::Unlock(database) => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = admin::unlock(&fleet, &database, false)
+                        .await
+                        .map(|outcome| match outcome {
+                            UnlockResult::Free => "no lock to clear".to_owned(),
+                            UnlockResult::Cleared(lock) => {
+                                format!("cleared the lock held by {}", lock.row.holder)
+                            }
+                        });
+                    let _ = tx.send(Msg::AdminDone { database, result });
+                });
+            }
+            Command::Resolve {
+                database,
+                resolution,
+            } => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let word = match resolution {
+                        Resolution::Applied => "applied",
+                        Resolution::RolledBack => "rolled back",
+                    };
+                    let result =
+                        admin::resolve(&fleet, &database, resolution)
+                            .await
+                            .map(|settled| {
+                                if settled.is_empty() {
+                                    "not dirty".to_owned()
+                                } else {
+                                    format!("marked {} as {word}", settled.join(", "))
+                                }
+                            });
+                    let _ = tx.send(Msg::AdminDone { database, result });
+                });
+            }
+            // The event loop acts on it before it gets here.
+            Command::Quit => {}
+        }
+    }
+
+    fn read_status(&self, name: String) {
+        let fleet = self.fleet.clone();
+        let tx = self.tx.clone();
+        let permits = self.reads.clone();
+        let timeout = self.read_timeout;
+        tokio::spawn(async move {
+            // Wait for a slot first: the timeout is for the database, not for the queue.
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let msg =
+                match tokio::time::timeout(timeout, status::inspect(&fleet, &name, None)).await {
+                    Ok(status) => Msg::Status {
+                        database: name,
+                        status: Box::new(status),
+                    },
+                    Err(_) => Msg::StatusFailed {
+                        database: name,
+                        error: format!("no answer within {}s", timeout.as_secs()),
+                    },
+                };
+            let _ = tx.send(msg);
+        });
+    }
+
+    fn start_run(
+        &mut self,
+        databases: Vec<String>,
+        set: Option<String>,
+        direction: Direction,
+        limit: Limit,
+    ) {
+        let control = RunControl::new();
+        self.control = Some(control.clone());
+        let fleet = self.fleet.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let selection = match select(&fleet, databases, set) {
+                Ok(selection) => selection,
+                Err(e) => {
+                    let _ = tx.send(Msg::RunEnded(Err(e)));
+                    return;
+                }
+            };
+            let broken = fleet.misconfigured(&selection);
+            if !broken.is_empty() {
+                let _ = tx.send(Msg::RunEnded(Err(format!(
+                    "misconfigured, nothing was run: {}",
+                    broken.join("; ")
+                ))));
+                return;
+            }
+            let mut command = format!("dbfleet console: {direction}");
+            for db in &selection.databases {
+                command.push_str(&format!(" -d {db}"));
+            }
+            if let Some(set) = &selection.set {
+                command.push_str(&format!(" --directory {set}"));
+            }
+            let request = RunRequest {
+                direction,
+                limit,
+                selection,
+                backup: fleet.config.migrator.auto_backup,
+                allow_drift: false,
+                command,
+            };
+            let (events_tx, mut events) = mpsc::unbounded_channel();
+            let run = tokio::spawn(runner::run(fleet, request, events_tx, control));
+            while let Some(event) = events.recv().await {
+                // The console may be gone; the run still finishes and releases its locks.
+                let _ = tx.send(Msg::Run(event));
+            }
+            let ended = match run.await {
+                Ok(Ok(_summary)) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("internal error: {e}")),
+            };
+            let _ = tx.send(Msg::RunEnded(ended));
+        });
+    }
+}
+
+fn select(fleet: &Fleet, databases: Vec<String>, set: Option<String>) -> Result<Selection, String> {
+    let request = SelectionRequest {
+        databases,
+        patterns: Vec::new(),
+        all: false,
+        directory: set,
+    };
+    fleet
+        .select(&request, WhenUnspecified::DefaultDatabase)
+        .map_err(|e| e.to_string())
+}
+
+async fn plan(
+    fleet: &Fleet,
+    databases: Vec<String>,
+    set: Option<String>,
+    direction: Direction,
+    limit: Limit,
+) -> Result<PlanResult, String> {
+    let selection = select(fleet, databases, set)?;
+    let misconfigured = fleet.misconfigured(&selection);
+    let plans = tokio::time::timeout(
+        PLAN_TIMEOUT,
+        runner::plan(fleet, &selection, direction, limit, false),
+    )
+    .await
+    .map_err(|_| format!("the dry run took longer than {}s", PLAN_TIMEOUT.as_secs()))?;
+    Ok(PlanResult {
+        plans,
+        not_targeted: selection.not_targeted,
+        misconfigured,
+    })
+}
