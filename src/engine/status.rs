@@ -239,7 +239,14 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
                         status.tables = Some(stats.tables);
                         status.size_bytes = Some(stats.size_bytes);
                     }
-                    Err(e) => status.error = Some(target.scrub(&e.message)),
+                    Err(e) => {
+                        // Same as an unreachable server: counts read from nothing would
+                        // show a migrated database as all pending.
+                        session.close().await;
+                        status.exists = false;
+                        status.error = Some(target.scrub(&e.message));
+                        return status;
+                    }
                 }
                 session.close().await;
             }

@@ -1,0 +1,374 @@
+//! End-to-end tests of the console: the real binary in a real terminal (tmux), driven by
+//! keystrokes and read back from the screen. Each test has its own tmux server (`-L`), so
+//! they run in parallel and never touch the user's sessions.
+//!
+//! tmux missing: the tests say they skipped, unless `DBFLEET_TEST_REQUIRE_TMUX` is set
+//! (`.ci/run` sets it), in which case they fail.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Fleet, SERVICES};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn tmux_available() -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        assert!(
+            std::env::var_os("DBFLEET_TEST_REQUIRE_TMUX").is_none(),
+            "tmux is not installed and DBFLEET_TEST_REQUIRE_TMUX is set"
+        );
+        eprintln!("skipped: tmux is not installed");
+    }
+    found
+}
+
+/// A private tmux server with one window running `sh` in the fleet's folder.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, dir: &Path, width: u16, height: u16) -> Tmux {
+        let socket = format!("dbfleet-test-{name}-{}", std::process::id());
+        let tmux = Tmux { socket };
+        let status = tmux
+            .command()
+            .args(["-f", "/dev/null", "new-session", "-d", "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .arg("-c")
+            .arg(dir)
+            // A plain shell with a known prompt: what is on screen is ours alone.
+            .args(["env", "PS1=$ ", "sh"])
+            .status()
+            .expect("tmux new-session");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.arg("-L").arg(&self.socket);
+        command
+    }
+
+    /// Key names as tmux knows them: `Enter`, `Tab`, `Escape`, `q`, `+`.
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = self
+                .command()
+                .args(["send-keys", "-t", "0", key])
+                .status()
+                .expect("tmux send-keys");
+            assert!(status.success(), "tmux send-keys {key}");
+            // A lone Escape followed at once by a key reads as Alt+key.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        let status = self
+            .command()
+            .args(["send-keys", "-t", "0", "-l", text])
+            .status()
+            .expect("tmux send-keys -l");
+        assert!(status.success(), "tmux send-keys -l {text}");
+    }
+
+    fn shell(&self, line: &str) {
+        self.type_text(line);
+        self.keys(&["Enter"]);
+    }
+
+    fn capture_with(&self, escapes: bool) -> String {
+        let mut command = self.command();
+        command.args(["capture-pane", "-p", "-t", "0"]);
+        if escapes {
+            command.arg("-e");
+        }
+        let out = command.output().expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.capture_with(false)
+    }
+
+    /// Polls the screen until `ready` holds; fails with the last screen otherwise.
+    #[track_caller]
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            if started.elapsed() > WAIT {
+                panic!("waited {WAIT:?} for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    #[track_caller]
+    fn wait_for_text(&self, needle: &str) -> String {
+        self.wait_for(&format!("{needle:?}"), |screen| screen.contains(needle))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_dbfleet")
+}
+
+/// The parameters of every SGR sequence (`ESC [ ... m`) in `text`.
+fn sgr_parameters(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("\x1b[") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':')) else {
+            break;
+        };
+        if after[end..].starts_with('m') {
+            found.push(after[..end].to_owned());
+        }
+        rest = &after[end..];
+    }
+    found
+}
+
+/// Whether any SGR sequence sets a foreground or background colour. Bold, dim and
+/// reverse are not colours: NO_COLOR allows them.
+fn sets_a_colour(text: &str) -> bool {
+    sgr_parameters(text).iter().any(|params| {
+        let mut codes = params.split([';', ':']);
+        while let Some(code) = codes.next() {
+            let Ok(code) = code.parse::<u16>() else {
+                continue;
+            };
+            match code {
+                30..=37 | 40..=47 | 90..=97 | 100..=107 => return true,
+                38 | 48 => return true,
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+#[test]
+fn mark_by_glob_preview_and_run_up_from_the_console() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    let tmux = Tmux::start("runbook", fleet.path(), 120, 40);
+    tmux.shell(&format!(
+        "env -u NO_COLOR {} ; echo dbfleet-exit=$?",
+        binary()
+    ));
+
+    // Every panel has its status: user_service's six pending migrations are counted.
+    tmux.wait_for("the fleet with every status read", |s| {
+        s.contains("6 databases") && s.contains("pending 6") && !s.contains("reading")
+    });
+    assert!(
+        sets_a_colour(&tmux.capture_with(true)),
+        "without NO_COLOR the console should use colour (else the NO_COLOR test proves nothing)"
+    );
+
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("*_service");
+    tmux.wait_for_text("(6 matches)");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 6");
+
+    // The preview lists the marked databases in config order; user_service is second.
+    tmux.keys(&["p"]);
+    tmux.wait_for_text("dry run");
+    tmux.keys(&["j"]);
+    tmux.wait_for_text("up user_service/001_create_users");
+    // The bookkeeping tables come first; the migration's own SQL is a page further down.
+    let mut preview = tmux.screen();
+    for _ in 0..10 {
+        if preview.contains("CREATE TABLE users") {
+            break;
+        }
+        tmux.keys(&["C-d"]);
+        std::thread::sleep(Duration::from_millis(150));
+        preview = tmux.screen();
+    }
+    assert!(
+        preview.contains("CREATE TABLE users"),
+        "the preview shows the first migration's SQL:\n{preview}"
+    );
+
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the fleet again", |s| !s.contains("dry run"));
+    tmux.keys(&["U"]);
+    let confirm = tmux.wait_for_text("[ Cancel ]");
+    for db in SERVICES {
+        assert!(confirm.contains(db), "the confirmation lists {db}:\n{confirm}");
+    }
+    tmux.keys(&["Tab", "Enter"]);
+    let finished = tmux.wait_for_text("run over");
+    assert!(
+        finished.contains("6/6 database(s) ok"),
+        "every database succeeded:\n{finished}"
+    );
+
+    // q goes back from the run to the fleet, and quits there.
+    tmux.keys(&["q"]);
+    tmux.wait_for("the fleet after the run", |s| !s.contains("run over"));
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+
+    // The terminal is usable again: the shell reads a line and the tty is cooked.
+    tmux.shell("case \"$(stty -a)\" in *-icanon*|*-echo\\ *) echo tty-raw ;; *) echo tty-cooked-$((40+2)) ;; esac");
+    tmux.wait_for_text("tty-cooked-42");
+
+    for db in SERVICES {
+        let status = fleet.status_of(db);
+        let own = status["sets"]
+            .as_array()
+            .and_then(|sets| sets.iter().find(|s| s["set"] == db))
+            .unwrap_or_else(|| panic!("{db} has its own set in status: {status}"));
+        assert_eq!(own["pending"], 0, "{db}'s own set is fully applied: {own}");
+        assert!(
+            own["applied"].as_u64().unwrap_or(0) >= 3,
+            "{db} applied its migrations: {own}"
+        );
+    }
+}
+
+#[test]
+fn no_color_means_no_colour_codes_on_screen() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up --patterns=*_service --steps 1");
+    let tmux = Tmux::start("nocolor", fleet.path(), 100, 30);
+    tmux.shell(&format!("NO_COLOR=1 {} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for("the fleet with every status read", |s| {
+        s.contains("6 databases") && s.contains("applied 1") && !s.contains("reading")
+    });
+    let fleet_screen = tmux.capture_with(true);
+    assert!(
+        !sets_a_colour(&fleet_screen),
+        "NO_COLOR=1 but the fleet view sets colours:\n{fleet_screen:?}"
+    );
+    tmux.keys(&["?"]);
+    tmux.wait_for_text("esc closes");
+    let help = tmux.capture_with(true);
+    assert!(
+        !sets_a_colour(&help),
+        "NO_COLOR=1 but the help sets colours:\n{help:?}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+}
+
+/// Holds an exclusive lock on a SQLite file until dropped.
+struct ExclusiveLock(Child);
+
+impl ExclusiveLock {
+    fn hold(db: &Path) -> ExclusiveLock {
+        use std::io::Write;
+        let mut child = Command::new("sqlite3")
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sqlite3 (the CLI) is needed for this test");
+        let stdin = child.stdin.as_mut().expect("sqlite3's stdin");
+        stdin
+            .write_all(b"BEGIN EXCLUSIVE;\nSELECT 'locked';\n")
+            .expect("write to sqlite3");
+        stdin.flush().expect("flush sqlite3's stdin");
+        // The SELECT's answer says the lock is held.
+        let stdout = child.stdout.as_mut().expect("sqlite3's stdout");
+        let mut buf = [0u8; 6];
+        std::io::Read::read_exact(stdout, &mut buf).expect("sqlite3 answered");
+        assert_eq!(&buf, b"locked");
+        ExclusiveLock(child)
+    }
+}
+
+impl Drop for ExclusiveLock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn reading_seconds(screen: &str) -> Option<u64> {
+    // The header says "⟳ reading 1 (3s)" while a status read is outstanding.
+    let after = screen.split("reading 1 (").nth(1)?;
+    after.split('s').next()?.parse().ok()
+}
+
+#[test]
+fn the_console_keeps_redrawing_while_a_database_is_blocked() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up -d order_service --steps 1");
+    let lock = ExclusiveLock::hold(&fleet.db("order_service"));
+
+    let tmux = Tmux::start("blocked", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    let first = tmux.wait_for("the blocked read's counter", |s| {
+        reading_seconds(s).is_some_and(|secs| secs >= 1)
+    });
+    let before = reading_seconds(&first).unwrap_or(0);
+    let later = tmux.wait_for("the counter to move on", |s| {
+        reading_seconds(s).is_some_and(|secs| secs >= before + 2)
+    });
+    // The other five were read meanwhile; the blocked one is still waiting.
+    assert!(
+        later.contains("pending 6"),
+        "the other databases' status arrived while one was blocked:\n{later}"
+    );
+
+    // Keys still act while the read hangs.
+    tmux.keys(&["?"]);
+    tmux.wait_for_text("esc closes");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", |s| !s.contains("esc closes"));
+
+    // Released: the status arrives and shows the one applied migration.
+    drop(lock);
+    tmux.keys(&["C-r"]);
+    tmux.wait_for("order_service's status", |s| {
+        !s.contains("reading") && s.contains("applied 1 · pending 5")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+}
