@@ -1,0 +1,113 @@
+//! `dbfleet demo reset`: the teaching state, and the guards that keep it off real fleets.
+
+mod common;
+
+use common::{Fleet, SERVICES};
+use serde_json::Value;
+
+fn own_set<'a>(status: &'a Value, db: &str) -> &'a Value {
+    status["sets"]
+        .as_array()
+        .and_then(|sets| sets.iter().find(|s| s["set"] == db))
+        .unwrap_or_else(|| panic!("{db} has its own set: {status}"))
+}
+
+fn shared_set(status: &Value) -> &Value {
+    status["sets"]
+        .as_array()
+        .and_then(|sets| sets.iter().find(|s| s["set"] == "cross_service"))
+        .unwrap_or_else(|| panic!("cross_service in status: {status}"))
+}
+
+#[test]
+fn demo_reset_shows_every_state_and_can_be_repeated() {
+    let fleet = Fleet::new();
+    // Whatever was there before is replaced, including a database far ahead of the demo.
+    fleet.ok("up --patterns=*_service");
+    for round in 0..2 {
+        let out = fleet.ok("demo reset");
+        out.expect_contains("missing a shared-set step")
+            .expect_contains("dirty");
+
+        let shared = fleet.status_of("shared_service");
+        assert_eq!(shared["pending"], 0, "round {round}: {shared}");
+        assert_eq!(shared["dirty"], false);
+
+        let user = fleet.status_of("user_service");
+        assert_eq!(own_set(&user, "user_service")["pending"], 0);
+        assert_eq!(
+            shared_set(&user)["applied"],
+            1,
+            "one cross_service step missing"
+        );
+        assert_eq!(shared_set(&user)["pending"], 1);
+
+        let order = fleet.status_of("order_service");
+        assert_eq!(own_set(&order, "order_service")["applied"], 2);
+        assert_eq!(own_set(&order, "order_service")["pending"], 2);
+
+        let message = fleet.status_of("message_service");
+        assert_eq!(message["dirty"], true, "{message}");
+        let failed: Vec<&Value> = own_set(&message, "message_service")["migrations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["state"] == "failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "{message}");
+        assert_eq!(failed[0]["statements_done"], 1);
+
+        let analytics = fleet.status_of("analytics_service");
+        assert_eq!(analytics["lock"]["stale"], true, "{analytics}");
+        assert_eq!(analytics["pending"], 0);
+    }
+
+    // The teaching state is repairable with the ordinary commands.
+    fleet.ok("unlock -d analytics_service");
+    // The half-done step created its first table; undo it by hand, then tell dbfleet.
+    let undo = std::process::Command::new("sqlite3")
+        .arg(fleet.db("message_service"))
+        .arg("DROP TABLE notification_subscriptions")
+        .output()
+        .expect("the sqlite3 CLI");
+    assert!(undo.status.success(), "{undo:?}");
+    fleet.ok("resolve -d message_service --rolled-back");
+    let check = fleet.line("up --patterns=*_service");
+    check.expect_ok();
+    for db in SERVICES {
+        let status = fleet.status_of(db);
+        assert_eq!(own_set(&status, db)["pending"], 0, "{db}: {status}");
+    }
+}
+
+#[test]
+fn demo_reset_refuses_a_fleet_that_is_not_a_demo() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    let before = fleet.data_snapshot();
+
+    let config = fleet.read("config.yaml");
+    fleet.write(
+        "config.yaml",
+        &config.replace("environment: demo", "environment: production"),
+    );
+    fleet
+        .line("demo reset")
+        .expect_code(2)
+        .expect_contains("environment: demo")
+        .expect_contains("`production`");
+    assert_eq!(fleet.data_snapshot(), before, "nothing was deleted");
+
+    fleet.write(
+        "config.yaml",
+        &config.replace(
+            "\ndatabases:\n",
+            "\ndatabases:\n  billing:\n    url: postgres://app@127.0.0.1:1/billing\n",
+        ),
+    );
+    fleet
+        .line("demo reset")
+        .expect_code(2)
+        .expect_contains("only runs on SQLite fleets");
+    assert_eq!(fleet.data_snapshot(), before, "nothing was deleted");
+}
