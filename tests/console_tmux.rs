@@ -231,7 +231,10 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
     tmux.keys(&["U"]);
     let confirm = tmux.wait_for_text("[ Cancel ]");
     for db in SERVICES {
-        assert!(confirm.contains(db), "the confirmation lists {db}:\n{confirm}");
+        assert!(
+            confirm.contains(db),
+            "the confirmation lists {db}:\n{confirm}"
+        );
     }
     tmux.keys(&["Tab", "Enter"]);
     let finished = tmux.wait_for_text("run over");
