@@ -224,6 +224,31 @@ const ENTRY_KEYS: &[&str] = &[
     "depends_on",
 ];
 
+/// Adds "did you mean" to the first "unknown field `x`, expected one of a, b" of a YAML
+/// error: a typo such as `migrations_tabel` should name its fix, not a list of 16 keys.
+fn with_suggestion(message: &str) -> String {
+    let Some((before, rest)) = message.split_once("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((field, after)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let expected = after
+        .split_once("expected one of ")
+        .map(|(_, list)| list.lines().next().unwrap_or(""))
+        .or_else(|| after.split_once("expected ").map(|(_, one)| one))
+        .unwrap_or("");
+    let best = expected
+        .split(", ")
+        .map(|k| k.trim().trim_matches('`'))
+        .filter(|k| !k.is_empty() && strsim::jaro_winkler(k, field) > 0.8)
+        .max_by(|a, b| strsim::jaro_winkler(a, field).total_cmp(&strsim::jaro_winkler(b, field)));
+    match best {
+        Some(best) => format!("{before}unknown field `{field}` (did you mean `{best}`?){after}"),
+        None => message.to_owned(),
+    }
+}
+
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -244,7 +269,12 @@ impl Config {
             let rendered = e
                 .to_string()
                 .replace("<input>", &path.display().to_string());
-            ConfigError::Yaml(format!("in {}: {rendered}", path.display()))
+            let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            ConfigError::Yaml(format!(
+                "in {}: {}",
+                path.display(),
+                with_suggestion(rendered)
+            ))
         })?;
         let base_dir = path
             .parent()

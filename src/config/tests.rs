@@ -126,8 +126,12 @@ fn a_typo_in_migrator_is_reported_with_its_line() {
     let err = parse("databases: {}\nmigrator:\n  migrations_tabel: x\n")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("migrations_tabel"), "{err}");
+    assert!(
+        err.contains("unknown field `migrations_tabel` (did you mean `migrations_table`?)"),
+        "{err}"
+    );
     assert!(err.contains("line 3"), "{err}");
+    assert!(!err.contains("error: "), "no doubled prefix: {err}");
 }
 
 #[test]
