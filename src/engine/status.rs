@@ -25,7 +25,8 @@ pub struct DatabaseStatus {
     pub exists: bool,
     pub applied: usize,
     pub pending: usize,
-    /// Latest applied version of the database's own set (or of the chosen `--directory`).
+    /// Latest applied version of the database's own set (or of the chosen `--directory`;
+    /// without an own set, of the first shared set that targets it).
     pub last_version: Option<String>,
     pub lock: Option<LockState>,
     pub dirty: bool,
@@ -272,7 +273,12 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
         .iter()
         .any(|r| r.status != RowStatus::Applied && Some(&r.run_id) != live_run.as_ref());
 
-    let primary = only_set.unwrap_or(name);
+    // A tenant fleet may run only shared sets: then the first one stands in for its own.
+    let primary = only_set
+        .or_else(|| sets.iter().find(|s| s.name == name).map(|s| s.name.as_str()))
+        .or_else(|| sets.first().map(|s| s.name.as_str()))
+        .unwrap_or(name)
+        .to_owned();
     for set in sets {
         let set_status = set_status(set, target.driver, &applied_rows, live_run.as_deref());
         status.applied += set_status.applied;
