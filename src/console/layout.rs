@@ -2,6 +2,7 @@
 //! tall a page is), so scrolling in `update` matches what is drawn.
 
 use ratatui::layout::Rect;
+use ratatui::text::Span;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -28,9 +29,7 @@ pub fn body(area: Rect) -> Rect {
         x: area.x,
         y: area.y + HEADER_HEIGHT,
         width: area.width,
-        height: area
-            .height
-            .saturating_sub(HEADER_HEIGHT + FOOTER_HEIGHT),
+        height: area.height.saturating_sub(HEADER_HEIGHT + FOOTER_HEIGHT),
     }
 }
 
@@ -100,26 +99,94 @@ pub fn run_table_height(width: u16, height: u16, rows: usize) -> usize {
     rows.min(max.max(3))
 }
 
-/// Lines of the inspect view below its facts.
+/// Lines of the inspect view below its facts (borders, five lines of facts, column titles).
 pub fn inspect_page(height: u16) -> usize {
-    usize::from(height.saturating_sub(HEADER_HEIGHT + FOOTER_HEIGHT + 7).max(1))
+    usize::from(
+        height
+            .saturating_sub(HEADER_HEIGHT + FOOTER_HEIGHT + 8)
+            .max(1),
+    )
 }
 
-/// Wraps `text` into lines of at most `width` characters, keeping blank lines, so the
-/// preview can scroll by screen line and know where the end is.
+/// Terminal columns `c` takes: two for CJK and most emoji, none for combining marks.
+pub fn char_width(c: char) -> usize {
+    let mut utf8 = [0u8; 4];
+    Span::raw(&*c.encode_utf8(&mut utf8)).width()
+}
+
+/// Terminal columns `text` takes.
+pub fn text_width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// Wraps `text` into lines of at most `width` terminal columns, keeping blank lines, so the
+/// preview can scroll by screen line and know where the end is. Columns, not characters:
+/// a line of CJK comments counted in characters would run past the pane and lose its end.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     for line in text.lines() {
-        let chars: Vec<char> = line.chars().collect();
-        if chars.is_empty() {
-            out.push(String::new());
-            continue;
+        let mut current = String::new();
+        let mut used = 0;
+        for c in line.chars() {
+            let w = char_width(c);
+            if used + w > width && !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                used = 0;
+            }
+            current.push(c);
+            used += w;
         }
-        for chunk in chars.chunks(width) {
-            out.push(chunk.iter().collect());
+        out.push(current);
+    }
+    out
+}
+
+/// Wraps prose at spaces, cutting inside a word only when it alone is wider than a line:
+/// a date or a run id split across two lines reads as two different things. An indented
+/// line keeps its indent on every piece, so a list item still reads as one.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let body = line.trim_start_matches(' ');
+        let indent = &line[..line.len() - body.len()];
+        let room = width.saturating_sub(indent.len()).max(1);
+        out.extend(
+            wrap_line_words(body, room)
+                .into_iter()
+                .map(|piece| format!("{indent}{piece}")),
+        );
+    }
+    out
+}
+
+fn wrap_line_words(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    for word in line.split(' ') {
+        let w = text_width(word);
+        if !current.is_empty() {
+            if used + 1 + w <= width {
+                current.push(' ');
+                current.push_str(word);
+                used += 1 + w;
+                continue;
+            }
+            out.push(std::mem::take(&mut current));
+        }
+        if w <= width {
+            current = word.to_owned();
+            used = w;
+        } else {
+            let mut pieces = wrap(word, width);
+            let last = pieces.pop().unwrap_or_default();
+            out.extend(pieces);
+            used = text_width(&last);
+            current = last;
         }
     }
+    out.push(current);
     out
 }
 
@@ -144,5 +211,32 @@ mod tests {
     #[test]
     fn wrapping_keeps_blank_lines_and_splits_long_ones() {
         assert_eq!(wrap("abcdef\n\nxy", 4), vec!["abcd", "ef", "", "xy"]);
+    }
+
+    #[test]
+    fn wrapping_counts_wide_characters_as_two_columns() {
+        assert_eq!(wrap("ab支付cd", 4), vec!["ab支", "付cd"]);
+        assert!(
+            wrap("-- 事件溯源 + 事务发件箱（所有服务数据库）", 10)
+                .iter()
+                .all(|l| text_width(l) <= 10)
+        );
+    }
+
+    #[test]
+    fn prose_wraps_at_spaces_and_cuts_only_words_longer_than_a_line() {
+        assert_eq!(
+            wrap_words("held since 2026-11-23 09:00:00, heartbeat", 20),
+            vec!["held since", "2026-11-23 09:00:00,", "heartbeat"]
+        );
+        assert_eq!(
+            wrap_words("run 20261123T090000", 8),
+            vec!["run", "20261123", "T090000"]
+        );
+        assert_eq!(wrap_words("a\n\nb", 8), vec!["a", "", "b"]);
+        assert_eq!(
+            wrap_words("  one two three", 9),
+            vec!["  one two", "  three"]
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! wake), then a tick; it redraws only when something visible changed, at most once a
 //! frame, so a flood of progress events never becomes a flood of redraws.
 
+pub mod fixtures;
 pub mod keys;
 pub mod layout;
 pub mod model;

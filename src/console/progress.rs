@@ -129,7 +129,9 @@ impl RunProgress {
     }
 
     pub fn elapsed_ms(&self, now: u64) -> u64 {
-        self.finished_ms.unwrap_or(now).saturating_sub(self.started_ms)
+        self.finished_ms
+            .unwrap_or(now)
+            .saturating_sub(self.started_ms)
     }
 
     fn log(&mut self, now: u64, database: Option<&str>, text: String, bad: bool) {
@@ -196,7 +198,12 @@ impl RunProgress {
                     row.steps_total = *steps;
                     row.started_ms = Some(now);
                 }
-                self.log(now, Some(database), format!("{steps} step(s) to run"), false);
+                self.log(
+                    now,
+                    Some(database),
+                    format!("{steps} step(s) to run"),
+                    false,
+                );
             }
             RunEvent::Backup {
                 database,
@@ -259,10 +266,7 @@ impl RunProgress {
                 self.log(
                     now,
                     Some(database),
-                    format!(
-                        "✓ {migration} in {}",
-                        super::model::duration(*duration_ms)
-                    ),
+                    format!("✓ {migration} in {}", super::model::duration(*duration_ms)),
                     false,
                 );
             }
@@ -312,7 +316,10 @@ impl RunProgress {
                 ..
             } => {
                 self.finished_ms = Some(now);
-                let ok = outcomes.iter().filter(|(_, o)| o.lets_dependents_run()).count();
+                let ok = outcomes
+                    .iter()
+                    .filter(|(_, o)| o.lets_dependents_run())
+                    .count();
                 let state = if *cancelled { "cancelled" } else { "finished" };
                 self.log(
                     now,

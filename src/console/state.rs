@@ -35,7 +35,10 @@ pub enum Msg {
         status: Box<DatabaseStatus>,
     },
     /// The read gave up (timeout) or could not start.
-    StatusFailed { database: String, error: String },
+    StatusFailed {
+        database: String,
+        error: String,
+    },
     Planned {
         id: u64,
         result: Result<PlanResult, String>,
@@ -176,8 +179,14 @@ pub struct Confirm {
 #[derive(Debug, Clone)]
 pub enum ConfirmKind {
     Run(RunConfirm),
-    Unlock { database: String, detail: String },
-    Resolve { database: String, detail: Vec<String> },
+    Unlock {
+        database: String,
+        detail: String,
+    },
+    Resolve {
+        database: String,
+        detail: Vec<String>,
+    },
     QuitDuringRun,
 }
 
@@ -288,16 +297,13 @@ pub struct State {
     /// Quit as soon as the active run stops (after a cancel-and-quit).
     pub quit_after_run: bool,
     next_id: u64,
+    /// The database focused before a filter showed nothing, to focus again when it shows.
+    focus_anchor: Option<usize>,
 }
 
 impl State {
     pub fn new(fleet: FleetInfo, theme: Theme, size: (u16, u16)) -> State {
-        let dbs: Vec<Database> = fleet
-            .databases
-            .iter()
-            .cloned()
-            .map(Database::new)
-            .collect();
+        let dbs: Vec<Database> = fleet.databases.iter().cloned().map(Database::new).collect();
         let by_name = dbs
             .iter()
             .enumerate()
@@ -325,6 +331,7 @@ impl State {
             refresh_every_ms: REFRESH_EVERY_MS,
             quit_after_run: false,
             next_id: 1,
+            focus_anchor: None,
         }
     }
 
@@ -476,7 +483,9 @@ impl State {
     }
 
     pub fn apply_filter(&mut self, filter: Option<String>) {
-        let focused = self.focused();
+        // A glob being typed matches nothing for a keystroke (`*_` on the way to
+        // `*_service`); the focus must not fall to the first database because of it.
+        let focused = self.focused().or(self.focus_anchor);
         self.filter = filter.filter(|f| !f.trim().is_empty());
         self.visible = match self.filter.as_deref().map(matcher) {
             Some(Ok(m)) => (0..self.dbs.len())
@@ -489,6 +498,11 @@ impl State {
         self.cursor = focused
             .and_then(|f| self.visible.iter().position(|&v| v == f))
             .unwrap_or(0);
+        self.focus_anchor = if self.visible.is_empty() {
+            focused
+        } else {
+            None
+        };
         self.offset = 0;
         self.keep_cursor_visible();
     }
@@ -586,11 +600,7 @@ fn on_tick(state: &mut State) -> Vec<Command> {
     let due = state
         .last_refresh_ms
         .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
-    if due {
-        state.refresh_all()
-    } else {
-        Vec::new()
-    }
+    if due { state.refresh_all() } else { Vec::new() }
 }
 
 fn on_planned(state: &mut State, id: u64, result: Result<PlanResult, String>) {
@@ -699,9 +709,7 @@ fn type_into(state: &mut State, key: KeyEvent) {
             // Only the count is typed here; letters stay keys.
             let digit_or_edit = match key.code {
                 crossterm::event::KeyCode::Char(c) => c.is_ascii_digit(),
-                crossterm::event::KeyCode::Backspace | crossterm::event::KeyCode::Delete => {
-                    true
-                }
+                crossterm::event::KeyCode::Backspace | crossterm::event::KeyCode::Delete => true,
                 _ => false,
             };
             if digit_or_edit {
@@ -1303,10 +1311,15 @@ fn run_action(state: &mut State, action: Action) -> Vec<Command> {
 }
 
 fn help_action(state: &mut State, action: Action) {
+    // Bounded by what the page can show, so k answers at once after too many j.
+    let max = match &state.overlay {
+        Some(Overlay::Help { context, .. }) => super::views::help::max_scroll(state, *context),
+        _ => 0,
+    };
     if let Some(Overlay::Help { scroll, .. }) = &mut state.overlay {
         match action {
             Action::MoveUp => *scroll = scroll.saturating_sub(1),
-            Action::MoveDown => *scroll += 1,
+            Action::MoveDown => *scroll = (*scroll + 1).min(max),
             _ => {}
         }
     }
@@ -1357,7 +1370,10 @@ fn activate(state: &mut State) -> Vec<Command> {
             }]
         }
         ConfirmKind::Unlock { database, .. } => {
-            state.flash(FlashLevel::Info, format!("clearing the lock on {database}…"));
+            state.flash(
+                FlashLevel::Info,
+                format!("clearing the lock on {database}…"),
+            );
             vec![Command::Unlock(database)]
         }
         ConfirmKind::Resolve { database, .. } => {
@@ -1507,10 +1523,7 @@ fn run_command_line(state: &mut State, line: &str) -> Vec<Command> {
                     .collect();
                 state.flash(
                     FlashLevel::Error,
-                    format!(
-                        "no shared set `{wanted}`; sets: own, {}",
-                        known.join(", ")
-                    ),
+                    format!("no shared set `{wanted}`; sets: own, {}", known.join(", ")),
                 );
             }
             Vec::new()
@@ -1536,7 +1549,10 @@ fn run_command_line(state: &mut State, line: &str) -> Vec<Command> {
         other => {
             state.flash(
                 FlashLevel::Error,
-                format!("unknown command `{other}`; commands: {}", COMMANDS.join(", ")),
+                format!(
+                    "unknown command `{other}`; commands: {}",
+                    COMMANDS.join(", ")
+                ),
             );
             Vec::new()
         }
@@ -1548,3 +1564,7 @@ fn quit_from_anywhere(state: &mut State) -> Vec<Command> {
     state.overlay = None;
     quit(state)
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

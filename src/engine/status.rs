@@ -275,7 +275,11 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
 
     // A tenant fleet may run only shared sets: then the first one stands in for its own.
     let primary = only_set
-        .or_else(|| sets.iter().find(|s| s.name == name).map(|s| s.name.as_str()))
+        .or_else(|| {
+            sets.iter()
+                .find(|s| s.name == name)
+                .map(|s| s.name.as_str())
+        })
         .or_else(|| sets.first().map(|s| s.name.as_str()))
         .unwrap_or(name)
         .to_owned();

@@ -31,23 +31,67 @@ fn steps_text(plan: &DatabasePlan, direction: Direction) -> String {
 
 fn run_lines(run: &RunConfirm, theme: &Theme, width: usize, room: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    let name_width = run.databases.iter().map(|d| d.chars().count()).max().unwrap_or(8).min(24);
+    let name_width = run
+        .databases
+        .iter()
+        .map(|d| d.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(24);
     match &run.result {
         None => {
             for db in run.databases.iter().take(room) {
                 lines.push(Line::styled(
-                    format!("{}  {} planning…", pad(db, name_width), theme.symbol(Sym::Unknown)),
+                    format!(
+                        "{}  {} planning…",
+                        pad(db, name_width),
+                        theme.symbol(Sym::Unknown)
+                    ),
                     theme.dim(),
                 ));
             }
         }
         Some(Err(e)) => {
-            for chunk in crate::console::layout::wrap(e, width).into_iter().take(room) {
+            for chunk in crate::console::layout::wrap_words(e, width)
+                .into_iter()
+                .take(room)
+            {
                 lines.push(Line::styled(chunk, theme.error()));
             }
         }
         Some(Ok(result)) => {
-            let shown = if result.plans.len() > room { room.saturating_sub(1) } else { room };
+            // The button counts every database the run starts on; say how many of them
+            // will really change, so "Run up on 6" is not read as six databases migrated.
+            let changing: Vec<_> = result
+                .plans
+                .iter()
+                .filter(|p| p.refused.is_none() && !p.steps.is_empty())
+                .collect();
+            let steps: usize = changing.iter().map(|p| p.steps.len()).sum();
+            let up_to_date = result
+                .plans
+                .iter()
+                .filter(|p| p.refused.is_none() && p.steps.is_empty())
+                .count();
+            let refused = result.plans.len() - changing.len() - up_to_date;
+            let mut summary = format!(
+                "{} of {} will change ({steps} step(s))",
+                changing.len(),
+                result.plans.len()
+            );
+            if up_to_date > 0 {
+                summary.push_str(&format!(" · {up_to_date} up to date"));
+            }
+            if refused > 0 {
+                summary.push_str(&format!(" · {refused} refused"));
+            }
+            lines.push(Line::styled(fit(&summary, width), theme.title()));
+            let room = room.saturating_sub(1);
+            let shown = if result.plans.len() > room {
+                room.saturating_sub(1)
+            } else {
+                room
+            };
             for plan in result.plans.iter().take(shown) {
                 let (sym, text) = match &plan.refused {
                     Some(reason) => (Sym::Failed, format!("refused: {reason}")),
@@ -58,7 +102,10 @@ fn run_lines(run: &RunConfirm, theme: &Theme, width: usize, room: usize) -> Vec<
                 lines.push(Line::from(vec![
                     Span::raw(pad(&plan.database, name_width)),
                     Span::raw(" → "),
-                    Span::styled(fit(&format!("{} {text}", theme.symbol(sym)), rest), theme.style(sym)),
+                    Span::styled(
+                        fit(&format!("{} {text}", theme.symbol(sym)), rest),
+                        theme.style(sym),
+                    ),
                 ]));
             }
             if result.plans.len() > shown {
@@ -116,7 +163,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
             format!(" Clear the lock on {database} "),
             vec![
                 Line::from(format!("The migration lock on {database} is {detail}.")),
-                Line::from("Its holder is gone (stale). Clearing it lets the next run take the lock."),
+                Line::from(
+                    "Its holder is gone (stale). Clearing it lets the next run take the lock.",
+                ),
             ],
         ),
         ConfirmKind::Resolve { database, detail } => {
@@ -126,7 +175,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
             for d in detail {
                 lines.push(Line::styled(format!("  {d}"), theme.style(Sym::Dirty)));
             }
-            lines.push(Line::from("Mark applied: all of the step's changes are in the database."));
+            lines.push(Line::from(
+                "Mark applied: all of the step's changes are in the database.",
+            ));
             lines.push(Line::from(
                 "Mark rolled back: none of them are (you undid them); it runs again.",
             ));
@@ -147,7 +198,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
             if text.chars().count() <= inner_width {
                 vec![line]
             } else {
-                crate::console::layout::wrap(&text, inner_width)
+                crate::console::layout::wrap_words(&text, inner_width)
                     .into_iter()
                     .map(|t| Line::styled(t, line.style))
                     .collect()
@@ -161,7 +212,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
         .border_style(theme.warning())
         .title_top(Line::styled(title, theme.title()));
     let inner = popup(frame.buffer_mut(), area, width, height, block);
-    let inner = Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height);
+    let inner = Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(2),
+        inner.height,
+    );
     let buf = frame.buffer_mut();
     for (i, line) in wrapped.iter().enumerate() {
         buf.set_line(inner.x, inner.y + 1 + i as u16, line, inner.width);
@@ -171,10 +227,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
     if let Some(typed) = &confirm.typed {
         let required = confirm.required_text().unwrap_or_else(|| "…".into());
         let label = format!("Type {required} (the number of databases) to confirm: ");
-        buf.set_stringn(inner.x, y, &label, usize::from(inner.width), theme.warning());
+        buf.set_stringn(
+            inner.x,
+            y,
+            &label,
+            usize::from(inner.width),
+            theme.warning(),
+        );
         let x = inner.x + label.chars().count() as u16;
         let value = format!("[{}]", pad(typed.value(), 4));
-        buf.set_stringn(x, y, &value, usize::from(inner.width.saturating_sub(x - inner.x)), theme.title());
+        buf.set_stringn(
+            x,
+            y,
+            &value,
+            usize::from(inner.width.saturating_sub(x - inner.x)),
+            theme.title(),
+        );
         frame.set_cursor_position(Position::new(x + 1 + typed.visual_cursor() as u16, y));
         y += 2;
     }
@@ -196,13 +264,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
     }
     let buttons_width: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let x = inner.x + (usize::from(inner.width).saturating_sub(buttons_width) / 2) as u16;
-    buf.set_line(x, y.min(inner.y + inner.height.saturating_sub(1)), &Line::from(spans), inner.width);
+    buf.set_line(
+        x,
+        y.min(inner.y + inner.height.saturating_sub(1)),
+        &Line::from(spans),
+        inner.width,
+    );
     if let Some(why) = blocked
         && confirm.focus > 0
     {
         let why_y = (y + 1).min(inner.y + inner.height.saturating_sub(1));
         if why_y != y {
-            buf.set_stringn(inner.x, why_y, fit(&why, usize::from(inner.width)), usize::from(inner.width), theme.dim());
+            buf.set_stringn(
+                inner.x,
+                why_y,
+                fit(&why, usize::from(inner.width)),
+                usize::from(inner.width),
+                theme.dim(),
+            );
         }
     }
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad, whole_seconds};
 use crate::console::layout::{FleetLayout, PANEL_HEIGHT};
+use crate::console::layout::{text_width, wrap_words};
 use crate::console::model::{Database, Health, human_size};
 use crate::console::progress::Phase;
 use crate::console::state::State;
@@ -75,7 +76,10 @@ fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> 
         && !status.sets.iter().any(|s| s.set == chosen)
     {
         return vec![Span::styled(
-            format!("{} not targeted by {chosen}", theme.symbol(Sym::NotTargeted)),
+            format!(
+                "{} not targeted by {chosen}",
+                theme.symbol(Sym::NotTargeted)
+            ),
             theme.style(Sym::NotTargeted),
         )];
     }
@@ -111,18 +115,31 @@ fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> 
     spans
 }
 
-fn lock_text(db: &Database, theme: &Theme) -> (String, Style) {
-    match db.status.as_ref().and_then(|s| s.lock.as_ref()) {
-        None => ("lock free".into(), Style::new()),
-        Some(lock) if lock.stale => (
-            format!("{} stale lock {}", theme.symbol(Sym::Locked), lock.row.holder),
-            theme.style(Sym::Locked),
-        ),
-        Some(lock) => (
-            format!("{} locked by {}", theme.symbol(Sym::Locked), lock.row.holder),
-            theme.style(Sym::Locked),
-        ),
-    }
+/// The lock as the facts line shows it. `room`: the columns left on that line; a holder
+/// that does not fit is left out whole (the state line below names it) rather than cut
+/// into a name that is not the holder's.
+fn lock_text(db: &Database, theme: &Theme, room: usize) -> (String, Style) {
+    let Some(lock) = db.status.as_ref().and_then(|s| s.lock.as_ref()) else {
+        return ("lock free".into(), Style::new());
+    };
+    let sym = theme.symbol(Sym::Locked);
+    let (long, short) = if lock.stale {
+        (
+            format!("{sym} stale lock {}", lock.row.holder),
+            format!("{sym} stale lock"),
+        )
+    } else {
+        (
+            format!("{sym} locked by {}", lock.row.holder),
+            format!("{sym} locked"),
+        )
+    };
+    let text = if text_width(&long) <= room {
+        long
+    } else {
+        short
+    };
+    (text, theme.style(Sym::Locked))
 }
 
 /// The state line: health, or a running database's progress.
@@ -164,7 +181,14 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         theme.title()
     };
     let title = Line::from(vec![
-        Span::styled(mark(db), if db.marked { theme.marked() } else { Style::new() }),
+        Span::styled(
+            mark(db),
+            if db.marked {
+                theme.marked()
+            } else {
+                Style::new()
+            },
+        ),
         Span::styled(theme.symbol(sym), theme.style(sym)),
         Span::raw(" "),
         Span::styled(db.info.name.clone(), name_style),
@@ -207,7 +231,7 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
     lines.push(Line::styled(fit(&server, width), theme.dim()));
     match (&db.info.config_error, &db.status, &db.read_error) {
         (Some(error), _, _) => {
-            for chunk in crate::console::layout::wrap(error, width).into_iter().take(3) {
+            for chunk in wrap_words(error, width).into_iter().take(3) {
                 lines.push(Line::styled(chunk, theme.error()));
             }
         }
@@ -217,7 +241,7 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         (None, None, None) => lines.push(Line::styled("reading status…", theme.dim())),
         (None, Some(status), read_error) => {
             if let Some(error) = status.error.as_ref().or(read_error.as_ref()) {
-                for chunk in crate::console::layout::wrap(error, width).into_iter().take(3) {
+                for chunk in wrap_words(error, width).into_iter().take(3) {
                     lines.push(Line::styled(chunk, theme.error()));
                 }
             } else {
@@ -228,7 +252,6 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                     status.last_version.as_deref().unwrap_or("-")
                 )));
                 lines.push(Line::from(set_badges(state, db, theme)));
-                let (lock, lock_style) = lock_text(db, theme);
                 let facts = if status.exists {
                     format!(
                         "{} tables · {} · ",
@@ -238,6 +261,8 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                 } else {
                     "not created yet · ".to_owned()
                 };
+                let room = width.saturating_sub(text_width(&facts));
+                let (lock, lock_style) = lock_text(db, theme, room);
                 lines.push(Line::from(vec![
                     Span::raw(facts),
                     Span::styled(lock, lock_style),
@@ -250,17 +275,33 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
     }
 }
 
-const ROW_TITLES: &str = "    NAME                DRIVER  APPLIED PENDING LAST   TABLES       SIZE  LOCK / STATE";
+/// The rows' fact columns; narrow terminals drop tables and size so the state column,
+/// the one that matters, keeps its room.
+fn row_facts(wide: bool, cells: [&str; 6]) -> String {
+    let [driver, applied, pending, last, tables, size] = cells;
+    if wide {
+        format!("{driver:<8} {applied:>7} {pending:>7} {last:<5} {tables:>7} {size:>10}  ")
+    } else {
+        format!("{driver:<8} {applied:>7} {pending:>7} {last:<5}  ")
+    }
+}
+
+/// Rows this wide and wider show table counts and sizes.
+const ROWS_WIDE: u16 = 100;
 
 fn rows(buf: &mut Buffer, area: Rect, state: &State) {
     let theme = &state.theme;
-    buf.set_stringn(
-        area.x,
-        area.y,
-        ROW_TITLES,
-        usize::from(area.width),
-        theme.dim(),
+    let wide = area.width >= ROWS_WIDE;
+    let titles = format!(
+        "      {}{}{}",
+        pad("NAME", 20),
+        row_facts(
+            wide,
+            ["DRIVER", "APPLIED", "PENDING", "LAST", "TABLES", "SIZE"]
+        ),
+        if wide { "LOCK / STATE" } else { "STATE" }
     );
+    buf.set_stringn(area.x, area.y, titles, usize::from(area.width), theme.dim());
     let grid = state.grid();
     let first = state.offset;
     let last = (first + grid.rows).min(state.visible.len());
@@ -268,32 +309,32 @@ fn rows(buf: &mut Buffer, area: Rect, state: &State) {
         let db = &state.dbs[index];
         let y = area.y + 1 + slot as u16;
         let (sym, label) = state_line(state, index);
+        let driver = db.info.driver.map(|d| d.to_string()).unwrap_or_default();
         let facts = match &db.status {
-            Some(s) if s.error.is_none() => format!(
-                "{:<7} {:>7} {:>7} {:<5} {:>7} {:>10}  ",
-                db.info.driver.map(|d| d.to_string()).unwrap_or_default(),
-                s.applied,
-                s.pending,
-                s.last_version.as_deref().unwrap_or("-"),
-                s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-                s.size_bytes.map(human_size).unwrap_or("-".into()),
+            Some(s) if s.error.is_none() => row_facts(
+                wide,
+                [
+                    &driver,
+                    &s.applied.to_string(),
+                    &s.pending.to_string(),
+                    s.last_version.as_deref().unwrap_or("-"),
+                    &s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
+                    &s.size_bytes.map(human_size).unwrap_or("-".into()),
+                ],
             ),
-            _ => format!(
-                "{:<7} {:>7} {:>7} {:<5} {:>7} {:>10}  ",
-                db.info.driver.map(|d| d.to_string()).unwrap_or_default(),
-                "-",
-                "-",
-                "-",
-                "-",
-                "-"
-            ),
+            _ => row_facts(wide, [&driver, "-", "-", "-", "-", "-"]),
         };
-        let detail = match (&db.status, &label) {
-            (Some(s), _) if s.lock.is_some() && !matches!(sym, Sym::Running) => {
-                lock_text(db, theme).0
+        let used = 6 + 20 + text_width(&facts);
+        let room = usize::from(area.width).saturating_sub(used);
+        // A lock on a database whose state is something else (dirty, say) still shows.
+        let detail = match db.status.as_ref().and_then(|s| s.lock.as_ref()) {
+            Some(_) if !matches!(sym, Sym::Locked | Sym::Running) => {
+                let lock = lock_text(db, theme, room.saturating_sub(label.len() + 3)).0;
+                format!("{label} · {lock}")
             }
             _ => label.clone(),
         };
+        let detail = fit(&detail, room);
         let line = Line::from(vec![
             Span::styled(
                 mark(db),

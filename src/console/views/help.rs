@@ -5,9 +5,29 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::{pad, popup};
+use super::{fit, pad, popup};
 use crate::console::keys::{self, Context};
+use crate::console::layout;
 use crate::console::state::State;
+
+/// Rows of bindings the help box shows when drawn in `area_height` rows.
+fn room(bindings: usize, area_height: u16) -> usize {
+    usize::from((bindings as u16 + 4).min(area_height).saturating_sub(2))
+}
+
+/// How far the help of `context` can scroll at the state's size; `update` and the view
+/// share it so the list never scrolls past its end.
+pub fn max_scroll(state: &State, context: Context) -> usize {
+    let (width, height) = state.size;
+    // On the too-small screen the help takes the whole terminal, elsewhere the body.
+    let area_height = if state.too_small() {
+        height
+    } else {
+        layout::body(Rect::new(0, 0, width, height)).height
+    };
+    let bindings = keys::help_for(context).len();
+    bindings.saturating_sub(room(bindings, area_height))
+}
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scroll: usize) {
     let theme = &state.theme;
@@ -20,6 +40,19 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
         .min(22);
     let width = area.width.saturating_sub(4).min(96);
     let height = (bindings.len() as u16 + 4).min(area.height);
+    let room = room(bindings.len(), area.height);
+    let scroll = scroll.min(bindings.len().saturating_sub(room));
+    // Say when the list goes on: at 80×24 a screen's keys do not all fit at once.
+    let more = if bindings.len() > room {
+        format!(
+            " {}–{} of {} · j/k scroll ",
+            scroll + 1,
+            (scroll + room).min(bindings.len()),
+            bindings.len()
+        )
+    } else {
+        String::new()
+    };
     let block = Block::bordered()
         .border_style(theme.border(true))
         .title_top(Line::styled(
@@ -29,26 +62,27 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
         .title_bottom(Line::styled(
             " ⚠ changes databases · esc closes ",
             theme.dim(),
-        ));
+        ))
+        .title_bottom(Line::styled(more, theme.title()).right_aligned());
     let inner = popup(buf, area, width, height, block);
-    let room = usize::from(inner.height);
-    let scroll = scroll.min(bindings.len().saturating_sub(room));
     let disabled = state.too_small() || state.fleet.read_only;
     for (i, binding) in bindings.iter().skip(scroll).take(room).enumerate() {
         let off = binding.mutating && disabled;
-        let mut spans = vec![
-            Span::styled(
-                format!(" {} ", pad(&keys::keys_label(binding), keys_width)),
-                if off { theme.dim() } else { theme.key() },
-            ),
-            Span::raw(binding.description),
-        ];
+        let keys_text = format!(" {} ", pad(&keys::keys_label(binding), keys_width));
+        let mut tail = String::new();
         if binding.mutating {
-            spans.push(Span::styled(" ⚠", theme.warning()));
+            tail.push_str(" ⚠");
         }
         if off {
-            spans.push(Span::styled(" (off here)", theme.dim()));
+            tail.push_str(" (off here)");
         }
+        let room = usize::from(inner.width)
+            .saturating_sub(keys_text.chars().count() + tail.chars().count());
+        let spans = vec![
+            Span::styled(keys_text, if off { theme.dim() } else { theme.key() }),
+            Span::raw(fit(binding.description, room)),
+            Span::styled(tail, if off { theme.dim() } else { theme.warning() }),
+        ];
         buf.set_line(inner.x, inner.y + i as u16, &Line::from(spans), inner.width);
     }
 }

@@ -9,10 +9,16 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad};
 use crate::console::layout;
-use crate::console::model::{human_size, migration_state_label, migration_sym, short_time};
+use crate::console::layout::wrap_words;
+use crate::console::model::{
+    duration, human_size, migration_state_label, migration_sym, short_time,
+};
 use crate::console::state::{InspectView, State};
 use crate::console::theme::Sym;
 use crate::engine::status::MigrationState;
+
+/// Lines the facts' problem line may take.
+const PROBLEM_LINES: usize = 2;
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
     let theme = &state.theme;
@@ -50,7 +56,9 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         db.info.server.as_deref().unwrap_or("-")
     )));
     let status = db.status.as_ref();
-    let summary = match status {
+    // Counts and the lock are unknown, not zero and free, when the read did not get through.
+    let readable = status.filter(|s| s.error.is_none() && db.info.config_error.is_none());
+    let summary = match readable {
         Some(s) => format!(
             " · applied {} · pending {} · last {} · {} tables · {}",
             s.applied,
@@ -68,23 +76,28 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         ),
         Span::raw(summary),
     ]));
-    let lock_line = match status.and_then(|s| s.lock.as_ref()) {
-        None => Line::from("lock: free"),
-        Some(lock) => {
-            let stale = if lock.stale {
-                " — STALE (its holder is gone): L clears it"
+    let lock_line = match (readable, readable.and_then(|s| s.lock.as_ref())) {
+        (None, _) => Line::styled("lock: unknown", theme.dim()),
+        (Some(_), None) => Line::from("lock: free"),
+        // What to do first, the run id last: on a narrow screen the end is what goes.
+        (Some(_), Some(lock)) => {
+            let (state_text, action) = if lock.stale {
+                ("STALE, its holder is gone", " · L clears it")
             } else {
-                " — live"
+                ("live", "")
             };
             Line::styled(
-                format!(
-                    "lock: {} held by {} (pid {}, run {}) since {}, heartbeat {}{stale}",
-                    theme.symbol(Sym::Locked),
-                    lock.row.holder,
-                    lock.row.pid,
-                    lock.row.run_id,
-                    short_time(&lock.row.acquired_at),
-                    short_time(&lock.row.heartbeat_at)
+                fit(
+                    &format!(
+                        "lock: {} {state_text}{action} · held by {} (pid {}) since {} · heartbeat {} · run {}",
+                        theme.symbol(Sym::Locked),
+                        lock.row.holder,
+                        lock.row.pid,
+                        short_time(&lock.row.acquired_at),
+                        short_time(&lock.row.heartbeat_at),
+                        lock.row.run_id,
+                    ),
+                    width,
                 ),
                 theme.style(Sym::Locked),
             )
@@ -99,15 +112,37 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         .or_else(|| db.read_error.clone())
         .or_else(|| dirty_line(state, view.db))
         .or_else(|| {
-            status
-                .filter(|s| !s.drift.is_empty())
-                .map(|s| format!("drift: {} changed after they were applied", s.drift.join(", ")))
+            status.filter(|s| !s.drift.is_empty()).map(|s| {
+                format!(
+                    "drift: {} changed after {} applied",
+                    s.drift.join(", "),
+                    if s.drift.len() == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    }
+                )
+            })
         });
-    match (problem, status) {
-        (Some(p), _) => facts.push(Line::styled(p, theme.error())),
-        (None, None) => facts.push(Line::styled("reading status…", theme.dim())),
-        (None, Some(_)) => facts.push(Line::from("")),
-    }
+    // Two lines for the problem, so an error keeps its end (what to do) on screen.
+    let (first, second) = match (problem, status) {
+        (Some(p), _) => {
+            let mut lines = wrap_words(&p, width);
+            if lines.len() > PROBLEM_LINES {
+                let rest = lines.split_off(PROBLEM_LINES - 1).join(" ");
+                lines.push(fit(&rest, width));
+            }
+            let mut lines = lines.into_iter().map(|l| Line::styled(l, theme.error()));
+            (
+                lines.next().unwrap_or_default(),
+                lines.next().unwrap_or_default(),
+            )
+        }
+        (None, None) => (Line::styled("reading status…", theme.dim()), Line::from("")),
+        (None, Some(_)) => (Line::from(""), Line::from("")),
+    };
+    facts.push(first);
+    facts.push(second);
     for (i, line) in facts.iter().enumerate() {
         buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
     }
@@ -140,11 +175,9 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         for m in &set.migrations {
             let sym = migration_sym(m);
             let applied_at = match m.state {
-                MigrationState::Applied => m
-                    .applied_at
-                    .as_deref()
-                    .map(short_time)
-                    .unwrap_or_default(),
+                MigrationState::Applied => {
+                    m.applied_at.as_deref().map(short_time).unwrap_or_default()
+                }
                 _ => migration_state_label(m),
             };
             let checksum = match m.checksum_ok {
@@ -155,7 +188,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             let time = m
                 .execution_ms
                 .filter(|_| m.state == MigrationState::Applied)
-                .map(|ms| format!("{ms} ms"))
+                .map(|ms| duration(ms.max(0) as u64))
                 .unwrap_or_default();
             let label = format!("{}_{}", m.version_text, m.name);
             let text = widths.row(
@@ -195,7 +228,7 @@ fn dirty_line(state: &State, db: usize) -> Option<String> {
         .flat_map(|s| &s.migrations)
         .find(|m| m.state.is_dirty())?;
     Some(format!(
-        "dirty: {} {}{} — R resolves it",
+        "dirty (R resolves it): {} {}{}",
         m.id,
         migration_state_label(m),
         m.error
@@ -216,9 +249,11 @@ struct Columns {
 impl Columns {
     fn for_width(width: usize) -> Columns {
         let wide = width >= 100;
-        let (applied, by, time, checksum) = if wide { (20, 20, 9, 9) } else { (20, 12, 7, 8) };
+        let (applied, by, time, checksum) = if wide { (20, 20, 9, 9) } else { (20, 14, 7, 8) };
         Columns {
-            migration: width.saturating_sub(3 + applied + by + time + checksum).max(10),
+            migration: width
+                .saturating_sub(3 + applied + by + time + checksum)
+                .max(10),
             applied,
             by,
             time,
@@ -226,14 +261,25 @@ impl Columns {
         }
     }
 
-    fn row(&self, st: &str, migration: &str, applied: &str, by: &str, time: &str, checksum: &str) -> String {
+    fn row(
+        &self,
+        st: &str,
+        migration: &str,
+        applied: &str,
+        by: &str,
+        time: &str,
+        checksum: &str,
+    ) -> String {
+        // Each column keeps a blank on its right: a holder exactly as wide as its column
+        // must not run into the time beside it (`deploy@ops-1` + `14 ms`).
+        let cell = |text: &str, width: usize| format!("{} ", pad(text, width.saturating_sub(1)));
         format!(
             "{}{}{}{}{}{}",
             pad(st, 3),
-            pad(migration, self.migration),
-            pad(applied, self.applied),
-            pad(by, self.by),
-            pad(time, self.time),
+            cell(migration, self.migration),
+            cell(applied, self.applied),
+            cell(by, self.by),
+            cell(time, self.time),
             fit(checksum, self.checksum)
         )
     }

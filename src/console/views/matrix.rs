@@ -13,11 +13,14 @@ use crate::console::model::{MigrationInfo, SetInfo, migration_sym};
 use crate::console::state::{MatrixView, State, matrix_fit};
 use crate::console::theme::Sym;
 
-/// The migration labels and the applied count beside them.
-pub const LABEL_WIDTH: usize = 30;
+/// The migration labels and the applied count beside them: room for the demo's longest
+/// label (`001_add_distributed_locks`) beside a count of a thousand databases' `n/m`.
+pub const LABEL_WIDTH: usize = 32;
 /// One cell per database; names are written above, staggered over two lines, so each may
 /// be nearly twice as wide as its cell.
 pub const CELL_WIDTH: usize = 5;
+/// Columns a name may take above its cell.
+const NAME_ROOM: usize = CELL_WIDTH * 2 - 1;
 
 pub fn cell(state: &State, set: &SetInfo, migration: &MigrationInfo, db: usize) -> Sym {
     if !set.targeted.get(db).copied().unwrap_or(false) {
@@ -56,21 +59,46 @@ pub fn cell(state: &State, set: &SetInfo, migration: &MigrationInfo, db: usize) 
     }
 }
 
-/// Names without what every column shares (`_service`), so the columns stay narrow.
-pub fn short_names(names: &[&str]) -> (Vec<String>, String) {
-    let first: Vec<char> = names.first().map(|n| n.chars().rev().collect()).unwrap_or_default();
-    let mut suffix = first.len();
+/// Names without what every column shares, so the columns stay narrow: the common tail
+/// (`_service`) always, and the common head (`tenant_`) when a name would not fit `room`
+/// otherwise, since a thousand `tenant_0…` columns tell nothing apart. Returns the short
+/// names, the head and the tail removed.
+pub fn short_names(names: &[&str], room: usize) -> (Vec<String>, String, String) {
+    let (short, tail) = strip_common(names, true);
+    if short.iter().all(|n| n.chars().count() <= room) {
+        return (short, String::new(), tail);
+    }
+    let refs: Vec<&str> = short.iter().map(String::as_str).collect();
+    let (shorter, head) = strip_common(&refs, false);
+    (shorter, head, tail)
+}
+
+/// Removes the longest run of whole words (ending or starting at a `_`) every name shares
+/// at its end (`from_end`) or its start, never emptying a name.
+fn strip_common(names: &[&str], from_end: bool) -> (Vec<String>, String) {
+    let chars = |n: &str| -> Vec<char> {
+        if from_end {
+            n.chars().rev().collect()
+        } else {
+            n.chars().collect()
+        }
+    };
+    let first = names.first().map(|n| chars(n)).unwrap_or_default();
+    let mut common = first.len();
     for name in names {
-        let common = first
+        let shared = first
             .iter()
-            .zip(name.chars().rev())
+            .zip(chars(name))
             .take_while(|(a, b)| **a == *b)
             .count();
-        suffix = suffix.min(common);
+        common = common.min(shared);
     }
-    // Keep whole words: cut the shared tail at its `_`, and never empty a name.
-    let tail: String = first[..suffix].iter().rev().collect();
-    let cut = tail.find('_').map(|i| tail[i..].chars().count()).unwrap_or(0);
+    // Keep whole words: the shared part ends at its last `_` (seen from the name's side).
+    let cut = first[..common]
+        .iter()
+        .rposition(|c| *c == '_')
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let cut = if names.len() < 2 || names.iter().any(|n| n.chars().count() <= cut) {
         0
     } else {
@@ -78,10 +106,20 @@ pub fn short_names(names: &[&str]) -> (Vec<String>, String) {
     };
     let short = names
         .iter()
-        .map(|n| n.chars().take(n.chars().count() - cut).collect())
+        .map(|n| {
+            let count = n.chars().count();
+            if from_end {
+                n.chars().take(count - cut).collect()
+            } else {
+                n.chars().skip(cut).collect()
+            }
+        })
         .collect();
-    let removed: String = tail.chars().skip(tail.chars().count() - cut).collect();
-    (short, removed)
+    let mut removed: Vec<char> = first[..cut].to_vec();
+    if from_end {
+        removed.reverse();
+    }
+    (short, removed.into_iter().collect())
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
@@ -92,15 +130,16 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
     };
     let columns = state.matrix_columns();
     let names: Vec<&str> = columns.iter().map(|&c| state.dbs[c].name()).collect();
-    let (short, cut) = short_names(&names);
+    let (short, head, tail) = short_names(&names, NAME_ROOM);
     let title = format!(
         " {} across {} database(s){} ",
         set.name,
         columns.len(),
-        if cut.is_empty() {
-            String::new()
-        } else {
-            format!(" (names without \"{cut}\")")
+        match (head.is_empty(), tail.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!(" (names without \"{tail}\")"),
+            (false, true) => format!(" (names without \"{head}\")"),
+            (false, false) => format!(" (names without \"{head}\" and \"{tail}\")"),
         }
     );
     let block = Block::bordered()
@@ -118,7 +157,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
     for (slot, i) in (first..last).enumerate() {
         let x = x0 + (slot * CELL_WIDTH) as u16;
         let y = inner.y + (slot % 2) as u16;
-        let room = usize::from(right.saturating_sub(x)).min(CELL_WIDTH * 2 - 1);
+        let room = usize::from(right.saturating_sub(x)).min(NAME_ROOM);
         let style = if i == view.col {
             theme.title().add_modifier(Modifier::UNDERLINED)
         } else {
@@ -127,10 +166,23 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         buf.set_stringn(x, y, fit(&short[i], room), room, style);
     }
 
+    // The count beside each label is as wide as the widest `n/n`, the label gets the rest.
+    let targets = columns
+        .iter()
+        .filter(|&&c| set.targeted.get(c).copied().unwrap_or(false))
+        .count();
+    let count_width = format!("{targets}/{targets}").len();
+    let label_width = LABEL_WIDTH.saturating_sub(count_width + 2);
     let rows_top = inner.y + 2;
     let rows_room = usize::from(inner.height.saturating_sub(5));
     let row_offset = crate::console::layout::scroll_to_show(0, view.row, rows_room);
-    for (r, migration) in set.migrations.iter().enumerate().skip(row_offset).take(rows_room) {
+    for (r, migration) in set
+        .migrations
+        .iter()
+        .enumerate()
+        .skip(row_offset)
+        .take(rows_room)
+    {
         let y = rows_top + (r - row_offset) as u16;
         let targeted: Vec<usize> = columns
             .iter()
@@ -146,12 +198,18 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         } else {
             theme.title()
         };
-        buf.set_stringn(inner.x, y, pad(&migration.label, LABEL_WIDTH - 7), LABEL_WIDTH - 7, label_style);
         buf.set_stringn(
-            inner.x + (LABEL_WIDTH - 7) as u16,
+            inner.x,
             y,
-            format!(" {:>5}", format!("{applied}/{}", targeted.len())),
-            6,
+            pad(&migration.label, label_width),
+            label_width,
+            label_style,
+        );
+        buf.set_stringn(
+            inner.x + label_width as u16,
+            y,
+            format!(" {:>count_width$}", format!("{applied}/{}", targeted.len())),
+            count_width + 1,
             theme.dim(),
         );
         for (slot, i) in (first..last).enumerate() {
@@ -166,8 +224,19 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         }
     }
     if last < columns.len() || first > 0 {
-        let note = format!(" columns {}–{} of {} (PgUp/PgDn) ", first + 1, last, columns.len());
-        buf.set_stringn(inner.x, inner.y + inner.height.saturating_sub(3), note, usize::from(inner.width), theme.dim());
+        let note = format!(
+            " columns {}–{} of {} (PgUp/PgDn) ",
+            first + 1,
+            last,
+            columns.len()
+        );
+        buf.set_stringn(
+            inner.x,
+            inner.y + inner.height.saturating_sub(3),
+            note,
+            usize::from(inner.width),
+            theme.dim(),
+        );
     }
 
     let detail_y = inner.y + inner.height.saturating_sub(2);
@@ -202,10 +271,18 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         (Sym::Unreachable, "unreachable"),
     ]
     .iter()
-    .flat_map(|(sym, label)| {
+    // Whole entries only: a legend cut mid-word reads as a state that does not exist.
+    .scan(0usize, |used, (sym, label)| {
+        let entry = format!(" {label}  ");
+        *used += 1 + entry.chars().count();
+        Some((*used, sym, entry))
+    })
+    // The two blanks after the last entry may fall off the edge.
+    .take_while(|(used, _, _)| used.saturating_sub(2) <= usize::from(inner.width))
+    .flat_map(|(_, sym, entry)| {
         [
             Span::styled(theme.symbol(*sym), theme.style(*sym)),
-            Span::styled(format!(" {label}  "), theme.dim()),
+            Span::styled(entry, theme.dim()),
         ]
     })
     .collect();
@@ -218,11 +295,23 @@ mod tests {
 
     #[test]
     fn shared_suffixes_are_cut_at_a_word() {
-        let (short, cut) = short_names(&["user_service", "order_service", "analytics_service"]);
+        let (short, head, tail) =
+            short_names(&["user_service", "order_service", "analytics_service"], 9);
         assert_eq!(short, vec!["user", "order", "analytics"]);
-        assert_eq!(cut, "_service");
-        let (short, cut) = short_names(&["tenant_001", "tenant_002"]);
-        assert_eq!(short, vec!["tenant_001", "tenant_002"]);
-        assert_eq!(cut, "");
+        assert_eq!((head.as_str(), tail.as_str()), ("", "_service"));
+        // Names that fit keep their shared head.
+        let (short, head, tail) = short_names(&["tenant_01", "tenant_02"], 9);
+        assert_eq!(short, vec!["tenant_01", "tenant_02"]);
+        assert_eq!((head.as_str(), tail.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn a_shared_head_goes_when_names_would_not_fit_their_column() {
+        let (short, head, tail) = short_names(&["tenant_0001_service", "tenant_0017_service"], 9);
+        assert_eq!(short, vec!["0001", "0017"]);
+        assert_eq!((head.as_str(), tail.as_str()), ("tenant_", "_service"));
+        // Never down to nothing.
+        let (short, _, _) = short_names(&["app_x", "app_x_y"], 3);
+        assert!(short.iter().all(|n| !n.is_empty()));
     }
 }

@@ -121,8 +121,9 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
         },
     ));
     if let Some(filter) = &state.filter {
+        // The count first: on a narrow header it is the glob's tail that gets cut.
         second.push(Span::raw(format!(
-            "  filter {filter} ({} shown)",
+            "  {} shown by /{filter}",
             state.visible.len()
         )));
     }
@@ -190,19 +191,52 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
         );
     }
 
-    let context = state.context();
-    let mut spans = Vec::new();
-    for (keys, hint, mutating) in keys::hints(context) {
-        let disabled = mutating && (state.too_small() || state.fleet.read_only);
+    hints(frame.buffer_mut(), hints_area, state);
+}
+
+/// The key hints: the screen's own from the left, whole or not at all, and the global
+/// ones (help, quit) always, on the right, so no width hides how to get help or out.
+fn hints(buf: &mut Buffer, area: Rect, state: &State) {
+    let theme = state.theme;
+    let hint_spans = |binding: &keys::Binding, hint: &'static str| {
+        let disabled = binding.mutating && (state.too_small() || state.fleet.read_only);
         let key_style = if disabled { theme.dim() } else { theme.key() };
-        spans.push(Span::styled(format!(" {keys}"), key_style));
-        spans.push(Span::raw(format!(" {hint} ")));
+        [
+            Span::styled(format!(" {}", keys::keys_label(binding)), key_style),
+            Span::raw(format!(" {hint} ")),
+        ]
+    };
+    let (mut own, mut global) = (Vec::new(), Vec::new());
+    for binding in keys::help_for(state.context()) {
+        if let Some(hint) = binding.hint {
+            let spans = hint_spans(binding, hint);
+            if binding.context == keys::Context::Global {
+                global.extend(spans);
+            } else {
+                own.push(spans);
+            }
+        }
     }
-    frame.buffer_mut().set_line(
-        hints_area.x,
-        hints_area.y,
-        &Line::from(spans),
-        hints_area.width,
+    let width = usize::from(area.width);
+    let global_width: usize = global.iter().map(Span::width).sum();
+    let room = width.saturating_sub(global_width);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for pair in own {
+        let w: usize = pair.iter().map(Span::width).sum();
+        if used + w > room {
+            break;
+        }
+        used += w;
+        spans.extend(pair);
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    let x = area.x + area.width.saturating_sub(global_width as u16);
+    buf.set_line(
+        x,
+        area.y,
+        &Line::from(global),
+        area.width.min(global_width as u16),
     );
 }
 
@@ -266,3 +300,6 @@ pub fn pad(text: &str, width: usize) -> String {
     let count = cut.chars().count();
     format!("{cut}{}", " ".repeat(width - count))
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,10 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
         return format!("-- REFUSED: nothing would run here.\n-- {reason}\n");
     }
     if plan.steps.is_empty() {
-        return format!("-- {}: nothing to run, set {} is up to date\n", plan.database, plan.set);
+        return format!(
+            "-- {}: nothing to run, set {} is up to date\n",
+            plan.database, plan.set
+        );
     }
     plan.sql.clone()
 }
@@ -50,7 +53,12 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         None => {
             let inner = sql_block.inner(sql_area);
             sql_block.render(sql_area, buf);
-            for (i, db) in view.databases.iter().enumerate().take(usize::from(list_inner.height)) {
+            for (i, db) in view
+                .databases
+                .iter()
+                .enumerate()
+                .take(usize::from(list_inner.height))
+            {
                 buf.set_stringn(
                     list_inner.x,
                     list_inner.y + i as u16,
@@ -71,8 +79,18 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         Some(Err(e)) => {
             let inner = sql_block.inner(sql_area);
             sql_block.render(sql_area, buf);
-            for (i, line) in layout::wrap(e, usize::from(inner.width)).iter().enumerate().take(usize::from(inner.height)) {
-                buf.set_stringn(inner.x, inner.y + i as u16, line, usize::from(inner.width), theme.error());
+            for (i, line) in layout::wrap(e, usize::from(inner.width))
+                .iter()
+                .enumerate()
+                .take(usize::from(inner.height))
+            {
+                buf.set_stringn(
+                    inner.x,
+                    inner.y + i as u16,
+                    line,
+                    usize::from(inner.width),
+                    theme.error(),
+                );
             }
             return;
         }
@@ -90,6 +108,17 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
             (None, 0) => "up to date".to_owned(),
             (None, n) => format!("{n} step(s)"),
         };
+        // The name comes first: in a narrow list the symbol already says refused or up
+        // to date, and a bare count says how many steps.
+        let name_len = plan.database.chars().count();
+        let steps = if name_len + steps.chars().count() + 3 <= list_width {
+            steps
+        } else {
+            match (&plan.refused, plan.steps.len()) {
+                (None, n) if n > 0 => n.to_string(),
+                _ => String::new(),
+            }
+        };
         let name_width = list_width.saturating_sub(steps.chars().count() + 3);
         let line = Line::from(vec![
             Span::styled(format!("{} ", theme.symbol(sym)), theme.style(sym)),
@@ -100,7 +129,10 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         let row = list_inner.y + y as u16;
         buf.set_line(list_inner.x, row, &line, list_inner.width);
         if i == view.selected {
-            buf.set_style(Rect::new(list_inner.x, row, list_inner.width, 1), theme.focus());
+            buf.set_style(
+                Rect::new(list_inner.x, row, list_inner.width, 1),
+                theme.focus(),
+            );
         }
         y += 1;
     }
@@ -111,7 +143,10 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         buf.set_stringn(
             list_inner.x,
             list_inner.y + y as u16,
-            fit(&format!("{} {db} (not targeted)", theme.symbol(Sym::NotTargeted)), list_width),
+            fit(
+                &format!("{} {db} (not targeted)", theme.symbol(Sym::NotTargeted)),
+                list_width,
+            ),
             list_width,
             theme.dim(),
         );
@@ -127,13 +162,15 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         .first()
         .map(|s| s.direction.to_string())
         .unwrap_or_else(|| "up".into());
+    // Most telling first: a narrow pane cuts the server, not the step count.
     let title = format!(
-        " {} · {} · set {} · {} step(s) {direction} · nothing is changed ",
+        " {} · {} step(s) {direction} · set {} · nothing is changed · {} ",
         plan.database,
-        plan.server.as_deref().unwrap_or("-"),
+        plan.steps.len(),
         plan.set,
-        plan.steps.len()
+        plan.server.as_deref().unwrap_or("-"),
     );
+    let title = fit(&title, usize::from(sql_area.width.saturating_sub(2)));
     let sql_block = sql_block.title_top(Line::styled(title, theme.title()));
     let inner = sql_block.inner(sql_area);
     sql_block.render(sql_area, buf);
@@ -150,11 +187,30 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
         } else {
             Style::new()
         };
-        buf.set_stringn(inner.x, inner.y + i as u16, line, usize::from(inner.width), style);
+        buf.set_stringn(
+            inner.x,
+            inner.y + i as u16,
+            line,
+            usize::from(inner.width),
+            style,
+        );
     }
     if lines.len() > page {
-        let note = format!(" {}–{} of {} ", scroll + 1, (scroll + page).min(lines.len()), lines.len());
-        let x = sql_area.x + sql_area.width.saturating_sub(note.chars().count() as u16 + 1);
-        buf.set_string(x, sql_area.y + sql_area.height.saturating_sub(1), note, theme.dim());
+        let note = format!(
+            " {}–{} of {} ",
+            scroll + 1,
+            (scroll + page).min(lines.len()),
+            lines.len()
+        );
+        let x = sql_area.x
+            + sql_area
+                .width
+                .saturating_sub(note.chars().count() as u16 + 1);
+        buf.set_string(
+            x,
+            sql_area.y + sql_area.height.saturating_sub(1),
+            note,
+            theme.dim(),
+        );
     }
 }

@@ -29,14 +29,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, prompt: &Prompt) {
     let label_width = label.chars().count() as u16 + 1;
     let input_width = area.width.saturating_sub(label_width + 30).max(10);
     let scroll = prompt.input.visual_scroll(usize::from(input_width));
-    let shown: String = value.chars().skip(scroll).take(usize::from(input_width)).collect();
+    let shown: String = value
+        .chars()
+        .skip(scroll)
+        .take(usize::from(input_width))
+        .collect();
     let line = Line::from(vec![
         Span::styled(format!(" {label}"), theme.key()),
         Span::raw(shown.clone()),
-        Span::styled(count, if prompt.matches.is_ok() { theme.title() } else { theme.error() }),
+        Span::styled(
+            count,
+            if prompt.matches.is_ok() {
+                theme.title()
+            } else {
+                theme.error()
+            },
+        ),
         Span::styled(tail, theme.dim()),
     ]);
-    frame.buffer_mut().set_line(area.x, area.y, &line, area.width);
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &line, area.width);
     let cursor = prompt.input.visual_cursor().saturating_sub(scroll) as u16;
     frame.set_cursor_position(Position::new(area.x + label_width + cursor, area.y));
 }

@@ -32,7 +32,22 @@ fn row_sym(row: &RunRow) -> Sym {
     }
 }
 
-fn row_text(row: &RunRow) -> String {
+/// What a row says, in at most `width` columns. When a running step's line does not fit,
+/// the statement counter goes first and the set's prefix goes: the counter is what shows
+/// the step is moving, and a name cut at its end still reads.
+fn row_text(row: &RunRow, width: usize) -> String {
+    if let (Phase::Running, Some(m), Some((i, n))) = (&row.phase, &row.migration, row.statement) {
+        let full = format!("{m}  statement {i}/{n}");
+        if full.chars().count() <= width {
+            return full;
+        }
+        let short = m.rsplit('/').next().unwrap_or(m);
+        return fit(&format!("stmt {i}/{n} {short}"), width);
+    }
+    fit(&row_phase_text(row), width)
+}
+
+fn row_phase_text(row: &RunRow) -> String {
     match &row.phase {
         Phase::Queued => "queued".into(),
         Phase::Waiting(on) => format!("waiting for {}", on.join(", ")),
@@ -46,7 +61,9 @@ fn row_text(row: &RunRow) -> String {
         Phase::Done(outcome) => match outcome {
             Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
             Outcome::UpToDate => "up to date".into(),
-            Outcome::Failed { error, applied } => format!("failed after {applied} step(s): {error}"),
+            Outcome::Failed { error, applied } => {
+                format!("failed after {applied} step(s): {error}")
+            }
             Outcome::Refused { reason } => format!("refused: {reason}"),
             Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
             Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
@@ -55,9 +72,17 @@ fn row_text(row: &RunRow) -> String {
 }
 
 fn gauge(row: &RunRow, theme: &Theme) -> String {
-    let (full, empty) = if theme.ascii { ('#', '-') } else { ('█', '░') };
+    let (full, empty) = if theme.ascii {
+        ('#', '-')
+    } else {
+        ('█', '░')
+    };
     let fraction = if row.steps_total == 0 {
-        if matches!(row.phase, Phase::Done(_)) { 1.0 } else { 0.0 }
+        // Nothing to run and done: full. Refused or blocked: empty, never "complete".
+        match &row.phase {
+            Phase::Done(outcome) if outcome.lets_dependents_run() => 1.0,
+            _ => 0.0,
+        }
     } else {
         let within = match row.statement {
             Some((i, n)) if n > 0 => i.saturating_sub(1) as f64 / n as f64,
@@ -67,7 +92,10 @@ fn gauge(row: &RunRow, theme: &Theme) -> String {
     };
     let filled = (fraction * GAUGE_WIDTH as f64).round() as usize;
     let mut out: String = std::iter::repeat_n(full, filled).collect();
-    out.extend(std::iter::repeat_n(empty, GAUGE_WIDTH - filled.min(GAUGE_WIDTH)));
+    out.extend(std::iter::repeat_n(
+        empty,
+        GAUGE_WIDTH - filled.min(GAUGE_WIDTH),
+    ));
     out
 }
 
@@ -98,15 +126,18 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
         Span::styled(format!(" {} ", theme.symbol(sym)), theme.style(sym)),
         Span::styled(
             format!(
-                "{} · {} · {} database(s){} · {} · {}/{} done · {} ",
+                "{} · {} · {} · {}/{} done · {}{} ",
                 run.direction,
                 run.set.as_deref().unwrap_or("own sets"),
-                run.rows.len(),
-                run.by.as_deref().map(|b| format!(" · by {b}")).unwrap_or_default(),
                 status,
                 run.done_count(),
                 run.rows.len(),
-                duration(run.elapsed_ms(now))
+                duration(run.elapsed_ms(now)),
+                // Who ran it last: the first thing a narrow title can do without.
+                run.by
+                    .as_deref()
+                    .map(|b| format!(" · by {b}"))
+                    .unwrap_or_default(),
             ),
             theme.title(),
         ),
@@ -147,7 +178,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
             Span::raw(" "),
             Span::styled(gauge(row, theme), theme.style(sym)),
             Span::raw(format!(" {:<6}", counts)),
-            Span::styled(pad(&row_text(row), text_width), text_style),
+            Span::styled(pad(&row_text(row, text_width), text_width), text_style),
             Span::styled(format!("{elapsed:>9}"), theme.dim()),
         ]);
         buf.set_line(inner.x, y, &line, inner.width);
@@ -166,9 +197,17 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
     let skip = run.log.len().saturating_sub(room);
     for (i, entry) in run.log.iter().skip(skip).enumerate() {
         let at = duration(entry.at_ms.saturating_sub(run.started_ms));
-        let who = entry.database.as_deref().map(|d| format!("{d}: ")).unwrap_or_default();
+        let who = entry
+            .database
+            .as_deref()
+            .map(|d| format!("{d}: "))
+            .unwrap_or_default();
         let text = fit(&format!("{at:>8}  {who}{}", entry.text), width);
-        let style = if entry.bad { theme.error() } else { Style::new() };
+        let style = if entry.bad {
+            theme.error()
+        } else {
+            Style::new()
+        };
         buf.set_stringn(inner.x, log_top + 1 + i as u16, text, width, style);
     }
 }

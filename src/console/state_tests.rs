@@ -1,0 +1,742 @@
+//! `update` fed keys and engine events, asserting on the state and the commands it asks
+//! for. No terminal, no database: the fixtures' fleet and a clock set by hand.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::console::fixtures::{
+    self, DEMO, EXTRA, NOW_MS, char_key, key, run_events_to_the_end, type_text,
+};
+use crate::console::keys::BINDINGS;
+use crate::console::model::Health;
+use crate::console::progress::Phase;
+use crate::engine::Outcome;
+
+const SIZE: (u16, u16) = (120, 40);
+
+fn demo() -> State {
+    fixtures::demo_state(SIZE)
+}
+
+/// The demo fleet and five more databases, none of them `*_service`.
+fn every() -> State {
+    fixtures::loaded_state(fixtures::every_state_fleet(), SIZE)
+}
+
+fn press(state: &mut State, c: char) -> Vec<Command> {
+    update(state, char_key(c))
+}
+
+fn press_key(state: &mut State, code: KeyCode) -> Vec<Command> {
+    update(state, key(code))
+}
+
+fn marked(state: &State) -> Vec<&str> {
+    state
+        .dbs
+        .iter()
+        .filter(|d| d.marked)
+        .map(|d| d.name())
+        .collect()
+}
+
+fn focus(state: &mut State, name: &str) {
+    let target = state.index_of(name).unwrap();
+    state.cursor = state.visible.iter().position(|&i| i == target).unwrap();
+}
+
+fn mark(state: &mut State, names: &[&str]) {
+    for name in names {
+        focus(state, name);
+        press(state, ' ');
+    }
+}
+
+fn prompt(state: &State) -> &Prompt {
+    match &state.overlay {
+        Some(Overlay::Prompt(p)) => p,
+        other => panic!("expected a prompt, got {other:?}"),
+    }
+}
+
+fn confirm(state: &State) -> &Confirm {
+    match &state.overlay {
+        Some(Overlay::Confirm(c)) => c,
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+}
+
+/// Answers the `Plan` command in `commands` with the fixtures' dry run.
+fn answer_plan(state: &mut State, commands: &[Command]) {
+    let [
+        Command::Plan {
+            id,
+            databases,
+            set,
+            direction,
+            ..
+        },
+    ] = commands
+    else {
+        panic!("expected one Plan command, got {commands:?}");
+    };
+    let result = fixtures::plan_result(&state.fleet, databases, set.as_deref(), *direction);
+    update(
+        state,
+        Msg::Planned {
+            id: *id,
+            result: Ok(result),
+        },
+    );
+}
+
+fn names(list: &[(&str, fixtures::Shape)]) -> Vec<String> {
+    list.iter().map(|(n, _)| (*n).to_owned()).collect()
+}
+
+#[test]
+fn space_marks_and_unmarks_the_focused_database() {
+    let mut state = demo();
+    press(&mut state, ' ');
+    assert_eq!(marked(&state), ["shared_service"]);
+    press(&mut state, 'l');
+    press(&mut state, ' ');
+    assert_eq!(marked(&state), ["shared_service", "user_service"]);
+    press(&mut state, ' ');
+    assert_eq!(marked(&state), ["shared_service"]);
+}
+
+#[test]
+fn a_marks_every_shown_database_and_again_unmarks_them() {
+    let mut state = every();
+    press(&mut state, 'a');
+    assert_eq!(state.marked_count(), DEMO.len() + EXTRA.len());
+    press(&mut state, 'a');
+    assert_eq!(state.marked_count(), 0);
+
+    // Under a filter, only what is shown.
+    press(&mut state, '/');
+    type_text(&mut state, "order");
+    press_key(&mut state, KeyCode::Enter);
+    press(&mut state, 'a');
+    assert_eq!(marked(&state), ["order_service"]);
+}
+
+#[test]
+fn star_inverts_the_marks() {
+    let mut state = demo();
+    mark(&mut state, &["user_service"]);
+    press(&mut state, '*');
+    assert_eq!(state.marked_count(), DEMO.len() - 1);
+    assert!(!marked(&state).contains(&"user_service"));
+}
+
+#[test]
+fn mark_glob_counts_matches_live_and_enter_marks_exactly_them() {
+    let mut state = every();
+    press(&mut state, '+');
+    assert_eq!(prompt(&state).kind, PromptKind::Mark);
+    assert_eq!(prompt(&state).matches, Ok(0));
+    type_text(&mut state, "*");
+    assert_eq!(prompt(&state).matches, Ok(DEMO.len() + EXTRA.len()));
+    type_text(&mut state, "_service");
+    assert_eq!(prompt(&state).matches, Ok(6));
+    // Typing into the prompt is not acting on the fleet.
+    assert_eq!(state.marked_count(), 0);
+
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert!(commands.is_empty());
+    assert!(state.overlay.is_none());
+    assert_eq!(marked(&state), names(DEMO));
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("marked 6"))
+    );
+}
+
+#[test]
+fn plain_text_in_the_glob_prompt_means_contains() {
+    let mut state = every();
+    press(&mut state, '+');
+    type_text(&mut state, "service");
+    assert_eq!(prompt(&state).matches, Ok(6));
+}
+
+#[test]
+fn an_unfinished_glob_marks_nothing_and_says_why() {
+    let mut state = every();
+    press(&mut state, '+');
+    type_text(&mut state, "user_{");
+    assert!(prompt(&state).matches.is_err());
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(state.marked_count(), 0);
+    assert_eq!(
+        state.flash.as_ref().map(|f| f.level),
+        Some(FlashLevel::Error)
+    );
+}
+
+#[test]
+fn minus_unmarks_by_glob() {
+    let mut state = every();
+    press(&mut state, 'a');
+    press(&mut state, '-');
+    type_text(&mut state, "user_*");
+    assert_eq!(prompt(&state).matches, Ok(1));
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(state.marked_count(), DEMO.len() + EXTRA.len() - 1);
+    assert!(!marked(&state).contains(&"user_service"));
+}
+
+#[test]
+fn tab_cycles_the_database_patterns_as_presets() {
+    let mut state = every();
+    press(&mut state, '+');
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press_key(&mut state, KeyCode::Tab);
+        let p = prompt(&state);
+        seen.push((p.input.value().to_owned(), p.matches.clone()));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("*_service".to_owned(), Ok(6)),
+            ("user_*".to_owned(), Ok(1)),
+            ("order_*".to_owned(), Ok(1)),
+            ("*_service".to_owned(), Ok(6)),
+        ]
+    );
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(marked(&state), names(DEMO));
+}
+
+#[test]
+fn filter_narrows_as_it_is_typed_and_esc_clears_it() {
+    let mut state = every();
+    let all = state.visible.len();
+    press(&mut state, '/');
+    type_text(&mut state, "order");
+    let order = state.index_of("order_service").unwrap();
+    assert_eq!(state.visible, [order]);
+    assert_eq!(prompt(&state).matches, Ok(1));
+
+    press_key(&mut state, KeyCode::Enter);
+    assert!(state.overlay.is_none());
+    assert_eq!(state.filter.as_deref(), Some("order"));
+    assert_eq!(state.visible, [order]);
+
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter, None);
+    assert_eq!(state.visible.len(), all);
+}
+
+#[test]
+fn esc_in_the_filter_prompt_puts_the_previous_filter_back() {
+    let mut state = every();
+    press(&mut state, '/');
+    type_text(&mut state, "*_service");
+    press_key(&mut state, KeyCode::Enter);
+    press(&mut state, '/');
+    type_text(&mut state, "x");
+    assert!(state.visible.is_empty(), "the edit is live");
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter.as_deref(), Some("*_service"));
+    assert_eq!(state.visible.len(), 6);
+}
+
+#[test]
+fn the_filter_keeps_the_focus_on_the_same_database() {
+    let mut state = every();
+    focus(&mut state, "order_service");
+    press(&mut state, '/');
+    type_text(&mut state, "*_service");
+    assert_eq!(
+        state.focused(),
+        state.index_of("order_service"),
+        "focus moved off the focused database"
+    );
+}
+
+#[test]
+fn brackets_switch_between_own_sets_and_the_shared_sets() {
+    let mut state = demo();
+    assert_eq!(state.set_name(), None);
+    press(&mut state, ']');
+    assert_eq!(state.set_name(), Some("cross_service"));
+    press(&mut state, ']');
+    assert_eq!(state.set_name(), None);
+    press(&mut state, '[');
+    assert_eq!(state.set_name(), Some("cross_service"));
+
+    // The chosen set is the one a run plans.
+    mark(&mut state, &["user_service"]);
+    let commands = press(&mut state, 'U');
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Plan { set: Some(s), .. }] if s == "cross_service"
+    ));
+}
+
+#[test]
+fn up_asks_first_with_cancel_focused_and_enter_on_cancel_does_nothing() {
+    let mut state = demo();
+    mark(&mut state, &["order_service", "user_service"]);
+    let commands = press(&mut state, 'U');
+    let [
+        Command::Plan {
+            databases,
+            set,
+            direction,
+            limit,
+            ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("expected one Plan command, got {commands:?}");
+    };
+    // Config order, not marking order.
+    assert_eq!(databases, &["user_service", "order_service"]);
+    assert_eq!(
+        (set, direction, limit),
+        (&None, &Direction::Up, &Limit::All)
+    );
+    assert_eq!(confirm(&state).focus, 0);
+    assert_eq!(confirm(&state).buttons()[0], "Cancel");
+    assert!(confirm(&state).typed.is_none(), "demo is not production");
+
+    answer_plan(&mut state, &commands);
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert!(commands.is_empty());
+    assert!(state.overlay.is_none());
+    assert!(state.run.is_none());
+}
+
+#[test]
+fn tab_then_enter_starts_the_run_on_the_marked_databases() {
+    let mut state = demo();
+    mark(&mut state, &["order_service", "user_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(confirm(&state).focus, 1);
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        [Command::StartRun {
+            databases: vec!["user_service".into(), "order_service".into()],
+            set: None,
+            direction: Direction::Up,
+            limit: Limit::All,
+        }]
+    );
+    assert!(state.overlay.is_none());
+    assert!(matches!(state.screens.as_slice(), [Screen::Run]));
+    assert!(state.run_active());
+    assert_eq!(state.run.as_ref().map(|r| r.rows.len()), Some(2));
+}
+
+#[test]
+fn the_run_button_waits_for_the_plan() {
+    let mut state = demo();
+    mark(&mut state, &["order_service"]);
+    let commands = press(&mut state, 'U');
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.overlay.is_some(), "the confirmation stays open");
+
+    // An answer to some other dry run changes nothing here.
+    update(
+        &mut state,
+        Msg::Planned {
+            id: 999,
+            result: Err("stale".into()),
+        },
+    );
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+
+    answer_plan(&mut state, &commands);
+    assert!(matches!(
+        press_key(&mut state, KeyCode::Enter).as_slice(),
+        [Command::StartRun { .. }]
+    ));
+}
+
+#[test]
+fn a_misconfigured_database_in_the_selection_blocks_the_run() {
+    let mut state = every();
+    mark(&mut state, &["order_service", "reports_legacy"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        confirm(&state)
+            .blocked()
+            .is_some_and(|b| b.contains("reports_legacy"))
+    );
+}
+
+#[test]
+fn down_works_only_once_the_count_is_typed() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service", "product_service"]);
+    let commands = press(&mut state, 'D');
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Plan {
+            direction: Direction::Down,
+            limit: Limit::Steps(1),
+            ..
+        }]
+    ));
+    assert!(confirm(&state).typed.is_some());
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("type 2 to confirm")
+    );
+
+    // Only digits go in; a wrong count still blocks.
+    type_text(&mut state, "x3");
+    assert_eq!(
+        confirm(&state).typed.as_ref().map(|i| i.value().to_owned()),
+        Some("3".into())
+    );
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+
+    press_key(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "2");
+    assert_eq!(
+        press_key(&mut state, KeyCode::Enter),
+        [Command::StartRun {
+            databases: vec!["shared_service".into(), "product_service".into()],
+            set: None,
+            direction: Direction::Down,
+            limit: Limit::Steps(1),
+        }]
+    );
+}
+
+#[test]
+fn production_wants_the_count_typed_for_up_too() {
+    let mut fleet = fixtures::demo_fleet();
+    fleet.environment = Some("production".into());
+    let mut state = fixtures::loaded_state(fleet, SIZE);
+    mark(&mut state, &["order_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    type_text(&mut state, "1");
+    assert!(matches!(
+        press_key(&mut state, KeyCode::Enter).as_slice(),
+        [Command::StartRun { .. }]
+    ));
+}
+
+fn press_binding(state: &mut State, binding: &crate::console::keys::Binding) -> Vec<Command> {
+    let chord = binding.keys[0];
+    update(state, Msg::Key(KeyEvent::new(chord.code, chord.mods)))
+}
+
+#[test]
+fn no_mutating_key_acts_on_the_too_small_screen() {
+    let mut state = demo();
+    mark(&mut state, &["order_service", "analytics_service"]);
+    update(&mut state, Msg::Resize(79, 24));
+    assert!(state.too_small());
+    for binding in BINDINGS
+        .iter()
+        .filter(|b| b.mutating && b.context == Context::Fleet)
+    {
+        focus(&mut state, "analytics_service");
+        let commands = press_binding(&mut state, binding);
+        assert!(
+            commands.is_empty(),
+            "{:?} acted: {commands:?}",
+            binding.action
+        );
+        assert!(
+            state.overlay.is_none(),
+            "{:?} opened {:?}",
+            binding.action,
+            state.overlay
+        );
+    }
+    // Keys that change nothing still work.
+    press(&mut state, '?');
+    assert!(matches!(state.overlay, Some(Overlay::Help { .. })));
+}
+
+#[test]
+fn a_confirmation_open_when_the_screen_shrinks_cannot_be_pressed() {
+    let mut state = demo();
+    mark(&mut state, &["order_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    update(&mut state, Msg::Resize(100, 20));
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.run.is_none());
+    update(&mut state, Msg::Resize(120, 40));
+    assert!(matches!(
+        press_key(&mut state, KeyCode::Enter).as_slice(),
+        [Command::StartRun { .. }]
+    ));
+}
+
+#[test]
+fn a_run_cannot_be_cancelled_from_the_too_small_screen() {
+    let mut state = fixtures::run_state(SIZE, false);
+    update(&mut state, Msg::Resize(60, 20));
+    for binding in BINDINGS
+        .iter()
+        .filter(|b| b.mutating && b.context == Context::Run)
+    {
+        assert!(press_binding(&mut state, binding).is_empty());
+    }
+    assert!(state.run.as_ref().is_some_and(|r| !r.cancelling));
+}
+
+#[test]
+fn read_only_refuses_up_and_down_but_previews() {
+    let mut fleet = fixtures::demo_fleet();
+    fleet.read_only = true;
+    let mut state = fixtures::loaded_state(fleet, SIZE);
+    mark(&mut state, &["order_service"]);
+    assert!(press(&mut state, 'U').is_empty());
+    assert!(press(&mut state, 'D').is_empty());
+    assert!(state.overlay.is_none());
+    assert!(matches!(
+        press(&mut state, 'p').as_slice(),
+        [Command::Plan { .. }]
+    ));
+}
+
+#[test]
+fn run_events_move_the_progress() {
+    let state = fixtures::run_state(SIZE, false);
+    let run = state.run.as_ref().unwrap();
+    let order = run.row("order_service").unwrap();
+    assert_eq!(order.phase, Phase::Running);
+    assert_eq!((order.steps_done, order.steps_total), (1, 2));
+    assert_eq!(order.statement, Some((5, 8)));
+    assert_eq!(
+        order.migration.as_deref(),
+        Some("order_service/004_add_shipping_info")
+    );
+    assert!(matches!(
+        run.row("message_service").unwrap().phase,
+        Phase::Done(Outcome::Refused { .. })
+    ));
+    assert_eq!(run.done_count(), 5);
+    assert_eq!(run.run_id.as_deref(), Some(fixtures::RUN_ID));
+    assert!(state.run_active());
+    let order_index = state.index_of("order_service").unwrap();
+    assert_eq!(state.health(order_index), Health::Running);
+}
+
+#[test]
+fn a_finished_database_is_read_again_and_the_run_ends() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let mut reads = Vec::new();
+    for (at, event) in run_events_to_the_end() {
+        state.now_ms = at;
+        reads.extend(update(&mut state, Msg::Run(event)));
+    }
+    assert_eq!(reads, [Command::ReadStatus(vec!["order_service".into()])]);
+    let run = state.run.as_ref().unwrap();
+    assert!(!run.is_active());
+    assert_eq!(run.ok_count(), 4);
+    assert!(matches!(
+        run.row("order_service").unwrap().phase,
+        Phase::Done(Outcome::Succeeded { applied: 2 })
+    ));
+    let order_index = state.index_of("order_service").unwrap();
+    assert_ne!(state.health(order_index), Health::Running);
+}
+
+#[test]
+fn events_about_databases_outside_the_run_are_ignored() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let before = state.run.as_ref().unwrap().done_count();
+    update(
+        &mut state,
+        Msg::Run(RunEvent::Finished {
+            database: "not_in_this_run".into(),
+            outcome: Outcome::UpToDate,
+            duration_ms: 1,
+        }),
+    );
+    assert_eq!(state.run.as_ref().unwrap().done_count(), before);
+}
+
+#[test]
+fn q_during_a_run_asks_before_quitting() {
+    let mut state = fixtures::run_state(SIZE, false);
+    // q on the run view goes back to the fleet first.
+    assert!(press(&mut state, 'q').is_empty());
+    assert!(state.screens.is_empty());
+
+    assert!(press(&mut state, 'q').is_empty());
+    assert!(matches!(confirm(&state).kind, ConfirmKind::QuitDuringRun));
+    assert_eq!(confirm(&state).focus, 0);
+    // Cancel keeps the console and the run.
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.overlay.is_none());
+    assert!(state.run_active());
+
+    press(&mut state, 'q');
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(press_key(&mut state, KeyCode::Enter), [Command::CancelRun]);
+    assert!(state.quit_after_run);
+    assert_eq!(update(&mut state, Msg::RunEnded(Ok(()))), [Command::Quit]);
+}
+
+#[test]
+fn q_without_a_run_quits_and_inside_a_screen_goes_back() {
+    let mut state = demo();
+    press(&mut state, 'm');
+    assert!(press(&mut state, 'q').is_empty());
+    assert!(state.screens.is_empty());
+    assert_eq!(press(&mut state, 'q'), [Command::Quit]);
+}
+
+#[test]
+fn the_refresh_tick_reads_every_database_not_already_being_read() {
+    let mut state = every();
+    assert!(
+        update(&mut state, Msg::Tick).is_empty(),
+        "nothing is due {} ms after a refresh",
+        NOW_MS - fixtures::READ_STARTED_MS
+    );
+    state.now_ms = fixtures::READ_STARTED_MS + REFRESH_EVERY_MS;
+    let commands = update(&mut state, Msg::Tick);
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("expected one ReadStatus, got {commands:?}");
+    };
+    // archive_2019's first read never came back: it keeps its one reader.
+    assert_eq!(read.len(), DEMO.len() + EXTRA.len() - 1);
+    assert!(!read.contains(&"archive_2019".to_owned()));
+    assert!(update(&mut state, Msg::Tick).is_empty(), "not twice");
+}
+
+#[test]
+fn the_first_commands_read_every_database() {
+    let mut state = fixtures::blank_state(fixtures::demo_fleet(), SIZE);
+    assert_eq!(state.start(), [Command::ReadStatus(names(DEMO))]);
+    assert!(state.dbs.iter().all(|d| d.reading_since.is_some()));
+}
+
+#[test]
+fn ctrl_r_refreshes_now() {
+    let mut state = demo();
+    let commands = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(commands, [Command::ReadStatus(names(DEMO))]);
+}
+
+#[test]
+fn statuses_and_failed_reads_land_on_their_database() {
+    let mut state = fixtures::fresh_state(fixtures::demo_fleet(), SIZE);
+    let order = state.index_of("order_service").unwrap();
+    assert_eq!(state.health(order), Health::Unknown);
+    let status = fixtures::status(&state.fleet, order, fixtures::Shape::Pending).unwrap();
+    update(
+        &mut state,
+        Msg::Status {
+            database: "order_service".into(),
+            status: Box::new(status),
+        },
+    );
+    assert_eq!(state.health(order), Health::Pending(2));
+    assert_eq!(state.dbs[order].reading_since, None);
+
+    update(
+        &mut state,
+        Msg::StatusFailed {
+            database: "user_service".into(),
+            error: "timed out after 10s".into(),
+        },
+    );
+    let user = state.index_of("user_service").unwrap();
+    assert_eq!(
+        state.health(user),
+        Health::Unreachable("timed out after 10s".into())
+    );
+}
+
+#[test]
+fn a_flash_clears_itself_on_a_later_tick() {
+    let mut state = demo();
+    press(&mut state, 'r');
+    assert!(state.flash.is_some(), "r with no run says so");
+    update(&mut state, Msg::Tick);
+    assert!(state.flash.is_some(), "not at once");
+    state.now_ms += FLASH_MS;
+    update(&mut state, Msg::Tick);
+    assert!(state.flash.is_none());
+}
+
+#[test]
+fn preview_plans_the_focused_database_when_none_is_marked() {
+    let mut state = demo();
+    focus(&mut state, "order_service");
+    let commands = press(&mut state, 'p');
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Plan { databases, direction: Direction::Up, .. }] if databases == &["order_service"]
+    ));
+    answer_plan(&mut state, &commands);
+    let Some(Screen::Preview(view)) = state.screens.last() else {
+        panic!("no preview screen");
+    };
+    assert!(view.result.as_ref().is_some_and(|r| r.is_ok()));
+    press(&mut state, 'J');
+    let Some(Screen::Preview(view)) = state.screens.last() else {
+        panic!("no preview screen");
+    };
+    assert_eq!(view.scroll, 1);
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.screens.is_empty());
+}
+
+#[test]
+fn moving_past_a_page_scrolls_the_fleet() {
+    let mut state = fixtures::big_state(1000, (80, 24));
+    let grid = state.grid();
+    for _ in 0..grid.rows {
+        press(&mut state, 'j');
+    }
+    assert_eq!(state.cursor, grid.rows * grid.columns);
+    assert_eq!(state.offset, 1, "one row scrolled in");
+    press(&mut state, 'G');
+    assert_eq!(state.cursor, 999);
+    press(&mut state, 'g');
+    assert_eq!((state.cursor, state.offset), (0, 0));
+}
+
+#[test]
+fn help_scrolls_no_further_than_its_last_key() {
+    let mut state = fixtures::demo_state((80, 24));
+    press(&mut state, '?');
+    for _ in 0..100 {
+        press(&mut state, 'j');
+    }
+    let Some(Overlay::Help { context, scroll }) = state.overlay.clone() else {
+        panic!("no help");
+    };
+    let max = crate::console::views::help::max_scroll(&state, context);
+    assert!(max > 0, "the fleet's keys do not fit 80×24");
+    assert_eq!(scroll, max);
+    press(&mut state, 'k');
+    assert!(matches!(state.overlay, Some(Overlay::Help { scroll, .. }) if scroll == max - 1));
+}

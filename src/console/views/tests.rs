@@ -1,0 +1,534 @@
+//! Snapshots of every view at the smallest supported size (80×24) and a common one
+//! (120×40), drawn from the fixtures' fake clock so nothing in them depends on when the
+//! test runs. The buffer is compared as text: symbols carry the states, so text is what
+//! an operator under `NO_COLOR` reads.
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::text::Span;
+
+use crate::console::fixtures::{self, char_key, key, type_text};
+use crate::console::model::FleetInfo;
+use crate::console::state::{Command, Msg, State, update};
+use crate::engine::Direction;
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (120, 40);
+
+/// The screen as lines of text, trailing blanks cut. A wide character fills two cells;
+/// the second is skipped so each line reads as the terminal shows it.
+fn screen(state: &State) -> String {
+    let (width, height) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| super::render(frame, state)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            line.push_str(symbol);
+            skip = Span::raw(symbol).width().saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Snapshots `build` at both sizes.
+fn both(name: &str, build: impl Fn((u16, u16)) -> State) {
+    for size in [SMALL, LARGE] {
+        let state = build(size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen(&state));
+    }
+}
+
+/// Moves the fleet's focus onto `name`.
+fn focus(state: &mut State, name: &str) {
+    let target = state.index_of(name).unwrap();
+    update(state, char_key('g'));
+    while state.focused() != Some(target) {
+        let before = state.cursor;
+        update(state, char_key('l'));
+        assert_ne!(before, state.cursor, "{name} is not shown");
+    }
+}
+
+fn mark(state: &mut State, names: &[&str]) {
+    for name in names {
+        focus(state, name);
+        update(state, char_key(' '));
+    }
+    update(state, char_key('g'));
+}
+
+/// The id of the dry run `commands` asked for.
+fn plan_id(commands: &[Command]) -> u64 {
+    match commands {
+        [Command::Plan { id, .. }] => *id,
+        other => panic!("expected one Plan command, got {other:?}"),
+    }
+}
+
+/// Presses `c` (a dry run or a confirmation) and delivers the fixtures' plan for it.
+fn plan_with(state: &mut State, c: char, direction: Direction) {
+    let commands = update(state, char_key(c));
+    let id = plan_id(&commands);
+    let Command::Plan { databases, set, .. } = &commands[0] else {
+        unreachable!()
+    };
+    let result = fixtures::plan_result(&state.fleet, databases, set.as_deref(), direction);
+    update(
+        state,
+        Msg::Planned {
+            id,
+            result: Ok(result),
+        },
+    );
+}
+
+fn every_state(size: (u16, u16)) -> State {
+    fixtures::loaded_state(fixtures::every_state_fleet(), size)
+}
+
+#[test]
+fn fleet_before_any_status_arrives() {
+    both("fleet_fresh", |size| {
+        fixtures::fresh_state(fixtures::demo_fleet(), size)
+    });
+}
+
+#[test]
+fn fleet_with_statuses() {
+    both("fleet", fixtures::demo_state);
+}
+
+#[test]
+fn fleet_with_every_state() {
+    both("fleet_every_state", every_state);
+}
+
+#[test]
+fn fleet_as_rows() {
+    both("fleet_rows", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('v'));
+        state
+    });
+}
+
+#[test]
+fn fleet_with_the_shared_set_chosen() {
+    both("fleet_shared_set", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key(']'));
+        state
+    });
+}
+
+#[test]
+fn fleet_with_marks_and_focus_further_down() {
+    both("fleet_marked", |size| {
+        let mut state = every_state(size);
+        mark(&mut state, &["user_service", "order_service"]);
+        focus(&mut state, "search_index");
+        state
+    });
+}
+
+#[test]
+fn fleet_filter_being_typed() {
+    both("fleet_filter_prompt", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('/'));
+        type_text(&mut state, "order");
+        state
+    });
+}
+
+#[test]
+fn fleet_with_a_filter() {
+    both("fleet_filter", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('/'));
+        type_text(&mut state, "*_service");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn fleet_with_a_filter_matching_nothing() {
+    both("fleet_filter_empty", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('/'));
+        type_text(&mut state, "billing");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn mark_by_glob_prompt_counts_live() {
+    both("mark_glob_prompt", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('+'));
+        type_text(&mut state, "*_service");
+        state
+    });
+}
+
+#[test]
+fn mark_by_glob_prompt_with_an_unfinished_glob() {
+    both("mark_glob_prompt_invalid", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('+'));
+        type_text(&mut state, "user_{");
+        state
+    });
+}
+
+#[test]
+fn after_marking_by_glob() {
+    both("mark_glob_done", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('+'));
+        type_text(&mut state, "*_service");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn command_prompt() {
+    both("command_prompt", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key(':'));
+        type_text(&mut state, "sel");
+        state
+    });
+}
+
+#[test]
+fn help_overlay() {
+    both("help_fleet", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('?'));
+        state
+    });
+}
+
+#[test]
+fn help_overlay_of_a_run() {
+    both("help_run", |size| {
+        let mut state = fixtures::run_state(size, false);
+        update(&mut state, char_key('?'));
+        state
+    });
+}
+
+#[test]
+fn inspect_a_dirty_database() {
+    both("inspect_dirty", |size| {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "message_service");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn inspect_a_stale_lock() {
+    both("inspect_stale_lock", |size| {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "analytics_service");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn inspect_drift() {
+    both("inspect_drift", |size| {
+        let mut state = every_state(size);
+        focus(&mut state, "billing_ledger");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn inspect_before_its_status_arrives() {
+    both("inspect_not_read", |size| {
+        let mut state = every_state(size);
+        focus(&mut state, "archive_2019");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
+
+#[test]
+fn preview_while_planning() {
+    both("preview_planning", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["user_service", "order_service"]);
+        update(&mut state, char_key('p'));
+        state
+    });
+}
+
+#[test]
+fn preview_shows_the_sql() {
+    both("preview_sql", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(
+            &mut state,
+            &["user_service", "order_service", "message_service"],
+        );
+        plan_with(&mut state, 'p', Direction::Up);
+        update(&mut state, char_key('j'));
+        state
+    });
+}
+
+#[test]
+fn preview_scrolled_to_the_end() {
+    both("preview_sql_end", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["order_service"]);
+        plan_with(&mut state, 'p', Direction::Up);
+        update(&mut state, char_key('G'));
+        state
+    });
+}
+
+#[test]
+fn preview_of_a_refused_database() {
+    both("preview_refused", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(
+            &mut state,
+            &["user_service", "order_service", "message_service"],
+        );
+        plan_with(&mut state, 'p', Direction::Up);
+        update(&mut state, char_key('j'));
+        update(&mut state, char_key('j'));
+        state
+    });
+}
+
+#[test]
+fn preview_of_the_shared_set() {
+    both("preview_shared_set", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key(']'));
+        mark(&mut state, &["user_service", "billing_ledger"]);
+        plan_with(&mut state, 'p', Direction::Up);
+        state
+    });
+}
+
+#[test]
+fn confirm_up_has_cancel_focused() {
+    both("confirm_up", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('a'));
+        plan_with(&mut state, 'U', Direction::Up);
+        state
+    });
+}
+
+#[test]
+fn confirm_up_while_planning() {
+    both("confirm_up_planning", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('a'));
+        update(&mut state, char_key('U'));
+        state
+    });
+}
+
+#[test]
+fn confirm_down_wants_the_count_typed() {
+    both("confirm_down", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["shared_service", "product_service"]);
+        plan_with(&mut state, 'D', Direction::Down);
+        update(&mut state, key(KeyCode::Tab));
+        state
+    });
+}
+
+#[test]
+fn confirm_down_with_the_count_typed() {
+    both("confirm_down_typed", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["shared_service", "product_service"]);
+        plan_with(&mut state, 'D', Direction::Down);
+        type_text(&mut state, "2");
+        update(&mut state, key(KeyCode::Tab));
+        state
+    });
+}
+
+#[test]
+fn confirm_up_in_production_wants_the_count_typed() {
+    both("confirm_up_production", |size| {
+        let mut fleet = fixtures::demo_fleet();
+        fleet.environment = Some("production".into());
+        let mut state = fixtures::loaded_state(fleet, size);
+        mark(&mut state, &["user_service", "order_service"]);
+        plan_with(&mut state, 'U', Direction::Up);
+        state
+    });
+}
+
+#[test]
+fn confirm_unlock() {
+    both("confirm_unlock", |size| {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "analytics_service");
+        update(&mut state, char_key('L'));
+        state
+    });
+}
+
+#[test]
+fn confirm_resolve() {
+    both("confirm_resolve", |size| {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "message_service");
+        update(&mut state, char_key('R'));
+        state
+    });
+}
+
+#[test]
+fn run_in_progress() {
+    both("run_midway", |size| fixtures::run_state(size, false));
+}
+
+#[test]
+fn run_finished() {
+    both("run_finished", |size| fixtures::run_state(size, true));
+}
+
+#[test]
+fn fleet_during_a_run() {
+    both("fleet_during_run", |size| {
+        let mut state = fixtures::run_state(size, false);
+        update(&mut state, key(KeyCode::Esc));
+        state
+    });
+}
+
+#[test]
+fn quitting_during_a_run_asks() {
+    both("confirm_quit_during_run", |size| {
+        let mut state = fixtures::run_state(size, false);
+        update(&mut state, key(KeyCode::Esc));
+        update(&mut state, char_key('q'));
+        state
+    });
+}
+
+#[test]
+fn matrix() {
+    both("matrix", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('m'));
+        update(&mut state, char_key('j'));
+        state
+    });
+}
+
+#[test]
+fn matrix_with_every_state() {
+    both("matrix_every_state", |size| {
+        let mut state = every_state(size);
+        update(&mut state, char_key('m'));
+        state
+    });
+}
+
+#[test]
+fn matrix_of_a_big_fleet_pages_columns() {
+    both("matrix_big", |size| {
+        let mut state = fixtures::big_state(40, size);
+        update(&mut state, char_key('m'));
+        update(&mut state, key(KeyCode::PageDown));
+        state
+    });
+}
+
+#[test]
+fn thousand_databases_page_and_count() {
+    both("fleet_big", |size| {
+        let mut state = fixtures::big_state(1000, size);
+        update(&mut state, key(KeyCode::PageDown));
+        state
+    });
+}
+
+#[test]
+fn too_small_screen() {
+    for size in [(79, 24), (60, 18), (120, 23)] {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, Msg::Resize(size.0, size.1));
+        insta::assert_snapshot!(format!("too_small_{}x{}", size.0, size.1), screen(&state));
+    }
+}
+
+#[test]
+fn too_small_screen_with_help() {
+    let mut state = fixtures::demo_state((70, 22));
+    update(&mut state, char_key('?'));
+    insta::assert_snapshot!("too_small_help_70x22", screen(&state));
+}
+
+fn production_read_only(size: (u16, u16)) -> State {
+    let mut fleet: FleetInfo = fixtures::demo_fleet();
+    fleet.environment = Some("production".into());
+    fleet.read_only = true;
+    fixtures::loaded_state(fleet, size)
+}
+
+#[test]
+fn production_and_read_only_header() {
+    both("fleet_production_read_only", production_read_only);
+}
+
+#[test]
+fn read_only_refuses_up_with_a_flash() {
+    both("fleet_read_only_flash", |size| {
+        let mut state = production_read_only(size);
+        update(&mut state, char_key('U'));
+        state
+    });
+}
+
+#[test]
+fn ascii_symbols() {
+    both("fleet_ascii", |size| {
+        let mut state = every_state(size);
+        state.theme.ascii = true;
+        state
+    });
+}
+
+#[test]
+fn inspect_an_unreachable_database() {
+    both("inspect_unreachable", |size| {
+        let mut state = every_state(size);
+        focus(&mut state, "inventory_eu");
+        update(&mut state, key(KeyCode::Enter));
+        state
+    });
+}
