@@ -65,6 +65,21 @@ pub fn totals(state: &State) -> BTreeMap<u8, (Sym, usize)> {
     totals
 }
 
+fn total_word(sym: Sym) -> &'static str {
+    match sym {
+        Sym::Running => "running",
+        Sym::Failed => "failed",
+        Sym::Unreachable => "unreachable",
+        Sym::Dirty => "dirty",
+        Sym::Locked => "locked",
+        Sym::Drift => "drift",
+        Sym::Pending => "pending",
+        Sym::Ok => "up to date",
+        Sym::NotTargeted => "not targeted",
+        Sym::Unknown => "unread",
+    }
+}
+
 fn rank(sym: Sym) -> u8 {
     match sym {
         Sym::Running => 0,
@@ -104,11 +119,21 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
     buf.set_line(area.x, area.y, &Line::from(first), area.width);
 
     let mut second = vec![Span::raw(format!(" {} databases ", state.dbs.len()))];
-    for (sym, count) in totals(state).values() {
-        second.push(Span::styled(
-            format!(" {} {count}", theme.symbol(*sym)),
-            theme.style(*sym),
-        ));
+    let totals = totals(state);
+    let labelled: Vec<String> = totals
+        .values()
+        .map(|(sym, count)| format!(" {} {count} {}", theme.symbol(*sym), total_word(*sym)))
+        .collect();
+    // Words for newcomers where they fit beside the rest of the line; symbols alone else.
+    let room = usize::from(area.width).saturating_sub(48);
+    let words = labelled.iter().map(|t| t.chars().count()).sum::<usize>() <= room;
+    for ((sym, count), text) in totals.values().zip(labelled) {
+        let text = if words {
+            text
+        } else {
+            format!(" {} {count}", theme.symbol(*sym))
+        };
+        second.push(Span::styled(text, theme.style(*sym)));
     }
     second.push(Span::raw("  "));
     let marked = state.marked_count();
