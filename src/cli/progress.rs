@@ -84,6 +84,9 @@ impl Reporter {
             RunEvent::Waiting { database, on } => {
                 plain(format!("{database}: waiting for {}", on.join(", ")))
             }
+            RunEvent::Connecting { database, server } if self.verbose => {
+                plain(format!("{database}: connecting to {server}"))
+            }
             RunEvent::LockWaiting {
                 database,
                 holder,
@@ -205,6 +208,7 @@ impl Bars {
             RunEvent::Waiting { database, on } => self
                 .bar(database)
                 .set_message(format!("waiting for {}", on.join(", "))),
+            RunEvent::Connecting { database, .. } => self.bar(database).set_message("connecting"),
             RunEvent::LockWaiting {
                 database, holder, ..
             } => self

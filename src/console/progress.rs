@@ -13,6 +13,7 @@ pub const LOG_LINES: usize = 500;
 pub enum Phase {
     Queued,
     Waiting(Vec<String>),
+    Connecting,
     LockWaiting(String),
     BackingUp,
     Running,
@@ -109,7 +110,7 @@ impl RunProgress {
             && self.row(database).is_some_and(|r| {
                 matches!(
                     r.phase,
-                    Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
+                    Phase::Connecting | Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
                 )
             })
     }
@@ -179,6 +180,12 @@ impl RunProgress {
                     row.phase = Phase::Waiting(on.clone());
                 }
             }
+            RunEvent::Connecting { database, .. } => {
+                if let Some(row) = self.row_mut(database) {
+                    row.phase = Phase::Connecting;
+                    row.started_ms.get_or_insert(now);
+                }
+            }
             RunEvent::LockWaiting {
                 database, holder, ..
             } => {
@@ -196,7 +203,8 @@ impl RunProgress {
                 if let Some(row) = self.row_mut(database) {
                     row.phase = Phase::Running;
                     row.steps_total = *steps;
-                    row.started_ms = Some(now);
+                    // From its turn on: a slow connection is part of its time.
+                    row.started_ms.get_or_insert(now);
                 }
                 self.log(
                     now,
@@ -342,5 +350,38 @@ impl RunProgress {
         self.log(now, None, format!("run failed: {error}"), true);
         self.error = Some(error);
         self.finished_ms = Some(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_whose_dependencies_finished_says_it_is_connecting() {
+        let dbs = vec!["order_service".to_owned()];
+        let mut run = RunProgress::new(Direction::Up, None, &dbs, 0);
+        run.apply(
+            &RunEvent::Waiting {
+                database: "order_service".into(),
+                on: vec!["user_service".into()],
+            },
+            10,
+        );
+        assert_eq!(
+            run.row("order_service").map(|r| r.phase.clone()),
+            Some(Phase::Waiting(vec!["user_service".into()]))
+        );
+        run.apply(
+            &RunEvent::Connecting {
+                database: "order_service".into(),
+                server: "data/order_service.db".into(),
+            },
+            50,
+        );
+        let row = run.row("order_service");
+        assert_eq!(row.map(|r| r.phase.clone()), Some(Phase::Connecting));
+        assert_eq!(row.and_then(|r| r.started_ms), Some(50));
+        assert!(run.is_running("order_service"));
     }
 }

@@ -71,6 +71,9 @@ pub enum RunEvent {
     },
     /// Queued behind the databases it depends on.
     Waiting { database: String, on: Vec<String> },
+    /// Its turn has come (dependencies done, a slot free): opening the connection, which a
+    /// hung server or a locked SQLite file can hold up for `connect_timeout_secs`.
+    Connecting { database: String, server: String },
     /// Another process holds the database's migration lock; polling until the deadline.
     LockWaiting {
         database: String,
@@ -144,6 +147,7 @@ impl RunEvent {
     pub fn database(&self) -> Option<&str> {
         match self {
             RunEvent::Waiting { database, .. }
+            | RunEvent::Connecting { database, .. }
             | RunEvent::LockWaiting { database, .. }
             | RunEvent::Started { database, .. }
             | RunEvent::Backup { database, .. }

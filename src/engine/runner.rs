@@ -340,6 +340,10 @@ async fn migrate_database_inner(
             reason: format!("{reason}; nothing was changed"),
         };
     }
+    ctx.events.emit(RunEvent::Connecting {
+        database: db.to_owned(),
+        server: target.server_label(),
+    });
     let mut session = match fleet.open(target, Access::ReadWrite { create: true }).await {
         Ok(session) => session,
         Err(e) => {

@@ -22,7 +22,7 @@ fn row_sym(row: &RunRow) -> Sym {
     match &row.phase {
         Phase::Queued | Phase::Waiting(_) => Sym::NotTargeted,
         Phase::LockWaiting(_) => Sym::Locked,
-        Phase::BackingUp | Phase::Running => Sym::Running,
+        Phase::Connecting | Phase::BackingUp | Phase::Running => Sym::Running,
         Phase::Done(outcome) => match outcome {
             Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
             Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
@@ -51,6 +51,7 @@ fn row_phase_text(row: &RunRow) -> String {
     match &row.phase {
         Phase::Queued => "queued".into(),
         Phase::Waiting(on) => format!("waiting for {}", on.join(", ")),
+        Phase::Connecting => "connecting".into(),
         Phase::LockWaiting(holder) => format!("waiting for the lock held by {holder}"),
         Phase::BackingUp => "backing up".into(),
         Phase::Running => match (&row.migration, row.statement) {
