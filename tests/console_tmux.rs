@@ -366,11 +366,30 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("help closed", |s| !s.contains("esc closes"));
 
-    // Released: the status arrives and shows the one applied migration.
+    // A run on the blocked database waits for it, and says so, with a moving clock.
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("order_*");
+    tmux.wait_for_text("(1 match");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 1");
+    tmux.keys(&["U"]);
+    tmux.wait_for("the plan of the blocked database", |s| {
+        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
+    });
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("waiting for the lock held by another connection");
+
+    // Released: the run goes through and the status shows what it applied.
     drop(lock);
-    tmux.keys(&["C-r"]);
+    let finished = tmux.wait_for_text("run over");
+    assert!(
+        finished.contains("1/1 database(s) ok"),
+        "the run went through once the lock was released:\n{finished}"
+    );
+    tmux.keys(&["Escape"]);
     tmux.wait_for("order_service's status", |s| {
-        !s.contains("reading") && s.contains("applied 1 · pending 5")
+        !s.contains("reading") && s.contains("applied 4 · pending 2")
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");

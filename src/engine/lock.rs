@@ -104,7 +104,16 @@ pub async fn acquire(
                 }
             }
             // Another connection is mid-write: same as held, try again shortly.
-            Err(e) if e.kind == ErrorKind::Busy && Instant::now() < deadline => {}
+            Err(e) if e.kind == ErrorKind::Busy && Instant::now() < deadline => {
+                if !announced {
+                    announced = true;
+                    events.emit(RunEvent::LockWaiting {
+                        database: database.to_owned(),
+                        holder: "another connection".to_owned(),
+                        since: now_text(),
+                    });
+                }
+            }
             Err(e) => {
                 return Err(LockFailure::Error(format!(
                     "taking the migration lock: {e}"
