@@ -122,13 +122,16 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
     if short {
         return out;
     }
+    // One width for the whole fleet: the lines of different databases line up when grepped
+    // together.
+    let id_width = statuses
+        .iter()
+        .filter(|s| s.error.is_none())
+        .flat_map(|s| s.sets.iter())
+        .flat_map(|set| set.migrations.iter().map(|m| m.id.chars().count()))
+        .max()
+        .unwrap_or(0);
     for s in statuses.iter().filter(|s| s.error.is_none()) {
-        let id_width = s
-            .sets
-            .iter()
-            .flat_map(|set| set.migrations.iter().map(|m| m.id.len()))
-            .max()
-            .unwrap_or(0);
         let _ = writeln!(
             out,
             "\n{} ({}{})",
