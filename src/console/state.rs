@@ -889,8 +889,17 @@ fn fleet_action(state: &mut State, action: Action) -> Vec<Command> {
                 move_cursor(state, columns);
             }
         }
-        Action::PageUp => move_cursor(state, -page),
-        Action::PageDown => move_cursor(state, page),
+        // The view turns a whole page with the cursor, as in a pager, not one row.
+        Action::PageUp => {
+            state.offset = state.offset.saturating_sub(grid.rows);
+            move_cursor(state, -page);
+        }
+        Action::PageDown => {
+            let rows_total = state.visible.len().div_ceil(grid.columns.max(1));
+            let last_page = rows_total.saturating_sub(grid.rows);
+            state.offset = (state.offset + grid.rows).min(last_page);
+            move_cursor(state, page);
+        }
         Action::Top => move_cursor(state, isize::MIN / 2),
         Action::Bottom => move_cursor(state, isize::MAX / 2),
         Action::ToggleMark => {

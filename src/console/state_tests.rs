@@ -740,3 +740,25 @@ fn help_scrolls_no_further_than_its_last_key() {
     press(&mut state, 'k');
     assert!(matches!(state.overlay, Some(Overlay::Help { scroll, .. }) if scroll == max - 1));
 }
+
+#[test]
+fn page_down_turns_the_whole_view_a_page() {
+    let mut state = fixtures::big_state(1000, SIZE);
+    let grid = state.grid();
+    let page = grid.columns * grid.rows;
+    press_key(&mut state, KeyCode::PageDown);
+    assert_eq!(state.cursor, page);
+    assert_eq!(state.offset, grid.rows, "the view moved a page, not a row");
+    press_key(&mut state, KeyCode::PageDown);
+    assert_eq!(state.offset, 2 * grid.rows);
+    press_key(&mut state, KeyCode::PageUp);
+    assert_eq!(state.cursor, page);
+    assert_eq!(state.offset, grid.rows);
+    press_key(&mut state, KeyCode::End);
+    let rows_total = 1000usize.div_ceil(grid.columns);
+    assert_eq!(
+        state.offset,
+        rows_total - grid.rows,
+        "the last page is full"
+    );
+}
