@@ -639,14 +639,6 @@ pub fn help_for(context: Context) -> Vec<&'static Binding> {
     out
 }
 
-/// The footer: the context's hinted bindings, then the global ones.
-pub fn hints(context: Context) -> Vec<(String, &'static str, bool)> {
-    help_for(context)
-        .into_iter()
-        .filter_map(|b| b.hint.map(|h| (keys_label(b), h, b.mutating)))
-        .collect()
-}
-
 pub fn keys_label(binding: &Binding) -> String {
     binding
         .keys
