@@ -163,8 +163,8 @@ fn sgr_parameters(text: &str) -> Vec<String> {
 /// reverse are not colours: NO_COLOR allows them.
 fn sets_a_colour(text: &str) -> bool {
     sgr_parameters(text).iter().any(|params| {
-        let mut codes = params.split([';', ':']);
-        while let Some(code) = codes.next() {
+        let codes = params.split([';', ':']);
+        for code in codes {
             let Ok(code) = code.parse::<u16>() else {
                 continue;
             };

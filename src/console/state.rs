@@ -877,10 +877,8 @@ fn fleet_action(state: &mut State, action: Action) -> Vec<Command> {
     match action {
         Action::MoveLeft => move_cursor(state, -1),
         Action::MoveRight => move_cursor(state, 1),
-        Action::MoveUp => {
-            if state.cursor as isize >= columns {
-                move_cursor(state, -columns);
-            }
+        Action::MoveUp if state.cursor as isize >= columns => {
+            move_cursor(state, -columns);
         }
         Action::MoveDown => {
             // Into a shorter last row: land on its last panel rather than not move.

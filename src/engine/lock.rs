@@ -55,6 +55,7 @@ pub enum LockFailure {
     Error(String),
 }
 
+#[allow(clippy::too_many_arguments)] // each is a distinct input of one polling loop
 pub async fn acquire(
     session: &mut dyn Session,
     holder: &LockHolder,

@@ -115,7 +115,7 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
             migration.id(),
             short(&row.checksum),
             short(
-                &migration
+                migration
                     .up
                     .for_dialect(input.dialect)
                     .map(|s| s.checksum.as_str())
@@ -149,7 +149,7 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
         Direction::Down => {
             let mut applied: Vec<&AppliedRow> =
                 input.applied.iter().filter(|r| r.set == set.name).collect();
-            applied.sort_by(|a, b| b.version.cmp(&a.version));
+            applied.sort_by_key(|r| std::cmp::Reverse(r.version));
             match input.limit {
                 Limit::All => {}
                 Limit::To(v) => applied.retain(|r| r.version > v),

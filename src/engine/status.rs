@@ -381,8 +381,7 @@ fn set_status(
         .count();
     let last_version = migrations
         .iter()
-        .filter(|m| m.state == MigrationState::Applied)
-        .next_back()
+        .rfind(|m| m.state == MigrationState::Applied)
         .map(|m| m.version_text.clone());
     SetStatus {
         set: set.name.clone(),
