@@ -259,35 +259,8 @@ fn migration(
     }
 }
 
-/// Counts as the engine's `set_status` makes them: a dirty step is neither applied nor
-/// pending.
 fn set_status(set: &str, shared: bool, migrations: Vec<MigrationStatus>) -> SetStatus {
-    let applied = migrations
-        .iter()
-        .filter(|m| matches!(m.state, MigrationState::Applied | MigrationState::Missing))
-        .count();
-    let pending = migrations
-        .iter()
-        .filter(|m| {
-            matches!(
-                m.state,
-                MigrationState::Pending | MigrationState::InProgress
-            )
-        })
-        .count();
-    let last_version = migrations
-        .iter()
-        .rfind(|m| m.state == MigrationState::Applied)
-        .map(|m| m.version_text.clone());
-    SetStatus {
-        set: set.to_owned(),
-        shared,
-        applied,
-        pending,
-        last_version,
-        problems: Vec::new(),
-        migrations,
-    }
+    SetStatus::counted(set, shared, Vec::new(), migrations)
 }
 
 fn lock(holder: &str, stale: bool) -> LockState {

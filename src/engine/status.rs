@@ -365,31 +365,43 @@ fn set_status(
         }
     }
     migrations.sort_by_key(|m| m.version);
-    // A dirty step counts as neither: it is reported as dirty.
-    let applied = migrations
-        .iter()
-        .filter(|m| matches!(m.state, MigrationState::Applied | MigrationState::Missing))
-        .count();
-    let pending = migrations
-        .iter()
-        .filter(|m| {
-            matches!(
-                m.state,
-                MigrationState::Pending | MigrationState::InProgress
-            )
-        })
-        .count();
-    let last_version = migrations
-        .iter()
-        .rfind(|m| m.state == MigrationState::Applied)
-        .map(|m| m.version_text.clone());
-    SetStatus {
-        set: set.name.clone(),
-        shared: set.is_shared(),
-        applied,
-        pending,
-        last_version,
-        problems: set.problems.clone(),
-        migrations,
+    SetStatus::counted(&set.name, set.is_shared(), set.problems.clone(), migrations)
+}
+
+impl SetStatus {
+    /// Counts and the last version from the migrations' states. A dirty step counts as
+    /// neither applied nor pending: it is reported as dirty.
+    pub fn counted(
+        set: &str,
+        shared: bool,
+        problems: Vec<String>,
+        migrations: Vec<MigrationStatus>,
+    ) -> SetStatus {
+        let applied = migrations
+            .iter()
+            .filter(|m| matches!(m.state, MigrationState::Applied | MigrationState::Missing))
+            .count();
+        let pending = migrations
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.state,
+                    MigrationState::Pending | MigrationState::InProgress
+                )
+            })
+            .count();
+        let last_version = migrations
+            .iter()
+            .rfind(|m| m.state == MigrationState::Applied)
+            .map(|m| m.version_text.clone());
+        SetStatus {
+            set: set.to_owned(),
+            shared,
+            applied,
+            pending,
+            last_version,
+            problems,
+            migrations,
+        }
     }
 }
