@@ -248,6 +248,16 @@ impl Confirm {
             Some(Ok(result)) if result.plans.is_empty() => {
                 return Some("no database to run".into());
             }
+            // Refused ones may deserve a retry (a busy or unreachable database); a fleet
+            // that is simply up to date does not.
+            Some(Ok(result))
+                if result
+                    .plans
+                    .iter()
+                    .all(|p| p.steps.is_empty() && p.refused.is_none()) =>
+            {
+                return Some("nothing to run: all up to date".into());
+            }
             Some(Ok(_)) => {}
         }
         if let (Some(required), Some(typed)) = (self.required_text(), &self.typed)

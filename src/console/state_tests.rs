@@ -762,3 +762,19 @@ fn page_down_turns_the_whole_view_a_page() {
         "the last page is full"
     );
 }
+
+#[test]
+fn nothing_to_run_keeps_the_run_button_from_starting_a_run() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service", "product_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("nothing to run: all up to date")
+    );
+    press_key(&mut state, KeyCode::Tab);
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(state.run.is_none());
+}

@@ -26,6 +26,8 @@ pub enum StepResult {
 
 pub struct StepContext<'a> {
     pub database: &'a str,
+    /// The config's folder: errors name files relative to it, as the operator wrote them.
+    pub base_dir: &'a std::path::Path,
     pub applied_by: &'a str,
     pub run_id: &'a str,
     pub events: &'a EventSink,
@@ -88,7 +90,10 @@ pub async fn apply_step(
         if let Err(e) = session.execute(&statement.sql).await {
             let error = format!(
                 "{} line {} (statement {} of {}): {}",
-                step.path.display(),
+                step.path
+                    .strip_prefix(ctx.base_dir)
+                    .unwrap_or(&step.path)
+                    .display(),
                 statement.line,
                 i + 1,
                 total,

@@ -70,7 +70,13 @@ pub async fn acquire(
     let mut announced = false;
     let mut pause = Duration::from_millis(50);
     loop {
-        match session.try_lock(holder, &now_text()).await {
+        // SQLite's busy wait can last seconds: a cancel must not wait it out.
+        let now = now_text();
+        let attempt = tokio::select! {
+            _ = cancel.cancelled() => return Err(LockFailure::Cancelled),
+            attempt = session.try_lock(holder, &now) => attempt,
+        };
+        match attempt {
             Ok(None) => return Ok(()),
             Ok(Some(row)) => {
                 let held = session.has_server_lock().then_some(true);

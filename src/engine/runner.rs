@@ -344,7 +344,12 @@ async fn migrate_database_inner(
         database: db.to_owned(),
         server: target.server_label(),
     });
-    let mut session = match fleet.open(target, Access::ReadWrite { create: true }).await {
+    // A hung server must not hold a cancel hostage for the whole connect timeout.
+    let opened = tokio::select! {
+        _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+        opened = fleet.open(target, Access::ReadWrite { create: true }) => opened,
+    };
+    let mut session = match opened {
         Ok(session) => session,
         Err(e) => {
             return Outcome::Failed {
@@ -385,7 +390,14 @@ async fn locked_run(
     {
         Ok(()) => {}
         Err(LockFailure::Held(reason)) => return Outcome::Refused { reason },
-        Err(LockFailure::Cancelled) => return Outcome::Cancelled { applied: 0 },
+        Err(LockFailure::Cancelled) => {
+            // The cancel may have cut a lock attempt that had already committed its row:
+            // remove ours (by run id) so no stale lock is left behind.
+            // Bounded: if the database is still busy, our attempt cannot have committed.
+            let _ = tokio::time::timeout(Duration::from_secs(1), session.release_lock(&ctx.holder))
+                .await;
+            return Outcome::Cancelled { applied: 0 };
+        }
         Err(LockFailure::Error(e)) => {
             return Outcome::Failed {
                 error: target.scrub(&e),
@@ -452,6 +464,7 @@ async fn run_steps(
     let applied_by = fleet.identity.who();
     let step_ctx = StepContext {
         database: db,
+        base_dir: &fleet.config.base_dir,
         applied_by: &applied_by,
         run_id: &ctx.run_id,
         events: &ctx.events,

@@ -68,7 +68,8 @@ pub fn totals(state: &State) -> BTreeMap<u8, (Sym, usize)> {
 fn total_word(sym: Sym) -> &'static str {
     match sym {
         Sym::Running => "running",
-        Sym::Failed => "failed",
+        // Only a broken config entry shows as failed on the fleet.
+        Sym::Failed => "misconfigured",
         Sym::Unreachable => "unreachable",
         Sym::Dirty => "dirty",
         Sym::Locked => "locked",
@@ -224,15 +225,24 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
 fn hints(buf: &mut Buffer, area: Rect, state: &State) {
     let theme = state.theme;
     let hint_spans = |binding: &keys::Binding, hint: &'static str| {
-        let disabled = binding.mutating && (state.too_small() || state.fleet.read_only);
-        let key_style = if disabled { theme.dim() } else { theme.key() };
         [
-            Span::styled(format!(" {}", keys::keys_label(binding)), key_style),
+            Span::styled(format!(" {}", keys::keys_label(binding)), theme.key()),
             Span::raw(format!(" {hint} ")),
         ]
     };
     let (mut own, mut global) = (Vec::new(), Vec::new());
+    // A key that would only be refused here is not offered: read-only config, a screen
+    // too small, or cancelling a run that has ended. `?` still lists them, marked off.
+    let offered = |binding: &keys::Binding| {
+        !(binding.mutating
+            && (state.too_small()
+                || state.fleet.read_only
+                || (binding.context == keys::Context::Run && !state.run_active())))
+    };
     for binding in keys::help_for(state.context()) {
+        if !offered(binding) {
+            continue;
+        }
         if let Some(hint) = binding.hint {
             let spans = hint_spans(binding, hint);
             if binding.context == keys::Context::Global {

@@ -188,7 +188,34 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
         }
     }
 
-    let log_top = inner.y + table_height as u16;
+    let mut log_top = inner.y + table_height as u16;
+    // The focused database's whole outcome when its row cuts it: the database's own error
+    // message is what the operator needs, and it is the part a row loses first.
+    if let Some(row) = run.rows.get(run.cursor) {
+        let fixed = 2 + name_width + 1 + GAUGE_WIDTH + 1 + 6 + 9;
+        let text = row_phase_text(row);
+        if text.chars().count() > width.saturating_sub(fixed) {
+            let room = usize::from((inner.y + inner.height).saturating_sub(log_top + 1)) / 2;
+            let lines = layout::wrap_words(&text, width.saturating_sub(2));
+            let shown = lines.len().min(room.clamp(1, 6));
+            if log_top + (shown as u16) < inner.y + inner.height {
+                let rule = format!("── {} {}", row.database, "─".repeat(width));
+                buf.set_stringn(inner.x, log_top, rule, width, theme.dim());
+                let style = match row_sym(row) {
+                    Sym::Failed => theme.error(),
+                    _ => Style::new(),
+                };
+                for (i, line) in lines.iter().take(shown).enumerate() {
+                    let mut line = line.clone();
+                    if i + 1 == shown && lines.len() > shown {
+                        line = fit(&format!("{line} …"), width.saturating_sub(2));
+                    }
+                    buf.set_stringn(inner.x + 1, log_top + 1 + i as u16, line, width - 1, style);
+                }
+                log_top += 1 + shown as u16;
+            }
+        }
+    }
     if log_top >= inner.y + inner.height {
         return;
     }

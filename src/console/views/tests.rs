@@ -421,6 +421,17 @@ fn run_finished() {
 }
 
 #[test]
+fn run_finished_focus_on_a_refused_database_shows_its_whole_reason() {
+    both("run_finished_refused_focused", |size| {
+        let mut state = fixtures::run_state(size, true);
+        for _ in 0..4 {
+            update(&mut state, key(KeyCode::Down));
+        }
+        state
+    });
+}
+
+#[test]
 fn fleet_during_a_run() {
     both("fleet_during_run", |size| {
         let mut state = fixtures::run_state(size, false);
