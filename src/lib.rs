@@ -10,3 +10,4 @@ pub mod console;
 pub mod dialect;
 pub mod driver;
 pub mod engine;
+pub mod signals;

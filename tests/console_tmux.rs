@@ -394,3 +394,64 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");
 }
+
+#[test]
+fn closing_the_terminal_mid_run_cancels_the_run_and_releases_its_lock() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up -d order_service --steps 1");
+    let lock = ExclusiveLock::hold(&fleet.db("order_service"));
+
+    let tmux = Tmux::start("hangup", fleet.path(), 120, 40);
+    // exec: the console is the pane's process, so killing the server hangs up on it.
+    tmux.shell(&format!("exec {}", binary()));
+    tmux.wait_for_text("6 databases");
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("order_*");
+    tmux.wait_for_text("(1 match");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 1");
+    tmux.keys(&["U"]);
+    tmux.wait_for("the plan", |s| {
+        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
+    });
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("waiting for the lock held by another connection");
+    drop(tmux);
+
+    // The run is wound down, not cut: it finishes as cancelled and says so in the journal.
+    let started = Instant::now();
+    let journal = loop {
+        let journal = std::fs::read_to_string(fleet.file("data/journal.jsonl")).unwrap_or_default();
+        let console_run_over = journal
+            .lines()
+            .filter(|l| l.contains("\"run_finished\""))
+            .count()
+            >= 2;
+        if console_run_over {
+            break journal;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "no run_finished after the hangup:\n{journal}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let last_outcome = journal
+        .lines()
+        .rev()
+        .find(|l| l.contains("\"event\":\"finished\"") && l.contains("order_service"))
+        .unwrap_or_default();
+    assert!(
+        last_outcome.contains("\"cancelled\""),
+        "order_service's run was cancelled: {last_outcome}"
+    );
+    drop(lock);
+    let status = fleet.status_of("order_service");
+    assert!(status["lock"].is_null(), "no lock left behind: {status}");
+    assert_eq!(status["error"], serde_json::Value::Null, "{status}");
+    assert_eq!(status["applied"], 1, "{status}");
+}

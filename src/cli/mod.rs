@@ -68,7 +68,7 @@ fn print(text: &str) {
 }
 
 fn fail(message: impl std::fmt::Display, exit_code: u8) -> ExitCode {
-    eprintln!("error: {message}");
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     code(exit_code)
 }
 
@@ -321,10 +321,13 @@ async fn run_command(
     let control = RunControl::new();
     let on_interrupt = control.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ncancelling after the current statement; Ctrl-C again to quit at once");
-            on_interrupt.cancel_all();
-        }
+        let signal = crate::signals::stop_requested().await;
+        // After SIGHUP stderr may be a dead terminal: never panic on the write.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n{signal}: cancelling after the current statement; Ctrl-C again to quit at once"
+        );
+        on_interrupt.cancel_all();
         if tokio::signal::ctrl_c().await.is_ok() {
             std::process::exit(i32::from(exit::INTERRUPTED));
         }

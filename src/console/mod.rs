@@ -22,6 +22,7 @@ pub mod terminal;
 pub mod theme;
 pub mod views;
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -61,10 +62,16 @@ pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
     let result = event_loop(&mut terminal, &mut state, &mut workers, rx).await;
     tracing::info!("console closed");
     drop(_restore);
+    // Whatever closed the console (q, a signal, a terminal gone), a run never ends
+    // mid-statement because of it.
+    if workers.run_active() {
+        tracing::info!("waiting for the run to stop");
+        workers.wind_down().await;
+    }
     if result.is_err()
         && let Some(path) = logging
     {
-        eprintln!("the console's log: {}", path.display());
+        let _ = writeln!(std::io::stderr(), "the console's log: {}", path.display());
     }
     result
 }
@@ -91,6 +98,7 @@ async fn event_loop(
     }
 
     let mut events = EventStream::new();
+    let mut stop = std::pin::pin!(crate::signals::stop_requested());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -106,6 +114,10 @@ async fn event_loop(
                 Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
                 None => return Ok(()),
             },
+            signal = &mut stop => {
+                tracing::warn!("{signal}: closing the console");
+                return Ok(());
+            }
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick,
             _ = tokio::time::sleep_until(frame_due), if dirty => {

@@ -24,6 +24,7 @@ pub struct Workers {
     fleet: Arc<Fleet>,
     tx: mpsc::UnboundedSender<Msg>,
     control: Option<RunControl>,
+    run: Option<tokio::task::JoinHandle<()>>,
     reads: Arc<Semaphore>,
     read_timeout: Duration,
 }
@@ -36,6 +37,7 @@ impl Workers {
             fleet,
             tx,
             control: None,
+            run: None,
             reads: Arc::new(Semaphore::new(PARALLEL_READS)),
             read_timeout,
         }
@@ -158,7 +160,7 @@ impl Workers {
         self.control = Some(control.clone());
         let fleet = self.fleet.clone();
         let tx = self.tx.clone();
-        tokio::spawn(async move {
+        self.run = Some(tokio::spawn(async move {
             let selection = match select(&fleet, databases, set) {
                 Ok(selection) => selection,
                 Err(e) => {
@@ -201,7 +203,32 @@ impl Workers {
                 Err(e) => Err(format!("internal error: {e}")),
             };
             let _ = tx.send(Msg::RunEnded(ended));
-        });
+        }));
+    }
+
+    /// Whether a run is still going.
+    pub fn run_active(&self) -> bool {
+        self.run.as_ref().is_some_and(|run| !run.is_finished())
+    }
+
+    /// Cancels a run still going and waits until it has stopped after its current
+    /// statement and released its locks; Ctrl-C leaves at once.
+    pub async fn wind_down(&mut self) {
+        let Some(run) = self.run.take() else { return };
+        if run.is_finished() {
+            return;
+        }
+        if let Some(control) = &self.control {
+            control.cancel_all();
+        }
+        // The terminal may be gone (SIGHUP): a failed write must not panic here.
+        say("dbfleet: stopping the run after its current statement (Ctrl-C: leave at once)");
+        tokio::select! {
+            _ = run => {}
+            _ = tokio::signal::ctrl_c() => {
+                say("dbfleet: left while the run was stopping; check `dbfleet status`");
+            }
+        }
     }
 }
 
@@ -237,4 +264,9 @@ async fn plan(
         not_targeted: selection.not_targeted,
         misconfigured,
     })
+}
+
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

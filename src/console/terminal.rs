@@ -1,7 +1,9 @@
-//! Terminal setup and teardown as ratatui's templates do it: raw mode and the alternate
-//! screen through `ratatui::try_init` (whose panic hook restores the terminal before
-//! color-eyre reports), plus bracketed paste, which ratatui leaves to us. Mouse capture
-//! stays off: it would break the terminal's own copy and paste.
+//! Terminal setup and teardown, as ratatui's `init`/`restore` do it (raw mode, the
+//! alternate screen, a panic hook that restores before the report) plus bracketed paste —
+//! but every step ignores errors: after a hangup the terminal is gone, and ratatui's own
+//! `restore` reports its failure with `eprintln!`, which panics on a dead terminal and,
+//! inside the panic hook, aborts the process with a run still going. Mouse capture stays
+//! off: it would break the terminal's own copy and paste.
 
 use std::io::{Write, stdout};
 use std::path::Path;
@@ -9,7 +11,11 @@ use std::sync::Mutex;
 
 use crossterm::cursor::Show;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
-use ratatui::DefaultTerminal;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::backend::CrosstermBackend;
+use ratatui::{DefaultTerminal, Terminal};
 
 /// Restores the terminal when dropped, so every way out of the console (return, `?`
 /// error, unwinding) leaves a working shell.
@@ -22,20 +28,21 @@ impl Drop for Restore {
 }
 
 fn restore() {
-    let _ = crossterm::execute!(stdout(), DisableBracketedPaste, Show);
-    ratatui::restore();
+    let _ = disable_raw_mode();
+    let _ = crossterm::execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
     let _ = stdout().flush();
 }
 
 pub fn init() -> std::io::Result<(DefaultTerminal, Restore)> {
-    let terminal = ratatui::try_init()?;
-    let guard = Restore;
-    crossterm::execute!(stdout(), EnableBracketedPaste)?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(stdout(), DisableBracketedPaste, Show);
+        restore();
         previous(info);
     }));
+    enable_raw_mode()?;
+    let guard = Restore;
+    crossterm::execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((terminal, guard))
 }
 
