@@ -100,3 +100,65 @@ fn ctrl_c_stops_after_the_current_statement_and_releases_the_lock() {
     );
     assert_eq!(query("SELECT count(*) FROM schema_migrations_lock"), "0");
 }
+
+/// A process killed mid-write (here the sqlite3 shell, `kill -9` inside a transaction
+/// whose pages spilled to disk) leaves a hot journal. `status` reads read-only, so it
+/// cannot roll it back: it must say what happened, and the next `up` recovers.
+#[test]
+fn a_hot_journal_is_named_by_status_and_rolled_back_by_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        &root.join("config.yaml"),
+        "databases:\n  app:\n    driver: sqlite\n    database: data/app.db\nmigrator:\n  auto_backup: false\n",
+    );
+    write(
+        &root.join("migrations/app/001_first.up.sql"),
+        "CREATE TABLE first (id INTEGER);",
+    );
+    let dbfleet = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dbfleet"))
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    assert!(dbfleet(&["up", "-d", "app"]).status.success());
+
+    let db = root.join("data/app.db");
+    let mut writer = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the sqlite3 shell");
+    {
+        use std::io::Write;
+        let stdin = writer.stdin.as_mut().unwrap();
+        stdin
+            .write_all(
+                b"PRAGMA cache_size=2;\nBEGIN;\nCREATE TABLE big(a);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<20000) INSERT INTO big SELECT randomblob(500) FROM c;\nSELECT 'filled';\n",
+            )
+            .unwrap();
+        stdin.flush().unwrap();
+    }
+    let mut line = String::new();
+    BufReader::new(writer.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "filled");
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    assert!(root.join("data/app.db-journal").exists(), "a hot journal");
+
+    let status = dbfleet(&["status", "-d", "app"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("app.db-journal holds a write that was interrupted"),
+        "{text}"
+    );
+    assert!(dbfleet(&["up", "-d", "app"]).status.success());
+    let status = dbfleet(&["status", "-s", "-d", "app"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("up to date"), "{text}");
+}

@@ -72,7 +72,32 @@ impl SqliteSession {
                 format!("cannot open {}: {}", path.display(), error(e)),
             )
         })?;
-        Ok(SqliteSession { conn, bookkeeping })
+        let mut session = SqliteSession { conn, bookkeeping };
+        if access == Access::ReadOnly {
+            session.check_no_hot_journal(path).await?;
+        }
+        Ok(session)
+    }
+
+    /// A write that died half-way leaves a hot `-journal` beside the file, and SQLite
+    /// must roll it back before anyone reads — which a read-only connection cannot do. Say
+    /// that, instead of the bare "attempt to write a readonly database".
+    async fn check_no_hot_journal(&mut self, path: &Path) -> DriverResult<()> {
+        let probe = sqlx::query("SELECT 1 FROM sqlite_master LIMIT 1")
+            .fetch_optional(&mut self.conn)
+            .await;
+        let Err(e) = probe else { return Ok(()) };
+        let journal = format!("{}-journal", path.display());
+        let readonly = matches!(&e, sqlx::Error::Database(db) if db.message().contains("readonly"));
+        if readonly && Path::new(&journal).exists() {
+            return Err(DriverError::new(
+                ErrorKind::Query,
+                format!(
+                    "{journal} holds a write that was interrupted; the next `dbfleet up` or `down` on this database (or any read-write open) rolls it back"
+                ),
+            ));
+        }
+        Err(error(e))
     }
 
     async fn table_exists(&mut self, name: &str) -> DriverResult<bool> {
