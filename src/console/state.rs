@@ -138,6 +138,9 @@ pub struct MatrixView {
     pub row: usize,
     pub col: usize,
     pub col_offset: usize,
+    /// The migration set chosen when the matrix opened: looking at a shared set here must
+    /// not change what `U` runs afterwards.
+    pub set_before: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +164,8 @@ pub struct Prompt {
     pub input: Input,
     /// Which `database_patterns` preset tab last put in.
     pub preset: Option<usize>,
+    /// What the operator had typed when tab started cycling: completions match it.
+    pub stem: String,
     /// Live: how many databases the text matches, or why it is not a glob.
     pub matches: Result<usize, String>,
     /// The filter before this prompt opened, for esc.
@@ -671,6 +676,10 @@ fn paste(state: &mut State, text: &str) {
     for c in text.chars().filter(|c| !c.is_control()) {
         input.handle(InputRequest::InsertChar(c));
     }
+    if let Some(Overlay::Prompt(prompt)) = &mut state.overlay {
+        prompt.preset = None;
+        prompt.stem = prompt.input.value().to_owned();
+    }
     prompt_changed(state);
 }
 
@@ -712,6 +721,7 @@ fn type_into(state: &mut State, key: KeyEvent) {
         Some(Overlay::Prompt(prompt)) => {
             prompt.input.handle_event(&Event::Key(key));
             prompt.preset = None;
+            prompt.stem = prompt.input.value().to_owned();
         }
         Some(Overlay::Confirm(Confirm {
             typed: Some(input), ..
@@ -765,6 +775,7 @@ fn open_prompt(state: &mut State, kind: PromptKind) {
     };
     state.overlay = Some(Overlay::Prompt(Prompt {
         kind,
+        stem: value.clone(),
         input: Input::new(value),
         preset: None,
         matches: Ok(0),
@@ -851,7 +862,10 @@ fn back(state: &mut State) {
         }
         return;
     }
-    if state.screens.pop().is_some() {
+    if let Some(screen) = state.screens.pop() {
+        if let Screen::Matrix(view) = screen {
+            state.set = view.set_before;
+        }
         return;
     }
     if state.filter.is_some() {
@@ -1114,6 +1128,7 @@ fn open_matrix(state: &mut State) {
         );
         return;
     }
+    let set_before = state.set;
     if state.set.is_none() {
         state.set = Some(0);
     }
@@ -1125,6 +1140,7 @@ fn open_matrix(state: &mut State) {
         row: 0,
         col,
         col_offset: 0,
+        set_before,
     }));
     keep_matrix_visible(state);
 }
@@ -1268,8 +1284,16 @@ fn matrix_action(state: &mut State, action: Action) -> Vec<Command> {
                     Action::MoveDown => view.row += 1,
                     Action::MoveLeft => view.col = view.col.saturating_sub(1),
                     Action::MoveRight => view.col += 1,
-                    Action::PageUp => view.col = shift(view.col, -fit),
-                    Action::PageDown => view.col = shift(view.col, fit),
+                    // The view turns a whole page with the cursor, as the fleet's does.
+                    Action::PageUp => {
+                        view.col = shift(view.col, -fit);
+                        view.col_offset = shift(view.col_offset, -fit);
+                    }
+                    Action::PageDown => {
+                        let last_page = columns.len().saturating_sub(fit.max(1) as usize);
+                        view.col = shift(view.col, fit);
+                        view.col_offset = (view.col_offset + fit.max(0) as usize).min(last_page);
+                    }
                     Action::Inspect => inspect = columns.get(view.col).copied(),
                     _ => {}
                 }
@@ -1442,13 +1466,14 @@ fn complete(state: &mut State) {
     let Some(Overlay::Prompt(prompt)) = &mut state.overlay else {
         return;
     };
-    let text = prompt.input.value().to_owned();
+    let text = prompt.stem.clone();
     let choices: Vec<String> = match prompt.kind {
         PromptKind::Command => match text.split_once(' ') {
             Some((cmd @ ("select" | "unselect" | "filter"), _)) => {
                 patterns.iter().map(|p| format!("{cmd} {p}")).collect()
             }
             Some(("set", _)) => set_names.iter().map(|s| format!("set {s}")).collect(),
+            // Whatever else follows a command is its own; no completion.
             Some(_) => Vec::new(),
             None => COMMANDS
                 .iter()
@@ -1458,6 +1483,13 @@ fn complete(state: &mut State) {
         },
         _ => patterns,
     };
+    // Completions of what was typed first; when none fits, every choice.
+    let fitting: Vec<String> = choices
+        .iter()
+        .filter(|c| c.starts_with(text.as_str()))
+        .cloned()
+        .collect();
+    let choices = if fitting.is_empty() { choices } else { fitting };
     if choices.is_empty() {
         return;
     }

@@ -778,3 +778,44 @@ fn nothing_to_run_keeps_the_run_button_from_starting_a_run() {
     assert!(commands.is_empty(), "{commands:?}");
     assert!(state.run.is_none());
 }
+
+#[test]
+fn the_matrix_leaves_the_run_set_as_it_found_it() {
+    let mut state = demo();
+    assert_eq!(state.set_name(), None);
+    press(&mut state, 'm');
+    assert_eq!(state.set_name(), Some("cross_service"));
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(
+        state.set_name(),
+        None,
+        "U still runs each database's own set"
+    );
+}
+
+#[test]
+fn matrix_page_down_turns_the_columns_a_whole_page() {
+    let mut state = fixtures::big_state(60, SIZE);
+    press(&mut state, 'm');
+    let fit = matrix_fit(&state);
+    press_key(&mut state, KeyCode::PageDown);
+    let Some(Screen::Matrix(view)) = state.screens.last() else {
+        panic!("the matrix is open");
+    };
+    assert_eq!((view.col, view.col_offset), (fit, fit));
+}
+
+#[test]
+fn tab_completes_what_was_typed() {
+    let mut state = demo();
+    press(&mut state, ':');
+    type_text(&mut state, "set cr");
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(prompt(&state).input.value(), "set cross_service");
+
+    press_key(&mut state, KeyCode::Esc);
+    press(&mut state, '+');
+    type_text(&mut state, "ord");
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(prompt(&state).input.value(), "order_*");
+}
