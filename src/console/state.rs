@@ -939,6 +939,8 @@ fn fleet_action(state: &mut State, action: Action) -> Vec<Command> {
             for &i in &state.visible {
                 state.dbs[i].marked = !state.dbs[i].marked;
             }
+            let marked = state.marked_count();
+            state.flash(FlashLevel::Info, format!("marks inverted; {marked} marked"));
         }
         Action::MarkGlob => open_prompt(state, PromptKind::Mark),
         Action::UnmarkGlob => open_prompt(state, PromptKind::Unmark),

@@ -150,7 +150,8 @@ fn state_line(state: &State, db_index: usize) -> (Sym, String) {
         && let Some(row) = state.run.as_ref().and_then(|r| r.row(db.name()))
     {
         let what = match (&row.phase, &row.migration) {
-            (Phase::LockWaiting(holder), _) => format!("waiting for {holder}'s lock"),
+            (Phase::LockWaiting(holder), _) => format!("lock held by {holder}"),
+            (Phase::Connecting, _) => "connecting".into(),
             (Phase::BackingUp, _) => "backing up".into(),
             (_, Some(m)) => {
                 let short = m.rsplit('/').next().unwrap_or(m);

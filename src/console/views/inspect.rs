@@ -76,6 +76,8 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         ),
         Span::raw(summary),
     ]));
+    // A lock's whole story wraps into the problem lines when there is no problem.
+    let mut lock_overflow: Vec<String> = Vec::new();
     let lock_line = match (readable, readable.and_then(|s| s.lock.as_ref())) {
         (None, _) => Line::styled("lock: unknown", theme.dim()),
         (Some(_), None) => Line::from("lock: free"),
@@ -86,21 +88,19 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             } else {
                 ("live", "")
             };
-            Line::styled(
-                fit(
-                    &format!(
-                        "lock: {} {state_text}{action} · held by {} (pid {}) since {} · heartbeat {} · run {}",
-                        theme.symbol(Sym::Locked),
-                        lock.row.holder,
-                        lock.row.pid,
-                        short_time(&lock.row.acquired_at),
-                        short_time(&lock.row.heartbeat_at),
-                        lock.row.run_id,
-                    ),
-                    width,
-                ),
-                theme.style(Sym::Locked),
-            )
+            let text = format!(
+                "lock: {} {state_text}{action} · held by {} (pid {}) since {} · heartbeat {} · run {}",
+                theme.symbol(Sym::Locked),
+                lock.row.holder,
+                lock.row.pid,
+                short_time(&lock.row.acquired_at),
+                short_time(&lock.row.heartbeat_at),
+                lock.row.run_id,
+            );
+            let mut lines = wrap_words(&text, width).into_iter();
+            let first = lines.next().unwrap_or_default();
+            lock_overflow = lines.collect();
+            Line::styled(first, theme.style(Sym::Locked))
         }
     };
     facts.push(lock_line);
@@ -139,7 +139,15 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             )
         }
         (None, None) => (Line::styled("reading status…", theme.dim()), Line::from("")),
-        (None, Some(_)) => (Line::from(""), Line::from("")),
+        (None, Some(_)) => {
+            let mut lines = lock_overflow
+                .iter()
+                .map(|l| Line::styled(fit(l, width), theme.style(Sym::Locked)));
+            (
+                lines.next().unwrap_or_default(),
+                lines.next().unwrap_or_default(),
+            )
+        }
     };
     facts.push(first);
     facts.push(second);
