@@ -246,6 +246,16 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
     // q goes back from the run to the fleet, and quits there.
     tmux.keys(&["q"]);
     tmux.wait_for("the fleet after the run", |s| !s.contains("run over"));
+
+    // A migration written while the console is open shows after ctrl-r.
+    fleet.write(
+        "migrations/order_service/005_add_notes.up.sql",
+        "ALTER TABLE orders ADD COLUMN notes TEXT;\n",
+    );
+    tmux.keys(&["C-r"]);
+    tmux.wait_for_text("own ●4/5");
+    std::fs::remove_file(fleet.file("migrations/order_service/005_add_notes.up.sql"))
+        .expect("remove the extra migration");
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");
 

@@ -156,6 +156,9 @@ fn handle(
     dirty: &mut bool,
 ) -> bool {
     let tick = matches!(msg, Msg::Tick);
+    if let Msg::CatalogReloaded(Ok(reloaded)) = &msg {
+        workers.use_fleet(reloaded.fleet.clone());
+    }
     state.now_ms = clock.elapsed().as_millis() as u64;
     let animating = state.animating();
     let commands = update(state, msg);

@@ -50,11 +50,22 @@ pub enum Msg {
         database: String,
         result: Result<String, String>,
     },
+    /// The migrations folder, read again.
+    CatalogReloaded(Result<Reloaded, String>),
+}
+
+/// A fresh catalog: the engine's fleet for the workers, what the screen shows for `update`.
+#[derive(Debug)]
+pub struct Reloaded {
+    pub fleet: std::sync::Arc<crate::engine::Fleet>,
+    pub info: Box<FleetInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     ReadStatus(Vec<String>),
+    /// Read the migrations folder again, then the status of every database.
+    ReloadCatalog,
     Plan {
         id: u64,
         databases: Vec<String>,
@@ -484,6 +495,34 @@ impl State {
         self.read(indices)
     }
 
+    /// Every refresh starts with the migrations on disk: a file added since the console
+    /// opened shows as pending, and is what a preview and a run use.
+    fn reload_and_refresh(&mut self) -> Vec<Command> {
+        self.last_refresh_ms = Some(self.now_ms);
+        vec![Command::ReloadCatalog]
+    }
+
+    /// Takes a re-read catalog; the config (and so the databases) are the same.
+    fn take_catalog(&mut self, info: FleetInfo) {
+        if info.databases.len() != self.dbs.len() {
+            return;
+        }
+        let set_name = self.set_name().map(str::to_owned);
+        for (db, fresh) in self.dbs.iter_mut().zip(&info.databases) {
+            db.info = fresh.clone();
+        }
+        self.fleet = info;
+        self.set = set_name
+            .as_deref()
+            .and_then(|name| self.fleet.shared_sets.iter().position(|s| s.name == name));
+        if let (Some(name), None) = (set_name, self.set) {
+            self.flash(
+                FlashLevel::Warning,
+                format!("migration set {name} is gone from disk; back to own sets"),
+            );
+        }
+    }
+
     fn refresh_all(&mut self) -> Vec<Command> {
         self.last_refresh_ms = Some(self.now_ms);
         let busy: Vec<usize> = (0..self.dbs.len())
@@ -601,6 +640,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.read_names(&[database])
         }
+        Msg::CatalogReloaded(result) => {
+            match result {
+                Ok(reloaded) => state.take_catalog(*reloaded.info),
+                Err(e) => state.flash(
+                    FlashLevel::Error,
+                    format!("cannot read the migrations folder: {e}"),
+                ),
+            }
+            state.refresh_all()
+        }
     }
 }
 
@@ -615,7 +664,11 @@ fn on_tick(state: &mut State) -> Vec<Command> {
     let due = state
         .last_refresh_ms
         .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
-    if due { state.refresh_all() } else { Vec::new() }
+    if due {
+        state.reload_and_refresh()
+    } else {
+        Vec::new()
+    }
 }
 
 fn on_planned(state: &mut State, id: u64, result: Result<PlanResult, String>) {
@@ -797,8 +850,8 @@ fn perform(state: &mut State, context: Context, action: Action) -> Vec<Command> 
             Vec::new()
         }
         Action::Refresh => {
-            state.flash(FlashLevel::Info, "reading status…");
-            state.refresh_all()
+            state.flash(FlashLevel::Info, "reading migrations and status…");
+            state.reload_and_refresh()
         }
         Action::CommandPrompt => {
             open_prompt(state, PromptKind::Command);

@@ -617,14 +617,48 @@ fn the_refresh_tick_reads_every_database_not_already_being_read() {
         NOW_MS - fixtures::READ_STARTED_MS
     );
     state.now_ms = fixtures::READ_STARTED_MS + REFRESH_EVERY_MS;
-    let commands = update(&mut state, Msg::Tick);
+    // The migrations folder first, then the statuses.
+    assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+    assert!(update(&mut state, Msg::Tick).is_empty(), "not twice");
+    let commands = update(
+        &mut state,
+        Msg::CatalogReloaded(Err("migrations: permission denied".into())),
+    );
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("permission denied")),
+        "a failed re-read is said, and the status is read anyway"
+    );
     let [Command::ReadStatus(read)] = commands.as_slice() else {
         panic!("expected one ReadStatus, got {commands:?}");
     };
     // archive_2019's first read never came back: it keeps its one reader.
     assert_eq!(read.len(), DEMO.len() + EXTRA.len() - 1);
     assert!(!read.contains(&"archive_2019".to_owned()));
-    assert!(update(&mut state, Msg::Tick).is_empty(), "not twice");
+}
+
+#[test]
+fn a_reread_catalog_replaces_the_sets_and_keeps_the_chosen_one_by_name() {
+    let mut state = demo();
+    press(&mut state, ']');
+    assert_eq!(state.set_name(), Some("cross_service"));
+    let mut fresh = state.fleet.clone();
+    let mut extra = fresh.shared_sets[0].clone();
+    extra.name = "audit_2026".into();
+    fresh.shared_sets.insert(0, extra);
+    state.take_catalog(fresh.clone());
+    assert_eq!(state.set_name(), Some("cross_service"), "followed by name");
+    fresh.shared_sets.retain(|s| s.name != "cross_service");
+    state.take_catalog(fresh);
+    assert_eq!(state.set_name(), None);
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("cross_service is gone")),
+    );
 }
 
 #[test]
@@ -641,7 +675,7 @@ fn ctrl_r_refreshes_now() {
         &mut state,
         Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
     );
-    assert_eq!(commands, [Command::ReadStatus(names(DEMO))]);
+    assert_eq!(commands, [Command::ReloadCatalog]);
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 
-use super::state::{Command, Msg, PlanResult};
+use super::model::FleetInfo;
+use super::state::{Command, Msg, PlanResult, Reloaded};
 use crate::engine::admin::{self, Resolution, UnlockResult};
 use crate::engine::runner::{self, RunControl, RunRequest};
 use crate::engine::{
@@ -43,12 +44,35 @@ impl Workers {
         }
     }
 
+    /// From now on, engine calls use `fleet` (a re-read catalog); a run in progress keeps
+    /// the one it started with.
+    pub fn use_fleet(&mut self, fleet: Arc<Fleet>) {
+        self.fleet = fleet;
+    }
+
     pub fn execute(&mut self, command: Command) {
         match command {
             Command::ReadStatus(names) => {
                 for name in names {
                     self.read_status(name);
                 }
+            }
+            Command::ReloadCatalog => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = fleet
+                        .with_fresh_catalog()
+                        .map(|fresh| {
+                            let info = Box::new(FleetInfo::from_fleet(&fresh));
+                            Reloaded {
+                                fleet: Arc::new(fresh),
+                                info,
+                            }
+                        })
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::CatalogReloaded(result));
+                });
             }
             Command::Plan {
                 id,

@@ -66,6 +66,16 @@ impl Fleet {
         })
     }
 
+    /// The same config and identity with the migrations folder read again: files added or
+    /// edited since the fleet was loaded (a long-lived console) are seen.
+    pub fn with_fresh_catalog(&self) -> Result<Fleet, FleetError> {
+        Ok(Fleet {
+            config: self.config.clone(),
+            catalog: Catalog::load(&self.config)?,
+            identity: self.identity.clone(),
+        })
+    }
+
     pub fn bookkeeping(&self, dialect: Dialect) -> Bookkeeping {
         Bookkeeping::new(
             dialect,
