@@ -13,6 +13,23 @@ use crate::console::theme::{Sym, Theme};
 use crate::engine::Direction;
 use crate::engine::runner::DatabasePlan;
 
+/// What is pending in the database's other sets, so "up to date" beside a panel that
+/// says pending explains itself: the panel counts every set, a run only the chosen one.
+fn pending_elsewhere(state: &State, plan: &DatabasePlan) -> Option<String> {
+    let status = state
+        .dbs
+        .get(state.index_of(&plan.database)?)?
+        .status
+        .as_ref()?;
+    let other: Vec<String> = status
+        .sets
+        .iter()
+        .filter(|s| s.set != plan.set && s.pending > 0)
+        .map(|s| format!("{} pending in {}", s.pending, s.set))
+        .collect();
+    (!other.is_empty()).then(|| other.join(", "))
+}
+
 fn steps_text(plan: &DatabasePlan, direction: Direction) -> String {
     let label = |i: usize| {
         plan.steps
@@ -29,7 +46,13 @@ fn steps_text(plan: &DatabasePlan, direction: Direction) -> String {
     }
 }
 
-fn run_lines(run: &RunConfirm, theme: &Theme, width: usize, room: usize) -> Vec<Line<'static>> {
+fn run_lines(
+    state: &State,
+    run: &RunConfirm,
+    theme: &Theme,
+    width: usize,
+    room: usize,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let name_width = run
         .databases
@@ -95,7 +118,12 @@ fn run_lines(run: &RunConfirm, theme: &Theme, width: usize, room: usize) -> Vec<
             for plan in result.plans.iter().take(shown) {
                 let (sym, text) = match &plan.refused {
                     Some(reason) => (Sym::Failed, format!("refused: {reason}")),
-                    None if plan.steps.is_empty() => (Sym::Ok, "up to date".into()),
+                    None if plan.steps.is_empty() => match pending_elsewhere(state, plan) {
+                        Some(other) if run.direction == Direction::Up => {
+                            (Sym::Ok, format!("up to date here; {other} (] switches)"))
+                        }
+                        _ => (Sym::Ok, "up to date".into()),
+                    },
                     None => (Sym::Pending, steps_text(plan, run.direction)),
                 };
                 let rest = width.saturating_sub(name_width + 4);
@@ -156,7 +184,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
                     },
                     run.databases.len()
                 ),
-                run_lines(run, &theme, inner_width, room),
+                run_lines(state, run, &theme, inner_width, room),
             )
         }
         ConfirmKind::Unlock { database, detail } => (
