@@ -1109,6 +1109,13 @@ fn open_unlock(state: &mut State, db: Option<usize>) {
         return;
     };
     let name = database.info.name.clone();
+    if state.run.as_ref().is_some_and(|r| r.is_running(&name)) {
+        state.flash(
+            FlashLevel::Info,
+            format!("{name} is locked by this console's run; `r` then `x` cancels it there"),
+        );
+        return;
+    }
     match database.status.as_ref().and_then(|s| s.lock.as_ref()) {
         None => state.flash(FlashLevel::Info, format!("{name} is not locked")),
         Some(lock) if !lock.stale => state.flash(

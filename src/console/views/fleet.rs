@@ -118,7 +118,17 @@ fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> 
 /// The lock as the facts line shows it. `room`: the columns left on that line; a holder
 /// that does not fit is left out whole (the state line below names it) rather than cut
 /// into a name that is not the holder's.
-fn lock_text(db: &Database, theme: &Theme, room: usize) -> (String, Style) {
+fn lock_text(db: &Database, theme: &Theme, room: usize, ours: bool) -> (String, Style) {
+    // The status shown was read before this console's own run took the lock.
+    if ours {
+        let long = format!("{} locked by this run", theme.symbol(Sym::Locked));
+        let text = if text_width(&long) <= room {
+            long
+        } else {
+            format!("{} this run", theme.symbol(Sym::Locked))
+        };
+        return (text, theme.style(Sym::Running));
+    }
     let Some(lock) = db.status.as_ref().and_then(|s| s.lock.as_ref()) else {
         return ("lock free".into(), Style::new());
     };
@@ -263,7 +273,8 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                     "not created yet · ".to_owned()
                 };
                 let room = width.saturating_sub(text_width(&facts));
-                let (lock, lock_style) = lock_text(db, theme, room);
+                let ours = state.run.as_ref().is_some_and(|r| r.is_running(db.name()));
+                let (lock, lock_style) = lock_text(db, theme, room, ours);
                 lines.push(Line::from(vec![
                     Span::raw(facts),
                     Span::styled(lock, lock_style),
@@ -330,7 +341,7 @@ fn rows(buf: &mut Buffer, area: Rect, state: &State) {
         // A lock on a database whose state is something else (dirty, say) still shows.
         let detail = match db.status.as_ref().and_then(|s| s.lock.as_ref()) {
             Some(_) if !matches!(sym, Sym::Locked | Sym::Running) => {
-                let lock = lock_text(db, theme, room.saturating_sub(label.len() + 3)).0;
+                let lock = lock_text(db, theme, room.saturating_sub(label.len() + 3), false).0;
                 format!("{label} · {lock}")
             }
             _ => label.clone(),
