@@ -46,6 +46,11 @@ impl Theme {
         }
     }
 
+    /// Marks a status read still in flight.
+    pub fn reading(&self) -> &'static str {
+        if self.ascii { "~" } else { "⟳" }
+    }
+
     pub fn symbol(&self, sym: Sym) -> &'static str {
         match (sym, self.ascii) {
             (Sym::Ok, false) => "✓",

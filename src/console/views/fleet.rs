@@ -218,7 +218,7 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         let waited = state.now_ms.saturating_sub(since);
         if waited >= 1000 {
             bottom.push(Span::styled(
-                format!("⟳ reading {} ", whole_seconds(waited)),
+                format!("{} reading {} ", theme.reading(), whole_seconds(waited)),
                 theme.dim(),
             ));
         }

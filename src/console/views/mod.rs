@@ -157,7 +157,12 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
     if let Some(oldest) = reading.iter().min() {
         let waited = state.now_ms.saturating_sub(*oldest);
         second.push(Span::styled(
-            format!("  ⟳ reading {} ({})", reading.len(), whole_seconds(waited)),
+            format!(
+                "  {} reading {} ({})",
+                theme.reading(),
+                reading.len(),
+                whole_seconds(waited)
+            ),
             theme.dim(),
         ));
     }
