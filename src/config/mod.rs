@@ -224,6 +224,39 @@ const ENTRY_KEYS: &[&str] = &[
     "depends_on",
 ];
 
+/// The YAML error quotes the lines around the problem, and a password may sit on one of
+/// them: its value, and the password part of a URL, print as `***`.
+fn mask_secrets(message: &str) -> String {
+    message
+        .lines()
+        .map(|line| {
+            let mut line = line.to_owned();
+            if let Some(at) = line.find("password") {
+                let rest = &line[at + "password".len()..];
+                if let Some(colon) = rest.find(':')
+                    && rest[..colon].trim_matches([' ', '"', '\'']).is_empty()
+                {
+                    let value_start = at + "password".len() + colon + 1;
+                    if !line[value_start..].trim().is_empty() {
+                        line.replace_range(value_start.., " ***");
+                    }
+                }
+            }
+            if let Some(scheme) = line.find("://") {
+                let after = scheme + 3;
+                if let Some(at_sign) = line[after..].find('@') {
+                    let credentials = &line[after..after + at_sign];
+                    if let Some(colon) = credentials.find(':') {
+                        line.replace_range(after + colon + 1..after + at_sign, "***");
+                    }
+                }
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Adds "did you mean" to the first "unknown field `x`, expected one of a, b" of a YAML
 /// error: a typo such as `migrations_tabel` should name its fix, not a list of 16 keys.
 fn with_suggestion(message: &str) -> String {
@@ -273,7 +306,7 @@ impl Config {
             ConfigError::Yaml(format!(
                 "in {}: {}",
                 path.display(),
-                with_suggestion(rendered)
+                mask_secrets(&with_suggestion(rendered))
             ))
         })?;
         let base_dir = path

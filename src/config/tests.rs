@@ -265,3 +265,33 @@ fn an_entry_url_beats_an_inherited_driver_but_not_a_contradicting_own_one() {
         .to_string();
     assert!(clash.contains("contradicts the url's scheme"), "{clash}");
 }
+
+#[test]
+fn a_yaml_error_next_to_a_password_does_not_print_it() {
+    let text = "database:\n  driver: mysql\ndatabases:\n  b:\n    url: mysql://app:UrlSecret9@db:3306/x\n  a:\n    password: Zq9SecretPw77\nmigrator:\n  auto_bakup: true\n";
+    let err = parse(text).unwrap_err().to_string();
+    assert!(err.contains("auto_bakup"), "{err}");
+    assert!(
+        err.contains("password: ***"),
+        "the excerpt shows the key: {err}"
+    );
+    assert!(!err.contains("Zq9SecretPw77"), "{err}");
+    assert!(!err.contains("UrlSecret9"), "{err}");
+}
+
+#[test]
+fn masking_covers_url_passwords_and_leaves_other_lines() {
+    let masked = super::mask_secrets(
+        " 4 |     url: postgres://app:Hunter2x@db:5432/x\n 5 |     password: \"p@ss: w\"\n 6 |     port: 5432\n   |   ^ expected one of host, password, port",
+    );
+    assert!(
+        !masked.contains("Hunter2x") && !masked.contains("p@ss"),
+        "{masked}"
+    );
+    assert!(masked.contains("postgres://app:***@db:5432/x"), "{masked}");
+    assert!(masked.contains("port: 5432"), "{masked}");
+    assert!(
+        masked.contains("expected one of host, password, port"),
+        "{masked}"
+    );
+}
