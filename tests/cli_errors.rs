@@ -170,6 +170,31 @@ fn typo_in_migrator_exits_2_and_names_the_key() {
     assert_no_database_touched(&fleet);
 }
 
+#[test]
+fn a_mistyped_migrations_dir_is_an_error_not_an_up_to_date_fleet() {
+    let fleet = Fleet::new();
+    let config = fleet.read("config.yaml");
+    fleet.write(
+        "config.yaml",
+        &config.replacen("migrations_dir: migrations", "migrations_dir: migratons", 1),
+    );
+    for line in ["status", "up --patterns=*_service", "plan"] {
+        fleet
+            .line(line)
+            .expect_code(2)
+            .expect_contains("migratons does not exist");
+    }
+    assert_no_database_touched(&fleet);
+
+    // `create` starts the folder a new project does not have yet.
+    fleet.ok("create add_users -d user_service");
+    assert!(
+        fleet
+            .file("migratons/user_service/001_add_users.up.sql")
+            .exists()
+    );
+}
+
 const PW: &str = "Sup3rS3cret!";
 
 /// Runs each line with `DBFLEET_TEST_PW` set; asserts none of the outputs, the journal,

@@ -154,6 +154,12 @@ pub enum CatalogError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A mistyped `migrations_dir` must not read as "every database up to date".
+    #[error(
+        "the migrations folder {} does not exist (migrator.migrations_dir); create it, or start one with `dbfleet create NAME -d DATABASE`",
+        path.display()
+    )]
+    MissingRoot { path: PathBuf },
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,15 +169,14 @@ struct SetFile {
 }
 
 impl Catalog {
-    /// Reads every set under the config's `migrations_dir`. A missing folder is an empty
-    /// catalog (a fresh project), not an error.
+    /// Reads every set under the config's `migrations_dir`, which must exist.
     pub fn load(config: &Config) -> Result<Catalog, CatalogError> {
         let root = config.migrations_dir();
         let mut sets = Vec::new();
         let entries = match std::fs::read_dir(&root) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Catalog { root, sets });
+                return Err(CatalogError::MissingRoot { path: root });
             }
             Err(source) => return Err(CatalogError::Read { path: root, source }),
         };

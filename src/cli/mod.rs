@@ -18,6 +18,8 @@ use args::{
 };
 use exit::code;
 
+use crate::catalog::CatalogError;
+use crate::engine::FleetError;
 use crate::engine::admin::{self, Resolution, UnlockResult};
 use crate::engine::runner::{self, RunControl, RunRequest};
 use crate::engine::{
@@ -75,6 +77,21 @@ fn fail(message: impl std::fmt::Display, exit_code: u8) -> ExitCode {
 async fn dispatch(cli: Cli) -> ExitCode {
     let fleet = match Fleet::load(&cli.config) {
         Ok(fleet) => Arc::new(fleet),
+        // `create` is how a project's first migration gets written: it may make the folder.
+        Err(FleetError::Catalog(CatalogError::MissingRoot { path }))
+            if matches!(cli.command, Some(Command::Create(_))) =>
+        {
+            if let Err(e) = std::fs::create_dir_all(&path) {
+                return fail(
+                    format!("cannot create {}: {e}", path.display()),
+                    exit::USAGE,
+                );
+            }
+            match Fleet::load(&cli.config) {
+                Ok(fleet) => Arc::new(fleet),
+                Err(e) => return fail(e, exit::USAGE),
+            }
+        }
         Err(e) => return fail(e, exit::USAGE),
     };
     if opens_console(&cli) {
