@@ -30,3 +30,8 @@ fn unreachable_server_and_wrong_password_fail_only_their_databases_on_mariadb() 
 fn backup_restores_on_mariadb() {
     scenarios::backup_restores(Mysql);
 }
+
+#[test]
+fn failed_down_is_told_apart_from_a_failed_up_on_mariadb() {
+    scenarios::failed_down_is_told_apart_from_a_failed_up(Mysql);
+}

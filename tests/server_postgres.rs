@@ -99,3 +99,8 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
     down.expect_ok();
     assert!(server.tables(real).is_empty());
 }
+
+#[test]
+fn failed_down_rolls_back_whole_on_postgres() {
+    scenarios::failed_down_is_told_apart_from_a_failed_up(Postgres);
+}

@@ -173,11 +173,11 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                         m.statements_total.unwrap_or(0)
                     ),
                     state => format!(
-                        "DIRTY ({}) at statement {} of {}{}",
+                        "DIRTY: {} stopped after {} of {} statements{}",
                         match state {
-                            MigrationState::Running => "running",
-                            MigrationState::Failed => "failed",
-                            _ => "reverting",
+                            MigrationState::Running => "up (running)",
+                            MigrationState::Failed => "up (failed)",
+                            _ => "down (reverting)",
                         },
                         m.statements_done.unwrap_or(0),
                         m.statements_total.unwrap_or(0),

@@ -633,7 +633,7 @@ pub fn plan(
                 })
                 .unwrap_or_default();
             plan.refused = Some(format!(
-                "database is dirty: {id} is failed at statement {done} of {total}. Check the database, then run `dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are"
+                "database is dirty: its up of {id} stopped after {done} of {total} statements (failed). Check the database, then run `dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are"
             ));
             return plan;
         }

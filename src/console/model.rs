@@ -249,7 +249,7 @@ pub fn migration_state_label(m: &MigrationStatus) -> String {
         MigrationState::Pending => "pending".into(),
         MigrationState::Missing => "applied, file gone".into(),
         MigrationState::Failed => format!(
-            "failed at {}/{}",
+            "failed after {}/{}",
             m.statements_done.unwrap_or(0),
             m.statements_total.unwrap_or(0)
         ),

@@ -196,6 +196,17 @@ impl Bookkeeping {
         )
     }
 
+    /// A down that died half-way stays `reverting` (not `failed`): resolving it means the
+    /// opposite of resolving a half-done up.
+    pub fn record_revert_failed(&self, set: &str, version: u64, error: &str) -> String {
+        format!(
+            "UPDATE {} SET error = {} WHERE {}",
+            self.migrations(),
+            self.literal(error),
+            self.row_key(set, version)
+        )
+    }
+
     pub fn record_reverting(&self, set: &str, version: u64, statements_total: usize) -> String {
         format!(
             "UPDATE {} SET status = 'reverting', statements_done = 0, statements_total = {statements_total} WHERE {}",

@@ -103,12 +103,14 @@ pub async fn apply_step(
                 let _ = session.execute("ROLLBACK").await;
                 return fail(i + 1, error, false);
             }
-            // Nothing ran yet: the row alone would be a false alarm. Otherwise keep the
-            // row, marked failed, so the database shows as dirty until resolved.
-            let cleanup = if i == 0 {
-                book.delete_row(&step.set, step.version)
-            } else {
-                book.record_failed(&step.set, step.version, &error)
+            // Nothing ran yet: put the row back as it was (an up's does not exist yet; a
+            // down's is still applied). Otherwise keep it dirty until resolved: a failed up
+            // as `failed`, a failed down as `reverting`, so resolving knows which way.
+            let cleanup = match (step.direction, i) {
+                (Direction::Up, 0) => book.delete_row(&step.set, step.version),
+                (Direction::Down, 0) => book.mark_applied(&step.set, step.version),
+                (Direction::Up, _) => book.record_failed(&step.set, step.version, &error),
+                (Direction::Down, _) => book.record_revert_failed(&step.set, step.version, &error),
             };
             let _ = session.execute(&cleanup).await;
             return fail(i + 1, error, i > 0);

@@ -55,19 +55,36 @@ pub fn check_dirty(database: &str, applied: &[AppliedRow]) -> Result<(), String>
         .collect();
     match dirty.first() {
         None => Ok(()),
-        Some(row) => Err(format!(
-            "database is dirty: {}/{:03}_{} is {} at statement {} of {}{}. Check the database, then run `dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are",
-            row.set,
-            row.version,
-            row.name,
-            row.status.as_str(),
-            row.statements_done,
-            row.statements_total,
-            row.error
-                .as_deref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default()
-        )),
+        Some(row) => {
+            let (what, advice) = if row.status == RowStatus::Reverting {
+                (
+                    "its down",
+                    format!(
+                        "`dbfleet resolve -d {database} --rolled-back` if the revert is complete (the migration is gone), or `--applied` if none of it happened"
+                    ),
+                )
+            } else {
+                (
+                    "its up",
+                    format!(
+                        "`dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are"
+                    ),
+                )
+            };
+            Err(format!(
+                "database is dirty: {what} of {}/{:03}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
+                row.set,
+                row.version,
+                row.name,
+                row.statements_done,
+                row.statements_total,
+                row.status.as_str(),
+                row.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ))
+        }
     }
 }
 

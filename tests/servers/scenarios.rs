@@ -262,7 +262,7 @@ pub fn killed_runner(engine: Engine) {
             assert_eq!(db["dirty"], true, "{db}");
             let text = ok(&fleet, &server, "status -d slow_service").stdout;
             assert!(
-                text.contains("DIRTY (running) at statement 1 of 3"),
+                text.contains("DIRTY: up (running) stopped after 1 of 3 statements"),
                 "{text}"
             );
             let refused = run(&fleet, &server, "up -d slow_service");
@@ -442,4 +442,54 @@ pub fn backup_restores(engine: Engine) {
     );
     let rows = server.query(scratch, "SELECT migration_set FROM schema_migrations");
     assert_eq!(rows.len(), 2, "the restored bookkeeping says 2 applied");
+}
+
+/// A down that fails where DDL cannot roll back: at its first statement nothing was
+/// reverted, so the migration is still applied and the database clean; half-way, the row
+/// stays `reverting` and the advice is the down's (`--rolled-back` when the revert is done).
+pub fn failed_down_is_told_apart_from_a_failed_up(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["revert_service"]);
+    let config = seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    let fleet = fleet_with(&config);
+    fleet.write(
+        "migrations/revert_service/001_two_tables.up.sql",
+        "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n",
+    );
+    // The first statement fails: nothing reverted.
+    fleet.write(
+        "migrations/revert_service/001_two_tables.down.sql",
+        "DROP TABLE no_such_table;\nDROP TABLE a;\n",
+    );
+    ok(&fleet, &server, "up -d revert_service");
+    run(&fleet, &server, "down -d revert_service").expect_code(1);
+    let db = run(&fleet, &server, "status -d revert_service --format json").json()["databases"][0]
+        .clone();
+    assert_eq!(db["dirty"], false, "nothing was reverted: {db}");
+    assert_eq!(db["applied"], 1, "{db}");
+
+    // Now the second statement fails: one table is gone, the migration half-reverted.
+    fleet.write(
+        "migrations/revert_service/001_two_tables.down.sql",
+        "DROP TABLE b;\nDROP TABLE no_such_table;\n",
+    );
+    let down = run(&fleet, &server, "down -d revert_service --allow-drift");
+    down.expect_code(1);
+    let status = run(&fleet, &server, "status -d revert_service");
+    let text = status.all();
+    if engine == Engine::Mysql {
+        assert!(
+            text.contains("DIRTY: down (reverting) stopped after 1 of 2 statements"),
+            "{}",
+            status.describe()
+        );
+        let up = run(&fleet, &server, "up -d revert_service");
+        up.expect_code(1)
+            .expect_contains("its down of")
+            .expect_contains("--rolled-back` if the revert is complete");
+    } else {
+        // PostgreSQL's DDL is transactional: the whole down rolled back.
+        assert!(!text.contains("DIRTY"), "{}", status.describe());
+    }
 }
