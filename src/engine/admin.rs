@@ -83,8 +83,9 @@ async fn unlock_in(
     session.clear_lock().await.map_err(|e| e.message)?;
     sink.emit(RunEvent::LockCleared {
         database: db.to_owned(),
+        by: fleet.identity.who(),
         holder: state.row.holder.clone(),
-        run_id: state.row.run_id.clone(),
+        holder_run_id: state.row.run_id.clone(),
         forced: !state.stale,
     });
     Ok(UnlockResult::Cleared(state))
@@ -168,6 +169,7 @@ async fn resolve_in(
         let migration = format!("{}/{:03}_{}", row.set, row.version, row.name);
         sink.emit(RunEvent::Resolved {
             database: db.to_owned(),
+            by: fleet.identity.who(),
             migration: migration.clone(),
             was: row.status.as_str().to_owned(),
             now: match resolution {

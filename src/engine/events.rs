@@ -122,15 +122,18 @@ pub enum RunEvent {
         duration_ms: u64,
     },
     /// `dbfleet unlock` removed a lock row.
+    /// `by` cleared the lock `holder` (run `holder_run_id`) had left.
     LockCleared {
         database: String,
+        by: String,
         holder: String,
-        run_id: String,
+        holder_run_id: String,
         forced: bool,
     },
     /// `dbfleet resolve` settled a dirty step.
     Resolved {
         database: String,
+        by: String,
         migration: String,
         was: String,
         now: String,

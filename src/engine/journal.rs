@@ -71,3 +71,43 @@ impl Journal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde_json keeps the last of two equal keys, so a duplicate would silently lose the
+    /// journal's own run id. Every kind of line is checked here.
+    #[test]
+    fn no_journal_line_has_a_key_twice() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("journal.jsonl");
+        let journal = Journal::open(&path, "run-1").expect("the journal opens");
+        journal.append(&RunEvent::LockCleared {
+            database: "db".into(),
+            by: "ops@vm".into(),
+            holder: "deploy@ci".into(),
+            holder_run_id: "run-0".into(),
+            forced: false,
+        });
+        journal.append(&RunEvent::Connecting {
+            database: "db".into(),
+            server: "data/db.db".into(),
+        });
+        let text = std::fs::read_to_string(&path).expect("the journal reads");
+        for line in text.lines() {
+            let keys: Vec<&str> = line
+                .split('"')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, k)| k)
+                .filter(|k| line.contains(&format!("\"{k}\":")))
+                .collect();
+            let mut unique = keys.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(keys.len(), unique.len(), "a key twice in {line}");
+            assert!(line.contains("\"run_id\":\"run-1\""), "{line}");
+        }
+    }
+}
