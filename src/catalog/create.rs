@@ -46,11 +46,19 @@ pub fn create_migration(
             highest = Some((version, digits.len()));
         }
     }
+    // A timestamp never at or below the highest version: two creates in one second must
+    // not make a duplicate the catalog then refuses.
+    let stamp = |after: Option<u64>| {
+        let now: u64 = chrono::Utc::now()
+            .format("%Y%m%d%H%M%S")
+            .to_string()
+            .parse()
+            .unwrap_or(0);
+        now.max(after.map_or(0, |v| v + 1)).to_string()
+    };
     let version = match highest {
-        Some((_, width)) if timestamp || width >= 14 => {
-            chrono::Utc::now().format("%Y%m%d%H%M%S").to_string()
-        }
-        None if timestamp => chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
+        Some((v, width)) if timestamp || width >= 14 => stamp(Some(v)),
+        None if timestamp => stamp(None),
         Some((v, width)) => format!("{:0width$}", v + 1),
         None => "001".to_owned(),
     };
@@ -69,4 +77,37 @@ pub fn create_migration(
     std::fs::write(&up, header("up")).map_err(io(&up))?;
     std::fs::write(&down, header("down")).map_err(io(&down))?;
     Ok((up, down))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_created_in_one_second_never_collide() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut versions = Vec::new();
+        for name in ["a", "b", "c"] {
+            let (up, _) = create_migration(dir.path(), name, true).expect("created");
+            let file = up
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            versions.push(file.split('_').next().unwrap_or_default().to_owned());
+        }
+        // Numbered after timestamps: still above them, never the same second again.
+        let (up, _) = create_migration(dir.path(), "d", false).expect("created");
+        let file = up
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        versions.push(file.split('_').next().unwrap_or_default().to_owned());
+        let mut unique = versions.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), versions.len(), "{versions:?}");
+        assert!(versions.iter().all(|v| v.len() == 14), "{versions:?}");
+    }
 }
