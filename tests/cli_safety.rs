@@ -334,3 +334,31 @@ fn down_tears_down_in_reverse_dependency_order() {
         );
     }
 }
+
+#[test]
+fn a_backup_is_owner_only_and_not_locked_when_restored() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service --steps 1");
+    fleet.ok("up -d shared_service");
+    let backups: Vec<_> = std::fs::read_dir(fleet.file("data/backups"))
+        .expect("the backup folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    // The first up created the file: only the second had something to back up.
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    for backup in &backups {
+        let rows = common::query_text(backup, "SELECT count(*) FROM schema_migrations_lock");
+        assert_eq!(rows, [[Some("0".to_owned())]], "{}", backup.display());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(backup).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600), "{}", backup.display());
+        }
+    }
+    // Restored, the database migrates on: no stale lock from the run that took the copy.
+    let latest = backups.iter().max().cloned().unwrap_or_default();
+    std::fs::copy(&latest, fleet.db("shared_service")).expect("restore");
+    fleet.ok("up -d shared_service");
+}

@@ -35,11 +35,28 @@ pub fn backup_tool(dialect: Dialect) -> Result<Option<PathBuf>, String> {
     })
 }
 
-/// Dumps `target` into `dest` and checks the file is not empty; returns its size.
-pub async fn dump(target: &Target, dest: &Path) -> DriverResult<u64> {
+/// Backups hold a whole database, passwords in its tables included: owner-only.
+pub fn owner_only(path: &Path) -> DriverResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Dumps `target` into `dest` and checks the file is not empty; returns its size. The
+/// lock table's row (this very run's lock) stays out: a restored backup must not come
+/// back locked by a run that is long gone.
+pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResult<u64> {
     let tool = backup_tool(target.driver)
         .map_err(|e| DriverError::new(ErrorKind::Io, e))?
         .ok_or_else(|| DriverError::new(ErrorKind::Io, "no dump tool for this driver"))?;
+    // Created owner-only first: the tool truncates and writes, keeping the mode.
+    std::fs::File::create(dest)
+        .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?;
+    owner_only(dest)?;
     let mut command = tokio::process::Command::new(&tool);
     command
         .stdin(Stdio::null())
@@ -55,6 +72,7 @@ pub async fn dump(target: &Target, dest: &Path) -> DriverResult<u64> {
                 .arg(target.port.unwrap_or(5432).to_string())
                 .arg("--no-password")
                 .arg("--format=plain")
+                .arg(format!("--exclude-table-data={lock_table}"))
                 .arg("--file")
                 .arg(dest)
                 .arg("--dbname")
@@ -78,6 +96,7 @@ pub async fn dump(target: &Target, dest: &Path) -> DriverResult<u64> {
                 .arg("--single-transaction")
                 .arg("--routines")
                 .arg("--triggers")
+                .arg(format!("--ignore-table={}.{lock_table}", target.database))
                 .arg(format!("--result-file={}", dest.display()));
             if let Some(user) = &target.username {
                 command.arg("--user").arg(user);

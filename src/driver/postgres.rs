@@ -277,7 +277,7 @@ impl Session for PostgresSession {
     }
 
     async fn backup(&mut self, dest: &Path) -> DriverResult<u64> {
-        dump::dump(&self.target, dest).await
+        dump::dump(&self.target, dest, &self.bookkeeping.lock_table).await
     }
 
     async fn close(self: Box<Self>) {

@@ -255,6 +255,20 @@ impl Session for SqliteSession {
         let dest_text = dest.display().to_string();
         let sql = format!("VACUUM INTO {}", self.bookkeeping.literal(&dest_text));
         self.execute(&sql).await?;
+        super::dump::owner_only(dest)?;
+        // The copy holds this run's lock row: a restored backup must not come back locked.
+        let mut copy = SqliteConnectOptions::new()
+            .filename(dest)
+            .connect()
+            .await
+            .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {}", error(e))))?;
+        let unlock = self.bookkeeping.delete_lock(None);
+        let cleared = sqlx::raw_sql(sqlx::AssertSqlSafe(unlock))
+            .execute(&mut copy)
+            .await
+            .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {}", error(e))));
+        let _ = copy.close().await;
+        cleared?;
         let size = std::fs::metadata(dest)
             .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {e}")))?
             .len();
