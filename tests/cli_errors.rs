@@ -342,3 +342,23 @@ fn mysql_url_under_sqlite_defaults_neither_leaks_its_password_nor_becomes_a_sqli
         "a mysql:// URL is MySQL (or a clear conflict), not a SQLite file path: {pay:#}"
     );
 }
+
+#[test]
+fn another_tools_migrations_table_is_named_not_reported_unreachable() {
+    let fleet = Fleet::new();
+    std::fs::create_dir_all(fleet.file("data")).expect("data folder");
+    // golang-migrate's table, under the name the seed's config also uses.
+    let made = std::process::Command::new("sqlite3")
+        .arg(fleet.db("user_service"))
+        .arg("CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)")
+        .output()
+        .expect("the sqlite3 shell");
+    assert!(made.status.success(), "{made:?}");
+    let out = fleet.line("status -d user_service");
+    out.expect_contains("schema_migrations exists but is not dbfleet's")
+        .expect_contains("migrator.migrations_table");
+    fleet
+        .line("up -d user_service")
+        .expect_code(1)
+        .expect_contains("not dbfleet's");
+}

@@ -185,6 +185,23 @@ pub trait Session: Send {
 }
 
 /// Reads a migrations-table row selected by `Bookkeeping::select_applied`.
+/// A migrations table of the configured name that some other tool made (golang-migrate's
+/// `schema_migrations` has just `version` and `dirty`): say so, rather than "unknown
+/// column" or "unreachable".
+pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError {
+    if e.message.contains("migration_set") {
+        DriverError::new(
+            ErrorKind::Query,
+            format!(
+                "table {} exists but is not dbfleet's (it has no migration_set column; golang-migrate and other tools use that name too): set migrator.migrations_table to another name",
+                bookkeeping.migrations_table
+            ),
+        )
+    } else {
+        e
+    }
+}
+
 pub(crate) fn applied_from_row<'r, R>(row: &'r R) -> Result<AppliedRow, sqlx::Error>
 where
     R: sqlx::Row,

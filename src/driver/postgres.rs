@@ -166,7 +166,7 @@ impl Session for PostgresSession {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut self.conn)
             .await
-            .map_err(error)?;
+            .map_err(|e| super::not_ours(&self.bookkeeping, error(e)))?;
         rows.iter()
             .map(applied_from_row)
             .collect::<Result<_, _>>()
