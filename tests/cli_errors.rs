@@ -362,3 +362,24 @@ fn another_tools_migrations_table_is_named_not_reported_unreachable() {
         .expect_code(1)
         .expect_contains("not dbfleet's");
 }
+
+#[test]
+fn a_wrong_default_database_fails_only_the_commands_that_fall_back_on_it() {
+    let fleet = Fleet::new();
+    let config = fleet.read("config.yaml");
+    fleet.write(
+        "config.yaml",
+        &config.replacen(
+            "default_database: shared_service",
+            "default_database: shared_servce",
+            1,
+        ),
+    );
+    fleet.ok("status --short");
+    fleet
+        .line("up")
+        .expect_code(2)
+        .expect_contains("config.yaml:")
+        .expect_contains("`shared_servce` is not a configured database");
+    fleet.ok("up -d shared_service");
+}

@@ -37,6 +37,9 @@ pub struct Config {
     /// Targets of shared migration sets declared in the config (`sets:`). A set can also
     /// declare them beside its files, in `set.yaml`.
     pub sets: IndexMap<String, SetDeclaration>,
+    /// `migrator.default_database` names no configured database: why, with where. Only a
+    /// command that falls back on it fails; `status` and explicit selections work.
+    pub default_database_problem: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -297,7 +300,7 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| {
+        let mut raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| {
             // The renderer names the source `<input>`; give the reader the real file.
             let rendered = e
                 .to_string()
@@ -347,17 +350,22 @@ impl Config {
         check_dependencies(&mut databases);
 
         let names: Vec<&str> = databases.iter().map(|d| d.name.as_str()).collect();
+        let mut default_database_problem = None;
         if let Some(default) = &raw.migrator.default_database
             && !names.contains(&default.value.as_str())
         {
-            return Err(invalid(
-                &default.referenced,
-                format!(
-                    "migrator.default_database `{}` is not a configured database (configured: {})",
-                    default.value,
-                    names.join(", ")
-                ),
-            ));
+            default_database_problem = Some(
+                invalid(
+                    &default.referenced,
+                    format!(
+                        "migrator.default_database `{}` is not a configured database (configured: {})",
+                        default.value,
+                        names.join(", ")
+                    ),
+                )
+                .to_string(),
+            );
+            raw.migrator.default_database = None;
         }
         for pattern in &raw.migrator.database_patterns {
             Glob::new(&pattern.value).map_err(|e| {
@@ -404,6 +412,7 @@ impl Config {
             databases,
             migrator: raw.migrator,
             sets: raw.sets,
+            default_database_problem,
         })
     }
 

@@ -205,10 +205,11 @@ fn dependency_problems_break_only_the_entries_involved() {
 }
 
 #[test]
-fn unknown_default_database_is_a_config_error() {
-    let err = parse("databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  default_database: nope\n")
-        .unwrap_err()
-        .to_string();
+fn unknown_default_database_is_kept_for_the_commands_that_use_it() {
+    let config = parse("databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  default_database: nope\n")
+        .expect("the rest of the config is fine");
+    assert_eq!(config.default_database(), None);
+    let err = config.default_database_problem.unwrap_or_default();
     assert!(err.contains("config.yaml:6:21"), "{err}");
     assert!(
         err.contains("`nope` is not a configured database (configured: a)"),

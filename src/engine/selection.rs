@@ -58,6 +58,8 @@ pub enum SelectionError {
         "no database selected and no migrator.default_database configured; use -d NAME, --databases a,b, --patterns GLOB or --all"
     )]
     NothingSelected,
+    #[error("{0}; name the databases (-d, --databases, --patterns, --all) or fix the config")]
+    BadDefault(String),
     #[error(
         "set `{set}` targets none of the selected databases ({selected}); it targets: {targets}"
     )]
@@ -187,7 +189,10 @@ pub fn resolve(
             WhenUnspecified::WholeFleet => names.clone(),
             WhenUnspecified::DefaultDatabase => match config.default_database() {
                 Some(db) => vec![db.to_owned()],
-                None => return Err(SelectionError::NothingSelected),
+                None => match &config.default_database_problem {
+                    Some(problem) => return Err(SelectionError::BadDefault(problem.clone())),
+                    None => return Err(SelectionError::NothingSelected),
+                },
             },
         }
     };
