@@ -171,15 +171,12 @@ pub struct UnlockArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back"])))]
 pub struct ResolveArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// The half-done step's changes are all there: record it as applied.
-    #[arg(
-        long,
-        conflicts_with = "rolled_back",
-        required_unless_present = "rolled_back"
-    )]
+    #[arg(long)]
     pub applied: bool,
     /// None of its changes are there (undone by hand): forget it, so it runs again.
     #[arg(long)]

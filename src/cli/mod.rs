@@ -342,7 +342,7 @@ async fn run_command(
         // After SIGHUP stderr may be a dead terminal: never panic on the write.
         let _ = writeln!(
             std::io::stderr(),
-            "\n{signal}: cancelling after the current statement; Ctrl-C again to quit at once"
+            "\n{signal}: cancelling after the current statement (a step that cannot roll back, on MySQL, finishes first); Ctrl-C again to quit at once"
         );
         on_interrupt.cancel_all();
         if tokio::signal::ctrl_c().await.is_ok() {
