@@ -362,3 +362,33 @@ fn a_backup_is_owner_only_and_not_locked_when_restored() {
     std::fs::copy(&latest, fleet.db("shared_service")).expect("restore");
     fleet.ok("up -d shared_service");
 }
+
+#[test]
+fn an_intentional_edit_is_accepted_with_resolve_accept_drift() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    fleet.append(
+        "migrations/shared_service/002_create_dictionaries.up.sql",
+        "\n-- reworded comment, same schema\n",
+    );
+    let before = fleet.status_of("shared_service");
+    assert_eq!(
+        before["drift"].as_array().map(Vec::len),
+        Some(1),
+        "{before}"
+    );
+
+    fleet
+        .ok("resolve -d shared_service --accept-drift")
+        .expect_contains(
+            "recorded the current checksums of shared_service/002_create_dictionaries",
+        );
+    let after = fleet.status_of("shared_service");
+    assert_eq!(after["drift"].as_array().map(Vec::len), Some(0), "{after}");
+    fleet.ok("down -d shared_service");
+    fleet
+        .ok("resolve -d shared_service --accept-drift")
+        .expect_contains("no drift");
+    let journal = fleet.read("data/journal.jsonl");
+    assert!(journal.contains("\"checksum accepted\""), "{journal}");
+}

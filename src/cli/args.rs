@@ -171,7 +171,7 @@ pub struct UnlockArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back"])))]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back", "accept_drift"])))]
 pub struct ResolveArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
@@ -181,4 +181,7 @@ pub struct ResolveArgs {
     /// None of its changes are there (undone by hand): forget it, so it runs again.
     #[arg(long)]
     pub rolled_back: bool,
+    /// Applied files were edited on purpose: record their checksums as they are now.
+    #[arg(long)]
+    pub accept_drift: bool,
 }

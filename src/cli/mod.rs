@@ -462,23 +462,28 @@ async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let resolution = if args.applied {
-        Resolution::Applied
+    let (resolution, nothing, done) = if args.applied {
+        (Resolution::Applied, "not dirty", "marked {} as applied")
+    } else if args.accept_drift {
+        (
+            Resolution::AcceptDrift,
+            "no drift",
+            "recorded the current checksums of {}",
+        )
     } else {
-        Resolution::RolledBack
+        (
+            Resolution::RolledBack,
+            "not dirty",
+            "marked {} as rolled back",
+        )
     };
     let mut failed = false;
     for db in &selection.databases {
         match admin::resolve(fleet, db, resolution).await {
-            Ok(settled) if settled.is_empty() => print(&format!("{db}: not dirty\n")),
+            Ok(settled) if settled.is_empty() => print(&format!("{db}: {nothing}\n")),
             Ok(settled) => print(&format!(
-                "{db}: marked {} as {}\n",
-                settled.join(", "),
-                if args.applied {
-                    "applied"
-                } else {
-                    "rolled back"
-                }
+                "{db}: {}\n",
+                done.replace("{}", &settled.join(", "))
             )),
             Err(e) => {
                 eprintln!("{db}: {e}");

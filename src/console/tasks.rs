@@ -129,6 +129,7 @@ impl Workers {
                     let word = match resolution {
                         Resolution::Applied => "applied",
                         Resolution::RolledBack => "rolled back",
+                        Resolution::AcceptDrift => "checksum accepted",
                     };
                     let result =
                         admin::resolve(&fleet, &database, resolution)

@@ -223,6 +223,16 @@ impl Bookkeeping {
         )
     }
 
+    /// Accepting an intentional edit of an applied file: its checksum as it is now.
+    pub fn record_checksum(&self, set: &str, version: u64, checksum: &str) -> String {
+        format!(
+            "UPDATE {} SET checksum = {} WHERE {}",
+            self.migrations(),
+            self.literal(checksum),
+            self.row_key(set, version)
+        )
+    }
+
     /// Resolving a dirty row as applied keeps it and clears the failure.
     pub fn mark_applied(&self, set: &str, version: u64) -> String {
         format!(

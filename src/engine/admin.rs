@@ -25,6 +25,9 @@ pub enum Resolution {
     Applied,
     /// None of its changes are there (the operator undid them): forget the row.
     RolledBack,
+    /// Applied migrations whose files were edited on purpose since: record the files'
+    /// checksums as they are now (Flyway's `repair`, Atlas's `migrate hash`).
+    AcceptDrift,
 }
 
 fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, String> {
@@ -150,6 +153,9 @@ async fn resolve_in(
     session: &mut dyn Session,
 ) -> Result<Vec<String>, String> {
     let rows = session.read_applied().await.map_err(|e| e.message)?;
+    if resolution == Resolution::AcceptDrift {
+        return accept_drift(fleet, db, &rows, session).await;
+    }
     let dirty: Vec<_> = rows
         .into_iter()
         .filter(|r| r.status != RowStatus::Applied)
@@ -164,6 +170,8 @@ async fn resolve_in(
         let sql = match resolution {
             Resolution::Applied => book.mark_applied(&row.set, row.version),
             Resolution::RolledBack => book.delete_row(&row.set, row.version),
+            // Handled before: a checksum is no answer to a half-done step.
+            Resolution::AcceptDrift => continue,
         };
         session.execute(&sql).await.map_err(|e| e.message)?;
         let migration = format!("{}/{:03}_{}", row.set, row.version, row.name);
@@ -175,9 +183,53 @@ async fn resolve_in(
             now: match resolution {
                 Resolution::Applied => "applied".into(),
                 Resolution::RolledBack => "rolled back".into(),
+                Resolution::AcceptDrift => "checksum accepted".into(),
             },
         });
         settled.push(migration);
     }
     Ok(settled)
+}
+
+async fn accept_drift(
+    fleet: &Fleet,
+    db: &str,
+    rows: &[crate::driver::AppliedRow],
+    session: &mut dyn Session,
+) -> Result<Vec<String>, String> {
+    let dialect = session.dialect();
+    let book = session.bookkeeping().clone();
+    let mut drifted = Vec::new();
+    for set in &fleet.catalog.sets {
+        for (migration, row) in super::plan::drift(set, dialect, rows) {
+            if let Some(script) = migration.up.for_dialect(dialect) {
+                drifted.push((
+                    migration.id(),
+                    row.set.clone(),
+                    row.version,
+                    script.checksum.clone(),
+                ));
+            }
+        }
+    }
+    if drifted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sink = journal(fleet)?;
+    let mut accepted = Vec::new();
+    for (id, set, version, checksum) in drifted {
+        session
+            .execute(&book.record_checksum(&set, version, &checksum))
+            .await
+            .map_err(|e| e.message)?;
+        sink.emit(RunEvent::Resolved {
+            database: db.to_owned(),
+            by: fleet.identity.who(),
+            migration: id.clone(),
+            was: "drifted".into(),
+            now: "checksum accepted".into(),
+        });
+        accepted.push(id);
+    }
+    Ok(accepted)
 }
