@@ -366,7 +366,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Fleet,
         &[key('R')],
         A::Resolve,
-        "resolve the focused dirty database (confirm)",
+        "resolve the focused dirty database, or accept its drift (confirm)",
         None,
     ),
     bind(
@@ -401,7 +401,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Inspect,
         &[key('R')],
         A::Resolve,
-        "resolve this dirty database (confirm)",
+        "resolve this dirty database, or accept its drift (confirm)",
         Some("resolve"),
     ),
     bind(

@@ -202,6 +202,13 @@ pub enum ConfirmKind {
     Resolve {
         database: String,
         detail: Vec<String>,
+        /// The half-done step is a down: "applied" and "rolled back" mean the opposite.
+        reverting: bool,
+    },
+    /// Applied files edited since they ran: record their checksums as they are now.
+    AcceptDrift {
+        database: String,
+        migrations: Vec<String>,
     },
     QuitDuringRun,
 }
@@ -229,6 +236,9 @@ impl Confirm {
                 ),
             ],
             ConfirmKind::Unlock { .. } => vec!["Cancel".into(), "Clear the lock".into()],
+            ConfirmKind::AcceptDrift { .. } => {
+                vec!["Cancel".into(), "Accept the edited files".into()]
+            }
             ConfirmKind::Resolve { .. } => vec![
                 "Cancel".into(),
                 "Mark applied".into(),
@@ -1151,10 +1161,33 @@ fn open_resolve(state: &mut State, db: Option<usize>) {
         return;
     };
     let name = database.info.name.clone();
+    if let Some(status) = database
+        .status
+        .as_ref()
+        .filter(|s| !s.dirty && !s.drift.is_empty())
+    {
+        state.overlay = Some(Overlay::Confirm(Confirm {
+            kind: ConfirmKind::AcceptDrift {
+                database: name,
+                migrations: status.drift.clone(),
+            },
+            focus: 0,
+            typed: None,
+        }));
+        return;
+    }
     let Some(status) = database.status.as_ref().filter(|s| s.dirty) else {
-        state.flash(FlashLevel::Info, format!("{name} is not dirty"));
+        state.flash(
+            FlashLevel::Info,
+            format!("{name} is neither dirty nor drifted"),
+        );
         return;
     };
+    let reverting = status
+        .sets
+        .iter()
+        .flat_map(|s| &s.migrations)
+        .any(|m| m.state == crate::engine::status::MigrationState::Reverting);
     let detail: Vec<String> = status
         .sets
         .iter()
@@ -1176,6 +1209,7 @@ fn open_resolve(state: &mut State, db: Option<usize>) {
         kind: ConfirmKind::Resolve {
             database: name,
             detail,
+            reverting,
         },
         focus: 0,
         typed: None,
@@ -1489,6 +1523,16 @@ fn activate(state: &mut State) -> Vec<Command> {
             vec![Command::Resolve {
                 database,
                 resolution,
+            }]
+        }
+        ConfirmKind::AcceptDrift { database, .. } => {
+            state.flash(
+                FlashLevel::Info,
+                format!("recording {database}'s current checksums…"),
+            );
+            vec![Command::Resolve {
+                database,
+                resolution: Resolution::AcceptDrift,
             }]
         }
         ConfirmKind::QuitDuringRun => force_quit(state),

@@ -853,3 +853,20 @@ fn tab_completes_what_was_typed() {
     press_key(&mut state, KeyCode::Tab);
     assert_eq!(prompt(&state).input.value(), "order_*");
 }
+
+#[test]
+fn r_on_a_drifted_database_offers_to_accept_the_edited_files() {
+    let mut state = every();
+    focus(&mut state, "billing_ledger");
+    press(&mut state, 'R');
+    assert_eq!(confirm(&state).buttons()[1], "Accept the edited files");
+    press_key(&mut state, KeyCode::Tab);
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        [Command::Resolve {
+            database: "billing_ledger".into(),
+            resolution: Resolution::AcceptDrift,
+        }]
+    );
+}

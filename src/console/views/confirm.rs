@@ -196,19 +196,50 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
                 ),
             ],
         ),
-        ConfirmKind::Resolve { database, detail } => {
+        ConfirmKind::AcceptDrift {
+            database,
+            migrations,
+        } => {
+            let mut lines = vec![Line::from(format!(
+                "{database}'s applied files changed since they ran:"
+            ))];
+            for m in migrations {
+                lines.push(Line::styled(format!("  {m}"), theme.style(Sym::Drift)));
+            }
+            lines.push(Line::from(
+                "Accept: the edit was on purpose; record the files' checksums as they are now.",
+            ));
+            lines.push(Line::from(
+                "Until then runs on it are refused (the CLI's --allow-drift passes one run).",
+            ));
+            (format!(" Accept drift on {database} "), lines)
+        }
+        ConfirmKind::Resolve {
+            database,
+            detail,
+            reverting,
+        } => {
             let mut lines = vec![Line::from(format!(
                 "{database} has a step that stopped half-way:"
             ))];
             for d in detail {
                 lines.push(Line::styled(format!("  {d}"), theme.style(Sym::Dirty)));
             }
-            lines.push(Line::from(
-                "Mark applied: all of the step's changes are in the database.",
-            ));
-            lines.push(Line::from(
-                "Mark rolled back: none of them are (you undid them); it runs again.",
-            ));
+            if *reverting {
+                lines.push(Line::from(
+                    "A down stopped: Mark applied if none of its changes are there (the migration stays);",
+                ));
+                lines.push(Line::from(
+                    "Mark rolled back if the revert is complete (the migration is gone).",
+                ));
+            } else {
+                lines.push(Line::from(
+                    "Mark applied: all of the step's changes are in the database.",
+                ));
+                lines.push(Line::from(
+                    "Mark rolled back: none of them are (you undid them); it runs again.",
+                ));
+            }
             (format!(" Resolve {database} "), lines)
         }
         ConfirmKind::QuitDuringRun => (

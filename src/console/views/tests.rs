@@ -411,6 +411,16 @@ fn confirm_resolve() {
 }
 
 #[test]
+fn confirm_accept_drift() {
+    both("confirm_accept_drift", |size| {
+        let mut state = fixtures::loaded_state(fixtures::every_state_fleet(), size);
+        focus(&mut state, "billing_ledger");
+        update(&mut state, char_key('R'));
+        state
+    });
+}
+
+#[test]
 fn run_in_progress() {
     both("run_midway", |size| fixtures::run_state(size, false));
 }
