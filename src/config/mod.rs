@@ -46,6 +46,8 @@ pub struct Config {
 pub struct DatabaseEntry {
     pub name: String,
     pub depends_on: Vec<String>,
+    /// `file:line:col` of its `depends_on`, for errors found once every entry is read.
+    pub depends_on_at: Option<String>,
     pub target: Result<Target, EntryError>,
 }
 
@@ -479,6 +481,7 @@ fn build_entry(
             return DatabaseEntry {
                 name: name.to_owned(),
                 depends_on: Vec::new(),
+                depends_on_at: None,
                 target: Err(at(
                     &node.referenced,
                     format!(
@@ -519,7 +522,14 @@ fn build_entry(
             ));
         }
     }
+    let mut depends_on_at = None;
     if let Some(deps) = own.get("depends_on") {
+        depends_on_at = Some(format!(
+            "{}:{}:{}",
+            path.display(),
+            deps.referenced.line(),
+            deps.referenced.column()
+        ));
         match &deps.value {
             Node::Seq(items) => {
                 for item in items {
@@ -679,6 +689,7 @@ fn build_entry(
     DatabaseEntry {
         name: name.to_owned(),
         depends_on,
+        depends_on_at,
         target,
     }
 }
@@ -752,7 +763,8 @@ fn check_dependencies(databases: &mut [DatabaseEntry]) {
             && entry.target.is_ok()
         {
             entry.target = Err(EntryError(format!(
-                "databases.{}: depends_on names `{missing}`, which is not a configured database",
+                "{}databases.{}: depends_on names `{missing}`, which is not a configured database",
+                located(&entry.depends_on_at),
                 entry.name
             )));
         }
@@ -764,12 +776,17 @@ fn check_dependencies(databases: &mut [DatabaseEntry]) {
     for entry in databases.iter_mut() {
         if let Some(cycle) = find_cycle(&entry.name, &deps) {
             entry.target = Err(EntryError(format!(
-                "databases.{}: depends_on forms a cycle: {}",
+                "{}databases.{}: depends_on forms a cycle: {}",
+                located(&entry.depends_on_at),
                 entry.name,
                 cycle.join(" → ")
             )));
         }
     }
+}
+
+fn located(at: &Option<String>) -> String {
+    at.as_ref().map(|at| format!("{at}: ")).unwrap_or_default()
 }
 
 fn find_cycle(start: &str, deps: &[(String, Vec<String>)]) -> Option<Vec<String>> {

@@ -193,6 +193,7 @@ fn dependency_problems_break_only_the_entries_involved() {
         .unwrap_err()
         .to_string();
     assert!(a.contains("`ghost`"), "{a}");
+    assert!(a.contains("config.yaml:6:17: "), "where: {a}");
     let b = config
         .database("b")
         .unwrap()
@@ -201,6 +202,7 @@ fn dependency_problems_break_only_the_entries_involved() {
         .unwrap_err()
         .to_string();
     assert!(b.contains("cycle: b → c → b"), "{b}");
+    assert!(b.contains("config.yaml:9:17: "), "where: {b}");
     assert!(config.database("d").unwrap().target.is_ok());
 }
 
