@@ -383,3 +383,22 @@ fn a_wrong_default_database_fails_only_the_commands_that_fall_back_on_it() {
         .expect_contains("`shared_servce` is not a configured database");
     fleet.ok("up -d shared_service");
 }
+
+#[test]
+fn a_duplicate_version_marks_the_database_as_a_set_problem_not_pending() {
+    let fleet = Fleet::new();
+    fleet.write(
+        "migrations/order_service/002_duplicate.up.sql",
+        "CREATE TABLE dup (id INTEGER);\n",
+    );
+    let out = fleet.line("status --short -d order_service");
+    out.expect_ok().expect_contains("✗ set problem");
+    fleet
+        .line("status --check -d order_service")
+        .expect_code(3)
+        .expect_contains("duplicate");
+    fleet
+        .line("up -d order_service")
+        .expect_code(1)
+        .expect_contains("002_duplicate");
+}

@@ -47,6 +47,10 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
     if !status.drift.is_empty() {
         return ("~", "drift".into());
     }
+    // A broken set (a duplicate version, a misnamed file) stops runs: it is no mere pending.
+    if status.sets.iter().any(|s| !s.problems.is_empty()) {
+        return ("✗", "set problem".into());
+    }
     if status.pending > 0 {
         return ("●", format!("{} pending", status.pending));
     }

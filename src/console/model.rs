@@ -187,6 +187,14 @@ impl Health {
         if !status.drift.is_empty() {
             return Health::Drift(status.drift.len());
         }
+        // A broken set (duplicate version, misnamed file) stops runs: no mere pending.
+        if let Some((set, problem)) = status
+            .sets
+            .iter()
+            .find_map(|s| s.problems.first().map(|p| (&s.set, p)))
+        {
+            return Health::Misconfigured(format!("migration set {set}: {problem}"));
+        }
         if status.pending > 0 {
             return Health::Pending(status.pending);
         }
