@@ -340,6 +340,23 @@ impl Drop for ExclusiveLock {
     }
 }
 
+/// Marks order_service by glob and runs up on it from the console; its file is held by
+/// an `ExclusiveLock`, so the run waits, and says so.
+fn run_up_on_the_locked_order_service(tmux: &Tmux) {
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("order_*");
+    tmux.wait_for_text("(1 match");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 1");
+    tmux.keys(&["U"]);
+    tmux.wait_for("the plan of the blocked database", |s| {
+        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
+    });
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("waiting for the lock held by another connection");
+}
+
 fn reading_seconds(screen: &str) -> Option<u64> {
     // The header says "⟳ reading 1 (3s)" while a status read is outstanding.
     let after = screen.split("reading 1 (").nth(1)?;
@@ -377,18 +394,7 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
     tmux.wait_for("help closed", |s| !s.contains("esc closes"));
 
     // A run on the blocked database waits for it, and says so, with a moving clock.
-    tmux.keys(&["+"]);
-    tmux.wait_for_text("mark glob");
-    tmux.type_text("order_*");
-    tmux.wait_for_text("(1 match");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for_text("marked 1");
-    tmux.keys(&["U"]);
-    tmux.wait_for("the plan of the blocked database", |s| {
-        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
-    });
-    tmux.keys(&["Tab", "Enter"]);
-    tmux.wait_for_text("waiting for the lock held by another connection");
+    run_up_on_the_locked_order_service(&tmux);
 
     // Released: the run goes through and the status shows what it applied.
     drop(lock);
@@ -418,18 +424,7 @@ fn closing_the_terminal_mid_run_cancels_the_run_and_releases_its_lock() {
     // exec: the console is the pane's process, so killing the server hangs up on it.
     tmux.shell(&format!("exec {}", binary()));
     tmux.wait_for_text("6 databases");
-    tmux.keys(&["+"]);
-    tmux.wait_for_text("mark glob");
-    tmux.type_text("order_*");
-    tmux.wait_for_text("(1 match");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for_text("marked 1");
-    tmux.keys(&["U"]);
-    tmux.wait_for("the plan", |s| {
-        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
-    });
-    tmux.keys(&["Tab", "Enter"]);
-    tmux.wait_for_text("waiting for the lock held by another connection");
+    run_up_on_the_locked_order_service(&tmux);
     drop(tmux);
 
     // The run is wound down, not cut: it finishes as cancelled and says so in the journal.

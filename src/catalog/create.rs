@@ -86,24 +86,22 @@ mod tests {
     #[test]
     fn timestamps_created_in_one_second_never_collide() {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let mut versions = Vec::new();
-        for name in ["a", "b", "c"] {
-            let (up, _) = create_migration(dir.path(), name, true).expect("created");
+        let version_of = |up: PathBuf| {
             let file = up
                 .file_name()
                 .and_then(|f| f.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            versions.push(file.split('_').next().unwrap_or_default().to_owned());
+            file.split('_').next().unwrap_or_default().to_owned()
+        };
+        let mut versions = Vec::new();
+        for name in ["a", "b", "c"] {
+            let (up, _) = create_migration(dir.path(), name, true).expect("created");
+            versions.push(version_of(up));
         }
         // Numbered after timestamps: still above them, never the same second again.
         let (up, _) = create_migration(dir.path(), "d", false).expect("created");
-        let file = up
-            .file_name()
-            .and_then(|f| f.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        versions.push(file.split('_').next().unwrap_or_default().to_owned());
+        versions.push(version_of(up));
         let mut unique = versions.clone();
         unique.sort();
         unique.dedup();
