@@ -299,20 +299,9 @@ pub fn status(fleet: &FleetInfo, db: usize, shape: Shape) -> Option<DatabaseStat
     let info = fleet.databases.get(db)?;
     let name = info.name.as_str();
     let mut status = DatabaseStatus {
-        name: name.to_owned(),
         driver: info.driver,
         server: info.server.clone(),
-        exists: false,
-        applied: 0,
-        pending: 0,
-        last_version: None,
-        lock: None,
-        dirty: false,
-        drift: Vec::new(),
-        tables: None,
-        size_bytes: None,
-        error: None,
-        sets: Vec::new(),
+        ..DatabaseStatus::new(name)
     };
     match shape {
         Shape::NotRead => return None,

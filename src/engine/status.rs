@@ -95,7 +95,8 @@ pub struct MigrationStatus {
 }
 
 impl DatabaseStatus {
-    fn new(name: &str) -> Self {
+    /// Nothing known yet: not read, no counts, no lock.
+    pub fn new(name: &str) -> Self {
         DatabaseStatus {
             name: name.to_owned(),
             driver: None,
