@@ -62,6 +62,12 @@ fn demo_reset_shows_every_state_and_can_be_repeated() {
         assert_eq!(analytics["pending"], 0);
     }
 
+    // The dry run says ahead what the run would refuse.
+    fleet
+        .line("plan -d analytics_service")
+        .expect_code(1)
+        .expect_contains("stale migration lock held by deploy@ci-runner-7");
+
     // The teaching state is repairable with the ordinary commands.
     fleet.ok("unlock -d analytics_service");
     // The half-done step created its first table; undo it by hand, then tell dbfleet.

@@ -23,6 +23,19 @@ pub struct LockState {
 /// `server_held`: what the database's own lock says (`Session::server_lock_held`). Where
 /// there is one, it decides: a row whose session is gone is stale at once. Without one
 /// (SQLite), the holder's pid (same host) or heartbeat age (other hosts) decides.
+/// Why a run will not touch a database under a stale lock, and what to do about it. The
+/// runner refuses with it; the dry run says it ahead.
+pub fn stale_refusal(state: &LockState, database: &str) -> String {
+    format!(
+        "stale migration lock held by {} (pid {}, run {}) since {}, last heartbeat {}; if that run is really gone, clear it with `dbfleet unlock -d {database}`",
+        state.row.holder,
+        state.row.pid,
+        state.row.run_id,
+        state.row.acquired_at,
+        state.row.heartbeat_at
+    )
+}
+
 pub fn assess(
     row: LockRow,
     me: &Identity,
@@ -82,14 +95,7 @@ pub async fn acquire(
                 let held = session.has_server_lock().then_some(true);
                 let state = assess(row, me, stale_after, held);
                 if state.stale {
-                    return Err(LockFailure::Held(format!(
-                        "stale migration lock held by {} (pid {}, run {}) since {}, last heartbeat {}; if that run is really gone, clear it with `dbfleet unlock -d {database}`",
-                        state.row.holder,
-                        state.row.pid,
-                        state.row.run_id,
-                        state.row.acquired_at,
-                        state.row.heartbeat_at
-                    )));
+                    return Err(LockFailure::Held(stale_refusal(&state, database)));
                 }
                 if Instant::now() >= deadline {
                     return Err(LockFailure::Held(format!(

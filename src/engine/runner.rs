@@ -636,13 +636,30 @@ async fn plan_database(
         let read = async {
             let has_tables = session.bookkeeping_exists().await?;
             let rows = session.read_applied().await?;
-            Ok::<_, driver::DriverError>((rows, has_tables))
+            let lock = match session.read_lock().await? {
+                Some(row) => {
+                    let held = session.server_lock_held().await?;
+                    Some(lock::assess(
+                        row,
+                        &fleet.identity,
+                        fleet.stale_lock_after(),
+                        held,
+                    ))
+                }
+                None => None,
+            };
+            Ok::<_, driver::DriverError>((rows, has_tables, lock))
         }
         .await;
         let transactional_ddl = session.transactional_ddl();
         session.close().await;
         match read {
-            Ok((rows, has_tables)) => (rows, has_tables, transactional_ddl),
+            // The run would refuse it: say so now, not after the operator confirmed.
+            Ok((_, _, Some(lock))) if lock.stale => {
+                plan.refused = Some(lock::stale_refusal(&lock, db));
+                return plan;
+            }
+            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl),
             Err(e) => {
                 plan.refused = Some(target.scrub(&e.message));
                 return plan;
