@@ -9,6 +9,33 @@ use super::{fit, pad, popup};
 use crate::console::keys::{self, Context};
 use crate::console::layout;
 use crate::console::state::State;
+use crate::console::theme::{Sym, Theme};
+
+/// Under the fleet's keys, what its symbols mean: the header counts by them alone when
+/// the terminal is narrow.
+fn legend(context: Context, theme: &Theme) -> Vec<String> {
+    if context != Context::Fleet {
+        return Vec::new();
+    }
+    let entry = |sym: Sym, word: &str| format!("{} {word}", theme.symbol(sym));
+    vec![
+        format!(
+            " symbols: {}  {}  {}  {}  {}",
+            entry(Sym::Ok, "up to date"),
+            entry(Sym::Pending, "pending"),
+            entry(Sym::Dirty, "dirty"),
+            entry(Sym::Drift, "drift"),
+            entry(Sym::Locked, "locked"),
+        ),
+        format!(
+            "          {}  {}  {}  {}",
+            entry(Sym::Unreachable, "unreachable"),
+            entry(Sym::Failed, "misconfigured"),
+            entry(Sym::Running, "running"),
+            entry(Sym::Unknown, "not read yet"),
+        ),
+    ]
+}
 
 /// Rows of bindings the help box shows when drawn in `area_height` rows.
 fn room(bindings: usize, area_height: u16) -> usize {
@@ -25,13 +52,15 @@ pub fn max_scroll(state: &State, context: Context) -> usize {
     } else {
         layout::body(Rect::new(0, 0, width, height)).height
     };
-    let bindings = keys::help_for(context).len();
-    bindings.saturating_sub(room(bindings, area_height))
+    let rows = keys::help_for(context).len() + legend(context, &state.theme).len();
+    rows.saturating_sub(room(rows, area_height))
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scroll: usize) {
     let theme = &state.theme;
     let bindings = keys::help_for(context);
+    let legend = legend(context, theme);
+    let rows = bindings.len() + legend.len();
     let keys_width = bindings
         .iter()
         .map(|b| keys::keys_label(b).chars().count())
@@ -39,16 +68,16 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
         .unwrap_or(8)
         .min(22);
     let width = area.width.saturating_sub(4).min(96);
-    let height = (bindings.len() as u16 + 4).min(area.height);
-    let room = room(bindings.len(), area.height);
-    let scroll = scroll.min(bindings.len().saturating_sub(room));
+    let height = (rows as u16 + 4).min(area.height);
+    let room = room(rows, area.height);
+    let scroll = scroll.min(rows.saturating_sub(room));
     // Say when the list goes on: at 80×24 a screen's keys do not all fit at once.
-    let more = if bindings.len() > room {
+    let more = if rows > room {
         format!(
             " {}–{} of {} · j/k scroll ",
             scroll + 1,
-            (scroll + room).min(bindings.len()),
-            bindings.len()
+            (scroll + room).min(rows),
+            rows
         )
     } else {
         String::new()
@@ -84,5 +113,22 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
             Span::styled(tail, if off { theme.dim() } else { theme.warning() }),
         ];
         buf.set_line(inner.x, inner.y + i as u16, &Line::from(spans), inner.width);
+    }
+    // The legend scrolls on after the last binding.
+    let shown = bindings.len().saturating_sub(scroll).min(room);
+    let first_legend = scroll.saturating_sub(bindings.len());
+    for (i, line) in legend
+        .iter()
+        .skip(first_legend)
+        .take(room - shown)
+        .enumerate()
+    {
+        buf.set_stringn(
+            inner.x,
+            inner.y + (shown + i) as u16,
+            fit(line, usize::from(inner.width)),
+            usize::from(inner.width),
+            theme.dim(),
+        );
     }
 }

@@ -226,6 +226,18 @@ fn help_overlay() {
 }
 
 #[test]
+fn help_scrolled_to_the_end_shows_the_symbol_legend() {
+    both("help_fleet_end", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('?'));
+        for _ in 0..40 {
+            update(&mut state, char_key('j'));
+        }
+        state
+    });
+}
+
+#[test]
 fn help_overlay_of_a_run() {
     both("help_run", |size| {
         let mut state = fixtures::run_state(size, false);
