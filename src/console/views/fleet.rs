@@ -210,6 +210,13 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         .driver
         .map(|d| d.to_string())
         .unwrap_or_else(|| "?".into());
+    // The name is what a panel is for: the driver gives way when both do not fit.
+    let title_width = title.width() + driver.len() + 2 + 2;
+    let driver = if title_width <= usize::from(rect.width) {
+        driver
+    } else {
+        String::new()
+    };
     let mut bottom = vec![Span::styled(
         format!(" {} {} ", theme.symbol(sym), label),
         theme.style(sym),
@@ -231,7 +238,14 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         })
         .border_style(theme.border(focused))
         .title_top(title)
-        .title_top(Line::from(format!(" {driver} ")).right_aligned())
+        .title_top(
+            Line::from(if driver.is_empty() {
+                String::new()
+            } else {
+                format!(" {driver} ")
+            })
+            .right_aligned(),
+        )
         .title_bottom(Line::from(bottom));
     let inner = block.inner(rect);
     block.render(rect, buf);
