@@ -252,7 +252,13 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
     let width = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
 
-    let server = db.info.server.clone().unwrap_or_default();
+    let mut server = db.info.server.clone().unwrap_or_default();
+    // Where it lives matters more than as whom: a narrow panel drops the `user@`.
+    if text_width(&server) > width
+        && let Some((_, place)) = server.split_once('@')
+    {
+        server = place.to_owned();
+    }
     lines.push(Line::styled(fit(&server, width), theme.dim()));
     match (&db.info.config_error, &db.status, &db.read_error) {
         (Some(error), _, _) => {
