@@ -117,3 +117,38 @@ fn demo_reset_refuses_a_fleet_that_is_not_a_demo() {
         .expect_contains("only runs on SQLite fleets");
     assert_eq!(fleet.data_snapshot(), before, "nothing was deleted");
 }
+
+#[test]
+fn history_tells_runs_and_repairs_back_from_the_journal() {
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    fleet.line("up --patterns=*_service").expect_code(1);
+    fleet.ok("unlock -d analytics_service");
+
+    let all = fleet.ok("history");
+    all.expect_contains("up · own sets · 6 database(s) · 4/6 ok")
+        .expect_contains("✗ message_service refused: database is dirty")
+        .expect_contains("unlock: analytics_service: cleared the lock of deploy@ci-runner-7");
+
+    let one = fleet.ok("history -d order_service -n 1");
+    assert!(
+        one.stdout.contains("up · own sets · 6 database(s)") && !one.stdout.contains("unlock: "),
+        "{}",
+        one.describe()
+    );
+
+    let json = fleet.ok("history --format json -n 2").json();
+    let entries = json.as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 2, "{json}");
+    assert_eq!(entries[1]["command"], "unlock");
+    assert_eq!(entries[0]["unfinished"], false);
+
+    // A run whose process died has a start and no end: history says so.
+    fleet.append(
+        "data/journal.jsonl",
+        "{\"at\":\"2026-11-23T16:00:00.000Z\",\"event\":\"run_started\",\"run_id\":\"r-dead\",\"by\":\"ops@vm\",\"command\":\"dbfleet up --all\",\"direction\":\"up\",\"databases\":[\"order_service\"],\"set\":null}\n",
+    );
+    fleet
+        .ok("history -n 1")
+        .expect_contains("UNFINISHED: the journal has no end");
+}

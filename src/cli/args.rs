@@ -48,6 +48,8 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Settle a dirty database: mark its half-done step as applied or as rolled back.
     Resolve(ResolveArgs),
+    /// Past runs, unlocks and resolves, from the journal: who, when, what, how it ended.
+    History(HistoryArgs),
     /// Open the console (what `dbfleet` alone does on a terminal).
     Console,
     /// The demo fleet's teaching scenarios (SQLite fleets outside production only).
@@ -159,6 +161,16 @@ pub struct CreateArgs {
     /// Version the files with a UTC timestamp instead of the next number.
     #[arg(long)]
     pub timestamp: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Only entries that touched this database.
+    #[arg(short = 'd', long = "database")]
+    pub database: Option<String>,
+    /// How many of the latest entries.
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub last: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use clap::Parser;
 
 use args::{
-    Cli, Command, CreateArgs, DemoCommand, Format, PlanArgs, ResolveArgs, RunArgs, StatusArgs,
-    UnlockArgs,
+    Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs, ResolveArgs, RunArgs,
+    StatusArgs, UnlockArgs,
 };
 use exit::code;
 
@@ -99,6 +99,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
     }
     match cli.command {
         Some(Command::Console) => console_command(fleet).await,
+        Some(Command::History(args)) => history_command(&fleet, &args, cli.format),
         Some(Command::Demo(DemoCommand::Reset)) => demo_reset_command(&fleet).await,
         None => {
             let args = StatusArgs {
@@ -143,6 +144,34 @@ async fn console_command(fleet: Arc<Fleet>) -> ExitCode {
         Ok(()) => code(exit::OK),
         Err(e) => fail(e, exit::RUN_FAILED),
     }
+}
+
+fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCode {
+    let path = fleet.config.journal_path();
+    let entries = match crate::engine::journal::read_entries(&path) {
+        Ok(entries) => entries,
+        Err(e) => return fail(format!("cannot read {}: {e}", path.display()), exit::USAGE),
+    };
+    let touched = |e: &crate::engine::journal::JournalEntry, db: &str| {
+        e.databases.iter().any(|d| d == db)
+            || e.outcomes.iter().any(|o| o.database == db)
+            || e.repairs.iter().any(|r| r.starts_with(&format!("{db}: ")))
+    };
+    let selected: Vec<_> = entries
+        .iter()
+        .filter(|e| args.database.as_deref().is_none_or(|db| touched(e, db)))
+        .collect();
+    let shown = &selected[selected.len().saturating_sub(args.last)..];
+    if format == Format::Json {
+        print(&(serde_json::to_string_pretty(shown).unwrap_or_default() + "\n"));
+        return code(exit::OK);
+    }
+    if shown.is_empty() {
+        print(&format!("no runs in {}\n", path.display()));
+        return code(exit::OK);
+    }
+    print(&status_view::history(shown));
+    code(exit::OK)
 }
 
 async fn demo_reset_command(fleet: &Arc<Fleet>) -> ExitCode {

@@ -72,6 +72,145 @@ impl Journal {
     }
 }
 
+/// One entry of `dbfleet history`: a run, or an `unlock` / `resolve`, as the journal
+/// tells it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    pub run_id: String,
+    pub at: String,
+    pub by: Option<String>,
+    /// The command line of a run; `unlock` / `resolve` for the repairs.
+    pub command: String,
+    pub direction: Option<String>,
+    pub set: Option<String>,
+    pub databases: Vec<String>,
+    /// Per database: the outcome's label and, when it did not go well, why.
+    pub outcomes: Vec<EntryOutcome>,
+    pub duration_ms: Option<u64>,
+    pub cancelled: bool,
+    /// The journal has no end for this run: the process died (or still runs).
+    pub unfinished: bool,
+    /// What an `unlock` or `resolve` did.
+    pub repairs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryOutcome {
+    pub database: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+/// Reads the journal back, oldest first. Lines that do not parse (a half-written last
+/// line after a crash) are skipped, not fatal: the rest of the history still matters.
+pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut entries: Vec<JournalEntry> = Vec::new();
+    let str_of = |v: &serde_json::Value, key: &str| v[key].as_str().map(str::to_owned);
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(run_id), Some(event)) = (str_of(&v, "run_id"), str_of(&v, "event")) else {
+            continue;
+        };
+        let position = entries.iter().rposition(|e| e.run_id == run_id);
+        let entry = match position {
+            Some(i) => &mut entries[i],
+            None => {
+                entries.push(JournalEntry {
+                    run_id: run_id.clone(),
+                    at: str_of(&v, "at").unwrap_or_default(),
+                    by: None,
+                    command: String::new(),
+                    direction: None,
+                    set: None,
+                    databases: Vec::new(),
+                    outcomes: Vec::new(),
+                    duration_ms: None,
+                    cancelled: false,
+                    unfinished: true,
+                    repairs: Vec::new(),
+                });
+                let last = entries.len() - 1;
+                &mut entries[last]
+            }
+        };
+        match event.as_str() {
+            "run_started" => {
+                entry.by = str_of(&v, "by");
+                entry.command = str_of(&v, "command").unwrap_or_default();
+                entry.direction = str_of(&v, "direction");
+                entry.set = str_of(&v, "set");
+                entry.databases = v["databases"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|d| d.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            "finished" => {
+                let outcome = &v["outcome"];
+                let detail = str_of(outcome, "error")
+                    .or_else(|| str_of(outcome, "reason"))
+                    .or_else(|| {
+                        outcome["by"].as_array().map(|by| {
+                            let names: Vec<&str> = by.iter().filter_map(|d| d.as_str()).collect();
+                            format!("{} did not succeed", names.join(", "))
+                        })
+                    });
+                entry.outcomes.push(EntryOutcome {
+                    database: str_of(&v, "database").unwrap_or_default(),
+                    outcome: str_of(outcome, "outcome")
+                        .unwrap_or_default()
+                        .replace('_', " "),
+                    detail,
+                });
+            }
+            "run_finished" => {
+                entry.unfinished = false;
+                entry.duration_ms = v["duration_ms"].as_u64();
+                entry.cancelled = v["cancelled"].as_bool().unwrap_or(false);
+            }
+            "lock_cleared" => {
+                entry.unfinished = false;
+                entry.command = "unlock".into();
+                entry.by = str_of(&v, "by").or(entry.by.take());
+                entry.repairs.push(format!(
+                    "{}: cleared the lock of {}{}",
+                    str_of(&v, "database").unwrap_or_default(),
+                    str_of(&v, "holder").unwrap_or_default(),
+                    if v["forced"].as_bool().unwrap_or(false) {
+                        " (forced)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            "resolved" => {
+                entry.unfinished = false;
+                entry.command = "resolve".into();
+                entry.by = str_of(&v, "by").or(entry.by.take());
+                entry.repairs.push(format!(
+                    "{}: {} {} → {}",
+                    str_of(&v, "database").unwrap_or_default(),
+                    str_of(&v, "migration").unwrap_or_default(),
+                    str_of(&v, "was").unwrap_or_default(),
+                    str_of(&v, "now").unwrap_or_default()
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
