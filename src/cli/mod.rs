@@ -152,14 +152,9 @@ fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCod
         Ok(entries) => entries,
         Err(e) => return fail(format!("cannot read {}: {e}", path.display()), exit::USAGE),
     };
-    let touched = |e: &crate::engine::journal::JournalEntry, db: &str| {
-        e.databases.iter().any(|d| d == db)
-            || e.outcomes.iter().any(|o| o.database == db)
-            || e.repairs.iter().any(|r| r.starts_with(&format!("{db}: ")))
-    };
     let selected: Vec<_> = entries
         .iter()
-        .filter(|e| args.database.as_deref().is_none_or(|db| touched(e, db)))
+        .filter(|e| args.database.as_deref().is_none_or(|db| e.touches(db)))
         .collect();
     let shown = &selected[selected.len().saturating_sub(args.last)..];
     if format == Format::Json {

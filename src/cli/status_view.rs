@@ -235,56 +235,12 @@ pub fn render_json(config: &std::path::Path, statuses: &[DatabaseStatus]) -> Str
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// `dbfleet history`: one heading line per entry, then what did not go well.
+/// `dbfleet history`: the journal's entries as the engine words them.
 pub fn history(entries: &[&crate::engine::journal::JournalEntry]) -> String {
     let mut out = String::new();
-    for e in entries {
-        let by = e.by.as_deref().unwrap_or("?");
-        let when = short_time(&e.at);
-        if !e.repairs.is_empty() {
-            for repair in &e.repairs {
-                let _ = writeln!(out, "{when}  {by}  {}: {repair}", e.command);
-            }
-            continue;
-        }
-        let ok = e
-            .outcomes
-            .iter()
-            .filter(|o| o.outcome == "succeeded" || o.outcome == "up to date")
-            .count();
-        let end = if e.unfinished {
-            "UNFINISHED: the journal has no end for it (the process died, or still runs)".to_owned()
-        } else {
-            format!(
-                "{ok}/{} ok{}{}",
-                e.outcomes.len(),
-                if e.cancelled { ", cancelled" } else { "" },
-                e.duration_ms
-                    .map(|ms| format!(" in {:.1} s", ms as f64 / 1000.0))
-                    .unwrap_or_default()
-            )
-        };
-        let _ = writeln!(
-            out,
-            "{when}  {by}  {} · {} · {} database(s) · {end}",
-            e.direction.as_deref().unwrap_or("?"),
-            e.set.as_deref().unwrap_or("own sets"),
-            e.databases.len(),
-        );
-        let _ = writeln!(out, "    {}", e.command);
-        for o in &e.outcomes {
-            if o.outcome != "succeeded" && o.outcome != "up to date" {
-                let _ = writeln!(
-                    out,
-                    "    ✗ {} {}{}",
-                    o.database,
-                    o.outcome,
-                    o.detail
-                        .as_deref()
-                        .map(|d| format!(": {d}"))
-                        .unwrap_or_default()
-                );
-            }
+    for entry in entries {
+        for (line, _) in entry.lines() {
+            let _ = writeln!(out, "{line}");
         }
     }
     out

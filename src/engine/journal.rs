@@ -101,6 +101,81 @@ pub struct EntryOutcome {
     pub detail: Option<String>,
 }
 
+impl EntryOutcome {
+    pub fn went_well(&self) -> bool {
+        self.outcome == "succeeded" || self.outcome == "up to date"
+    }
+}
+
+impl JournalEntry {
+    /// One line per entry (one per repair for `unlock` / `resolve`), then one per database
+    /// that did not end well: what `dbfleet history` prints and the console lists.
+    pub fn lines(&self) -> Vec<(String, bool)> {
+        let by = self.by.as_deref().unwrap_or("?");
+        let when = match self.at.split_once('.') {
+            Some((seconds, _)) => format!("{}Z", seconds.replacen('T', " ", 1)),
+            None => self.at.clone(),
+        };
+        if !self.repairs.is_empty() {
+            return self
+                .repairs
+                .iter()
+                .map(|r| (format!("{when}  {by}  {}: {r}", self.command), false))
+                .collect();
+        }
+        let ok = self.outcomes.iter().filter(|o| o.went_well()).count();
+        let end = if self.unfinished {
+            "UNFINISHED: the journal has no end for it (the process died, or still runs)".to_owned()
+        } else {
+            format!(
+                "{ok}/{} ok{}{}",
+                self.outcomes.len(),
+                if self.cancelled { ", cancelled" } else { "" },
+                self.duration_ms
+                    .map(|ms| format!(" in {:.1} s", ms as f64 / 1000.0))
+                    .unwrap_or_default()
+            )
+        };
+        let mut lines = vec![
+            (
+                format!(
+                    "{when}  {by}  {} · {} · {} database(s) · {end}",
+                    self.direction.as_deref().unwrap_or("?"),
+                    self.set.as_deref().unwrap_or("own sets"),
+                    self.databases.len(),
+                ),
+                self.unfinished,
+            ),
+            (format!("    {}", self.command), false),
+        ];
+        for o in self.outcomes.iter().filter(|o| !o.went_well()) {
+            lines.push((
+                format!(
+                    "    ✗ {} {}{}",
+                    o.database,
+                    o.outcome,
+                    o.detail
+                        .as_deref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                ),
+                true,
+            ));
+        }
+        lines
+    }
+
+    /// Whether it touched `database`.
+    pub fn touches(&self, database: &str) -> bool {
+        self.databases.iter().any(|d| d == database)
+            || self.outcomes.iter().any(|o| o.database == database)
+            || self
+                .repairs
+                .iter()
+                .any(|r| r.starts_with(&format!("{database}: ")))
+    }
+}
+
 /// Reads the journal back, oldest first. Lines that do not parse (a half-written last
 /// line after a crash) are skipped, not fatal: the rest of the history still matters.
 pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
