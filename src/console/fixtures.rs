@@ -978,3 +978,57 @@ pub fn big_fleet(n: usize) -> FleetInfo {
 pub fn big_state(n: usize, size: (u16, u16)) -> State {
     loaded_state(big_fleet(n), size)
 }
+
+/// A journal read back: a finished run with a refusal, an unlock, and a run whose process
+/// died (no end in the journal).
+pub fn journal_entries() -> Vec<crate::engine::journal::JournalEntry> {
+    use crate::engine::journal::{EntryOutcome, JournalEntry};
+    let outcome = |db: &str, outcome: &str, detail: Option<&str>| EntryOutcome {
+        database: db.into(),
+        outcome: outcome.into(),
+        detail: detail.map(str::to_owned),
+    };
+    let run = |run_id: &str, at: &str| JournalEntry {
+        run_id: run_id.into(),
+        at: at.into(),
+        by: Some("ops@deploy-1".into()),
+        command: "dbfleet up --patterns=*_service".into(),
+        direction: Some("up".into()),
+        set: None,
+        databases: DEMO.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        outcomes: Vec::new(),
+        duration_ms: Some(840),
+        cancelled: false,
+        unfinished: false,
+        repairs: Vec::new(),
+    };
+    let mut first = run("r1", "2026-11-23T09:12:03.120Z");
+    first.outcomes = vec![
+        outcome("shared_service", "up to date", None),
+        outcome("user_service", "succeeded", None),
+        outcome(
+            "message_service",
+            "refused",
+            Some(
+                "database is dirty: its up of message_service/003_create_subscriptions stopped after 1 of 2 statements (failed)",
+            ),
+        ),
+    ];
+    let unlock = JournalEntry {
+        run_id: "r2".into(),
+        at: "2026-11-23T09:20:41.004Z".into(),
+        command: "unlock".into(),
+        direction: None,
+        databases: Vec::new(),
+        duration_ms: None,
+        repairs: vec!["analytics_service: cleared the lock of deploy@ci-runner-7".into()],
+        ..run("r2", "2026-11-23T09:20:41.004Z")
+    };
+    let mut died = run("r3", "2026-11-23T09:31:17.500Z");
+    died.unfinished = true;
+    died.duration_ms = None;
+    died.command = "dbfleet down -d order_service".into();
+    died.direction = Some("down".into());
+    died.databases = vec!["order_service".into()];
+    vec![first, unlock, died]
+}

@@ -52,6 +52,8 @@ pub enum Msg {
     },
     /// The migrations folder, read again.
     CatalogReloaded(Result<Reloaded, String>),
+    /// The journal, read back (oldest first, as it is written).
+    History(Result<Vec<crate::engine::journal::JournalEntry>, String>),
 }
 
 /// A fresh catalog: the engine's fleet for the workers, what the screen shows for `update`.
@@ -66,6 +68,8 @@ pub enum Command {
     ReadStatus(Vec<String>),
     /// Read the migrations folder again, then the status of every database.
     ReloadCatalog,
+    /// Read the run journal back for the history screen.
+    ReadHistory,
     Plan {
         id: u64,
         databases: Vec<String>,
@@ -126,6 +130,10 @@ pub enum Screen {
     Preview(PreviewView),
     Matrix(MatrixView),
     Run,
+    /// The journal, newest first; `scroll` in lines.
+    History {
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -327,6 +335,8 @@ pub struct State {
     pub screens: Vec<Screen>,
     pub overlay: Option<Overlay>,
     pub run: Option<RunProgress>,
+    /// The journal as last read; `None` while the read is in flight.
+    pub history: Option<Result<Vec<crate::engine::journal::JournalEntry>, String>>,
     pub flash: Option<Flash>,
     pub last_refresh_ms: Option<u64>,
     pub refresh_every_ms: u64,
@@ -362,6 +372,7 @@ impl State {
             screens: Vec::new(),
             overlay: None,
             run: None,
+            history: None,
             flash: None,
             last_refresh_ms: None,
             refresh_every_ms: REFRESH_EVERY_MS,
@@ -404,6 +415,7 @@ impl State {
             Some(Screen::Preview(_)) => Context::Preview,
             Some(Screen::Matrix(_)) => Context::Matrix,
             Some(Screen::Run) => Context::Run,
+            Some(Screen::History { .. }) => Context::History,
         }
     }
 
@@ -650,6 +662,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.read_names(&[database])
         }
+        Msg::History(result) => {
+            state.history = Some(result);
+            Vec::new()
+        }
         Msg::CatalogReloaded(result) => {
             match result {
                 Ok(reloaded) => state.take_catalog(*reloaded.info),
@@ -873,6 +889,7 @@ fn perform(state: &mut State, context: Context, action: Action) -> Vec<Command> 
             Context::Preview => preview_action(state, action),
             Context::Matrix => matrix_action(state, action),
             Context::Run => run_action(state, action),
+            Context::History => history_action(state, action),
             Context::Confirm => confirm_action(state, action),
             Context::Prompt => prompt_action(state, action),
             Context::Help => {
@@ -1024,6 +1041,11 @@ fn fleet_action(state: &mut State, action: Action) -> Vec<Command> {
             };
             state.offset = 0;
             state.keep_cursor_visible();
+        }
+        Action::History => {
+            state.history = None;
+            state.screens.push(Screen::History { scroll: 0 });
+            return vec![Command::ReadHistory];
         }
         Action::ShowRun => {
             if state.run.is_some() {
@@ -1401,6 +1423,66 @@ fn matrix_action(state: &mut State, action: Action) -> Vec<Command> {
         Some(db) => open_inspect(state, Some(db)),
         None => Vec::new(),
     }
+}
+
+/// The history screen's rows at the current size: every entry's lines, newest first,
+/// wrapped (a refusal's reason is the part worth reading whole). `update` scrolls over the
+/// same rows the view draws.
+pub fn history_lines(state: &State) -> Vec<(String, bool)> {
+    let Some(Ok(entries)) = &state.history else {
+        return Vec::new();
+    };
+    let (width, height) = state.size;
+    let inner = usize::from(layout::body(ratatui::layout::Rect::new(0, 0, width, height)).width)
+        .saturating_sub(2)
+        .max(20);
+    let mut rows = Vec::new();
+    for (text, bad) in entries.iter().rev().flat_map(|e| e.lines()) {
+        let indent = if text.starts_with("    ") {
+            "      "
+        } else {
+            "    "
+        };
+        for (i, row) in layout::wrap_words(&text, inner.saturating_sub(indent.len()))
+            .into_iter()
+            .enumerate()
+        {
+            let row = if i == 0 {
+                row
+            } else {
+                format!("{indent}{row}")
+            };
+            rows.push((row, bad));
+        }
+    }
+    rows
+}
+
+fn history_action(state: &mut State, action: Action) -> Vec<Command> {
+    let total = history_lines(state).len();
+    let (width, height) = state.size;
+    let page = usize::from(
+        layout::body(ratatui::layout::Rect::new(0, 0, width, height))
+            .height
+            .saturating_sub(2),
+    )
+    .max(1);
+    let max = total.saturating_sub(page);
+    if let Some(Screen::History { scroll }) = state.screens.last_mut() {
+        *scroll = match action {
+            Action::MoveUp => scroll.saturating_sub(1),
+            Action::MoveDown => (*scroll + 1).min(max),
+            Action::PageUp => scroll.saturating_sub(page),
+            Action::PageDown => (*scroll + page).min(max),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => *scroll,
+        };
+    }
+    if action == Action::Back {
+        back(state);
+    }
+    Vec::new()
 }
 
 fn run_action(state: &mut State, action: Action) -> Vec<Command> {

@@ -870,3 +870,31 @@ fn r_on_a_drifted_database_offers_to_accept_the_edited_files() {
         }]
     );
 }
+
+#[test]
+fn h_reads_the_journal_into_a_history_screen() {
+    let mut state = demo();
+    assert_eq!(press(&mut state, 'H'), [Command::ReadHistory]);
+    assert_eq!(state.context(), Context::History);
+    assert!(state.history.is_none(), "reading");
+    // Enough entries to scroll at this size.
+    let entries: Vec<_> = std::iter::repeat_n(fixtures::journal_entries(), 10)
+        .flatten()
+        .collect();
+    update(&mut state, Msg::History(Ok(entries)));
+    let lines = history_lines(&state);
+    assert!(
+        lines[0]
+            .0
+            .contains("down · own sets · 1 database(s) · UNFINISHED"),
+        "newest first: {lines:?}"
+    );
+    assert!(lines[0].1, "an unfinished run stands out");
+    press(&mut state, 'j');
+    assert!(matches!(
+        state.screens.last(),
+        Some(Screen::History { scroll: 1 })
+    ));
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(state.context(), Context::Fleet);
+}

@@ -57,6 +57,15 @@ impl Workers {
                     self.read_status(name);
                 }
             }
+            Command::ReadHistory => {
+                let path = self.fleet.config.journal_path();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::engine::journal::read_entries(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()));
+                    let _ = tx.send(Msg::History(result));
+                });
+            }
             Command::ReloadCatalog => {
                 let fleet = self.fleet.clone();
                 let tx = self.tx.clone();

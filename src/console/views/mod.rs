@@ -5,6 +5,7 @@
 pub mod confirm;
 pub mod fleet;
 pub mod help;
+pub mod history;
 pub mod inspect;
 pub mod matrix;
 pub mod preview;
@@ -41,6 +42,9 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Screen::Preview(view)) => preview::render(frame.buffer_mut(), body, state, view),
         Some(Screen::Matrix(view)) => matrix::render(frame.buffer_mut(), body, state, view),
         Some(Screen::Run) => run::render(frame.buffer_mut(), body, state),
+        Some(Screen::History { scroll }) => {
+            history::render(frame.buffer_mut(), body, state, *scroll)
+        }
     }
     footer(frame, area, state);
     match &state.overlay {

@@ -433,6 +433,16 @@ fn confirm_accept_drift() {
 }
 
 #[test]
+fn history_of_the_journal() {
+    both("history", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key('H'));
+        update(&mut state, Msg::History(Ok(fixtures::journal_entries())));
+        state
+    });
+}
+
+#[test]
 fn run_in_progress() {
     both("run_midway", |size| fixtures::run_state(size, false));
 }
