@@ -52,7 +52,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Open the console (what `dbfleet` alone does on a terminal).
     Console,
-    /// The demo fleet's teaching scenarios (SQLite fleets outside production only).
+    /// The demo fleet's teaching scenarios (only where the config says `environment: demo`
+    /// and every database is SQLite).
     #[command(subcommand)]
     Demo(DemoCommand),
 }
@@ -128,10 +129,13 @@ pub struct PlanArgs {
     /// Plan a down instead of an up.
     #[arg(long)]
     pub down: bool,
+    /// up: through this version; down: revert every version above it (0 = all).
     #[arg(long, conflicts_with = "steps")]
     pub to: Option<u64>,
+    /// How many steps at most.
     #[arg(long)]
     pub steps: Option<usize>,
+    /// Plan even though an applied migration's file changed since.
     #[arg(long)]
     pub allow_drift: bool,
 }

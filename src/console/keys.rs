@@ -24,7 +24,7 @@ pub enum Context {
 impl Context {
     pub fn title(self) -> &'static str {
         match self {
-            Context::Global => "everywhere",
+            Context::Global => "every screen",
             Context::Fleet => "fleet",
             Context::Inspect => "inspect",
             Context::Preview => "preview",
@@ -262,7 +262,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Global,
         &[key(':')],
         A::CommandPrompt,
-        "command: matrix, select GLOB, unselect GLOB, filter GLOB, set NAME, up, down, preview, refresh, quit",
+        "command: matrix, select GLOB, unselect GLOB, filter GLOB, set NAME, up, down, preview, refresh, help, quit",
         None,
     ),
     // The fleet of panels.
