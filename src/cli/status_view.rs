@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::engine::status::{DatabaseStatus, MigrationState};
+use crate::engine::status::{DatabaseStatus, MigrationState, Verdict};
 
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
@@ -23,38 +23,17 @@ pub fn human_size(bytes: u64) -> String {
 
 /// A one-word summary and its symbol, worst first, as the console shows it too.
 pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
-    if let Some(error) = &status.error {
-        let unreachable = !error.starts_with("misconfigured");
-        return if unreachable {
-            ("?", "unreachable".into())
-        } else {
-            ("✗", "misconfigured".into())
-        };
+    match status.verdict() {
+        Verdict::Unreachable(_) => ("?", "unreachable".into()),
+        Verdict::Misconfigured(_) => ("✗", "misconfigured".into()),
+        Verdict::Dirty => ("!", "dirty".into()),
+        Verdict::StaleLock(_) => ("⊘", "stale lock".into()),
+        Verdict::Locked(_) => ("⊘", "locked".into()),
+        Verdict::Drift(_) => ("~", "drift".into()),
+        Verdict::SetProblem(_) => ("✗", "set problem".into()),
+        Verdict::Pending(n) => ("●", format!("{n} pending")),
+        Verdict::UpToDate => ("✓", "up to date".into()),
     }
-    if status.dirty {
-        return ("!", "dirty".into());
-    }
-    if let Some(lock) = &status.lock {
-        return (
-            "⊘",
-            if lock.stale {
-                "stale lock".into()
-            } else {
-                "locked".into()
-            },
-        );
-    }
-    if !status.drift.is_empty() {
-        return ("~", "drift".into());
-    }
-    // A broken set (a duplicate version, a misnamed file) stops runs: it is no mere pending.
-    if status.sets.iter().any(|s| !s.problems.is_empty()) {
-        return ("✗", "set problem".into());
-    }
-    if status.pending > 0 {
-        return ("●", format!("{} pending", status.pending));
-    }
-    ("✓", "up to date".into())
 }
 
 /// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10Z`: the journal and JSON keep the

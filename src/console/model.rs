@@ -8,7 +8,7 @@ use super::theme::Sym;
 use crate::catalog::SetKind;
 use crate::dialect::Dialect;
 use crate::engine::Fleet;
-use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus};
+use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, Verdict};
 
 /// The fleet as the config and the migrations folder describe it. Plain data, so tests
 /// and the benchmark can build one without files.
@@ -167,38 +167,16 @@ impl Health {
         let Some(status) = &db.status else {
             return Health::Unknown;
         };
-        if let Some(error) = &status.error {
-            return if error.starts_with("misconfigured") {
-                Health::Misconfigured(error.clone())
-            } else {
-                Health::Unreachable(error.clone())
-            };
+        match status.verdict() {
+            Verdict::Misconfigured(e) | Verdict::SetProblem(e) => Health::Misconfigured(e),
+            Verdict::Unreachable(e) => Health::Unreachable(e),
+            Verdict::Dirty => Health::Dirty,
+            Verdict::StaleLock(holder) => Health::StaleLock(holder),
+            Verdict::Locked(holder) => Health::Locked(holder),
+            Verdict::Drift(n) => Health::Drift(n),
+            Verdict::Pending(n) => Health::Pending(n),
+            Verdict::UpToDate => Health::UpToDate,
         }
-        if status.dirty {
-            return Health::Dirty;
-        }
-        if let Some(lock) = &status.lock {
-            return if lock.stale {
-                Health::StaleLock(lock.row.holder.clone())
-            } else {
-                Health::Locked(lock.row.holder.clone())
-            };
-        }
-        if !status.drift.is_empty() {
-            return Health::Drift(status.drift.len());
-        }
-        // A broken set (duplicate version, misnamed file) stops runs: no mere pending.
-        if let Some((set, problem)) = status
-            .sets
-            .iter()
-            .find_map(|s| s.problems.first().map(|p| (&s.set, p)))
-        {
-            return Health::Misconfigured(format!("migration set {set}: {problem}"));
-        }
-        if status.pending > 0 {
-            return Health::Pending(status.pending);
-        }
-        Health::UpToDate
     }
 
     pub fn sym(&self) -> Sym {

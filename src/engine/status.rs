@@ -39,6 +39,20 @@ pub struct DatabaseStatus {
     pub sets: Vec<SetStatus>,
 }
 
+/// A database's state in one word, worst first (see `DatabaseStatus::verdict`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Misconfigured(String),
+    Unreachable(String),
+    Dirty,
+    StaleLock(String),
+    Locked(String),
+    Drift(usize),
+    SetProblem(String),
+    Pending(usize),
+    UpToDate,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SetStatus {
     pub set: String,
@@ -113,6 +127,43 @@ impl DatabaseStatus {
             error: None,
             sets: Vec::new(),
         }
+    }
+
+    /// The one state that matters most, worst first: what both fronts summarise a
+    /// database by.
+    pub fn verdict(&self) -> Verdict {
+        if let Some(error) = &self.error {
+            return if error.starts_with("misconfigured") {
+                Verdict::Misconfigured(error.clone())
+            } else {
+                Verdict::Unreachable(error.clone())
+            };
+        }
+        if self.dirty {
+            return Verdict::Dirty;
+        }
+        if let Some(lock) = &self.lock {
+            return if lock.stale {
+                Verdict::StaleLock(lock.row.holder.clone())
+            } else {
+                Verdict::Locked(lock.row.holder.clone())
+            };
+        }
+        if !self.drift.is_empty() {
+            return Verdict::Drift(self.drift.len());
+        }
+        // A broken set (duplicate version, misnamed file) stops runs: no mere pending.
+        if let Some((set, problem)) = self
+            .sets
+            .iter()
+            .find_map(|s| s.problems.first().map(|p| (&s.set, p)))
+        {
+            return Verdict::SetProblem(format!("migration set {set}: {problem}"));
+        }
+        if self.pending > 0 {
+            return Verdict::Pending(self.pending);
+        }
+        Verdict::UpToDate
     }
 
     /// What `status --check` fails on.
