@@ -10,4 +10,5 @@ pub mod console;
 pub mod dialect;
 pub mod driver;
 pub mod engine;
+pub mod human;
 pub mod signals;

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::status_view::human_size;
 use crate::engine::{Outcome, RunEvent};
 
 pub struct Reporter {
@@ -103,7 +102,7 @@ impl Reporter {
                 bytes,
             } => plain(format!(
                 "{database}: backup {path} ({})",
-                human_size(*bytes)
+                crate::human::size(*bytes)
             )),
             RunEvent::StepStarted {
                 database,
@@ -223,7 +222,7 @@ impl Bars {
                 database, bytes, ..
             } => self
                 .bar(database)
-                .set_message(format!("backed up ({})", human_size(*bytes))),
+                .set_message(format!("backed up ({})", crate::human::size(*bytes))),
             RunEvent::StepStarted {
                 database,
                 migration,

@@ -7,20 +7,6 @@ use serde::Serialize;
 
 use crate::engine::status::{DatabaseStatus, MigrationState, Verdict};
 
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 /// A one-word summary and its symbol, worst first, as the console shows it too.
 pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
     match status.verdict() {
@@ -33,15 +19,6 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
         Verdict::SetProblem(_) => ("✗", "set problem".into()),
         Verdict::Pending(n) => ("●", format!("{n} pending")),
         Verdict::UpToDate => ("✓", "up to date".into()),
-    }
-}
-
-/// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10Z`: the journal and JSON keep the
-/// full form; a table wants it short.
-fn short_time(rfc3339: &str) -> String {
-    match rfc3339.split_once('.') {
-        Some((seconds, _)) => format!("{}Z", seconds.replacen('T', " ", 1)),
-        None => rfc3339.replacen('T', " ", 1),
     }
 }
 
@@ -93,7 +70,9 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
             s.tables
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "-".into()),
-            s.size_bytes.map(human_size).unwrap_or_else(|| "-".into()),
+            s.size_bytes
+                .map(crate::human::size)
+                .unwrap_or_else(|| "-".into()),
             lock,
         );
     }
@@ -139,7 +118,7 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                         "applied {} by {} in {} ms{}",
                         m.applied_at
                             .as_deref()
-                            .map(short_time)
+                            .map(crate::human::time)
                             .unwrap_or_else(|| "?".into()),
                         m.applied_by.as_deref().unwrap_or("?"),
                         m.execution_ms.unwrap_or(0),

@@ -270,14 +270,9 @@ pub fn matcher(pattern: &str) -> Result<GlobMatcher, String> {
         .map_err(|e| e.kind().to_string())
 }
 
-pub fn human_size(bytes: u64) -> String {
-    crate::cli::status_view::human_size(bytes)
-}
-
 /// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10`
 pub fn short_time(rfc3339: &str) -> String {
-    let base = rfc3339.split('.').next().unwrap_or(rfc3339);
-    base.trim_end_matches('Z').replacen('T', " ", 1)
+    crate::human::time(rfc3339).trim_end_matches('Z').to_owned()
 }
 
 /// Milliseconds as people read a duration: `850 ms`, `3.2s`, `4m05s`.

@@ -225,7 +225,7 @@ impl RunProgress {
                 self.log(
                     now,
                     Some(database),
-                    format!("backup {name} ({})", super::model::human_size(*bytes)),
+                    format!("backup {name} ({})", crate::human::size(*bytes)),
                     false,
                 );
             }

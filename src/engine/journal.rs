@@ -112,10 +112,7 @@ impl JournalEntry {
     /// that did not end well: what `dbfleet history` prints and the console lists.
     pub fn lines(&self) -> Vec<(String, bool)> {
         let by = self.by.as_deref().unwrap_or("?");
-        let when = match self.at.split_once('.') {
-            Some((seconds, _)) => format!("{}Z", seconds.replacen('T', " ", 1)),
-            None => self.at.clone(),
-        };
+        let when = crate::human::time(&self.at);
         if !self.repairs.is_empty() {
             return self
                 .repairs

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Widget};
 use super::{fit, pad, whole_seconds};
 use crate::console::layout::{FleetLayout, PANEL_HEIGHT};
 use crate::console::layout::{text_width, wrap_words};
-use crate::console::model::{Database, Health, human_size};
+use crate::console::model::{Database, Health};
 use crate::console::progress::Phase;
 use crate::console::state::State;
 use crate::console::theme::{Sym, Theme};
@@ -287,7 +287,10 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                     format!(
                         "{} tables · {} · ",
                         status.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-                        status.size_bytes.map(human_size).unwrap_or("-".into())
+                        status
+                            .size_bytes
+                            .map(crate::human::size)
+                            .unwrap_or("-".into())
                     )
                 } else {
                     "not created yet · ".to_owned()
@@ -351,7 +354,7 @@ fn rows(buf: &mut Buffer, area: Rect, state: &State) {
                     &s.pending.to_string(),
                     s.last_version.as_deref().unwrap_or("-"),
                     &s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-                    &s.size_bytes.map(human_size).unwrap_or("-".into()),
+                    &s.size_bytes.map(crate::human::size).unwrap_or("-".into()),
                 ],
             ),
             _ => row_facts(wide, [&driver, "-", "-", "-", "-", "-"]),

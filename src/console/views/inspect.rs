@@ -10,9 +10,7 @@ use ratatui::widgets::{Block, Widget};
 use super::{fit, pad};
 use crate::console::layout;
 use crate::console::layout::wrap_words;
-use crate::console::model::{
-    duration, human_size, migration_state_label, migration_sym, short_time,
-};
+use crate::console::model::{duration, migration_state_label, migration_sym, short_time};
 use crate::console::state::{InspectView, State};
 use crate::console::theme::Sym;
 use crate::engine::status::MigrationState;
@@ -65,7 +63,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             s.pending,
             s.last_version.as_deref().unwrap_or("-"),
             s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-            s.size_bytes.map(human_size).unwrap_or("-".into())
+            s.size_bytes.map(crate::human::size).unwrap_or("-".into())
         ),
         None => String::new(),
     };
