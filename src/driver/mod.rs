@@ -202,6 +202,51 @@ pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError
     }
 }
 
+/// The migrations table's rows, on any dialect's connection (the table exists).
+pub(crate) async fn fetch_applied<DB>(
+    conn: &mut DB::Connection,
+    bookkeeping: &Bookkeeping,
+    error: fn(sqlx::Error) -> DriverError,
+) -> DriverResult<Vec<AppliedRow>>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(bookkeeping.select_applied()))
+        .fetch_all(conn)
+        .await
+        .map_err(|e| not_ours(bookkeeping, error(e)))?;
+    rows.iter()
+        .map(applied_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(error)
+}
+
+/// The lock table's row, if any, on any dialect's connection (the table exists).
+pub(crate) async fn fetch_lock<DB>(
+    conn: &mut DB::Connection,
+    bookkeeping: &Bookkeeping,
+    error: fn(sqlx::Error) -> DriverError,
+) -> DriverResult<Option<LockRow>>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(bookkeeping.select_lock()))
+        .fetch_optional(conn)
+        .await
+        .map_err(error)?;
+    row.as_ref().map(lock_from_row).transpose().map_err(error)
+}
+
 pub(crate) fn applied_from_row<'r, R>(row: &'r R) -> Result<AppliedRow, sqlx::Error>
 where
     R: sqlx::Row,

@@ -11,7 +11,7 @@ use sqlx::{ConnectOptions, Connection};
 
 use super::{
     Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session, applied_from_row, lock_from_row,
+    LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -142,15 +142,7 @@ impl Session for SqliteSession {
         if !self.bookkeeping_exists().await? {
             return Ok(Vec::new());
         }
-        let sql = self.bookkeeping.select_applied();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(|e| super::not_ours(&self.bookkeeping, error(e)))?;
-        rows.iter()
-            .map(applied_from_row)
-            .collect::<Result<_, _>>()
-            .map_err(error)
+        super::fetch_applied::<sqlx::Sqlite>(&mut self.conn, &self.bookkeeping, error).await
     }
 
     async fn read_lock(&mut self) -> DriverResult<Option<LockRow>> {
@@ -158,12 +150,7 @@ impl Session for SqliteSession {
         if !self.table_exists(&table).await? {
             return Ok(None);
         }
-        let sql = self.bookkeeping.select_lock();
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_optional(&mut self.conn)
-            .await
-            .map_err(error)?;
-        row.as_ref().map(lock_from_row).transpose().map_err(error)
+        super::fetch_lock::<sqlx::Sqlite>(&mut self.conn, &self.bookkeeping, error).await
     }
 
     /// `BEGIN IMMEDIATE` takes SQLite's write lock: between it and `COMMIT` no other
