@@ -125,6 +125,34 @@ fn history_tells_runs_and_repairs_back_from_the_journal() {
     fleet.line("up --patterns=*_service").expect_code(1);
     fleet.ok("unlock -d analytics_service");
 
+    // Every kind of line, the unlock's included, has each key once: JSON readers keep
+    // only the last of two equal keys, which once cost the unlock's own run id.
+    let journal = fleet.read("data/journal.jsonl");
+    for line in journal.lines() {
+        if let Err(e) = common::duplicate_keys(line) {
+            panic!("journal line has a duplicate key ({e}): {line}");
+        }
+    }
+    let cleared: serde_json::Value = journal
+        .lines()
+        .find(|l| l.contains("\"lock_cleared\""))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
+    assert_eq!(
+        cleared["holder_run_id"],
+        "20261123T090000.000Z-ci-runner-7-4242"
+    );
+    assert!(
+        cleared["run_id"]
+            .as_str()
+            .is_some_and(|id| id != cleared["holder_run_id"]),
+        "the unlock's own run id: {cleared}"
+    );
+    assert!(
+        cleared["by"].as_str().is_some_and(|b| b.contains('@')),
+        "{cleared}"
+    );
+
     let all = fleet.ok("history");
     all.expect_contains("up · own sets · 6 database(s) · 4/6 ok")
         .expect_contains("✗ message_service refused: database is dirty")
