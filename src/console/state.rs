@@ -21,6 +21,8 @@ use crate::engine::{Direction, Limit, RunEvent};
 
 /// How often status is read again on its own.
 pub const REFRESH_EVERY_MS: u64 = 10_000;
+/// Journal entries the history screen keeps, newest.
+pub const HISTORY_ENTRIES: usize = 200;
 /// How long a flash message stays.
 const FLASH_MS: u64 = 5_000;
 
@@ -663,7 +665,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.read_names(&[database])
         }
         Msg::History(result) => {
-            state.history = Some(result);
+            // The screen re-wraps what it keeps on every frame: the latest entries are
+            // what an on-call reader wants here; `dbfleet history` reads them all.
+            state.history = Some(result.map(|mut entries| {
+                let older = entries.len().saturating_sub(HISTORY_ENTRIES);
+                entries.drain(..older);
+                entries
+            }));
             Vec::new()
         }
         Msg::CatalogReloaded(result) => {

@@ -898,3 +898,27 @@ fn h_reads_the_journal_into_a_history_screen() {
     press_key(&mut state, KeyCode::Esc);
     assert_eq!(state.context(), Context::Fleet);
 }
+
+#[test]
+fn the_history_screen_keeps_the_latest_entries() {
+    let mut state = demo();
+    press(&mut state, 'H');
+    let mut entries: Vec<_> = std::iter::repeat_n(fixtures::journal_entries(), 100)
+        .flatten()
+        .collect();
+    entries[299].run_id = "the-newest".into();
+    update(&mut state, Msg::History(Ok(entries)));
+    let kept = state
+        .history
+        .as_ref()
+        .and_then(|h| h.as_ref().ok())
+        .map(Vec::len);
+    assert_eq!(kept, Some(HISTORY_ENTRIES));
+    let newest = state
+        .history
+        .as_ref()
+        .and_then(|h| h.as_ref().ok())
+        .and_then(|e| e.last())
+        .map(|e| e.run_id.clone());
+    assert_eq!(newest.as_deref(), Some("the-newest"));
+}
