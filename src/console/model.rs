@@ -207,11 +207,6 @@ impl Health {
             Health::Unknown => "reading…".into(),
         }
     }
-
-    /// The one-word heading the header's totals group by.
-    pub fn group(&self) -> Sym {
-        self.sym()
-    }
 }
 
 /// How one migration stands on one database, for the matrix and the inspect view.

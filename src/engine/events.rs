@@ -169,24 +169,13 @@ impl RunEvent {
 /// Where a run's events go: the consumer's channel and the journal.
 #[derive(Clone)]
 pub struct EventSink {
-    tx: Option<mpsc::UnboundedSender<RunEvent>>,
+    tx: mpsc::UnboundedSender<RunEvent>,
     journal: Option<Journal>,
 }
 
 impl EventSink {
     pub fn new(tx: mpsc::UnboundedSender<RunEvent>, journal: Option<Journal>) -> Self {
-        EventSink {
-            tx: Some(tx),
-            journal,
-        }
-    }
-
-    /// A sink that drops everything (tests, and runs nobody watches).
-    pub fn discard() -> Self {
-        EventSink {
-            tx: None,
-            journal: None,
-        }
+        EventSink { tx, journal }
     }
 
     pub fn emit(&self, event: RunEvent) {
@@ -195,9 +184,7 @@ impl EventSink {
         {
             journal.append(&event);
         }
-        if let Some(tx) = &self.tx {
-            // A consumer that went away (the console quit) must not stop the run.
-            let _ = tx.send(event);
-        }
+        // A consumer that went away (the console quit) must not stop the run.
+        let _ = self.tx.send(event);
     }
 }
