@@ -73,7 +73,9 @@ impl SqliteSession {
             )
         })?;
         let mut session = SqliteSession { conn, bookkeeping };
-        if access == Access::ReadOnly {
+        // Only a `-journal` beside the file can be hot: no extra query otherwise.
+        if access == Access::ReadOnly && Path::new(&format!("{}-journal", path.display())).exists()
+        {
             session.check_no_hot_journal(path).await?;
         }
         Ok(session)
