@@ -12,3 +12,4 @@ pub mod driver;
 pub mod engine;
 pub mod human;
 pub mod signals;
+pub mod suggest;

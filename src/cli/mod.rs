@@ -23,7 +23,7 @@ use crate::engine::FleetError;
 use crate::engine::admin::{self, Resolution, UnlockResult};
 use crate::engine::runner::{self, RunControl, RunRequest};
 use crate::engine::{
-    Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
+    Direction, Fleet, Limit, PendingSet, Selection, SelectionRequest, WhenUnspecified, status,
 };
 
 pub fn main() -> ExitCode {
@@ -47,6 +47,11 @@ pub fn main() -> ExitCode {
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error")),
             )
             .with_writer(std::io::stderr)
+            // Colour codes only where a person reads them: not in a CI log or a pipe.
+            .with_ansi(
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none(),
+            )
             .try_init();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -305,6 +310,11 @@ async fn show_plan(
                     plan.set,
                     match (&plan.refused, plan.steps.len()) {
                         (Some(reason), _) => format!("REFUSED: {reason}"),
+                        (None, 0) if !plan.pending_elsewhere.is_empty() => format!(
+                            "nothing to {direction} in {}; {}",
+                            plan.set,
+                            PendingSet::words(&plan.pending_elsewhere)
+                        ),
                         (None, 0) => format!("nothing to {direction}"),
                         (None, n) => format!("{n} step(s) {direction}"),
                     }

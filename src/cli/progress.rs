@@ -21,16 +21,14 @@ struct Bars {
 }
 
 pub fn outcome_line(outcome: &Outcome) -> (&'static str, String) {
-    match outcome {
-        Outcome::Succeeded { applied } => ("✓", format!("succeeded, {applied} step(s)")),
-        Outcome::UpToDate => ("✓", "up to date".into()),
-        Outcome::Failed { error, applied } => {
-            ("✗", format!("failed after {applied} step(s): {error}"))
-        }
-        Outcome::Refused { reason } => ("✗", format!("refused: {reason}")),
-        Outcome::Blocked { by } => ("·", format!("blocked: {} did not succeed", by.join(", "))),
-        Outcome::Cancelled { applied } => ("⊘", format!("cancelled after {applied} step(s)")),
-    }
+    let symbol = match outcome {
+        Outcome::Succeeded { .. } | Outcome::UpToDate => "✓",
+        Outcome::PendingElsewhere { .. } => "●",
+        Outcome::Failed { .. } | Outcome::Refused { .. } => "✗",
+        Outcome::Blocked { .. } => "·",
+        Outcome::Cancelled { .. } => "⊘",
+    };
+    (symbol, outcome.describe())
 }
 
 fn plain(line: String) {

@@ -16,6 +16,7 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
         Verdict::StaleLock(_) => ("⊘", "stale lock".into()),
         Verdict::Locked(_) => ("⊘", "locked".into()),
         Verdict::Drift(_) => ("~", "drift".into()),
+        Verdict::FileMissing(n) => ("~", format!("{n} file(s) missing")),
         Verdict::SetProblem(_) => ("✗", "set problem".into()),
         Verdict::Pending(n) => ("●", format!("{n} pending")),
         Verdict::UpToDate => ("✓", "up to date".into()),

@@ -584,6 +584,7 @@ pub fn plan(
         set: set_name.clone(),
         steps: Vec::new(),
         refused: None,
+        pending_elsewhere: Vec::new(),
         sql: String::new(),
     };
     // The dry run reads the database itself, so a read the console still waits for

@@ -147,6 +147,8 @@ pub enum Health {
     StaleLock(String),
     Locked(String),
     Drift(usize),
+    /// Applied migrations whose files are gone.
+    FileMissing(usize),
     Pending(usize),
     UpToDate,
     /// No status has arrived yet.
@@ -174,6 +176,7 @@ impl Health {
             Verdict::StaleLock(holder) => Health::StaleLock(holder),
             Verdict::Locked(holder) => Health::Locked(holder),
             Verdict::Drift(n) => Health::Drift(n),
+            Verdict::FileMissing(n) => Health::FileMissing(n),
             Verdict::Pending(n) => Health::Pending(n),
             Verdict::UpToDate => Health::UpToDate,
         }
@@ -186,7 +189,7 @@ impl Health {
             Health::Unreachable(_) => Sym::Unreachable,
             Health::Dirty => Sym::Dirty,
             Health::StaleLock(_) | Health::Locked(_) => Sym::Locked,
-            Health::Drift(_) => Sym::Drift,
+            Health::Drift(_) | Health::FileMissing(_) => Sym::Drift,
             Health::Pending(_) => Sym::Pending,
             Health::UpToDate => Sym::Ok,
             Health::Unknown => Sym::Unknown,
@@ -202,6 +205,7 @@ impl Health {
             Health::StaleLock(holder) => format!("stale lock {holder}"),
             Health::Locked(holder) => format!("locked by {holder}"),
             Health::Drift(n) => format!("drift ({n})"),
+            Health::FileMissing(n) => format!("{n} file(s) missing"),
             Health::Pending(n) => format!("{n} pending"),
             Health::UpToDate => "up to date".into(),
             Health::Unknown => "reading…".into(),

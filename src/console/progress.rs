@@ -304,16 +304,8 @@ impl RunProgress {
                 }
                 let bad = !outcome.lets_dependents_run();
                 let text = match outcome {
-                    Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
-                    Outcome::UpToDate => "up to date".into(),
-                    Outcome::Failed { error, applied } => {
-                        format!("failed after {applied} step(s): {error}")
-                    }
-                    Outcome::Refused { reason } => format!("refused: {reason}"),
                     Outcome::Blocked { by } => format!("blocked by {}", by.join(", ")),
-                    Outcome::Cancelled { applied } => {
-                        format!("cancelled after {applied} step(s)")
-                    }
+                    other => other.describe(),
                 };
                 self.log(now, Some(database), text, bad);
                 return Some(database.clone());

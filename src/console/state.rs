@@ -292,7 +292,12 @@ impl Confirm {
                     .iter()
                     .all(|p| p.steps.is_empty() && p.refused.is_none()) =>
             {
-                return Some("nothing to run: all up to date".into());
+                let elsewhere = result.plans.iter().any(|p| !p.pending_elsewhere.is_empty());
+                return Some(if elsewhere {
+                    "nothing to run in this set; the pending work is in another (] switches)".into()
+                } else {
+                    "nothing to run: all up to date".into()
+                });
             }
             Some(Ok(_)) => {}
         }

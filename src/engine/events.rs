@@ -27,8 +27,14 @@ impl std::fmt::Display for Direction {
 pub enum Outcome {
     /// Every planned step ran.
     Succeeded { applied: usize },
-    /// Nothing to do.
+    /// Nothing to do: every set that targets the database is applied.
     UpToDate,
+    /// The set the run used has nothing left here, but other sets that target the
+    /// database do: not "up to date" (the operator may believe the fleet is done).
+    PendingElsewhere {
+        set: String,
+        pending: Vec<PendingSet>,
+    },
     /// A step failed: the database's own message, with file and statement.
     Failed { error: String, applied: usize },
     /// Refused before anything changed (dirty, drift, irreversible, lock held, misconfigured).
@@ -42,18 +48,62 @@ pub enum Outcome {
 impl Outcome {
     /// Whether databases that depend on this one may go ahead.
     pub fn lets_dependents_run(&self) -> bool {
-        matches!(self, Outcome::Succeeded { .. } | Outcome::UpToDate)
+        matches!(
+            self,
+            Outcome::Succeeded { .. } | Outcome::UpToDate | Outcome::PendingElsewhere { .. }
+        )
+    }
+
+    /// The outcome in words, as the CLI's summary, the console's run view and its event
+    /// log all say it.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
+            Outcome::UpToDate => "up to date".into(),
+            Outcome::PendingElsewhere { set, pending } => {
+                format!("nothing to run in {set}; {}", PendingSet::words(pending))
+            }
+            Outcome::Failed { error, applied } => {
+                format!("failed after {applied} step(s): {error}")
+            }
+            Outcome::Refused { reason } => format!("refused: {reason}"),
+            Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
+            Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
+        }
     }
 
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Succeeded { .. } => "succeeded",
             Outcome::UpToDate => "up to date",
+            Outcome::PendingElsewhere { .. } => "pending in other sets",
             Outcome::Failed { .. } => "failed",
             Outcome::Refused { .. } => "refused",
             Outcome::Blocked { .. } => "blocked",
             Outcome::Cancelled { .. } => "cancelled",
         }
+    }
+}
+
+/// A set, other than the one a run used, with migrations still pending on a database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingSet {
+    pub set: String,
+    pub pending: usize,
+}
+
+impl PendingSet {
+    /// `2 pending in cross_service (run it with --directory=cross_service)`
+    pub fn words(sets: &[PendingSet]) -> String {
+        let counts: Vec<String> = sets
+            .iter()
+            .map(|s| format!("{} pending in {}", s.pending, s.set))
+            .collect();
+        let how: Vec<String> = sets
+            .iter()
+            .map(|s| format!("--directory={}", s.set))
+            .collect();
+        format!("{} (run with {})", counts.join(", "), how.join(" or "))
     }
 }
 

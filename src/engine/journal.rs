@@ -103,7 +103,11 @@ pub struct EntryOutcome {
 
 impl EntryOutcome {
     pub fn went_well(&self) -> bool {
-        self.outcome == "succeeded" || self.outcome == "up to date"
+        // As `Outcome::lets_dependents_run`: what was asked of the database is done.
+        matches!(
+            self.outcome.as_str(),
+            "succeeded" | "up to date" | "pending elsewhere"
+        )
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod apply;
 pub mod demo;
+pub mod elsewhere;
 pub mod events;
 pub mod identity;
 pub mod journal;
@@ -25,7 +26,7 @@ pub mod status;
 use std::path::Path;
 use std::time::Duration;
 
-pub use events::{Direction, EventSink, Outcome, RunEvent};
+pub use events::{Direction, EventSink, Outcome, PendingSet, RunEvent};
 pub use identity::Identity;
 pub use plan::Limit;
 pub use selection::{Selection, SelectionError, SelectionRequest, WhenUnspecified};

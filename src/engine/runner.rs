@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
 use super::apply::{StepContext, StepResult, apply_step};
-use super::events::{Direction, EventSink, Outcome, RunEvent};
+use super::elsewhere;
+use super::events::{Direction, EventSink, Outcome, PendingSet, RunEvent};
 use super::journal::Journal;
 use super::lock::{self, LockFailure};
 use super::plan::{self, Limit, PlanInput, PlannedStep};
@@ -325,11 +326,12 @@ async fn migrate_database_inner(
         .set
         .clone()
         .unwrap_or_else(|| db.to_owned());
-    let Some(set) = fleet.catalog.set(&set_name) else {
-        // A database without a folder of its own has nothing to run.
-        return Outcome::UpToDate;
-    };
     let existed = driver::exists(target);
+    let Some(set) = fleet.catalog.set(&set_name) else {
+        // No folder of its own: nothing to run here, but the truth about the other sets
+        // needs the database read (an unreachable one is not "up to date").
+        return without_own_set(ctx, db, target, existed, cancel).await;
+    };
     if ctx.request.direction == Direction::Down && !existed {
         return Outcome::UpToDate;
     }
@@ -361,6 +363,48 @@ async fn migrate_database_inner(
     let outcome = locked_run(ctx, db, target, set, existed, session.as_mut(), cancel).await;
     session.close().await;
     outcome
+}
+
+/// A database with no set of its own, run without `--directory`: reads what is applied
+/// (read-only: nothing to write) and says which set has its pending work.
+async fn without_own_set(
+    ctx: &RunContext,
+    db: &str,
+    target: &Target,
+    existed: bool,
+    cancel: &CancellationToken,
+) -> Outcome {
+    let applied = if existed {
+        ctx.events.emit(RunEvent::Connecting {
+            database: db.to_owned(),
+            server: target.server_label(),
+        });
+        let read = async {
+            let mut session = ctx.fleet.open(target, Access::ReadOnly).await?;
+            let rows = session.read_applied().await;
+            session.close().await;
+            rows
+        };
+        let read = tokio::select! {
+            _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+            read = read => read,
+        };
+        match read {
+            Ok(rows) => rows,
+            Err(e) => {
+                return Outcome::Failed {
+                    error: target.scrub(&e.message),
+                    applied: 0,
+                };
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    match elsewhere::without_own_set(&ctx.fleet.catalog, db, ctx.request.direction, &applied) {
+        Ok(()) => Outcome::UpToDate,
+        Err(reason) => Outcome::Refused { reason },
+    }
 }
 
 /// Takes the lock (creating the bookkeeping tables if missing), plans against what is applied now (a
@@ -447,7 +491,14 @@ async fn run_steps(
         Err(reason) => return Outcome::Refused { reason },
     };
     if steps.is_empty() {
-        return Outcome::UpToDate;
+        let pending = elsewhere::pending_elsewhere(&fleet.catalog, db, &set.name, &applied);
+        return match ctx.request.direction {
+            Direction::Up if !pending.is_empty() => Outcome::PendingElsewhere {
+                set: set.name.clone(),
+                pending,
+            },
+            _ => Outcome::UpToDate,
+        };
     }
     ctx.events.emit(RunEvent::Started {
         database: db.to_owned(),
@@ -568,6 +619,9 @@ pub struct DatabasePlan {
     pub steps: Vec<PlannedStep>,
     /// Why this database would not run at all.
     pub refused: Option<String>,
+    /// With nothing to run in `set`: the other sets that target it and still have work.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_elsewhere: Vec<PendingSet>,
     /// The exact SQL, bookkeeping included.
     pub sql: String,
 }
@@ -607,6 +661,7 @@ async fn plan_database(
         set: set_name.clone(),
         steps: Vec::new(),
         refused: None,
+        pending_elsewhere: Vec::new(),
         sql: String::new(),
     };
     let target = match fleet.config.database(db).map(|e| &e.target) {
@@ -622,9 +677,7 @@ async fn plan_database(
     };
     plan.driver = Some(target.driver);
     plan.server = Some(target.server_label());
-    let Some(set) = fleet.catalog.set(&set_name) else {
-        return plan;
-    };
+    let set = fleet.catalog.set(&set_name);
     let (applied, has_tables, transactional_ddl) = if driver::exists(target) {
         let mut session = match fleet.open(target, Access::ReadOnly).await {
             Ok(session) => session,
@@ -672,6 +725,12 @@ async fn plan_database(
         plan.refused = Some(reason);
         return plan;
     }
+    let Some(set) = set else {
+        if let Err(reason) = elsewhere::without_own_set(&fleet.catalog, db, direction, &applied) {
+            plan.refused = Some(reason);
+        }
+        return plan;
+    };
     match plan::plan_steps(&PlanInput {
         set,
         dialect: target.driver,
@@ -688,6 +747,10 @@ async fn plan_database(
                 !has_tables,
                 &fleet.identity.who(),
             );
+            if steps.is_empty() && direction == Direction::Up {
+                plan.pending_elsewhere =
+                    elsewhere::pending_elsewhere(&fleet.catalog, db, &set.name, &applied);
+            }
             plan.steps = steps;
         }
         Err(reason) => plan.refused = Some(reason),

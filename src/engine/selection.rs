@@ -5,6 +5,10 @@ use globset::{Glob, GlobSetBuilder};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::suggest;
+
+/// How many names an error lists before it counts the rest.
+const NAMES_LISTED: usize = 8;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SelectionRequest {
@@ -38,15 +42,29 @@ pub struct Selection {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectionError {
-    #[error("unknown database `{name}`; configured databases: {known}")]
-    UnknownDatabase { name: String, known: String },
+    /// A selection flag given with nothing in it (`--databases=`, `-d ""`, `--patterns=`),
+    /// as a script with an empty variable writes it. Never a fallback to the default.
+    #[error(
+        "empty selection: {flag} was given empty; name the databases (-d NAME, --databases a,b, --patterns GLOB) or use --all"
+    )]
+    EmptySelection { flag: &'static str },
+    #[error("empty set name: --directory was given with no set in it; sets: {known}")]
+    EmptyDirectory { known: String },
+    #[error("unknown database `{name}`{hint}; configured databases: {known}")]
+    UnknownDatabase {
+        name: String,
+        /// ` (did you mean `user_service`?)` or nothing.
+        hint: String,
+        known: String,
+    },
     #[error("pattern {patterns} matches no database; configured databases: {known}")]
     NoMatch { patterns: String, known: String },
     #[error("invalid pattern `{pattern}`: {message}")]
     BadPattern { pattern: String, message: String },
-    #[error("unknown migration set `{name}` (no folder {path}); sets: {known}")]
+    #[error("unknown migration set `{name}`{hint} (no folder {path}); sets: {known}")]
     UnknownSet {
         name: String,
+        hint: String,
         path: String,
         known: String,
     },
@@ -103,15 +121,37 @@ pub fn resolve(
     when_unspecified: WhenUnspecified,
 ) -> Result<Selection, SelectionError> {
     let names = config.database_names();
-    let known = names.join(", ");
     let explicit = split_list(&request.databases);
     let patterns = split_list(&request.patterns);
+    // A flag that was given must select by what it says; an empty one is a mistake
+    // (an unset shell variable), not a request for the default database.
+    if !request.databases.is_empty() && explicit.is_empty() {
+        return Err(SelectionError::EmptySelection {
+            flag: "-d/--databases",
+        });
+    }
+    if !request.patterns.is_empty() && patterns.is_empty() {
+        return Err(SelectionError::EmptySelection { flag: "--patterns" });
+    }
+    if request
+        .directory
+        .as_deref()
+        .is_some_and(|d| d.trim().is_empty())
+    {
+        return Err(SelectionError::EmptyDirectory {
+            known: suggest::list_some(&catalog.set_names(), None, NAMES_LISTED),
+        });
+    }
 
     for name in &explicit {
         if !names.contains(name) {
+            let hint = suggest::did_you_mean(names.iter().map(String::as_str), name)
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
             return Err(SelectionError::UnknownDatabase {
                 name: name.clone(),
-                known,
+                hint,
+                known: suggest::list_some(&names, Some(name), NAMES_LISTED),
             });
         }
     }
@@ -133,8 +173,8 @@ pub fn resolve(
         .collect();
     if !patterns.is_empty() && by_pattern.is_empty() {
         return Err(SelectionError::NoMatch {
+            known: suggest::list_some(&names, patterns.first().map(String::as_str), NAMES_LISTED),
             patterns: patterns.join(", "),
-            known,
         });
     }
 
@@ -142,10 +182,15 @@ pub fn resolve(
         None => None,
         Some(dir) => {
             if catalog.set(dir).is_none() {
+                let sets = catalog.set_names();
+                let hint = suggest::did_you_mean(sets.iter().map(String::as_str), dir)
+                    .map(|m| format!(" (did you mean `{m}`?)"))
+                    .unwrap_or_default();
                 return Err(SelectionError::UnknownSet {
                     name: dir.clone(),
+                    hint,
                     path: catalog.root.join(dir).display().to_string(),
-                    known: catalog.set_names().join(", "),
+                    known: suggest::list_some(&sets, Some(dir), NAMES_LISTED),
                 });
             }
             Some(dir.clone())

@@ -48,6 +48,9 @@ pub enum Verdict {
     StaleLock(String),
     Locked(String),
     Drift(usize),
+    /// Applied migrations whose files are gone from disk: nothing can revert them, and a
+    /// deleted file is seldom meant.
+    FileMissing(usize),
     SetProblem(String),
     Pending(usize),
     UpToDate,
@@ -151,6 +154,15 @@ impl DatabaseStatus {
         }
         if !self.drift.is_empty() {
             return Verdict::Drift(self.drift.len());
+        }
+        let missing = self
+            .sets
+            .iter()
+            .flat_map(|s| &s.migrations)
+            .filter(|m| m.state == MigrationState::Missing)
+            .count();
+        if missing > 0 {
+            return Verdict::FileMissing(missing);
         }
         // A broken set (duplicate version, misnamed file) stops runs: no mere pending.
         if let Some((set, problem)) = self

@@ -19,6 +19,14 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
     if let Some(reason) = &plan.refused {
         return format!("-- REFUSED: nothing would run here.\n-- {reason}\n");
     }
+    if plan.steps.is_empty() && !plan.pending_elsewhere.is_empty() {
+        return format!(
+            "-- {}: nothing to run in set {}; {}\n",
+            plan.database,
+            plan.set,
+            crate::engine::PendingSet::words(&plan.pending_elsewhere)
+        );
+    }
     if plan.steps.is_empty() {
         return format!(
             "-- {}: nothing to run, set {} is up to date\n",
@@ -31,7 +39,7 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
 fn plan_sym(plan: &DatabasePlan) -> Sym {
     if plan.refused.is_some() {
         Sym::Failed
-    } else if plan.steps.is_empty() {
+    } else if plan.steps.is_empty() && plan.pending_elsewhere.is_empty() {
         Sym::Ok
     } else {
         Sym::Pending

@@ -25,6 +25,7 @@ fn row_sym(row: &RunRow) -> Sym {
         Phase::Connecting | Phase::BackingUp | Phase::Running => Sym::Running,
         Phase::Done(outcome) => match outcome {
             Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
+            Outcome::PendingElsewhere { .. } => Sym::Pending,
             Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
             Outcome::Blocked { .. } => Sym::NotTargeted,
             Outcome::Cancelled { .. } => Sym::Locked,
@@ -59,16 +60,7 @@ fn row_phase_text(row: &RunRow) -> String {
             (Some(m), None) => m.clone(),
             (None, _) => "starting".into(),
         },
-        Phase::Done(outcome) => match outcome {
-            Outcome::Succeeded { applied } => format!("succeeded, {applied} step(s)"),
-            Outcome::UpToDate => "up to date".into(),
-            Outcome::Failed { error, applied } => {
-                format!("failed after {applied} step(s): {error}")
-            }
-            Outcome::Refused { reason } => format!("refused: {reason}"),
-            Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
-            Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
-        },
+        Phase::Done(outcome) => outcome.describe(),
     }
 }
 

@@ -1,0 +1,204 @@
+//! Which databases a command touches: an empty selection is an error, never a fallback to
+//! the default database; a typo gets a suggestion, a large fleet a short list; a database
+//! whose run's set has nothing left is not called up to date while other sets have work.
+
+mod common;
+
+use common::Fleet;
+
+/// Every database of the demo fleet migrated through its own set, cross_service pending.
+fn migrated_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    fleet.ok("up --patterns=*_service");
+    fleet
+}
+
+#[test]
+fn an_empty_selection_flag_is_refused_and_changes_nothing() {
+    let fleet = migrated_fleet();
+    let before = fleet.data_snapshot();
+    let cases: [&[&str]; 9] = [
+        &["up", "--databases="],
+        &["down", "--patterns="],
+        &["up", "--patterns=", "--directory=cross_service"],
+        &["up", "--databases=,"],
+        &["plan", "-d", ""],
+        &["down", "-d", " "],
+        &["status", "--patterns="],
+        &["unlock", "--databases=", "--force"],
+        &["up", "--directory=", "--all"],
+    ];
+    for args in cases {
+        let out = fleet.run(args);
+        out.expect_code(2);
+        assert!(
+            out.stderr.contains("empty selection") || out.stderr.contains("empty set name"),
+            "{}",
+            out.describe()
+        );
+        assert!(
+            !out.stdout.contains("shared_service"),
+            "no database is named as acted on\n{}",
+            out.describe()
+        );
+    }
+    assert!(
+        fleet.data_snapshot() == before,
+        "a refused selection changed a file under data/"
+    );
+}
+
+#[test]
+fn a_mistyped_database_or_set_gets_the_closest_name() {
+    let fleet = Fleet::new();
+    fleet
+        .line("up --databases=user_servce")
+        .expect_code(2)
+        .expect_contains("unknown database `user_servce` (did you mean `user_service`?)");
+    fleet
+        .line("up --all --directory=cross_servce")
+        .expect_code(2)
+        .expect_contains("(did you mean `cross_service`?)");
+    assert!(
+        !fleet.file("data").exists(),
+        "nothing was created by a refused selection"
+    );
+}
+
+#[test]
+fn a_large_fleet_lists_a_few_names_not_all_of_them() {
+    let fleet = Fleet::new();
+    let mut config = String::from("database:\n  driver: sqlite\ndatabases:\n");
+    for i in 0..3000 {
+        config.push_str(&format!("  tenant_{i:04}: {{database: data/t{i}.db}}\n"));
+    }
+    fleet.write("config.yaml", &config);
+    let out = fleet.line("status --databases=tenant_2999x");
+    out.expect_code(2)
+        .expect_contains("(did you mean `tenant_2999`?)")
+        .expect_contains("and 2992 more");
+    assert!(out.stderr.len() < 1000, "{} bytes", out.stderr.len());
+    fleet
+        .line("status --patterns=nobody*")
+        .expect_code(2)
+        .expect_contains("and 2992 more");
+}
+
+/// Three tenants with no set of their own; a shared set targets them all.
+fn tenant_fleet() -> Fleet {
+    let fleet = Fleet::new();
+    std::fs::remove_dir_all(fleet.file("migrations")).unwrap();
+    fleet.write(
+        "config.yaml",
+        "database:\n  driver: sqlite\ndatabases:\n  t1: {database: data/t1.db}\n  t2: {database: data/t2.db}\n  t3: {database: data/t3.db}\nsets:\n  tenants:\n    targets: [\"t*\"]\nmigrator:\n  auto_backup: false\n",
+    );
+    fleet.write(
+        "migrations/tenants/001_accounts.up.sql",
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY);\n",
+    );
+    fleet.write(
+        "migrations/tenants/001_accounts.down.sql",
+        "DROP TABLE accounts;\n",
+    );
+    fleet
+}
+
+#[test]
+fn a_tenant_without_its_own_set_is_never_called_up_to_date_while_work_is_pending() {
+    let fleet = tenant_fleet();
+    for line in ["up --all", "up --patterns=t*", "plan --all"] {
+        let out = fleet.line(line);
+        out.expect_code(1)
+            .expect_contains("t2 has no migration set of its own")
+            .expect_contains("1 pending in tenants (run with --directory=tenants)");
+        assert!(!out.all().contains("up to date"), "{}", out.describe());
+    }
+    assert!(
+        fleet.database_files().is_empty(),
+        "nothing was created: {:?}",
+        fleet.database_files()
+    );
+    fleet.line("status --check").expect_code(3);
+
+    fleet.ok("up --all --directory=tenants");
+    fleet.ok("status --check");
+    // Now every set that targets them is applied: that is up to date.
+    fleet.ok("up --all").expect_contains("✓ t1  up to date");
+    // And down without a set says which one to name, instead of "nothing to revert".
+    fleet
+        .line("down -d t1")
+        .expect_code(1)
+        .expect_contains("name the set to revert with --directory (applied here: tenants)");
+}
+
+#[test]
+fn an_up_to_date_own_set_with_shared_work_pending_says_so() {
+    let fleet = migrated_fleet();
+    let out = fleet.ok("up -d shared_service");
+    out.expect_contains(
+        "● shared_service  nothing to run in shared_service; 2 pending in cross_service (run with --directory=cross_service)",
+    );
+    assert!(!out.stdout.contains("up to date"), "{}", out.describe());
+    fleet
+        .ok("plan -d shared_service")
+        .expect_contains("nothing to up in shared_service; 2 pending in cross_service");
+    let plan = fleet.ok("plan -d shared_service --format json").json();
+    assert_eq!(
+        plan[0]["pending_elsewhere"][0]["set"], "cross_service",
+        "{plan}"
+    );
+    fleet.ok("up -d shared_service --directory=cross_service");
+    fleet
+        .ok("up -d shared_service")
+        .expect_contains("✓ shared_service  up to date");
+}
+
+#[test]
+fn an_unreachable_database_without_its_own_set_fails_instead_of_passing() {
+    let fleet = tenant_fleet();
+    fleet.write(
+        "config.yaml",
+        "database:\n  driver: postgres\n  host: 127.0.0.1\n  port: 1\n  username: nobody\ndatabases:\n  t1: {database: t1}\nsets:\n  tenants:\n    targets: [\"t*\"]\nmigrator:\n  auto_backup: false\n  connect_timeout_secs: 2\n",
+    );
+    let out = fleet.line("up -d t1");
+    out.expect_code(1).expect_contains("✗ t1");
+    assert!(!out.all().contains("up to date"), "{}", out.describe());
+}
+
+#[test]
+fn an_applied_migration_whose_file_is_gone_is_not_up_to_date() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    fleet.ok("up -d shared_service --directory=cross_service");
+    for entry in std::fs::read_dir(fleet.file("migrations/shared_service")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("003_")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let out = fleet.ok("status --short -d shared_service");
+    out.expect_contains("~ 1 file(s) missing");
+    assert!(!out.stdout.contains("up to date"), "{}", out.describe());
+    fleet
+        .line("status --check -d shared_service")
+        .expect_code(3)
+        .expect_contains("applied but missing on disk");
+}
+
+#[test]
+fn log_lines_carry_no_colour_codes_into_a_pipe() {
+    let fleet = Fleet::new();
+    let mut cmd = fleet.command(&["status", "--short"]);
+    // Colour would be on by default: only the pipe may turn it off.
+    cmd.env_remove("NO_COLOR").env("DBFLEET_LOG", "debug");
+    fleet.ok("up -d shared_service");
+    let out = cmd.output().expect("running dbfleet");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.is_empty(), "debug logging printed something");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}
