@@ -6,6 +6,7 @@
 //! typo in `migrator:`) fail the load.
 
 mod env_expand;
+mod excerpt;
 mod node;
 mod secret;
 
@@ -229,39 +230,6 @@ const ENTRY_KEYS: &[&str] = &[
     "depends_on",
 ];
 
-/// The YAML error quotes the lines around the problem, and a password may sit on one of
-/// them: its value, and the password part of a URL, print as `***`.
-fn mask_secrets(message: &str) -> String {
-    message
-        .lines()
-        .map(|line| {
-            let mut line = line.to_owned();
-            if let Some(at) = line.find("password") {
-                let rest = &line[at + "password".len()..];
-                if let Some(colon) = rest.find(':')
-                    && rest[..colon].trim_matches([' ', '"', '\'']).is_empty()
-                {
-                    let value_start = at + "password".len() + colon + 1;
-                    if !line[value_start..].trim().is_empty() {
-                        line.replace_range(value_start.., " ***");
-                    }
-                }
-            }
-            if let Some(scheme) = line.find("://") {
-                let after = scheme + 3;
-                if let Some(at_sign) = line[after..].find('@') {
-                    let credentials = &line[after..after + at_sign];
-                    if let Some(colon) = credentials.find(':') {
-                        line.replace_range(after + colon + 1..after + at_sign, "***");
-                    }
-                }
-            }
-            line
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Adds "did you mean" to the first "unknown field `x`, expected one of a, b" of a YAML
 /// error: a typo such as `migrations_tabel` should name its fix, not a list of 16 keys.
 fn with_suggestion(message: &str) -> String {
@@ -302,18 +270,13 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let mut raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| {
-            // The renderer names the source `<input>`; give the reader the real file.
-            let rendered = e
-                .to_string()
-                .replace("<input>", &path.display().to_string());
-            let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
-            ConfigError::Yaml(format!(
-                "in {}: {}",
-                path.display(),
-                mask_secrets(&with_suggestion(rendered))
-            ))
-        })?;
+        let yaml_error =
+            |e: serde_saphyr::Error| ConfigError::Yaml(excerpt::render(path, text, &e));
+        let mut options = serde_saphyr::Options::default();
+        // The error keeps no copy of the text: its excerpt is ours, masked.
+        options.with_snippet = false;
+        let mut raw: RawConfig =
+            serde_saphyr::from_str_with_options(text, options).map_err(yaml_error)?;
         let base_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

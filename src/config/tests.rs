@@ -284,17 +284,113 @@ fn a_yaml_error_next_to_a_password_does_not_print_it() {
 
 #[test]
 fn masking_covers_url_passwords_and_leaves_other_lines() {
-    let masked = super::mask_secrets(
-        " 4 |     url: postgres://app:Hunter2x@db:5432/x\n 5 |     password: \"p@ss: w\"\n 6 |     port: 5432\n   |   ^ expected one of host, password, port",
-    );
+    let masked = super::excerpt::mask(
+        "databases:\n  a:\n    url: postgres://app:Hunter2x@db:5432/x\n    password: \"p@ss: w\"\n    port: 5432\n",
+    )
+    .lines
+    .join("\n");
     assert!(
         !masked.contains("Hunter2x") && !masked.contains("p@ss"),
         "{masked}"
     );
     assert!(masked.contains("postgres://app:***@db:5432/x"), "{masked}");
+    assert!(masked.contains("password: ***"), "{masked}");
     assert!(masked.contains("port: 5432"), "{masked}");
-    assert!(
-        masked.contains("expected one of host, password, port"),
-        "{masked}"
+}
+
+/// `text` must fail to load, and no part of its error may hold any of `secrets`.
+#[track_caller]
+fn assert_error_hides(text: &str, secrets: &[&str]) -> String {
+    let err = parse(text)
+        .err()
+        .unwrap_or_else(|| panic!("expected an error for:\n{text}"))
+        .to_string();
+    for secret in secrets {
+        assert!(!err.contains(secret), "{secret} leaked:\n{err}");
+    }
+    err
+}
+
+#[test]
+fn a_yaml_error_excerpt_hides_secrets_in_every_yaml_style() {
+    // Each error stands right after (or on) the secret, so the excerpt quotes it.
+    let cases: &[(&str, &[&str])] = &[
+        // A folded scalar: the value is on the next line.
+        (
+            "database:\n  driver: sqlite\n  password: >-\n    FoldedPw1\ndatabases:\n  a:\n    database: a.db\n    x: [\n",
+            &["FoldedPw1"],
+        ),
+        // Literal block, keep/strip indicators, several lines.
+        (
+            "databases:\n  a:\n    driver: sqlite\n    database: a.db\n    password: |+\n      BlockPw2\n      BlockPw3\n  b: {\n",
+            &["BlockPw2", "BlockPw3"],
+        ),
+        // A misspelt key, and a key not known to be safe in an entry.
+        (
+            "databases:\n  a:\n    passwd: MisspeltPw4\n    pword: OtherPw5\n    credentials: Cred6xyz\n  a:\n    database: b\n",
+            &["MisspeltPw4", "OtherPw5", "Cred6xyz"],
+        ),
+        // A URL whose password holds an unencoded `@`, and one over two lines.
+        (
+            "databases:\n  a:\n    url: postgres://app:Url@Pw7@db:5432/x\n  b:\n    url: >-\n      mysql://app:Url\n      Pw8@db/x\n    oops: [\n",
+            &["Url@Pw7", "Pw7", "Pw8"],
+        ),
+        // Quoted keys and values, a multi-line quoted value, anchors and tags.
+        (
+            "databases:\n  a:\n    \"password\": 'QuotedPw9'\n    secret: \"Multi\n      LinePw10\"\n    token: &t !!str TaggedPw11\n    x: ]\n",
+            &["QuotedPw9", "LinePw10", "TaggedPw11"],
+        ),
+        // Flow style, in one line and over several.
+        (
+            "databases:\n  a: {driver: sqlite, database: a.db, password: FlowPw12}\n  b: {\n    password: FlowPw13 }\n  c: [\n",
+            &["FlowPw12", "FlowPw13"],
+        ),
+        // A block merged into entries from an unknown top-level key; a comment.
+        (
+            "x-conn: &conn\n  pw: AnchorPw14\n  # old password: CommentPw15\ndatabases:\n  a:\n    <<: *conn\n    database: a.db\n  b: [\n",
+            &["AnchorPw14", "CommentPw15"],
+        ),
+        // A value on the line after its key; a list under a secret key.
+        (
+            "databases:\n  a:\n    password:\n      NextLinePw16\n    auth:\n      - ListPw17\n  b: ]\n",
+            &["NextLinePw16", "ListPw17"],
+        ),
+        // The secret on the error line itself, and in the error message.
+        (
+            "database:\n  password: .nan\n  passphrase: 1e999\ndatabases:\n  a: {}\n",
+            &[".nan", "1e999"],
+        ),
+    ];
+    for (text, secrets) in cases {
+        let err = assert_error_hides(text, secrets);
+        assert!(err.contains("/srv/fleet/config.yaml:"), "where: {err}");
+        assert!(err.contains("***"), "the excerpt shows what it hid: {err}");
+    }
+}
+
+#[test]
+fn a_yaml_error_excerpt_still_shows_harmless_values() {
+    let err = assert_error_hides(
+        "database:\n  driver: postgres\n  host: db1.internal\n  password: Pw1x\n  x: ]\n  port: 5432\n  sslmode: require\n",
+        &["Pw1x"],
     );
+    for shown in [
+        "host: db1.internal",
+        "port: 5432",
+        "sslmode: require",
+        "password: ***",
+    ] {
+        assert!(err.contains(shown), "{shown} is shown:\n{err}");
+    }
+    let err = assert_error_hides(
+        "databases:\n  a:\n    url: postgres://app:UrlPw99@db2:5432/a\n    depends_on: [b]\n    x: ]\nmigrator:\n  journal: j.jsonl\n",
+        &["UrlPw99"],
+    );
+    for shown in [
+        "url: postgres://app:***@db2:5432/a",
+        "depends_on: [b]",
+        "journal: j.jsonl",
+    ] {
+        assert!(err.contains(shown), "{shown} is shown:\n{err}");
+    }
 }

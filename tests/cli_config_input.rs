@@ -1,0 +1,102 @@
+//! What the binary does with config files an operator gets wrong: it says what and where,
+//! touches nothing, and never prints a secret.
+
+mod common;
+
+use common::Fleet;
+
+/// Inserts `lines` (indented YAML lines) first under the top-level `section:` of the
+/// fleet's config; the new text.
+fn insert_under(fleet: &Fleet, section: &str, lines: &str) -> String {
+    let config = fleet.read("config.yaml");
+    let header = format!("\n{section}:\n");
+    assert!(config.contains(&header), "no {section}: in\n{config}");
+    let text = config.replacen(&header, &format!("{header}{lines}"), 1);
+    fleet.write("config.yaml", &text);
+    text
+}
+
+fn with_entry(fleet: &Fleet, entry: &str) -> String {
+    insert_under(fleet, "databases", entry)
+}
+
+/// Nothing was created or changed: no database file, no journal, the config as written.
+#[track_caller]
+fn assert_untouched(fleet: &Fleet, config: &str) {
+    assert!(
+        !fleet.file("data").exists(),
+        "nothing may be created: {:?}",
+        fleet.data_snapshot().keys().collect::<Vec<_>>()
+    );
+    assert_eq!(fleet.read("config.yaml"), config, "the config is unchanged");
+}
+
+/// Commands that read the config first, from read-only to changing.
+const COMMANDS: &[&str] = &[
+    "status",
+    "status --check",
+    "status --format json",
+    "plan",
+    "up --patterns=*_service",
+    "down -d shared_service",
+    "history",
+    "unlock -d shared_service",
+    "create add_thing -d shared_service",
+];
+
+#[test]
+fn a_yaml_error_never_prints_a_secret_whatever_the_yaml_style() {
+    // Each variant puts secrets the masking used to miss right before a YAML error, so
+    // the error's excerpt quotes their lines.
+    let variants: &[(&str, &[&str])] = &[
+        // A folded scalar: the value on the next line.
+        (
+            "  pay_service:\n    database: data/pay.db\n    password: >-\n      FoldedSecret7q\n    port: ]\n",
+            &["FoldedSecret7q"],
+        ),
+        // A misspelt key.
+        (
+            "  pay_service:\n    database: data/pay.db\n    passwd: MisspeltSecret7q\n    port: ]\n",
+            &["MisspeltSecret7q"],
+        ),
+        // A URL whose password holds an unencoded `@`.
+        (
+            "  pay_service:\n    url: \"mysql://payer:At@Secret7q@127.0.0.1:1/pay\"\n    port: ]\n",
+            &["At@Secret7q", "Secret7q"],
+        ),
+        // A key not known to be safe; a literal block; a quoted value over two lines.
+        (
+            "  pay_service:\n    database: data/pay.db\n    pword: OtherKeySecret7q\n    secret: |\n      BlockSecret7q\n    token: \"Two\n      LineSecret7q\"\n    port: ]\n",
+            &["OtherKeySecret7q", "BlockSecret7q", "LineSecret7q"],
+        ),
+        // Flow style, and the secret on the error line itself.
+        (
+            "  pay_service: {database: data/pay.db, password: FlowSecret7q}\n  x_service: {password: LineSecret8q]}\n",
+            &["FlowSecret7q", "LineSecret8q"],
+        ),
+        // A duplicate key next to a password (the library's own message differs here).
+        (
+            "  pay_service:\n    database: data/pay.db\n    password: DupSecret7q\n    password: DupSecret8q\n",
+            &["DupSecret7q", "DupSecret8q"],
+        ),
+    ];
+    for (entry, secrets) in variants {
+        let fleet = Fleet::new();
+        let config = with_entry(&fleet, entry);
+        for line in COMMANDS {
+            let out = fleet.line(line);
+            out.expect_code(2);
+            out.expect_contains("config.yaml:");
+            for secret in *secrets {
+                assert!(
+                    !out.all().contains(secret),
+                    "{secret} leaked\n{}",
+                    out.describe()
+                );
+            }
+        }
+        // The excerpt is there, with what it hid marked.
+        fleet.line("status").expect_contains("***");
+        assert_untouched(&fleet, &config);
+    }
+}
