@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Fleet;
+use common::{Fleet, SERVICES};
 
 /// Inserts `lines` (indented YAML lines) first under the top-level `section:` of the
 /// fleet's config; the new text.
@@ -18,6 +18,14 @@ fn insert_under(fleet: &Fleet, section: &str, lines: &str) -> String {
 
 fn with_entry(fleet: &Fleet, entry: &str) -> String {
     insert_under(fleet, "databases", entry)
+}
+
+/// The 1-based line of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in\n{text}"))
+        + 1
 }
 
 /// Nothing was created or changed: no database file, no journal, the config as written.
@@ -99,4 +107,95 @@ fn a_yaml_error_never_prints_a_secret_whatever_the_yaml_style() {
         fleet.line("status").expect_contains("***");
         assert_untouched(&fleet, &config);
     }
+}
+
+#[test]
+fn a_database_name_that_leaves_backup_dir_is_refused_and_hides_nothing_else() {
+    let fleet = Fleet::new();
+    let config = with_entry(&fleet, "  ../../escape:\n    database: data/escape.db\n");
+    let at = format!("config.yaml:{}:3: ", line_of(&config, "../../escape:"));
+
+    // The entry is listed in an error state that says where and what is allowed...
+    let status = fleet.line("status --format json");
+    status.expect_ok();
+    let doc = status.json();
+    let dbs = doc["databases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(dbs.len(), SERVICES.len() + 1, "{}", status.describe());
+    let escape = dbs
+        .iter()
+        .find(|d| d["name"] == "../../escape")
+        .unwrap_or_else(|| panic!("{}", status.describe()));
+    let error = escape["error"].as_str().unwrap_or_default();
+    assert!(error.contains(&at), "{error}");
+    assert!(
+        error.contains("may hold only ASCII letters, digits, `_`, `-` and `.`"),
+        "{error}"
+    );
+    // ...while the rest of the fleet shows and works.
+    for db in SERVICES {
+        let d = dbs.iter().find(|d| d["name"] == db).cloned();
+        assert_eq!(d.map(|d| d["error"].clone()), Some(serde_json::Value::Null));
+    }
+    fleet
+        .line("status --check")
+        .expect_code(3)
+        .expect_contains(&at);
+
+    // Selected, it stops the command before anything is touched.
+    for line in [
+        "up -d ../../escape",
+        "up --all",
+        "plan -d ../../escape",
+        "create add_thing -d ../../escape",
+    ] {
+        fleet
+            .line(line)
+            .expect_code(2)
+            .expect_contains("../../escape");
+    }
+    assert_untouched(&fleet, &config);
+
+    fleet.ok("up --patterns=*_service");
+    fleet.ok("down -d shared_service");
+    let outside: Vec<_> = std::fs::read_dir(fleet.path())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("escape"))
+        .collect();
+    assert_eq!(outside, Vec::<String>::new(), "no file outside backup_dir");
+    let backups: Vec<String> = std::fs::read_dir(fleet.file("data/backups"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!backups.is_empty(), "the services were backed up");
+    for backup in &backups {
+        assert!(
+            SERVICES
+                .iter()
+                .any(|s| backup.starts_with(&format!("{s}-"))),
+            "{backups:?}"
+        );
+    }
+    assert!(!fleet.file("data/escape.db").exists());
+}
+
+#[test]
+fn a_set_name_that_leaves_the_migrations_folder_is_refused_with_its_place() {
+    let fleet = Fleet::new();
+    let config = fleet.read("config.yaml");
+    let config = format!("{config}sets:\n  ../elsewhere:\n    targets: [\"*_service\"]\n");
+    fleet.write("config.yaml", &config);
+    let at = format!("config.yaml:{}:3: ", line_of(&config, "../elsewhere:"));
+    for line in ["status", "up --patterns=*_service"] {
+        fleet
+            .line(line)
+            .expect_code(2)
+            .expect_contains(&at)
+            .expect_contains("may hold only ASCII letters");
+    }
+    assert_untouched(&fleet, &config);
 }

@@ -189,12 +189,13 @@ struct RawConfig {
     environment: Option<String>,
     #[serde(default)]
     database: Option<SpannedNode>,
+    /// Names with where they stand: a bad name is reported at its line.
     #[serde(default)]
-    databases: IndexMap<String, SpannedNode>,
+    databases: IndexMap<Spanned<String>, SpannedNode>,
     #[serde(default)]
     migrator: MigratorSettings,
     #[serde(default)]
-    sets: IndexMap<String, SetDeclaration>,
+    sets: IndexMap<Spanned<String>, SetDeclaration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +214,29 @@ pub enum ConfigError {
         column: u64,
         message: String,
     },
+}
+
+/// Characters a database or set name may hold: it becomes part of file names (backups,
+/// the set's folder), so nothing that could leave a folder (`/`, `..`) or confuse a shell.
+pub const NAME_CHARACTERS: &str = "ASCII letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`, at most 128 of them";
+
+/// Why `name` cannot name a database or a set, if it cannot.
+pub fn name_problem(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    (!ok).then(|| {
+        format!(
+            "the name `{}` is not allowed: a name may hold only {NAME_CHARACTERS}",
+            name.escape_debug()
+        )
+    })
 }
 
 const ENTRY_KEYS: &[&str] = &[
@@ -340,15 +364,20 @@ impl Config {
                 )
             })?;
         }
-        for (set, decl) in &raw.sets {
+        let mut sets = IndexMap::new();
+        for (set, decl) in raw.sets {
+            if let Some(problem) = name_problem(&set.value) {
+                return Err(invalid(&set.referenced, format!("sets: {problem}")));
+            }
             for target in &decl.targets {
                 Glob::new(target).map_err(|e| ConfigError::Invalid {
                     path: path.to_owned(),
                     line: 0,
                     column: 0,
-                    message: format!("sets.{set}.targets: {e}"),
+                    message: format!("sets.{}.targets: {e}", set.value),
                 })?;
             }
+            sets.insert(set.value, decl);
         }
         if raw.migrator.concurrency == 0 || raw.migrator.per_server_concurrency == 0 {
             return Err(ConfigError::Invalid {
@@ -376,7 +405,7 @@ impl Config {
             environment,
             databases,
             migrator: raw.migrator,
-            sets: raw.sets,
+            sets,
             default_database_problem,
         })
     }
@@ -424,11 +453,28 @@ impl Config {
 fn build_entry(
     path: &Path,
     base_dir: &Path,
-    name: &str,
+    name: &Spanned<String>,
     node: &SpannedNode,
     defaults: &IndexMap<String, SpannedNode>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> DatabaseEntry {
+    if let Some(problem) = name_problem(&name.value) {
+        // Listed under a printable form of its name, in an error state like any broken
+        // entry; no file is ever named after it.
+        let shown = name.value.escape_debug().to_string();
+        return DatabaseEntry {
+            name: shown.clone(),
+            depends_on: Vec::new(),
+            depends_on_at: None,
+            target: Err(EntryError(format!(
+                "{}:{}:{}: databases.{shown}: {problem}",
+                path.display(),
+                name.referenced.line(),
+                name.referenced.column()
+            ))),
+        };
+    }
+    let name = name.value.as_str();
     let at = |loc: &serde_saphyr::Location, message: String| {
         EntryError(format!(
             "{}:{}:{}: databases.{name}: {message}",

@@ -298,6 +298,17 @@ fn masking_covers_url_passwords_and_leaves_other_lines() {
     assert!(masked.contains("port: 5432"), "{masked}");
 }
 
+/// `text` must fail to load with an error that says `needle`; the error.
+#[track_caller]
+fn assert_error_says(text: &str, needle: &str) -> String {
+    let err = parse(text)
+        .err()
+        .unwrap_or_else(|| panic!("expected an error for:\n{text}"))
+        .to_string();
+    assert!(err.contains(needle), "expected {needle:?} in:\n{err}");
+    err
+}
+
 /// `text` must fail to load, and no part of its error may hold any of `secrets`.
 #[track_caller]
 fn assert_error_hides(text: &str, secrets: &[&str]) -> String {
@@ -393,4 +404,41 @@ fn a_yaml_error_excerpt_still_shows_harmless_values() {
     ] {
         assert!(err.contains(shown), "{shown} is shown:\n{err}");
     }
+}
+
+#[test]
+fn a_database_name_that_could_leave_a_folder_breaks_only_its_entry() {
+    let config = parse(
+        "database:\n  driver: sqlite\ndatabases:\n  good:\n    database: good.db\n  ../../escape:\n    database: e.db\n  \"a/b\":\n    database: ab.db\n  .hidden:\n    database: h.db\n  \"bell\\a\":\n    database: bell.db\n  after:\n    database: after.db\n    depends_on: [good]\n",
+    )
+    .unwrap();
+    assert!(config.database("good").unwrap().target.is_ok());
+    assert!(config.database("after").unwrap().target.is_ok());
+    for (name, at) in [
+        ("../../escape", "config.yaml:6:3: "),
+        ("a/b", "config.yaml:8:3: "),
+        (".hidden", "config.yaml:10:3: "),
+        ("bell\\u{7}", "config.yaml:12:3: "),
+    ] {
+        let entry = config
+            .database(name)
+            .unwrap_or_else(|| panic!("{name} is listed: {:?}", config.database_names()));
+        let err = entry.target.clone().unwrap_err().to_string();
+        assert!(err.contains(at), "{name}: {err}");
+        assert!(err.contains(NAME_CHARACTERS), "{name}: {err}");
+    }
+    assert!(
+        config.database_names().iter().all(|n| !n.contains('\u{7}')),
+        "no control character reaches a terminal: {:?}",
+        config.database_names()
+    );
+}
+
+#[test]
+fn a_set_name_that_could_leave_a_folder_is_refused_with_its_place() {
+    let err = assert_error_says(
+        "database:\n  driver: sqlite\ndatabases:\n  a:\n    database: a.db\nsets:\n  ../up:\n    targets: [a]\n",
+        "config.yaml:7:3: ",
+    );
+    assert!(err.contains(NAME_CHARACTERS), "{err}");
 }
