@@ -20,6 +20,10 @@ fn with_entry(fleet: &Fleet, entry: &str) -> String {
     insert_under(fleet, "databases", entry)
 }
 
+fn with_migrator(fleet: &Fleet, lines: &str) -> String {
+    insert_under(fleet, "migrator", lines)
+}
+
 /// The 1-based line of the first line of `text` that contains `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
@@ -196,6 +200,111 @@ fn a_set_name_that_leaves_the_migrations_folder_is_refused_with_its_place() {
             .expect_code(2)
             .expect_contains(&at)
             .expect_contains("may hold only ASCII letters");
+    }
+    assert_untouched(&fleet, &config);
+}
+
+#[test]
+fn an_empty_config_is_refused_not_an_empty_fleet() {
+    for text in [
+        "",
+        "\n   \n",
+        "# everything commented out\n# databases:\n",
+        "---\n",
+        "~\n",
+    ] {
+        let fleet = Fleet::new();
+        fleet.write("config.yaml", text);
+        for line in ["status --check", "status", "up --all", "plan"] {
+            fleet
+                .line(line)
+                .expect_code(2)
+                .expect_contains("config file config.yaml is empty");
+        }
+        assert_untouched(&fleet, text);
+    }
+    // A file that has settings but no database is no better.
+    let fleet = Fleet::new();
+    let text = "migrator:\n  concurrency: 2\ndatabases:\n";
+    fleet.write("config.yaml", text);
+    fleet
+        .line("status --check")
+        .expect_code(2)
+        .expect_contains("config.yaml:3:10: no databases");
+    assert_untouched(&fleet, text);
+}
+
+#[test]
+fn settings_out_of_range_name_their_file_line_and_column() {
+    for (setting, message) in [
+        ("concurrency: 0", "migrator.concurrency: 0 is out of range"),
+        (
+            "per_server_concurrency: 0",
+            "migrator.per_server_concurrency: 0 is out of range",
+        ),
+        (
+            "lock_timeout_secs: 18446744073709551615",
+            "migrator.lock_timeout_secs: 18446744073709551615 is out of range",
+        ),
+    ] {
+        let fleet = Fleet::new();
+        let config = with_migrator(&fleet, &format!("  {setting}\n"));
+        let column = setting.find(':').unwrap_or_default() + 5;
+        let at = format!("config.yaml:{}:{column}: ", line_of(&config, setting));
+        for line in ["status --check", "up --patterns=*_service"] {
+            let out = fleet.line(line);
+            out.expect_code(2)
+                .expect_contains(&format!("{at}{message}"));
+            assert!(!out.all().contains(":0:0"), "{}", out.describe());
+        }
+        assert_untouched(&fleet, &config);
+    }
+}
+
+#[test]
+fn an_oversized_config_says_so_in_an_operators_words() {
+    let fleet = Fleet::new();
+    let mut config = fleet.read("config.yaml");
+    config.push_str("sets:\n  cross_service:\n    targets: [");
+    config.push_str(&"\"*_service\", ".repeat(260_000));
+    config.push_str("\"*_service\"]\n");
+    fleet.write("config.yaml", &config);
+    let out = fleet.line("status --check");
+    out.expect_code(2)
+        .expect_contains("config.yaml is too large: more than 250000 YAML nodes");
+    assert!(!out.all().contains("Nodes {"), "{}", out.describe());
+    assert!(
+        out.all().len() < 1000,
+        "no screenful of YAML\n{}",
+        out.describe()
+    );
+    assert_untouched(&fleet, &config);
+}
+
+#[test]
+fn a_duplicate_key_names_both_lines_in_an_operators_words() {
+    let fleet = Fleet::new();
+    let config = with_entry(&fleet, "  user_service:\n    database: data/other.db\n");
+    let first = line_of(&config, "user_service:");
+    let second = config
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("  user_service:"))
+        .map(|(n, _)| n + 1)
+        .nth(1)
+        .unwrap_or_default();
+    for line in ["status --check", "up -d user_service"] {
+        let out = fleet.line(line);
+        out.expect_code(2)
+            .expect_contains(&format!(
+                "line {second} column 3: duplicate key `user_service` (first at line {first})"
+            ))
+            .expect_contains(&format!("--> config.yaml:{second}:3"));
+        assert!(
+            !out.all().contains("DuplicateKeyPolicy"),
+            "{}",
+            out.describe()
+        );
     }
     assert_untouched(&fleet, &config);
 }

@@ -15,7 +15,8 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use serde_saphyr::{DefaultMessageFormatter, Error, Location, MessageFormatter};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, DefaultMessageFormatter, Error, Location, MessageFormatter};
 
 /// Keys of a database entry whose values are never secret.
 const SAFE_ENTRY_KEYS: &[&str] = &[
@@ -175,6 +176,10 @@ pub(super) struct Masked {
     pub lines: Vec<String>,
     /// Hidden values, longest first, to scrub from the error message as well.
     pub hidden: Vec<String>,
+    /// Per line, the mapping keys that start on it: (1-based column, key).
+    pub keys: Vec<Vec<(usize, String)>>,
+    /// Per line, the 1-based columns of the list dashes that start items on it.
+    pub dashes: Vec<Vec<usize>>,
 }
 
 const MASK: &str = "***";
@@ -185,6 +190,8 @@ pub(super) fn mask(text: &str) -> Masked {
     let mut out = Masked {
         lines: Vec::with_capacity(source.len()),
         hidden: Vec::new(),
+        keys: vec![Vec::new(); source.len()],
+        dashes: vec![Vec::new(); source.len()],
     };
     // Per line, the indent of the next line that is not blank.
     let mut next_indents = vec![None; source.len()];
@@ -344,6 +351,7 @@ impl Masked {
 
         // A list item: `- value`, `- key: value`, `- - x`.
         if content.starts_with('-') && is_indicator(content, 1) {
+            self.dashes[n].push(column + 1);
             let after = &content[1..];
             let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
             let item = parent.of_item();
@@ -389,6 +397,7 @@ impl Masked {
         }
         match split_key(content) {
             Some((key, after_colon)) => {
+                self.keys[n].push((column + 1, key.clone()));
                 let place = parent.of_key(&key);
                 rendered.push_str(&content[..after_colon]);
                 let value = &content[after_colon..];
@@ -645,8 +654,33 @@ fn mask_url_passwords<'t>(text: &'t str, hidden: &mut Vec<String>) -> Cow<'t, st
 pub(super) fn render(path: &Path, text: &str, error: &Error) -> String {
     let (error, location) = innermost(error);
     let file = path.display();
+    if let Error::Budget { breach, .. } = error {
+        return format!(
+            "{file} is too large: {}{}; a fleet's config is far smaller — is this the right file?",
+            budget_wording(breach),
+            location
+                .map(|l| format!(" (limit reached at {file}:{}:{})", l.line(), l.column()))
+                .unwrap_or_default()
+        );
+    }
     let masked = mask(text);
     let message = match error {
+        Error::DuplicateMappingKey { key, location } => {
+            let first = key
+                .as_deref()
+                .and_then(|k| first_occurrence(&masked, k, location));
+            let key = key
+                .as_deref()
+                .map(|k| format!(" `{}`", k.escape_debug()))
+                .unwrap_or_default();
+            let first = first
+                .map(|line| format!(" (first at line {line})"))
+                .unwrap_or_default();
+            format!("duplicate key{key}{first}: a key may appear once in a mapping")
+        }
+        Error::NonFiniteFloat { .. } => {
+            "not a finite number (write it in quotes if it is text)".to_owned()
+        }
         other => {
             let message = DefaultMessageFormatter.format_message(other);
             super::with_suggestion(&sanitize(&message))
@@ -708,6 +742,53 @@ fn sanitize(message: &str) -> String {
             escaped
         })
         .collect()
+}
+
+fn budget_wording(breach: &BudgetBreach) -> String {
+    let limits = Budget::default();
+    match breach {
+        BudgetBreach::Nodes { .. } => format!("more than {} YAML nodes", limits.max_nodes),
+        BudgetBreach::Events { .. } => format!("more than {} YAML events", limits.max_events),
+        BudgetBreach::Depth { .. } => format!("nested more than {} levels deep", limits.max_depth),
+        BudgetBreach::Aliases { .. } => {
+            format!("more than {} aliases (`*name`)", limits.max_aliases)
+        }
+        BudgetBreach::Anchors { .. } => {
+            format!("more than {} anchors (`&name`)", limits.max_anchors)
+        }
+        BudgetBreach::Documents { .. } => {
+            format!("more than {} YAML documents", limits.max_documents)
+        }
+        BudgetBreach::ScalarBytes { .. } => format!(
+            "more than {} bytes of values",
+            limits.max_total_scalar_bytes
+        ),
+        BudgetBreach::MergeKeys { .. } => {
+            format!("more than {} merge keys (`<<`)", limits.max_merge_keys)
+        }
+        BudgetBreach::AliasAnchorRatio { aliases, anchors } => format!(
+            "{aliases} aliases (`*name`) for {anchors} anchors, far more uses than a config needs"
+        ),
+        BudgetBreach::InputBytes { input_bytes } => format!("{input_bytes} bytes"),
+        _ => "too large or too deeply nested to read".to_owned(),
+    }
+}
+
+/// The line where `key` first appears in the mapping whose duplicate is at `location`.
+fn first_occurrence(masked: &Masked, key: &str, location: &Location) -> Option<usize> {
+    let line = (location.line() as usize).checked_sub(1)?;
+    let column = location.column() as usize;
+    for n in (0..line.min(masked.keys.len())).rev() {
+        let keys = &masked.keys[n];
+        if keys.iter().any(|(c, k)| *c == column && k == key) {
+            return Some(n + 1);
+        }
+        // Left the mapping: a key or a list item further left.
+        if keys.iter().any(|(c, _)| *c < column) || masked.dashes[n].iter().any(|&d| d < column) {
+            return None;
+        }
+    }
+    None
 }
 
 /// Lines `line`-2 ..= `line`+2, a caret under `column`, long lines cropped around it.

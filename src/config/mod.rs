@@ -186,7 +186,7 @@ pub struct SetDeclaration {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    environment: Option<String>,
+    environment: Option<Spanned<String>>,
     #[serde(default)]
     database: Option<SpannedNode>,
     /// Names with where they stand: a bad name is reported at its line.
@@ -195,7 +195,13 @@ struct RawConfig {
     #[serde(default)]
     migrator: MigratorSettings,
     #[serde(default)]
-    sets: IndexMap<Spanned<String>, SetDeclaration>,
+    sets: IndexMap<Spanned<String>, RawSet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    targets: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +211,15 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Nothing but blank lines, comments or a null document.
+    #[error(
+        "config file {path} is empty: it configures no database (see README.md, Configuration)"
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "config file {path} is too large: {size} bytes, more than the {MAX_CONFIG_BYTES} a config file may have"
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error("{0}")]
     Yaml(String),
     #[error("{path}:{line}:{column}: {message}")]
@@ -214,7 +229,20 @@ pub enum ConfigError {
         column: u64,
         message: String,
     },
+    /// A problem with no one place in the file (a key that is missing).
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
 }
+
+/// Far beyond any fleet's config (1,000 databases take about 100 KiB), far below what
+/// would strain memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Databases migrated at once, fleet-wide or on one server: at most this many.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// The longest timeout a setting may ask for: 30 days.
+pub const MAX_TIMEOUT_SECS: u64 = 30 * 24 * 3600;
 
 /// Characters a database or set name may hold: it becomes part of file names (backups,
 /// the set's folder), so nothing that could leave a folder (`/`, `..`) or confuse a shell.
@@ -281,9 +309,31 @@ fn with_suggestion(message: &str) -> String {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        use std::io::Read;
+        let read = |source| ConfigError::Read {
             path: path.to_owned(),
             source,
+        };
+        // Never more than the limit into memory, whatever the file is.
+        let file = std::fs::File::open(path).map_err(read)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            let size = std::fs::metadata(path)
+                .map(|m| m.len())
+                .unwrap_or(bytes.len() as u64);
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                size,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+            ))
         })?;
         Config::parse(path, &text, &|name| std::env::var(name).ok())
     }
@@ -294,13 +344,75 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                size: text.len() as u64,
+            });
+        }
         let yaml_error =
             |e: serde_saphyr::Error| ConfigError::Yaml(excerpt::render(path, text, &e));
-        let mut options = serde_saphyr::Options::default();
-        // The error keeps no copy of the text: its excerpt is ours, masked.
-        options.with_snippet = false;
+        let options = || {
+            let mut options = serde_saphyr::Options::default();
+            // The error keeps no copy of the text: its excerpt is ours, masked.
+            options.with_snippet = false;
+            options
+        };
+        if !has_content(text) {
+            return Err(ConfigError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        // The document as a tree first: it says where each value stands, for errors found
+        // after reading (the typed read below keeps no positions of plain settings).
+        let document: SpannedNode =
+            serde_saphyr::from_str_with_options(text, options()).map_err(yaml_error)?;
+        let top = match &document.value {
+            Node::Map(map) => map,
+            Node::Null => {
+                return Err(ConfigError::Empty {
+                    path: path.to_owned(),
+                });
+            }
+            other => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: document.referenced.line(),
+                    column: document.referenced.column(),
+                    message: format!(
+                        "the config must be a mapping (environment, database, databases, migrator, sets), found {}",
+                        other.kind()
+                    ),
+                });
+            }
+        };
+        let no_databases = |at: Option<&SpannedNode>| {
+            let message =
+                "no databases: list them under `databases:` (see README.md, Configuration)"
+                    .to_owned();
+            match at {
+                Some(node) => ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: node.referenced.line(),
+                    column: node.referenced.column(),
+                    message,
+                },
+                None => ConfigError::File {
+                    path: path.to_owned(),
+                    message,
+                },
+            }
+        };
+        match top.get("databases") {
+            None => return Err(no_databases(None)),
+            Some(node) => match &node.value {
+                Node::Null => return Err(no_databases(Some(node))),
+                Node::Map(map) if map.is_empty() => return Err(no_databases(Some(node))),
+                _ => {}
+            },
+        }
         let mut raw: RawConfig =
-            serde_saphyr::from_str_with_options(text, options).map_err(yaml_error)?;
+            serde_saphyr::from_str_with_options(text, options()).map_err(yaml_error)?;
         let base_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -370,32 +482,33 @@ impl Config {
                 return Err(invalid(&set.referenced, format!("sets: {problem}")));
             }
             for target in &decl.targets {
-                Glob::new(target).map_err(|e| ConfigError::Invalid {
-                    path: path.to_owned(),
-                    line: 0,
-                    column: 0,
-                    message: format!("sets.{}.targets: {e}", set.value),
+                Glob::new(&target.value).map_err(|e| {
+                    invalid(
+                        &target.referenced,
+                        format!("sets.{}.targets: {e}", set.value),
+                    )
                 })?;
             }
-            sets.insert(set.value, decl);
+            sets.insert(
+                set.value,
+                SetDeclaration {
+                    targets: decl.targets.into_iter().map(|t| t.value).collect(),
+                },
+            );
         }
-        if raw.migrator.concurrency == 0 || raw.migrator.per_server_concurrency == 0 {
-            return Err(ConfigError::Invalid {
+        check_settings(&raw.migrator, top).map_err(|(at, message)| match at {
+            Some(at) => invalid(&at, message),
+            None => ConfigError::File {
                 path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message: "migrator.concurrency and per_server_concurrency must be at least 1"
-                    .into(),
-            });
-        }
+                message,
+            },
+        })?;
 
         let environment = match raw.environment {
-            Some(label) => Some(expand(&label, env).map_err(|e| ConfigError::Invalid {
-                path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message: format!("environment: {e}"),
-            })?),
+            Some(label) => Some(
+                expand(&label.value, env)
+                    .map_err(|e| invalid(&label.referenced, format!("environment: {e}")))?,
+            ),
             None => None,
         };
 
@@ -448,6 +561,56 @@ impl Config {
             .as_ref()
             .map(|d| d.value.as_str())
     }
+}
+
+/// Whether `text` holds anything but blank lines, comments and document markers.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start_matches('\u{FEFF}').trim();
+        !(line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
+    })
+}
+
+/// Numbers in `migrator:` that the engine could not work with, and where they stand.
+fn check_settings(
+    settings: &MigratorSettings,
+    top: &IndexMap<String, SpannedNode>,
+) -> Result<(), (Option<serde_saphyr::Location>, String)> {
+    let at = |key: &str| match top.get("migrator").map(|m| &m.value) {
+        Some(Node::Map(map)) => map.get(key).map(|n| n.referenced),
+        _ => None,
+    };
+    let counts = [
+        ("concurrency", settings.concurrency),
+        ("per_server_concurrency", settings.per_server_concurrency),
+    ];
+    for (key, value) in counts {
+        if value == 0 || value > MAX_CONCURRENCY {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: databases at once, from 1 to {MAX_CONCURRENCY}"
+                ),
+            ));
+        }
+    }
+    let timeouts = [
+        ("lock_timeout_secs", settings.lock_timeout_secs),
+        ("stale_lock_secs", settings.stale_lock_secs),
+        ("connect_timeout_secs", settings.connect_timeout_secs),
+        ("statement_timeout_secs", settings.statement_timeout_secs),
+    ];
+    for (key, value) in timeouts {
+        if value > MAX_TIMEOUT_SECS {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: seconds, at most {MAX_TIMEOUT_SECS} (30 days)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn build_entry(

@@ -123,14 +123,19 @@ fn malformed_yaml_reports_file_line_and_column() {
 
 #[test]
 fn a_typo_in_migrator_is_reported_with_its_line() {
-    let err = parse("databases: {}\nmigrator:\n  migrations_tabel: x\n")
+    let err = parse("databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  migrations_tabel: x\n")
         .unwrap_err()
         .to_string();
     assert!(
         err.contains("unknown field `migrations_tabel` (did you mean `migrations_table`?)"),
         "{err}"
     );
-    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("line 6 column 3"), "{err}");
+    assert!(err.contains("--> /srv/fleet/config.yaml:6:3"), "{err}");
+    assert!(
+        err.contains("6 |   migrations_tabel: x"),
+        "the excerpt shows the line: {err}"
+    );
     assert!(!err.contains("error: "), "no doubled prefix: {err}");
 }
 
@@ -441,4 +446,122 @@ fn a_set_name_that_could_leave_a_folder_is_refused_with_its_place() {
         "config.yaml:7:3: ",
     );
     assert!(err.contains(NAME_CHARACTERS), "{err}");
+}
+
+#[test]
+fn an_empty_config_is_refused() {
+    for text in [
+        "",
+        "\n\n",
+        "# only a comment\n",
+        "---\n...\n",
+        "~\n",
+        "null\n",
+        "\u{FEFF}",
+    ] {
+        let err = parse(text).unwrap_err();
+        assert!(matches!(err, ConfigError::Empty { .. }), "{text:?}: {err}");
+        assert_eq!(
+            err.to_string(),
+            "config file /srv/fleet/config.yaml is empty: it configures no database (see README.md, Configuration)"
+        );
+    }
+    for (text, at) in [
+        ("databases:\n", "config.yaml:1:10: no databases"),
+        ("databases: {}\n", "config.yaml:1:12: no databases"),
+        ("migrator:\n  concurrency: 2\n", "config.yaml: no databases"),
+    ] {
+        assert_error_says(text, at);
+    }
+}
+
+#[test]
+fn settings_out_of_range_say_where_they_are() {
+    let fleet =
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  journal: j.jsonl\n";
+    for (setting, at) in [
+        (
+            "concurrency: 0",
+            "config.yaml:7:16: migrator.concurrency: 0 is out of range",
+        ),
+        (
+            "per_server_concurrency: 0",
+            "config.yaml:7:27: migrator.per_server_concurrency: 0 is out of range",
+        ),
+        (
+            "concurrency: 100000",
+            "config.yaml:7:16: migrator.concurrency: 100000",
+        ),
+        (
+            "connect_timeout_secs: 18446744073709551615",
+            "config.yaml:7:25: migrator.connect_timeout_secs: 18446744073709551615 is out of range",
+        ),
+        (
+            "lock_timeout_secs: 99999999",
+            "config.yaml:7:22: migrator.lock_timeout_secs",
+        ),
+    ] {
+        assert_error_says(&format!("{fleet}  {setting}\n"), at);
+    }
+    for (text, at) in [
+        (
+            format!("{fleet}sets:\n  s:\n    targets: [\"a\", \"[bad\"]\n"),
+            "config.yaml:9:20: sets.s.targets",
+        ),
+        (
+            format!("environment: ${{NOPE_UNSET}}\n{fleet}"),
+            "config.yaml:1:14: environment:",
+        ),
+    ] {
+        assert_error_says(&text, at);
+    }
+}
+
+#[test]
+fn an_oversized_config_is_worded_for_an_operator() {
+    let mut text = String::from(
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nsets:\n  s:\n    targets: [",
+    );
+    text.push_str(&"x,".repeat(260_000));
+    text.push_str("x]\n");
+    let err = assert_error_says(
+        &text,
+        "/srv/fleet/config.yaml is too large: more than 250000 YAML nodes",
+    );
+    assert!(!err.contains("Nodes {"), "{err}");
+    assert!(err.len() < 400, "no huge excerpt: {err}");
+
+    let huge = "#".repeat(MAX_CONFIG_BYTES as usize + 1);
+    assert_error_says(&huge, "is too large");
+}
+
+#[test]
+fn a_duplicate_key_names_both_places() {
+    let err = assert_error_says(
+        "database:\n  driver: sqlite\ndatabases:\n  a:\n    database: a.db\n  b:\n    database: b.db\n    database: c.db\n  a:\n    database: d.db\n",
+        "line 8 column 5: duplicate key `database` (first at line 7)",
+    );
+    assert!(err.contains("--> /srv/fleet/config.yaml:8:5"), "{err}");
+    assert!(!err.contains("DuplicateKeyPolicy"), "{err}");
+    assert_error_says(
+        "database:\n  driver: sqlite\ndatabases:\n  a:\n    database: a.db\n  b:\n    database: b.db\n  a:\n    database: d.db\n",
+        "line 8 column 3: duplicate key `a` (first at line 4)",
+    );
+    // In a list of mappings, the first is looked for in the same item only.
+    assert_error_says(
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nsets:\n  s:\n    targets:\n      - x\nmigrator:\n  database_patterns: [a]\n  journal: j\n  journal: k\n",
+        "duplicate key `journal` (first at line 11)",
+    );
+}
+
+#[test]
+fn no_config_error_points_at_line_zero() {
+    for text in [
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  concurrency: 0\n",
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nsets:\n  s:\n    targets: [\"[\"]\n",
+        "environment: ${UNSET_X}\ndatabases:\n  a:\n    driver: sqlite\n    database: a.db\n",
+    ] {
+        let err = parse(text).unwrap_err().to_string();
+        assert!(!err.contains(":0:0"), "{err}");
+    }
 }
