@@ -308,3 +308,18 @@ fn a_duplicate_key_names_both_lines_in_an_operators_words() {
     }
     assert_untouched(&fleet, &config);
 }
+
+#[test]
+fn a_zero_connect_timeout_means_no_limit_as_a_zero_statement_timeout_does() {
+    let fleet = Fleet::new();
+    with_migrator(
+        &fleet,
+        "  connect_timeout_secs: 0\n  statement_timeout_secs: 0\n",
+    );
+    fleet.ok("up -d shared_service");
+    fleet.ok("up -d shared_service --directory=cross_service");
+    fleet.ok("status --check -d shared_service");
+    let status = fleet.status_of("shared_service");
+    assert_eq!(status["error"], serde_json::Value::Null, "{status:#}");
+    assert_eq!(status["pending"], 0, "{status:#}");
+}

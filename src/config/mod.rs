@@ -143,10 +143,12 @@ pub struct MigratorSettings {
     pub concurrency: usize,
     /// Databases migrated at once on one server (PostgreSQL/MySQL host:port).
     pub per_server_concurrency: usize,
-    /// How long a run waits for another holder's migration lock before giving up.
+    /// How long a run waits for another holder's migration lock before giving up; 0:
+    /// one try, no wait.
     pub lock_timeout_secs: u64,
     /// A lock whose heartbeat is older than this is shown as stale.
     pub stale_lock_secs: u64,
+    /// Longest wait for a connection to open; 0: no limit (as for statements).
     pub connect_timeout_secs: u64,
     /// Longest a single migration statement may run (PostgreSQL `statement_timeout`,
     /// MariaDB `max_statement_time`); 0: no limit.

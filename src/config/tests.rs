@@ -518,6 +518,16 @@ fn settings_out_of_range_say_where_they_are() {
 }
 
 #[test]
+fn zero_timeouts_mean_no_limit_and_load() {
+    let config = parse(
+        "databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n  connect_timeout_secs: 0\n  statement_timeout_secs: 0\n  lock_timeout_secs: 0\n",
+    )
+    .unwrap();
+    assert_eq!(config.migrator.connect_timeout_secs, 0);
+    assert_eq!(config.migrator.statement_timeout_secs, 0);
+}
+
+#[test]
 fn an_oversized_config_is_worded_for_an_operator() {
     let mut text = String::from(
         "databases:\n  a:\n    driver: sqlite\n    database: a.db\nsets:\n  s:\n    targets: [",
