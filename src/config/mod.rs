@@ -6,6 +6,7 @@
 //! typo in `migrator:`) fail the load.
 
 mod env_expand;
+mod excerpt;
 mod node;
 mod secret;
 
@@ -142,10 +143,12 @@ pub struct MigratorSettings {
     pub concurrency: usize,
     /// Databases migrated at once on one server (PostgreSQL/MySQL host:port).
     pub per_server_concurrency: usize,
-    /// How long a run waits for another holder's migration lock before giving up.
+    /// How long a run waits for another holder's migration lock before giving up; 0:
+    /// one try, no wait.
     pub lock_timeout_secs: u64,
     /// A lock whose heartbeat is older than this is shown as stale.
     pub stale_lock_secs: u64,
+    /// Longest wait for a connection to open; 0: no limit (as for statements).
     pub connect_timeout_secs: u64,
     /// Longest a single migration statement may run (PostgreSQL `statement_timeout`,
     /// MariaDB `max_statement_time`); 0: no limit.
@@ -185,15 +188,22 @@ pub struct SetDeclaration {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    environment: Option<String>,
+    environment: Option<Spanned<String>>,
     #[serde(default)]
     database: Option<SpannedNode>,
+    /// Names with where they stand: a bad name is reported at its line.
     #[serde(default)]
-    databases: IndexMap<String, SpannedNode>,
+    databases: IndexMap<Spanned<String>, SpannedNode>,
     #[serde(default)]
     migrator: MigratorSettings,
     #[serde(default)]
-    sets: IndexMap<String, SetDeclaration>,
+    sets: IndexMap<Spanned<String>, RawSet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    targets: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +213,15 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Nothing but blank lines, comments or a null document.
+    #[error(
+        "config file {path} is empty: it configures no database (see README.md, Configuration)"
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "config file {path} is too large: {size} bytes, more than the {MAX_CONFIG_BYTES} a config file may have"
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error("{0}")]
     Yaml(String),
     #[error("{path}:{line}:{column}: {message}")]
@@ -212,6 +231,42 @@ pub enum ConfigError {
         column: u64,
         message: String,
     },
+    /// A problem with no one place in the file (a key that is missing).
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+}
+
+/// Far beyond any fleet's config (1,000 databases take about 100 KiB), far below what
+/// would strain memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Databases migrated at once, fleet-wide or on one server: at most this many.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// The longest timeout a setting may ask for: 30 days.
+pub const MAX_TIMEOUT_SECS: u64 = 30 * 24 * 3600;
+
+/// Characters a database or set name may hold: it becomes part of file names (backups,
+/// the set's folder), so nothing that could leave a folder (`/`, `..`) or confuse a shell.
+pub const NAME_CHARACTERS: &str = "ASCII letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`, at most 128 of them";
+
+/// Why `name` cannot name a database or a set, if it cannot.
+pub fn name_problem(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    (!ok).then(|| {
+        format!(
+            "the name `{}` is not allowed: a name may hold only {NAME_CHARACTERS}",
+            name.escape_debug()
+        )
+    })
 }
 
 const ENTRY_KEYS: &[&str] = &[
@@ -228,39 +283,6 @@ const ENTRY_KEYS: &[&str] = &[
     "url",
     "depends_on",
 ];
-
-/// The YAML error quotes the lines around the problem, and a password may sit on one of
-/// them: its value, and the password part of a URL, print as `***`.
-fn mask_secrets(message: &str) -> String {
-    message
-        .lines()
-        .map(|line| {
-            let mut line = line.to_owned();
-            if let Some(at) = line.find("password") {
-                let rest = &line[at + "password".len()..];
-                if let Some(colon) = rest.find(':')
-                    && rest[..colon].trim_matches([' ', '"', '\'']).is_empty()
-                {
-                    let value_start = at + "password".len() + colon + 1;
-                    if !line[value_start..].trim().is_empty() {
-                        line.replace_range(value_start.., " ***");
-                    }
-                }
-            }
-            if let Some(scheme) = line.find("://") {
-                let after = scheme + 3;
-                if let Some(at_sign) = line[after..].find('@') {
-                    let credentials = &line[after..after + at_sign];
-                    if let Some(colon) = credentials.find(':') {
-                        line.replace_range(after + colon + 1..after + at_sign, "***");
-                    }
-                }
-            }
-            line
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// Adds "did you mean" to the first "unknown field `x`, expected one of a, b" of a YAML
 /// error: a typo such as `migrations_tabel` should name its fix, not a list of 16 keys.
@@ -289,9 +311,31 @@ fn with_suggestion(message: &str) -> String {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        use std::io::Read;
+        let read = |source| ConfigError::Read {
             path: path.to_owned(),
             source,
+        };
+        // Never more than the limit into memory, whatever the file is.
+        let file = std::fs::File::open(path).map_err(read)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            let size = std::fs::metadata(path)
+                .map(|m| m.len())
+                .unwrap_or(bytes.len() as u64);
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                size,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+            ))
         })?;
         Config::parse(path, &text, &|name| std::env::var(name).ok())
     }
@@ -302,18 +346,75 @@ impl Config {
         text: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let mut raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| {
-            // The renderer names the source `<input>`; give the reader the real file.
-            let rendered = e
-                .to_string()
-                .replace("<input>", &path.display().to_string());
-            let rendered = rendered.strip_prefix("error: ").unwrap_or(&rendered);
-            ConfigError::Yaml(format!(
-                "in {}: {}",
-                path.display(),
-                mask_secrets(&with_suggestion(rendered))
-            ))
-        })?;
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                size: text.len() as u64,
+            });
+        }
+        let yaml_error =
+            |e: serde_saphyr::Error| ConfigError::Yaml(excerpt::render(path, text, &e));
+        let options = || {
+            let mut options = serde_saphyr::Options::default();
+            // The error keeps no copy of the text: its excerpt is ours, masked.
+            options.with_snippet = false;
+            options
+        };
+        if !has_content(text) {
+            return Err(ConfigError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        // The document as a tree first: it says where each value stands, for errors found
+        // after reading (the typed read below keeps no positions of plain settings).
+        let document: SpannedNode =
+            serde_saphyr::from_str_with_options(text, options()).map_err(yaml_error)?;
+        let top = match &document.value {
+            Node::Map(map) => map,
+            Node::Null => {
+                return Err(ConfigError::Empty {
+                    path: path.to_owned(),
+                });
+            }
+            other => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: document.referenced.line(),
+                    column: document.referenced.column(),
+                    message: format!(
+                        "the config must be a mapping (environment, database, databases, migrator, sets), found {}",
+                        other.kind()
+                    ),
+                });
+            }
+        };
+        let no_databases = |at: Option<&SpannedNode>| {
+            let message =
+                "no databases: list them under `databases:` (see README.md, Configuration)"
+                    .to_owned();
+            match at {
+                Some(node) => ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: node.referenced.line(),
+                    column: node.referenced.column(),
+                    message,
+                },
+                None => ConfigError::File {
+                    path: path.to_owned(),
+                    message,
+                },
+            }
+        };
+        match top.get("databases") {
+            None => return Err(no_databases(None)),
+            Some(node) => match &node.value {
+                Node::Null => return Err(no_databases(Some(node))),
+                Node::Map(map) if map.is_empty() => return Err(no_databases(Some(node))),
+                _ => {}
+            },
+        }
+        let mut raw: RawConfig =
+            serde_saphyr::from_str_with_options(text, options()).map_err(yaml_error)?;
         let base_dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -377,33 +478,39 @@ impl Config {
                 )
             })?;
         }
-        for (set, decl) in &raw.sets {
+        let mut sets = IndexMap::new();
+        for (set, decl) in raw.sets {
+            if let Some(problem) = name_problem(&set.value) {
+                return Err(invalid(&set.referenced, format!("sets: {problem}")));
+            }
             for target in &decl.targets {
-                Glob::new(target).map_err(|e| ConfigError::Invalid {
-                    path: path.to_owned(),
-                    line: 0,
-                    column: 0,
-                    message: format!("sets.{set}.targets: {e}"),
+                Glob::new(&target.value).map_err(|e| {
+                    invalid(
+                        &target.referenced,
+                        format!("sets.{}.targets: {e}", set.value),
+                    )
                 })?;
             }
+            sets.insert(
+                set.value,
+                SetDeclaration {
+                    targets: decl.targets.into_iter().map(|t| t.value).collect(),
+                },
+            );
         }
-        if raw.migrator.concurrency == 0 || raw.migrator.per_server_concurrency == 0 {
-            return Err(ConfigError::Invalid {
+        check_settings(&raw.migrator, top).map_err(|(at, message)| match at {
+            Some(at) => invalid(&at, message),
+            None => ConfigError::File {
                 path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message: "migrator.concurrency and per_server_concurrency must be at least 1"
-                    .into(),
-            });
-        }
+                message,
+            },
+        })?;
 
         let environment = match raw.environment {
-            Some(label) => Some(expand(&label, env).map_err(|e| ConfigError::Invalid {
-                path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message: format!("environment: {e}"),
-            })?),
+            Some(label) => Some(
+                expand(&label.value, env)
+                    .map_err(|e| invalid(&label.referenced, format!("environment: {e}")))?,
+            ),
             None => None,
         };
 
@@ -413,7 +520,7 @@ impl Config {
             environment,
             databases,
             migrator: raw.migrator,
-            sets: raw.sets,
+            sets,
             default_database_problem,
         })
     }
@@ -458,14 +565,81 @@ impl Config {
     }
 }
 
+/// Whether `text` holds anything but blank lines, comments and document markers.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start_matches('\u{FEFF}').trim();
+        !(line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
+    })
+}
+
+/// Numbers in `migrator:` that the engine could not work with, and where they stand.
+fn check_settings(
+    settings: &MigratorSettings,
+    top: &IndexMap<String, SpannedNode>,
+) -> Result<(), (Option<serde_saphyr::Location>, String)> {
+    let at = |key: &str| match top.get("migrator").map(|m| &m.value) {
+        Some(Node::Map(map)) => map.get(key).map(|n| n.referenced),
+        _ => None,
+    };
+    let counts = [
+        ("concurrency", settings.concurrency),
+        ("per_server_concurrency", settings.per_server_concurrency),
+    ];
+    for (key, value) in counts {
+        if value == 0 || value > MAX_CONCURRENCY {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: databases at once, from 1 to {MAX_CONCURRENCY}"
+                ),
+            ));
+        }
+    }
+    let timeouts = [
+        ("lock_timeout_secs", settings.lock_timeout_secs),
+        ("stale_lock_secs", settings.stale_lock_secs),
+        ("connect_timeout_secs", settings.connect_timeout_secs),
+        ("statement_timeout_secs", settings.statement_timeout_secs),
+    ];
+    for (key, value) in timeouts {
+        if value > MAX_TIMEOUT_SECS {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: seconds, at most {MAX_TIMEOUT_SECS} (30 days)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn build_entry(
     path: &Path,
     base_dir: &Path,
-    name: &str,
+    name: &Spanned<String>,
     node: &SpannedNode,
     defaults: &IndexMap<String, SpannedNode>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> DatabaseEntry {
+    if let Some(problem) = name_problem(&name.value) {
+        // Listed under a printable form of its name, in an error state like any broken
+        // entry; no file is ever named after it.
+        let shown = name.value.escape_debug().to_string();
+        return DatabaseEntry {
+            name: shown.clone(),
+            depends_on: Vec::new(),
+            depends_on_at: None,
+            target: Err(EntryError(format!(
+                "{}:{}:{}: databases.{shown}: {problem}",
+                path.display(),
+                name.referenced.line(),
+                name.referenced.column()
+            ))),
+        };
+    }
+    let name = name.value.as_str();
     let at = |loc: &serde_saphyr::Location, message: String| {
         EntryError(format!(
             "{}:{}:{}: databases.{name}: {message}",

@@ -305,8 +305,8 @@ pub fn exists(target: &Target) -> bool {
     }
 }
 
-/// How a session is opened: the connect deadline, and a per-statement limit (0: none)
-/// where the server has one.
+/// How a session is opened: the connect deadline (zero: none), and a per-statement limit
+/// (0: none) where the server has one.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub connect: Duration,
@@ -339,6 +339,10 @@ pub async fn connect(
         }
     };
     let timeout = timeouts.connect;
+    // Zero is no limit, as for statements (and libpq's `connect_timeout=0`).
+    if timeout.is_zero() {
+        return opening.await;
+    }
     match tokio::time::timeout(timeout, opening).await {
         Ok(result) => result,
         Err(_) => Err(DriverError::new(
