@@ -1370,18 +1370,8 @@ fn preview_action(state: &mut State, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-/// Columns the matrix fits beside its migration labels.
-pub fn matrix_fit(state: &State) -> usize {
-    let width = usize::from(state.size.0);
-    width
-        .saturating_sub(super::views::matrix::LABEL_WIDTH + 2)
-        .checked_div(super::views::matrix::CELL_WIDTH)
-        .unwrap_or(1)
-        .max(1)
-}
-
 fn keep_matrix_visible(state: &mut State) {
-    let fit = matrix_fit(state);
+    let fit = layout::matrix_fit(state.size.0);
     let columns = state.matrix_columns().len();
     let rows = state
         .set
@@ -1396,7 +1386,7 @@ fn keep_matrix_visible(state: &mut State) {
 }
 
 fn matrix_action(state: &mut State, action: Action) -> Vec<Command> {
-    let fit = matrix_fit(state) as isize;
+    let fit = layout::matrix_fit(state.size.0) as isize;
     let mut inspect = None;
     match action {
         Action::PrevSet | Action::NextSet => {
@@ -1542,10 +1532,23 @@ fn run_action(state: &mut State, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
+/// Rows the help of `context` lists: its keys and, under the fleet's, the symbol legend.
+fn help_rows(context: Context) -> usize {
+    let legend = if context == Context::Fleet {
+        layout::HELP_LEGEND_ROWS
+    } else {
+        0
+    };
+    keys::help_for(context).len() + legend
+}
+
 fn help_action(state: &mut State, action: Action) {
     // Bounded by what the page can show, so k answers at once after too many j.
+    let (width, height) = state.size;
     let max = match &state.overlay {
-        Some(Overlay::Help { context, .. }) => super::views::help::max_scroll(state, *context),
+        Some(Overlay::Help { context, .. }) => {
+            layout::help_max_scroll(width, height, help_rows(*context))
+        }
         _ => 0,
     };
     if let Some(Overlay::Help { scroll, .. }) = &mut state.overlay {
