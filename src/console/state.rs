@@ -1347,7 +1347,7 @@ fn preview_action(state: &mut State, action: Action) -> Vec<Command> {
         .as_ref()
         .and_then(|r| r.as_ref().ok())
         .and_then(|r| r.plans.get(view.selected))
-        .map(|plan| layout::wrap(&super::views::preview::sql_text(plan), width).len())
+        .map(|plan| layout::wrap(&super::model::sql_text(plan), width).len())
         .unwrap_or(0);
     let max = lines.saturating_sub(height);
     match action {
