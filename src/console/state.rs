@@ -9,7 +9,7 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::{Input, InputRequest};
 
-use super::keys::{self, Action, Context};
+use super::keys::{self, Action, COMMANDS, Context};
 use super::layout::{self, FleetLayout};
 use super::model::{Database, FleetInfo, Health, matcher};
 use super::progress::RunProgress;
@@ -1636,12 +1636,6 @@ fn activate(state: &mut State) -> Vec<Command> {
         ConfirmKind::QuitDuringRun => force_quit(state),
     }
 }
-
-/// `:` commands, and what tab completes them to.
-pub const COMMANDS: &[&str] = &[
-    "matrix", "select", "unselect", "filter", "set", "up", "down", "preview", "refresh", "help",
-    "quit",
-];
 
 fn prompt_action(state: &mut State, action: Action) -> Vec<Command> {
     let Some(Overlay::Prompt(prompt)) = &mut state.overlay else {
