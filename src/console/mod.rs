@@ -15,6 +15,7 @@ pub mod fixtures;
 pub mod keys;
 pub mod layout;
 pub mod model;
+pub mod msg;
 pub mod progress;
 pub mod state;
 pub mod tasks;
@@ -32,7 +33,8 @@ use tokio::sync::mpsc;
 
 use crate::engine::Fleet;
 use model::FleetInfo;
-use state::{Command, Msg, State, update};
+use msg::{Command, Msg};
+use state::{State, update};
 use tasks::Workers;
 use theme::Theme;
 

@@ -12,12 +12,11 @@ use tui_input::{Input, InputRequest};
 use super::keys::{self, Action, COMMANDS, Context};
 use super::layout::{self, FleetLayout};
 use super::model::{Database, FleetInfo, Health, matcher};
+use super::msg::{Command, Msg, PlanResult, default_limit};
 use super::progress::RunProgress;
 use super::theme::Theme;
 use crate::engine::admin::Resolution;
-use crate::engine::runner::DatabasePlan;
-use crate::engine::status::DatabaseStatus;
-use crate::engine::{Direction, Limit, RunEvent};
+use crate::engine::{Direction, Limit};
 
 /// How often status is read again on its own.
 pub const REFRESH_EVERY_MS: u64 = 10_000;
@@ -25,92 +24,6 @@ pub const REFRESH_EVERY_MS: u64 = 10_000;
 pub const HISTORY_ENTRIES: usize = 200;
 /// How long a flash message stays.
 const FLASH_MS: u64 = 5_000;
-
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Paste(String),
-    Resize(u16, u16),
-    Tick,
-    Status {
-        database: String,
-        status: Box<DatabaseStatus>,
-    },
-    /// The read gave up (timeout) or could not start.
-    StatusFailed {
-        database: String,
-        error: String,
-    },
-    Planned {
-        id: u64,
-        result: Result<PlanResult, String>,
-    },
-    Run(RunEvent),
-    /// The run's task ended; `Err` when it never started or died.
-    RunEnded(Result<(), String>),
-    AdminDone {
-        database: String,
-        result: Result<String, String>,
-    },
-    /// The migrations folder, read again.
-    CatalogReloaded(Result<Reloaded, String>),
-    /// The journal, read back (oldest first, as it is written).
-    History(Result<Vec<crate::engine::journal::JournalEntry>, String>),
-}
-
-/// A fresh catalog: the engine's fleet for the workers, what the screen shows for `update`.
-#[derive(Debug)]
-pub struct Reloaded {
-    pub fleet: std::sync::Arc<crate::engine::Fleet>,
-    pub info: Box<FleetInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    ReadStatus(Vec<String>),
-    /// Read the migrations folder again, then the status of every database.
-    ReloadCatalog,
-    /// Read the run journal back for the history screen.
-    ReadHistory,
-    Plan {
-        id: u64,
-        databases: Vec<String>,
-        set: Option<String>,
-        direction: Direction,
-        limit: Limit,
-    },
-    StartRun {
-        databases: Vec<String>,
-        set: Option<String>,
-        direction: Direction,
-        limit: Limit,
-    },
-    CancelRun,
-    CancelDatabase(String),
-    Unlock(String),
-    Resolve {
-        database: String,
-        resolution: Resolution,
-    },
-    Quit,
-}
-
-/// A dry run's answer: the plans, and what the selection left out.
-#[derive(Debug, Clone)]
-pub struct PlanResult {
-    pub plans: Vec<DatabasePlan>,
-    pub not_targeted: Vec<String>,
-    /// Broken config entries in the selection: a run refuses to start with any.
-    pub misconfigured: Vec<String>,
-}
-
-/// `down` reverts one step per database unless told otherwise, as in the CLI.
-pub fn default_limit(direction: Direction) -> Limit {
-    match direction {
-        Direction::Up => Limit::All,
-        Direction::Down => Limit::Steps(1),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlashLevel {

@@ -10,7 +10,7 @@ use crate::console::fixtures::{
 use crate::console::keys::BINDINGS;
 use crate::console::model::Health;
 use crate::console::progress::Phase;
-use crate::engine::Outcome;
+use crate::engine::{Outcome, RunEvent};
 
 const SIZE: (u16, u16) = (120, 40);
 
