@@ -99,6 +99,16 @@ pub fn run_table_height(width: u16, height: u16, rows: usize) -> usize {
     rows.min(max.max(3))
 }
 
+/// The history screen's inside (its border off): the columns its rows wrap to, never under
+/// 20 so a narrow terminal still shows words, and the rows a page shows.
+pub fn history_inner(width: u16, height: u16) -> (usize, usize) {
+    let body = body(Rect::new(0, 0, width, height));
+    (
+        usize::from(body.width).saturating_sub(2).max(20),
+        usize::from(body.height.saturating_sub(2)).max(1),
+    )
+}
+
 /// Lines of the inspect view below its facts (borders, five lines of facts, column titles).
 pub fn inspect_page(height: u16) -> usize {
     usize::from(
@@ -108,8 +118,9 @@ pub fn inspect_page(height: u16) -> usize {
     )
 }
 
-/// The matrix's migration labels and the applied count beside them: room for the demo's
-/// longest label (`001_add_distributed_locks`) beside a count of a thousand databases' `n/m`.
+/// The matrix's migration labels and the applied count beside them: room for the
+/// demo's longest label (`001_add_distributed_locks`) beside a count of a thousand
+/// databases' `n/m`.
 pub const MATRIX_LABEL_WIDTH: usize = 32;
 /// One matrix cell per database; names are written above, staggered over two lines, so
 /// each may be nearly twice as wide as its cell.

@@ -1,7 +1,9 @@
 //! The terminal console: the fleet at a glance, selection, dry-run preview, runs with live
 //! progress. A second consumer of the engine's typed event stream, beside the CLI.
 //!
-//! - `state`: the one `State`, `Msg`, `Command` and `update` (no I/O)
+//! - `state`: the one `State`
+//! - `msg`: the `Msg`s `update` takes and the `Command`s it gives back
+//! - `update/`: `update` (no I/O), one file per screen's keys beside `views/`
 //! - `keys`: the key registry that drives dispatch, hints and help
 //! - `tasks`: the background workers that call the engine
 //! - `views`: plain render functions of `&State`
@@ -21,6 +23,7 @@ pub mod state;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod update;
 pub mod views;
 
 use std::io::Write;
@@ -34,9 +37,10 @@ use tokio::sync::mpsc;
 use crate::engine::Fleet;
 use model::FleetInfo;
 use msg::{Command, Msg};
-use state::{State, update};
+use state::State;
 use tasks::Workers;
 use theme::Theme;
+use update::update;
 
 /// Spinners, elapsed times and the periodic refresh.
 const TICK: Duration = Duration::from_millis(200);

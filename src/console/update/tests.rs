@@ -8,9 +8,12 @@ use crate::console::fixtures::{
     self, DEMO, EXTRA, NOW_MS, char_key, key, run_events_to_the_end, type_text,
 };
 use crate::console::keys::BINDINGS;
+use crate::console::layout;
 use crate::console::model::Health;
 use crate::console::progress::Phase;
-use crate::engine::{Outcome, RunEvent};
+use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::engine::admin::Resolution;
+use crate::engine::{Direction, Limit, Outcome, RunEvent};
 
 const SIZE: (u16, u16) = (120, 40);
 
