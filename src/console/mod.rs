@@ -26,6 +26,9 @@ pub mod theme;
 pub mod update;
 pub mod views;
 
+#[cfg(test)]
+mod layering_tests;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
