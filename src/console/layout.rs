@@ -1,5 +1,6 @@
 //! Geometry the update function and the views must agree on (how many panels fit, how
-//! tall a page is), so scrolling in `update` matches what is drawn.
+//! tall a page is), so scrolling in `update` matches what is drawn. Functions of sizes
+//! and counts, never of the `State`: both sides can use them without importing each other.
 
 use ratatui::layout::Rect;
 use ratatui::text::Span;
