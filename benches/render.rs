@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use dbfleet::console::fixtures;
 use dbfleet::console::layout::FleetLayout;
-use dbfleet::console::state::{State, update};
+use dbfleet::console::state::State;
+use dbfleet::console::update::update;
 use dbfleet::console::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

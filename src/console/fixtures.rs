@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::model::{DbInfo, FleetInfo, MigrationInfo, SetInfo, matcher};
+use super::msg::{Msg, PlanResult};
 use super::progress::RunProgress;
-use super::state::{Msg, PlanResult, Screen, State, update};
+use super::state::{Screen, State};
 use super::theme::Theme;
+use super::update::update;
 use crate::catalog::Statement;
 use crate::dialect::Dialect;
 use crate::driver::LockRow;

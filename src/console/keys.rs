@@ -638,6 +638,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
 ];
 
+/// The `:` commands: tab completes to them, and the prompt's hint and the unknown-command
+/// message list them. Here beside `BINDINGS` so the view reads them without `update`.
+pub const COMMANDS: &[&str] = &[
+    "matrix", "select", "unselect", "filter", "set", "up", "down", "preview", "refresh", "help",
+    "quit",
+];
+
 /// The binding `event` triggers in `context`, if any.
 pub fn lookup(context: Context, event: &KeyEvent) -> Option<&'static Binding> {
     context.chain().iter().find_map(|ctx| {

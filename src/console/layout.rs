@@ -1,5 +1,6 @@
 //! Geometry the update function and the views must agree on (how many panels fit, how
-//! tall a page is), so scrolling in `update` matches what is drawn.
+//! tall a page is), so scrolling in `update` matches what is drawn. Functions of sizes
+//! and counts, never of the `State`: both sides can use them without importing each other.
 
 use ratatui::layout::Rect;
 use ratatui::text::Span;
@@ -99,6 +100,16 @@ pub fn run_table_height(width: u16, height: u16, rows: usize) -> usize {
     rows.min(max.max(3))
 }
 
+/// The history screen's inside (its border off): the columns its rows wrap to, never under
+/// 20 so a narrow terminal still shows words, and the rows a page shows.
+pub fn history_inner(width: u16, height: u16) -> (usize, usize) {
+    let body = body(Rect::new(0, 0, width, height));
+    (
+        usize::from(body.width).saturating_sub(2).max(20),
+        usize::from(body.height.saturating_sub(2)).max(1),
+    )
+}
+
 /// Lines of the inspect view below its facts (borders, five lines of facts, column titles).
 pub fn inspect_page(height: u16) -> usize {
     usize::from(
@@ -106,6 +117,44 @@ pub fn inspect_page(height: u16) -> usize {
             .saturating_sub(HEADER_HEIGHT + FOOTER_HEIGHT + 8)
             .max(1),
     )
+}
+
+/// The matrix's migration labels and the applied count beside them: room for the
+/// demo's longest label (`001_add_distributed_locks`) beside a count of a thousand
+/// databases' `n/m`.
+pub const MATRIX_LABEL_WIDTH: usize = 32;
+/// One matrix cell per database; names are written above, staggered over two lines, so
+/// each may be nearly twice as wide as its cell.
+pub const MATRIX_CELL_WIDTH: usize = 5;
+
+/// Columns the matrix fits beside its migration labels at terminal width `width`.
+pub fn matrix_fit(width: u16) -> usize {
+    usize::from(width)
+        .saturating_sub(MATRIX_LABEL_WIDTH + 2)
+        .checked_div(MATRIX_CELL_WIDTH)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Lines of the symbol legend the help shows under the fleet's keys. The view builds
+/// exactly this many; `update` counts them without drawing.
+pub const HELP_LEGEND_ROWS: usize = 2;
+
+/// Rows of the help's list (keys, then legend) the box shows when drawn in `area_height`.
+pub fn help_room(rows: usize, area_height: u16) -> usize {
+    usize::from((rows as u16 + 4).min(area_height).saturating_sub(2))
+}
+
+/// How far a help list of `rows` rows can scroll at this terminal size; `update` and the
+/// view share it so the list never scrolls past its end.
+pub fn help_max_scroll(width: u16, height: u16, rows: usize) -> usize {
+    // On the too-small screen the help takes the whole terminal, elsewhere the body.
+    let area_height = if too_small(width, height) {
+        height
+    } else {
+        body(Rect::new(0, 0, width, height)).height
+    };
+    rows.saturating_sub(help_room(rows, area_height))
 }
 
 /// Terminal columns `c` takes: two for CJK and most emoji, none for combining marks.

@@ -1,11 +1,18 @@
 //! The terminal console: the fleet at a glance, selection, dry-run preview, runs with live
 //! progress. A second consumer of the engine's typed event stream, beside the CLI.
 //!
-//! - `state`: the one `State`, `Msg`, `Command` and `update` (no I/O)
+//! - `state`: the one `State`, and the questions both `update` and the views ask of it
+//! - `msg`: the `Msg`s `update` takes and the `Command`s it gives back
+//! - `update/`: `update` (no I/O), one file per screen's keys beside `views/`
+//! - `views/`: plain render functions of `&State`
 //! - `keys`: the key registry that drives dispatch, hints and help
+//! - `layout`: the geometry `update` and the views must agree on, as functions of sizes
 //! - `tasks`: the background workers that call the engine
-//! - `views`: plain render functions of `&State`
 //! - `terminal`: setup, teardown, panic hook, logging to a file
+//!
+//! Imports go one way: `update` and `views` both stand on `state`, `msg`, `layout`,
+//! `model` and `keys` and neither imports the other, so a screen's keys and its drawing
+//! agree through what both stand on (`layering_tests` holds this).
 //!
 //! One event loop: terminal events first, then the workers' channel (drained after each
 //! wake), then a tick; it redraws only when something visible changed, at most once a
@@ -15,12 +22,17 @@ pub mod fixtures;
 pub mod keys;
 pub mod layout;
 pub mod model;
+pub mod msg;
 pub mod progress;
 pub mod state;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod update;
 pub mod views;
+
+#[cfg(test)]
+mod layering_tests;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -32,9 +44,11 @@ use tokio::sync::mpsc;
 
 use crate::engine::Fleet;
 use model::FleetInfo;
-use state::{Command, Msg, State, update};
+use msg::{Command, Msg};
+use state::State;
 use tasks::Workers;
 use theme::Theme;
+use update::update;
 
 /// Spinners, elapsed times and the periodic refresh.
 const TICK: Duration = Duration::from_millis(200);

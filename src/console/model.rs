@@ -8,6 +8,7 @@ use super::theme::Sym;
 use crate::catalog::SetKind;
 use crate::dialect::Dialect;
 use crate::engine::Fleet;
+use crate::engine::runner::DatabasePlan;
 use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, Verdict};
 
 /// The fleet as the config and the migrations folder describe it. Plain data, so tests
@@ -254,6 +255,29 @@ pub fn migration_state_label(m: &MigrationStatus) -> String {
             m.statements_total.unwrap_or(0)
         ),
     }
+}
+
+/// What the preview's SQL pane shows for one plan: the SQL, or why there is none. `update`
+/// wraps the same text to know where the end is.
+pub fn sql_text(plan: &DatabasePlan) -> String {
+    if let Some(reason) = &plan.refused {
+        return format!("-- REFUSED: nothing would run here.\n-- {reason}\n");
+    }
+    if plan.steps.is_empty() && !plan.pending_elsewhere.is_empty() {
+        return format!(
+            "-- {}: nothing to run in set {}; {}\n",
+            plan.database,
+            plan.set,
+            crate::engine::PendingSet::words(&plan.pending_elsewhere)
+        );
+    }
+    if plan.steps.is_empty() {
+        return format!(
+            "-- {}: nothing to run, set {} is up to date\n",
+            plan.database, plan.set
+        );
+    }
+    plan.sql.clone()
 }
 
 /// A glob as operators type it: plain text (no `*?[{`) means "contains".

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::model::FleetInfo;
-use super::state::{Command, Msg, PlanResult, Reloaded};
+use super::msg::{Command, Msg, PlanResult, Reloaded};
 use crate::engine::admin::{self, Resolution, UnlockResult};
 use crate::engine::runner::{self, RunControl, RunRequest};
 use crate::engine::{

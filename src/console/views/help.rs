@@ -18,7 +18,7 @@ fn legend(context: Context, theme: &Theme) -> Vec<String> {
         return Vec::new();
     }
     let entry = |sym: Sym, word: &str| format!("{} {word}", theme.symbol(sym));
-    vec![
+    let lines: [String; layout::HELP_LEGEND_ROWS] = [
         format!(
             " symbols: {}  {}  {}  {}  {}",
             entry(Sym::Ok, "up to date"),
@@ -34,26 +34,8 @@ fn legend(context: Context, theme: &Theme) -> Vec<String> {
             entry(Sym::Running, "running"),
             entry(Sym::Unknown, "not read yet"),
         ),
-    ]
-}
-
-/// Rows of bindings the help box shows when drawn in `area_height` rows.
-fn room(bindings: usize, area_height: u16) -> usize {
-    usize::from((bindings as u16 + 4).min(area_height).saturating_sub(2))
-}
-
-/// How far the help of `context` can scroll at the state's size; `update` and the view
-/// share it so the list never scrolls past its end.
-pub fn max_scroll(state: &State, context: Context) -> usize {
-    let (width, height) = state.size;
-    // On the too-small screen the help takes the whole terminal, elsewhere the body.
-    let area_height = if state.too_small() {
-        height
-    } else {
-        layout::body(Rect::new(0, 0, width, height)).height
-    };
-    let rows = keys::help_for(context).len() + legend(context, &state.theme).len();
-    rows.saturating_sub(room(rows, area_height))
+    ];
+    lines.into()
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scroll: usize) {
@@ -69,7 +51,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
         .min(22);
     let width = area.width.saturating_sub(4).min(96);
     let height = (rows as u16 + 4).min(area.height);
-    let room = room(rows, area.height);
+    let room = layout::help_room(rows, area.height);
     let scroll = scroll.min(rows.saturating_sub(room));
     // Say when the list goes on: at 80×24 a screen's keys do not all fit at once.
     let more = if rows > room {
@@ -130,5 +112,27 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, context: Context, scr
             usize::from(inner.width),
             theme.dim(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `update` scrolls the help by `HELP_LEGEND_ROWS` without drawing the legend; the
+    /// legend drawn must be that long, or the list stops short of its end or past it.
+    #[test]
+    fn the_legend_is_as_long_as_update_counts_it() {
+        let ascii = Theme {
+            ascii: true,
+            ..Theme::default()
+        };
+        for theme in [Theme::default(), ascii] {
+            assert_eq!(
+                legend(Context::Fleet, &theme).len(),
+                layout::HELP_LEGEND_ROWS
+            );
+            assert!(legend(Context::Run, &theme).is_empty());
+        }
     }
 }

@@ -9,18 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad};
+use crate::console::layout::{self, MATRIX_CELL_WIDTH, MATRIX_LABEL_WIDTH};
 use crate::console::model::{MigrationInfo, SetInfo, migration_sym};
-use crate::console::state::{MatrixView, State, matrix_fit};
+use crate::console::state::{MatrixView, State};
 use crate::console::theme::Sym;
 
-/// The migration labels and the applied count beside them: room for the demo's longest
-/// label (`001_add_distributed_locks`) beside a count of a thousand databases' `n/m`.
-pub const LABEL_WIDTH: usize = 32;
-/// One cell per database; names are written above, staggered over two lines, so each may
-/// be nearly twice as wide as its cell.
-pub const CELL_WIDTH: usize = 5;
 /// Columns a name may take above its cell.
-const NAME_ROOM: usize = CELL_WIDTH * 2 - 1;
+const NAME_ROOM: usize = MATRIX_CELL_WIDTH * 2 - 1;
 
 pub fn cell(state: &State, set: &SetInfo, migration: &MigrationInfo, db: usize) -> Sym {
     if !set.targeted.get(db).copied().unwrap_or(false) {
@@ -148,14 +143,14 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         .title_top(Line::styled(" [ ] other sets ", theme.dim()).right_aligned());
     let inner = block.inner(area);
     block.render(area, buf);
-    let fit_columns = matrix_fit(state);
+    let fit_columns = layout::matrix_fit(state.size.0);
     let first = view.col_offset.min(columns.len());
     let last = (first + fit_columns).min(columns.len());
-    let x0 = inner.x + LABEL_WIDTH as u16;
+    let x0 = inner.x + MATRIX_LABEL_WIDTH as u16;
     let right = inner.x + inner.width;
 
     for (slot, i) in (first..last).enumerate() {
-        let x = x0 + (slot * CELL_WIDTH) as u16;
+        let x = x0 + (slot * MATRIX_CELL_WIDTH) as u16;
         let y = inner.y + (slot % 2) as u16;
         let room = usize::from(right.saturating_sub(x)).min(NAME_ROOM);
         let style = if i == view.col {
@@ -172,10 +167,10 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         .filter(|&&c| set.targeted.get(c).copied().unwrap_or(false))
         .count();
     let count_width = format!("{targets}/{targets}").len();
-    let label_width = LABEL_WIDTH.saturating_sub(count_width + 2);
+    let label_width = MATRIX_LABEL_WIDTH.saturating_sub(count_width + 2);
     let rows_top = inner.y + 2;
     let rows_room = usize::from(inner.height.saturating_sub(5));
-    let row_offset = crate::console::layout::scroll_to_show(0, view.row, rows_room);
+    let row_offset = layout::scroll_to_show(0, view.row, rows_room);
     for (r, migration) in set
         .migrations
         .iter()
@@ -215,7 +210,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &MatrixView) {
         for (slot, i) in (first..last).enumerate() {
             let db = columns[i];
             let sym = cell(state, set, migration, db);
-            let x = x0 + (slot * CELL_WIDTH) as u16;
+            let x = x0 + (slot * MATRIX_CELL_WIDTH) as u16;
             let mut style = theme.style(sym);
             if r == view.row && i == view.col {
                 style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);

@@ -9,32 +9,10 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad};
 use crate::console::layout;
+use crate::console::model::sql_text;
 use crate::console::state::{PreviewView, State};
 use crate::console::theme::Sym;
 use crate::engine::runner::DatabasePlan;
-
-/// What the SQL pane shows for one plan; `update` wraps the same text to know where the
-/// end is.
-pub fn sql_text(plan: &DatabasePlan) -> String {
-    if let Some(reason) = &plan.refused {
-        return format!("-- REFUSED: nothing would run here.\n-- {reason}\n");
-    }
-    if plan.steps.is_empty() && !plan.pending_elsewhere.is_empty() {
-        return format!(
-            "-- {}: nothing to run in set {}; {}\n",
-            plan.database,
-            plan.set,
-            crate::engine::PendingSet::words(&plan.pending_elsewhere)
-        );
-    }
-    if plan.steps.is_empty() {
-        return format!(
-            "-- {}: nothing to run, set {} is up to date\n",
-            plan.database, plan.set
-        );
-    }
-    plan.sql.clone()
-}
 
 fn plan_sym(plan: &DatabasePlan) -> Sym {
     if plan.refused.is_some() {

@@ -5,7 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 
-use crate::console::state::{COMMANDS, Prompt, PromptKind, State};
+use crate::console::keys::COMMANDS;
+use crate::console::state::{Prompt, PromptKind, State};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, prompt: &Prompt) {
     let theme = &state.theme;

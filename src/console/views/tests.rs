@@ -10,7 +10,9 @@ use ratatui::text::Span;
 
 use crate::console::fixtures::{self, char_key, key, type_text};
 use crate::console::model::FleetInfo;
-use crate::console::state::{Command, Msg, State, update};
+use crate::console::msg::{Command, Msg};
+use crate::console::state::State;
+use crate::console::update::update;
 use crate::engine::Direction;
 
 const SMALL: (u16, u16) = (80, 24);

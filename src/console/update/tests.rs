@@ -8,9 +8,12 @@ use crate::console::fixtures::{
     self, DEMO, EXTRA, NOW_MS, char_key, key, run_events_to_the_end, type_text,
 };
 use crate::console::keys::BINDINGS;
+use crate::console::layout;
 use crate::console::model::Health;
 use crate::console::progress::Phase;
-use crate::engine::Outcome;
+use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::engine::admin::Resolution;
+use crate::engine::{Direction, Limit, Outcome, RunEvent};
 
 const SIZE: (u16, u16) = (120, 40);
 
@@ -768,7 +771,10 @@ fn help_scrolls_no_further_than_its_last_key() {
     let Some(Overlay::Help { context, scroll }) = state.overlay.clone() else {
         panic!("no help");
     };
-    let max = crate::console::views::help::max_scroll(&state, context);
+    assert_eq!(context, Context::Fleet);
+    // The fleet's keys and the lines of the symbol legend under them.
+    let rows = keys::help_for(context).len() + layout::HELP_LEGEND_ROWS;
+    let max = layout::help_max_scroll(80, 24, rows);
     assert!(max > 0, "the fleet's keys do not fit 80×24");
     assert_eq!(scroll, max);
     press(&mut state, 'k');
@@ -831,7 +837,7 @@ fn the_matrix_leaves_the_run_set_as_it_found_it() {
 fn matrix_page_down_turns_the_columns_a_whole_page() {
     let mut state = fixtures::big_state(60, SIZE);
     press(&mut state, 'm');
-    let fit = matrix_fit(&state);
+    let fit = layout::matrix_fit(state.size.0);
     press_key(&mut state, KeyCode::PageDown);
     let Some(Screen::Matrix(view)) = state.screens.last() else {
         panic!("the matrix is open");

@@ -1,0 +1,101 @@
+//! The edges of the Elm loop: the messages `update` takes in (keys, resizes, ticks, the
+//! workers' answers) and the commands it gives back for the event loop to carry out. Kept
+//! apart from `State` so the workers in `tasks` depend on this small vocabulary only, not
+//! on the state and its screens.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use super::model::FleetInfo;
+use crate::engine::admin::Resolution;
+use crate::engine::journal::JournalEntry;
+use crate::engine::runner::DatabasePlan;
+use crate::engine::status::DatabaseStatus;
+use crate::engine::{Direction, Fleet, Limit, RunEvent};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick,
+    Status {
+        database: String,
+        status: Box<DatabaseStatus>,
+    },
+    /// The read gave up (timeout) or could not start.
+    StatusFailed {
+        database: String,
+        error: String,
+    },
+    Planned {
+        id: u64,
+        result: Result<PlanResult, String>,
+    },
+    Run(RunEvent),
+    /// The run's task ended; `Err` when it never started or died.
+    RunEnded(Result<(), String>),
+    AdminDone {
+        database: String,
+        result: Result<String, String>,
+    },
+    /// The migrations folder, read again.
+    CatalogReloaded(Result<Reloaded, String>),
+    /// The journal, read back (oldest first, as it is written).
+    History(Result<Vec<JournalEntry>, String>),
+}
+
+/// A fresh catalog: the engine's fleet for the workers, what the screen shows for `update`.
+#[derive(Debug)]
+pub struct Reloaded {
+    pub fleet: Arc<Fleet>,
+    pub info: Box<FleetInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    ReadStatus(Vec<String>),
+    /// Read the migrations folder again, then the status of every database.
+    ReloadCatalog,
+    /// Read the run journal back for the history screen.
+    ReadHistory,
+    Plan {
+        id: u64,
+        databases: Vec<String>,
+        set: Option<String>,
+        direction: Direction,
+        limit: Limit,
+    },
+    StartRun {
+        databases: Vec<String>,
+        set: Option<String>,
+        direction: Direction,
+        limit: Limit,
+    },
+    CancelRun,
+    CancelDatabase(String),
+    Unlock(String),
+    Resolve {
+        database: String,
+        resolution: Resolution,
+    },
+    Quit,
+}
+
+/// A dry run's answer: the plans, and what the selection left out.
+#[derive(Debug, Clone)]
+pub struct PlanResult {
+    pub plans: Vec<DatabasePlan>,
+    pub not_targeted: Vec<String>,
+    /// Broken config entries in the selection: a run refuses to start with any.
+    pub misconfigured: Vec<String>,
+}
+
+/// `down` reverts one step per database unless told otherwise, as in the CLI.
+pub fn default_limit(direction: Direction) -> Limit {
+    match direction {
+        Direction::Up => Limit::All,
+        Direction::Down => Limit::Steps(1),
+    }
+}

@@ -1,0 +1,85 @@
+//! A confirmation's keys: moving between its buttons, and what each one starts.
+
+use super::force_quit;
+use crate::console::keys::Action;
+use crate::console::msg::{Command, default_limit};
+use crate::console::progress::RunProgress;
+use crate::console::state::{ConfirmKind, FlashLevel, Overlay, Screen, State};
+use crate::engine::admin::Resolution;
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
+    let Some(Overlay::Confirm(confirm)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    let buttons = confirm.buttons().len();
+    match action {
+        Action::FocusNext => confirm.focus = (confirm.focus + 1) % buttons,
+        Action::FocusPrev => confirm.focus = (confirm.focus + buttons - 1) % buttons,
+        Action::Activate => return activate(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn activate(state: &mut State) -> Vec<Command> {
+    let Some(Overlay::Confirm(confirm)) = state.overlay.clone() else {
+        return Vec::new();
+    };
+    if confirm.focus == 0 {
+        state.overlay = None;
+        return Vec::new();
+    }
+    if let Some(why) = confirm.blocked() {
+        state.flash(FlashLevel::Warning, why);
+        return Vec::new();
+    }
+    state.overlay = None;
+    match confirm.kind {
+        ConfirmKind::Run(run) => {
+            let databases = run.ready_databases().unwrap_or_default();
+            state.run = Some(RunProgress::new(
+                run.direction,
+                run.set.clone(),
+                &databases,
+                state.now_ms,
+            ));
+            state.screens = vec![Screen::Run];
+            vec![Command::StartRun {
+                databases,
+                set: run.set,
+                direction: run.direction,
+                limit: default_limit(run.direction),
+            }]
+        }
+        ConfirmKind::Unlock { database, .. } => {
+            state.flash(
+                FlashLevel::Info,
+                format!("clearing the lock on {database}…"),
+            );
+            vec![Command::Unlock(database)]
+        }
+        ConfirmKind::Resolve { database, .. } => {
+            let resolution = if confirm.focus == 1 {
+                Resolution::Applied
+            } else {
+                Resolution::RolledBack
+            };
+            state.flash(FlashLevel::Info, format!("resolving {database}…"));
+            vec![Command::Resolve {
+                database,
+                resolution,
+            }]
+        }
+        ConfirmKind::AcceptDrift { database, .. } => {
+            state.flash(
+                FlashLevel::Info,
+                format!("recording {database}'s current checksums…"),
+            );
+            vec![Command::Resolve {
+                database,
+                resolution: Resolution::AcceptDrift,
+            }]
+        }
+        ConfirmKind::QuitDuringRun => force_quit(state),
+    }
+}

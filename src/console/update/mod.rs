@@ -1,0 +1,350 @@
+//! `update`, the one way the state changes: a message in, the state changed, commands
+//! out. It never touches a database or the terminal; whatever needs either goes out as a
+//! `Command` and its result comes back later as a `Msg`, so every decision is testable by
+//! feeding keys and engine events.
+//!
+//! Here: the messages, and the keys every screen shares (help, quit, back, refresh). A key
+//! meant for one screen goes to that screen's file, named as its view in `views/`, so a
+//! screen's behaviour is found where its drawing is; `open` opens a screen or a dialog
+//! for whichever screen asks. Nothing under `update/` imports `views`: what both need to
+//! agree on (page sizes, wrapped text) is in `layout` and `model`.
+
+mod confirm;
+mod fleet;
+mod help;
+mod history;
+mod inspect;
+mod matrix;
+mod open;
+mod preview;
+mod prompt;
+mod run;
+
+#[cfg(test)]
+mod tests;
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tui_input::InputRequest;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::console::keys::{self, Action, Context};
+use crate::console::msg::{Command, Msg, PlanResult};
+use crate::console::state::{
+    Confirm, ConfirmKind, FlashLevel, HISTORY_ENTRIES, Overlay, PromptKind, Screen, State,
+};
+
+/// The single entry point: one message in, the state changed, commands out.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => {
+            paste(state, &text);
+            Vec::new()
+        }
+        Msg::Resize(width, height) => {
+            state.size = (width, height);
+            state.keep_cursor_visible();
+            Vec::new()
+        }
+        Msg::Tick => on_tick(state),
+        Msg::Status { database, status } => {
+            if let Some(i) = state.index_of(&database) {
+                let db = &mut state.dbs[i];
+                db.status = Some(*status);
+                db.reading_since = None;
+                db.read_error = None;
+            }
+            Vec::new()
+        }
+        Msg::StatusFailed { database, error } => {
+            if let Some(i) = state.index_of(&database) {
+                let db = &mut state.dbs[i];
+                db.reading_since = None;
+                db.read_error = Some(error);
+            }
+            Vec::new()
+        }
+        Msg::Planned { id, result } => {
+            on_planned(state, id, result);
+            Vec::new()
+        }
+        Msg::Run(event) => {
+            let now = state.now_ms;
+            let ended = state.run.as_mut().and_then(|run| run.apply(&event, now));
+            match ended {
+                Some(db) => state.read_names(&[db]),
+                None => Vec::new(),
+            }
+        }
+        Msg::RunEnded(result) => on_run_ended(state, result),
+        Msg::AdminDone { database, result } => {
+            match result {
+                Ok(text) => state.flash(FlashLevel::Info, format!("{database}: {text}")),
+                Err(e) => state.flash(FlashLevel::Error, format!("{database}: {e}")),
+            }
+            state.read_names(&[database])
+        }
+        Msg::History(result) => {
+            // The screen re-wraps what it keeps on every frame: the latest entries are
+            // what an on-call reader wants here; `dbfleet history` reads them all.
+            state.history = Some(result.map(|mut entries| {
+                let older = entries.len().saturating_sub(HISTORY_ENTRIES);
+                entries.drain(..older);
+                entries
+            }));
+            Vec::new()
+        }
+        Msg::CatalogReloaded(result) => {
+            match result {
+                Ok(reloaded) => state.take_catalog(*reloaded.info),
+                Err(e) => state.flash(
+                    FlashLevel::Error,
+                    format!("cannot read the migrations folder: {e}"),
+                ),
+            }
+            state.refresh_all()
+        }
+    }
+}
+
+fn on_tick(state: &mut State) -> Vec<Command> {
+    if state
+        .flash
+        .as_ref()
+        .is_some_and(|f| f.until_ms <= state.now_ms)
+    {
+        state.flash = None;
+    }
+    let due = state
+        .last_refresh_ms
+        .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
+    if due {
+        state.reload_and_refresh()
+    } else {
+        Vec::new()
+    }
+}
+
+fn on_planned(state: &mut State, id: u64, result: Result<PlanResult, String>) {
+    if let Some(Overlay::Confirm(Confirm {
+        kind: ConfirmKind::Run(run),
+        ..
+    })) = &mut state.overlay
+        && run.plan_id == id
+    {
+        run.result = Some(result.clone());
+    }
+    for screen in &mut state.screens {
+        if let Screen::Preview(preview) = screen
+            && preview.id == id
+        {
+            preview.result = Some(result.clone());
+        }
+    }
+}
+
+fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
+    let now = state.now_ms;
+    let mut names = Vec::new();
+    if let Some(run) = &mut state.run {
+        if let Err(e) = result {
+            run.abort(e, now);
+        } else if run.is_active() {
+            // The stream closed without RunFinished: the run is over all the same.
+            run.finished_ms = Some(now);
+        }
+        names = run.rows.iter().map(|r| r.database.clone()).collect();
+        let (ok, total) = (run.ok_count(), run.rows.len());
+        let level = if ok == total && run.error.is_none() {
+            FlashLevel::Info
+        } else {
+            FlashLevel::Warning
+        };
+        let text = match &run.error {
+            Some(e) => format!("the run did not start: {e}"),
+            None => format!("run over: {ok}/{total} database(s) ok"),
+        };
+        state.flash(level, text);
+    }
+    if state.quit_after_run {
+        return vec![Command::Quit];
+    }
+    state.read_names(&names)
+}
+
+fn paste(state: &mut State, text: &str) {
+    let input = match &mut state.overlay {
+        Some(Overlay::Prompt(prompt)) => &mut prompt.input,
+        Some(Overlay::Confirm(Confirm {
+            typed: Some(input), ..
+        })) => input,
+        _ => return,
+    };
+    for c in text.chars().filter(|c| !c.is_control()) {
+        input.handle(InputRequest::InsertChar(c));
+    }
+    if let Some(Overlay::Prompt(prompt)) = &mut state.overlay {
+        prompt.preset = None;
+        prompt.stem = prompt.input.value().to_owned();
+    }
+    prompt::changed(state);
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let context = state.context();
+    let Some(binding) = keys::lookup(context, &key) else {
+        type_into(state, key);
+        return Vec::new();
+    };
+    if binding.mutating && state.too_small() {
+        state.flash(
+            FlashLevel::Warning,
+            "the terminal is too small to act safely; enlarge it",
+        );
+        return Vec::new();
+    }
+    if binding.mutating
+        && state.fleet.read_only
+        && matches!(
+            binding.action,
+            Action::RunUp | Action::RunDown | Action::Unlock | Action::Resolve
+        )
+    {
+        state.flash(
+            FlashLevel::Warning,
+            "read-only: migrator.dry_run is true in the config; p previews",
+        );
+        return Vec::new();
+    }
+    perform(state, context, binding.action)
+}
+
+/// Keys no binding claims: text for a prompt or for a confirmation's typed count.
+fn type_into(state: &mut State, key: KeyEvent) {
+    match &mut state.overlay {
+        Some(Overlay::Prompt(prompt)) => {
+            prompt.input.handle_event(&Event::Key(key));
+            prompt.preset = None;
+            prompt.stem = prompt.input.value().to_owned();
+        }
+        Some(Overlay::Confirm(Confirm {
+            typed: Some(input), ..
+        })) => {
+            // Only the count is typed here; letters stay keys.
+            let digit_or_edit = match key.code {
+                crossterm::event::KeyCode::Char(c) => c.is_ascii_digit(),
+                crossterm::event::KeyCode::Backspace | crossterm::event::KeyCode::Delete => true,
+                _ => false,
+            };
+            if digit_or_edit {
+                input.handle_event(&Event::Key(key));
+            }
+        }
+        _ => return,
+    }
+    prompt::changed(state);
+}
+
+fn perform(state: &mut State, context: Context, action: Action) -> Vec<Command> {
+    match action {
+        Action::Help => {
+            state.overlay = Some(Overlay::Help { context, scroll: 0 });
+            Vec::new()
+        }
+        Action::Quit => quit(state),
+        Action::ForceQuit => force_quit(state),
+        Action::Back => {
+            back(state);
+            Vec::new()
+        }
+        Action::Refresh => {
+            state.flash(FlashLevel::Info, "reading migrations and status…");
+            state.reload_and_refresh()
+        }
+        Action::CommandPrompt => {
+            open::prompt(state, PromptKind::Command);
+            Vec::new()
+        }
+        _ => match context {
+            Context::Fleet => fleet::action(state, action),
+            Context::Inspect => inspect::action(state, action),
+            Context::Preview => preview::action(state, action),
+            Context::Matrix => matrix::action(state, action),
+            Context::Run => run::action(state, action),
+            Context::History => history::action(state, action),
+            Context::Confirm => confirm::action(state, action),
+            Context::Prompt => prompt::action(state, action),
+            Context::Help => {
+                help::action(state, action);
+                Vec::new()
+            }
+            Context::Global => Vec::new(),
+        },
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Command> {
+    if state.overlay.is_some() || !state.screens.is_empty() {
+        back(state);
+        return Vec::new();
+    }
+    if state.run_active() {
+        state.overlay = Some(Overlay::Confirm(Confirm {
+            kind: ConfirmKind::QuitDuringRun,
+            focus: 0,
+            typed: None,
+        }));
+        return Vec::new();
+    }
+    vec![Command::Quit]
+}
+
+fn force_quit(state: &mut State) -> Vec<Command> {
+    if !state.run_active() || state.quit_after_run {
+        return vec![Command::Quit];
+    }
+    state.quit_after_run = true;
+    state.overlay = None;
+    if let Some(run) = &mut state.run {
+        run.cancelling = true;
+    }
+    state.flash(
+        FlashLevel::Warning,
+        "cancelling after the current statements; quits when the run stops (ctrl-c again: at once)",
+    );
+    vec![Command::CancelRun]
+}
+
+fn back(state: &mut State) {
+    if let Some(overlay) = state.overlay.take() {
+        if let Overlay::Prompt(prompt) = overlay
+            && prompt.kind == PromptKind::Filter
+        {
+            state.apply_filter(prompt.previous_filter);
+        }
+        return;
+    }
+    if let Some(screen) = state.screens.pop() {
+        if let Screen::Matrix(view) = screen {
+            state.set = view.set_before;
+        }
+        return;
+    }
+    if state.filter.is_some() {
+        state.apply_filter(None);
+    }
+}
+
+fn cycle_set(state: &mut State, forward: bool) {
+    let count = state.fleet.shared_sets.len();
+    state.set = match (state.set, forward) {
+        (None, true) if count > 0 => Some(0),
+        (None, false) if count > 0 => Some(count - 1),
+        (Some(i), true) if i + 1 < count => Some(i + 1),
+        (Some(i), false) if i > 0 => Some(i - 1),
+        _ => None,
+    };
+}

@@ -1,0 +1,233 @@
+//! Opening screens and dialogs. Several screens open the same ones (inspect from the
+//! fleet and the matrix, the run confirmation from the fleet, the preview and `:up`), so
+//! each is written once, here, with the checks that go before it.
+
+use tui_input::Input;
+
+use crate::console::model;
+use crate::console::msg::{Command, default_limit};
+use crate::console::state::{
+    Confirm, ConfirmKind, FlashLevel, InspectView, MatrixView, Overlay, PreviewView, Prompt,
+    PromptKind, RunConfirm, Screen, State,
+};
+use crate::engine::{Direction, Limit};
+
+pub(super) fn inspect(state: &mut State, db: Option<usize>) -> Vec<Command> {
+    let Some(db) = db else {
+        state.flash(FlashLevel::Info, "no database here");
+        return Vec::new();
+    };
+    state
+        .screens
+        .push(Screen::Inspect(InspectView { db, scroll: 0 }));
+    state.read(vec![db])
+}
+
+pub(super) fn preview(state: &mut State) -> Vec<Command> {
+    let databases = state.targets();
+    if databases.is_empty() {
+        state.flash(FlashLevel::Info, "no database to preview");
+        return Vec::new();
+    }
+    let id = state.next_id();
+    let set = state.set_name().map(str::to_owned);
+    state.screens.push(Screen::Preview(PreviewView {
+        id,
+        databases: databases.clone(),
+        set: set.clone(),
+        result: None,
+        selected: 0,
+        scroll: 0,
+    }));
+    vec![Command::Plan {
+        id,
+        databases,
+        set,
+        direction: Direction::Up,
+        limit: Limit::All,
+    }]
+}
+
+pub(super) fn run_confirm(state: &mut State, direction: Direction) -> Vec<Command> {
+    if state.run_active() {
+        state.flash(
+            FlashLevel::Warning,
+            "a run is in progress; r shows it, X cancels it",
+        );
+        return Vec::new();
+    }
+    let databases = state.targets();
+    if databases.is_empty() {
+        state.flash(FlashLevel::Info, "no database to run on");
+        return Vec::new();
+    }
+    let id = state.next_id();
+    let set = state.set_name().map(str::to_owned);
+    let production = state
+        .fleet
+        .environment
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("production"));
+    let must_type = direction == Direction::Down || production;
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        kind: ConfirmKind::Run(RunConfirm {
+            direction,
+            set: set.clone(),
+            databases: databases.clone(),
+            plan_id: id,
+            result: None,
+        }),
+        focus: 0,
+        typed: must_type.then(Input::default),
+    }));
+    vec![Command::Plan {
+        id,
+        databases,
+        set,
+        direction,
+        limit: default_limit(direction),
+    }]
+}
+
+pub(super) fn unlock(state: &mut State, db: Option<usize>) {
+    let Some(database) = db.and_then(|i| state.dbs.get(i)) else {
+        return;
+    };
+    let name = database.info.name.clone();
+    if state.run.as_ref().is_some_and(|r| r.is_running(&name)) {
+        state.flash(
+            FlashLevel::Info,
+            format!("{name} is locked by this console's run; `r` then `x` cancels it there"),
+        );
+        return;
+    }
+    match database.status.as_ref().and_then(|s| s.lock.as_ref()) {
+        None => state.flash(FlashLevel::Info, format!("{name} is not locked")),
+        Some(lock) if !lock.stale => state.flash(
+            FlashLevel::Warning,
+            format!(
+                "{name}: the lock of {} looks alive; if that run is really gone, `dbfleet unlock -d {name} --force`",
+                lock.row.holder
+            ),
+        ),
+        Some(lock) => {
+            let detail = format!(
+                "held by {} (pid {}, run {}) since {}, last heartbeat {}",
+                lock.row.holder,
+                lock.row.pid,
+                lock.row.run_id,
+                model::short_time(&lock.row.acquired_at),
+                model::short_time(&lock.row.heartbeat_at)
+            );
+            state.overlay = Some(Overlay::Confirm(Confirm {
+                kind: ConfirmKind::Unlock {
+                    database: name,
+                    detail,
+                },
+                focus: 0,
+                typed: None,
+            }));
+        }
+    }
+}
+
+pub(super) fn resolve(state: &mut State, db: Option<usize>) {
+    let Some(database) = db.and_then(|i| state.dbs.get(i)) else {
+        return;
+    };
+    let name = database.info.name.clone();
+    if let Some(status) = database
+        .status
+        .as_ref()
+        .filter(|s| !s.dirty && !s.drift.is_empty())
+    {
+        state.overlay = Some(Overlay::Confirm(Confirm {
+            kind: ConfirmKind::AcceptDrift {
+                database: name,
+                migrations: status.drift.clone(),
+            },
+            focus: 0,
+            typed: None,
+        }));
+        return;
+    }
+    let Some(status) = database.status.as_ref().filter(|s| s.dirty) else {
+        state.flash(
+            FlashLevel::Info,
+            format!("{name} is neither dirty nor drifted"),
+        );
+        return;
+    };
+    let reverting = status
+        .sets
+        .iter()
+        .flat_map(|s| &s.migrations)
+        .any(|m| m.state == crate::engine::status::MigrationState::Reverting);
+    let detail: Vec<String> = status
+        .sets
+        .iter()
+        .flat_map(|s| &s.migrations)
+        .filter(|m| m.state.is_dirty())
+        .map(|m| {
+            format!(
+                "{} — {}{}",
+                m.id,
+                model::migration_state_label(m),
+                m.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        kind: ConfirmKind::Resolve {
+            database: name,
+            detail,
+            reverting,
+        },
+        focus: 0,
+        typed: None,
+    }));
+}
+
+pub(super) fn matrix(state: &mut State) {
+    if state.fleet.shared_sets.is_empty() {
+        state.flash(
+            FlashLevel::Info,
+            "no shared migration set: the matrix compares a shared set across databases",
+        );
+        return;
+    }
+    let set_before = state.set;
+    if state.set.is_none() {
+        state.set = Some(0);
+    }
+    let col = state
+        .focused()
+        .and_then(|f| state.matrix_columns().iter().position(|&c| c == f))
+        .unwrap_or(0);
+    state.screens.push(Screen::Matrix(MatrixView {
+        row: 0,
+        col,
+        col_offset: 0,
+        set_before,
+    }));
+    super::matrix::keep_visible(state);
+}
+
+pub(super) fn prompt(state: &mut State, kind: PromptKind) {
+    let value = match kind {
+        PromptKind::Filter => state.filter.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    state.overlay = Some(Overlay::Prompt(Prompt {
+        kind,
+        stem: value.clone(),
+        input: Input::new(value),
+        preset: None,
+        matches: Ok(0),
+        previous_filter: state.filter.clone(),
+    }));
+    super::prompt::changed(state);
+}

@@ -1,0 +1,53 @@
+//! The dry run's keys: choosing a database, and scrolling its SQL to where the pane ends.
+
+use super::open;
+use crate::console::keys::Action;
+use crate::console::layout;
+use crate::console::model;
+use crate::console::msg::Command;
+use crate::console::state::{Screen, State};
+use crate::engine::Direction;
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
+    match action {
+        Action::RunUp => return open::run_confirm(state, Direction::Up),
+        Action::RunDown => return open::run_confirm(state, Direction::Down),
+        _ => {}
+    }
+    let (width, height) = layout::preview_sql_inner(state.size.0, state.size.1);
+    let Some(Screen::Preview(view)) = state.screens.last_mut() else {
+        return Vec::new();
+    };
+    let count = view
+        .result
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|r| r.plans.len())
+        .unwrap_or(0);
+    let lines = view
+        .result
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|r| r.plans.get(view.selected))
+        .map(|plan| layout::wrap(&model::sql_text(plan), width).len())
+        .unwrap_or(0);
+    let max = lines.saturating_sub(height);
+    match action {
+        Action::MoveUp => {
+            view.selected = view.selected.saturating_sub(1);
+            view.scroll = 0;
+        }
+        Action::MoveDown => {
+            view.selected = (view.selected + 1).min(count.saturating_sub(1));
+            view.scroll = 0;
+        }
+        Action::ScrollUp => view.scroll = view.scroll.saturating_sub(1),
+        Action::ScrollDown => view.scroll = (view.scroll + 1).min(max),
+        Action::PageUp => view.scroll = view.scroll.saturating_sub(height.max(1)),
+        Action::PageDown => view.scroll = (view.scroll + height.max(1)).min(max),
+        Action::Top => view.scroll = 0,
+        Action::Bottom => view.scroll = max,
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,50 @@
+//! The run's keys: a cursor over its databases, and cancelling one or all.
+
+use crate::console::keys::Action;
+use crate::console::layout;
+use crate::console::msg::Command;
+use crate::console::state::{FlashLevel, State};
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
+    let (width, height) = state.size;
+    let Some(run) = &mut state.run else {
+        return Vec::new();
+    };
+    let window = layout::run_table_height(width, height, run.rows.len());
+    let last = run.rows.len().saturating_sub(1);
+    match action {
+        Action::MoveUp => run.cursor = run.cursor.saturating_sub(1),
+        Action::MoveDown => run.cursor = (run.cursor + 1).min(last),
+        Action::PageUp => run.cursor = run.cursor.saturating_sub(window),
+        Action::PageDown => run.cursor = (run.cursor + window).min(last),
+        Action::Top => run.cursor = 0,
+        Action::Bottom => run.cursor = last,
+        Action::CancelOne => {
+            if !run.is_active() {
+                return Vec::new();
+            }
+            if let Some(row) = run.rows.get(run.cursor) {
+                let db = row.database.clone();
+                state.flash(
+                    FlashLevel::Warning,
+                    format!("cancelling {db} after its current statement"),
+                );
+                return vec![Command::CancelDatabase(db)];
+            }
+        }
+        Action::CancelAll => {
+            if !run.is_active() {
+                return Vec::new();
+            }
+            run.cancelling = true;
+            state.flash(
+                FlashLevel::Warning,
+                "cancelling the run after the current statements",
+            );
+            return vec![Command::CancelRun];
+        }
+        _ => {}
+    }
+    run.offset = layout::scroll_to_show(run.offset, run.cursor, window);
+    Vec::new()
+}
