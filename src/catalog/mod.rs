@@ -3,9 +3,11 @@
 //! A folder named like a configured database is that database's own set; any other folder
 //! is a shared set (the seed's `cross_service`) whose targets are declared in the config's
 //! `sets:` or in a `set.yaml` beside its files. Problems inside one set (a badly named
-//! file, a duplicate version) stay attached to that set, so they break only the databases
-//! that use it.
+//! file, a duplicate version) stay attached to that set, and
+//! problems of the files one dialect runs (a file it cannot split, a statement that controls
+//! the transaction) to that set and dialect, so they break only the databases that use them.
 
+mod control;
 mod create;
 pub mod splitter;
 
@@ -17,6 +19,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+pub use control::{TransactionControl, transaction_control};
 pub use create::{CreateError, create_migration};
 pub use splitter::{SplitError, Statement, split_statements};
 
@@ -42,8 +45,12 @@ pub struct MigrationSet {
     pub kind: SetKind,
     /// Sorted by version.
     pub migrations: Vec<Migration>,
-    /// What is wrong with the set's files; a set with problems is not run.
+    /// What is wrong with the set's files on every engine; a set with problems is not run.
     pub problems: Vec<String>,
+    /// What is wrong with the files one dialect runs (one it cannot split, a statement that
+    /// controls the transaction): the set is not run on databases of that dialect. See
+    /// `problems_for`.
+    pub dialect_problems: BTreeMap<Dialect, Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +112,13 @@ impl Scripts {
     pub fn is_empty(&self) -> bool {
         self.plain.is_none() && self.variants.is_empty()
     }
+
+    fn for_dialect_mut(&mut self, dialect: Dialect) -> Option<&mut Script> {
+        match self.variants.get_mut(&dialect) {
+            Some(variant) => Some(variant),
+            None => self.plain.as_mut(),
+        }
+    }
 }
 
 impl Migration {
@@ -144,6 +158,15 @@ impl MigrationSet {
 
     pub fn migration(&self, version: u64) -> Option<&Migration> {
         self.migrations.iter().find(|m| m.version == version)
+    }
+
+    /// Every problem that stops the set on a database of `dialect`.
+    pub fn problems_for(&self, dialect: Dialect) -> Vec<String> {
+        self.problems
+            .iter()
+            .chain(self.dialect_problems.get(&dialect).into_iter().flatten())
+            .cloned()
+            .collect()
     }
 }
 
@@ -231,6 +254,14 @@ impl Catalog {
     }
 }
 
+/// A path as the operator wrote it: relative to the config's folder when it is inside it.
+fn shown(path: &Path, config: &Config) -> String {
+    path.strip_prefix(&config.base_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) -> MigrationSet {
     let mut problems = Vec::new();
     let kind = if databases.contains(&name) {
@@ -244,10 +275,9 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
                 Ok(text) => match serde_saphyr::from_str::<SetFile>(&text) {
                     Ok(file) => (file.targets, TargetsDeclared::BesideTheSet),
                     Err(e) => {
-                        let rendered = e
-                            .to_string()
-                            .replace("<input>", &set_file.display().to_string());
-                        problems.push(format!("{}: {rendered}", set_file.display()));
+                        let set_file = shown(&set_file, config);
+                        let rendered = e.to_string().replace("<input>", &set_file);
+                        problems.push(format!("{set_file}: {rendered}"));
                         (Vec::new(), TargetsDeclared::BesideTheSet)
                     }
                 },
@@ -274,7 +304,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     let mut files: Vec<PathBuf> = match std::fs::read_dir(folder) {
         Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
         Err(e) => {
-            problems.push(format!("cannot read {}: {e}", folder.display()));
+            problems.push(format!("cannot read {}: {e}", shown(folder, config)));
             Vec::new()
         }
     };
@@ -291,14 +321,14 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         let Some(parsed) = parse_file_name(file_name) else {
             problems.push(format!(
                 "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
-                path.display()
+                shown(&path, config)
             ));
             continue;
         };
         let script = match read_script(&path) {
             Ok(script) => script,
             Err(e) => {
-                problems.push(format!("{}: {e}", path.display()));
+                problems.push(format!("{}: {e}", shown(&path, config)));
                 continue;
             }
         };
@@ -321,12 +351,12 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
                 .chain(migration.down.plain.iter())
                 .chain(migration.down.variants.values())
                 .next()
-                .map(|s| s.path.display().to_string())
+                .map(|s| shown(&s.path, config))
                 .unwrap_or_default();
             problems.push(format!(
                 "duplicate version {} in set {name}: {other} and {}",
                 parsed.version,
-                path.display()
+                shown(&path, config)
             ));
             continue;
         }
@@ -350,12 +380,84 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             ));
         }
     }
+    let dialect_problems = check_statements(&mut migrations, config);
     MigrationSet {
         name,
         kind,
         migrations: migrations.into_values().collect(),
         problems,
+        dialect_problems,
     }
+}
+
+/// Splits every file in each dialect that would run it (its variant, else the plain file)
+/// and returns, per dialect, what stops it there: a file that does not split, a statement
+/// that controls the transaction.
+fn check_statements(
+    migrations: &mut BTreeMap<u64, Migration>,
+    config: &Config,
+) -> BTreeMap<Dialect, Vec<String>> {
+    let mut problems: BTreeMap<Dialect, Vec<String>> = BTreeMap::new();
+    for migration in migrations.values_mut() {
+        for scripts in [&mut migration.up, &mut migration.down] {
+            for dialect in Dialect::ALL {
+                let Some(script) = scripts.for_dialect_mut(dialect) else {
+                    continue;
+                };
+                let file = shown(&script.path, config);
+                let found = problems.entry(dialect).or_default();
+                match script.statements(dialect) {
+                    Err(e) => found.push(e.at(&file)),
+                    Ok(statements) => {
+                        found.extend(statements.iter().filter_map(|statement| {
+                            let control = transaction_control(&statement.sql, dialect)?;
+                            Some(control_problem(
+                                &file,
+                                statement.line,
+                                &control,
+                                dialect,
+                                script.no_transaction,
+                            ))
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    problems.retain(|_, found| !found.is_empty());
+    problems
+}
+
+/// Why a transaction-control statement is refused, and what to do instead.
+fn control_problem(
+    file: &str,
+    line: usize,
+    control: &TransactionControl,
+    dialect: Dialect,
+    no_transaction: bool,
+) -> String {
+    let (why, instead) = if no_transaction || !crate::driver::transactional_ddl(dialect) {
+        let how = if no_transaction {
+            "under `-- dbfleet:no-transaction`"
+        } else {
+            "on MySQL/MariaDB, whose DDL cannot roll back"
+        };
+        (
+            format!(
+                "dbfleet records the progress of a migration run {how} statement by statement, and a transaction of the file's own would make that record wrong"
+            ),
+            "Remove the statement (if part of the migration must be atomic, make that part a migration of its own)",
+        )
+    } else {
+        (
+            "dbfleet runs each migration in one transaction together with its bookkeeping row, so that the row always tells what happened, and a transaction statement in the file breaks that".to_owned(),
+            "Remove the statement (for statements that cannot run inside a transaction, put the line `-- dbfleet:no-transaction` in the file instead)",
+        )
+    };
+    format!(
+        "{file}:{line}: `{}` {}, and a migration may not control transactions: {why}. {instead}",
+        control.keywords, control.effect
+    )
 }
 
 struct ParsedName<'a> {

@@ -187,3 +187,185 @@ fn create_follows_the_folder_numbering() {
     let file = ts.file_name().unwrap().to_str().unwrap();
     assert_eq!(file.find('_'), Some(14), "{file}");
 }
+
+/// The catalog of a fleet (`fleet`) whose migrations folder holds `files` (path under it,
+/// text); the folder lives as long as the returned guard.
+fn load_files(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        write(dir.path(), &format!("migrations/{path}"), text);
+    }
+    let config = fleet(dir.path(), "");
+    let catalog = Catalog::load(&config).unwrap();
+    (dir, catalog)
+}
+
+fn own_set(catalog: &Catalog) -> &MigrationSet {
+    catalog.set("user_service").unwrap()
+}
+
+#[test]
+fn transaction_control_is_a_problem_of_each_dialect_that_runs_the_file() {
+    let (_dir, catalog) = load_files(&[
+        (
+            "user_service/001_tx.up.sql",
+            "-- the issue's file\nBEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nCREATE TABLE b (x INT);\nINSERT INTO nosuch VALUES (1);\n",
+        ),
+        (
+            "user_service/002_undo.up.sql",
+            "CREATE TABLE a (x INT);\nROLLBACK;\nCREATE TABLE b (x INT);\n",
+        ),
+        // A no-transaction file may not hold them either.
+        (
+            "user_service/003_idx.postgres.up.sql",
+            "-- dbfleet:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (x);\nCOMMIT;\n",
+        ),
+        ("order_service/001_ok.up.sql", "SELECT 1;"),
+    ]);
+    let set = own_set(&catalog);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    for dialect in Dialect::ALL {
+        let problems = set.problems_for(dialect);
+        let at = |needle: &str| problems.iter().any(|p| p.contains(needle));
+        assert!(
+            at("migrations/user_service/001_tx.up.sql:2: `BEGIN` opens a transaction"),
+            "{dialect}: {problems:#?}"
+        );
+        assert!(at("001_tx.up.sql:4: `COMMIT` commits the transaction"));
+        assert!(at(
+            "002_undo.up.sql:2: `ROLLBACK` rolls back the transaction"
+        ));
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.contains("a migration may not control transactions")
+                    && p.contains("Remove the statement")),
+            "says why and what to do: {problems:#?}"
+        );
+        assert_eq!(
+            at("003_idx.postgres.up.sql:3: `COMMIT`"),
+            dialect == Dialect::Postgres,
+            "a variant is checked in its own dialect only"
+        );
+    }
+    let sqlite = set.problems_for(Dialect::Sqlite);
+    assert!(
+        sqlite[0].contains("one transaction together with its bookkeeping row")
+            && sqlite[0].contains("`-- dbfleet:no-transaction`"),
+        "{sqlite:#?}"
+    );
+    let mysql = set.problems_for(Dialect::Mysql);
+    assert!(mysql[0].contains("on MySQL/MariaDB"), "{mysql:#?}");
+    let directive = set
+        .problems_for(Dialect::Postgres)
+        .into_iter()
+        .find(|p| p.contains("003_idx"))
+        .unwrap();
+    assert!(
+        directive.contains("under `-- dbfleet:no-transaction`"),
+        "{directive}"
+    );
+    assert!(
+        catalog
+            .set("order_service")
+            .unwrap()
+            .problems_for(Dialect::Sqlite)
+            .is_empty(),
+        "another set is not affected"
+    );
+}
+
+#[test]
+fn bodies_with_begin_end_and_commit_as_a_name_are_not_transaction_control() {
+    let (_dir, catalog) = load_files(&[
+        (
+            "user_service/001_fn.postgres.up.sql",
+            "CREATE TABLE items (id INT, \"commit\" TEXT);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN NEW;\nEND;\n$$;\nDO $body$ BEGIN PERFORM 1; END $body$;\nCREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END;\n",
+        ),
+        (
+            "user_service/001_fn.sqlite.up.sql",
+            "CREATE TABLE items (id INT, commit_at TEXT);\nCREATE TRIGGER t AFTER INSERT ON items\nBEGIN\n  UPDATE items SET commit_at = CASE WHEN new.id > 0 THEN 'x' END;\nEND;\n",
+        ),
+        (
+            "user_service/001_fn.mysql.up.sql",
+            "CREATE TABLE items (id INT, `commit` TEXT);\nDELIMITER $$\nCREATE TRIGGER t BEFORE INSERT ON items FOR EACH ROW\nBEGIN\n  SET NEW.id = NEW.id + 1;\nEND$$\nDELIMITER ;\n",
+        ),
+        ("user_service/001_fn.down.sql", "DROP TABLE items;\n"),
+    ]);
+    let set = own_set(&catalog);
+    for dialect in Dialect::ALL {
+        assert!(
+            set.problems_for(dialect).is_empty(),
+            "{dialect}: {:#?}",
+            set.problems_for(dialect)
+        );
+    }
+}
+
+#[test]
+fn a_plain_file_that_only_one_dialect_cannot_split_stops_only_that_dialect() {
+    let (_dir, catalog) = load_files(&[
+        // A PL/pgSQL body in a plain file: fine on PostgreSQL; SQLite would cut it at `END;`.
+        (
+            "user_service/001_fn.up.sql",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$;\n",
+        ),
+    ]);
+    let set = own_set(&catalog);
+    assert!(set.problems_for(Dialect::Postgres).is_empty());
+    assert!(
+        set.problems_for(Dialect::Sqlite)
+            .iter()
+            .any(|p| p.contains("001_fn.up.sql:4: `END`")),
+        "{:#?}",
+        set.problems_for(Dialect::Sqlite)
+    );
+}
+
+#[test]
+fn an_unterminated_dollar_quote_names_its_tag_file_and_line() {
+    let (_dir, catalog) = load_files(&[
+        (
+            "user_service/001_fn.postgres.up.sql",
+            "SELECT 1;\nCREATE FUNCTION f() RETURNS int AS $body$\n  SELECT 1;\n$$ LANGUAGE sql;\n",
+        ),
+        (
+            "user_service/002_do.postgres.up.sql",
+            "DO $$ BEGIN PERFORM 1; END $body$;\n",
+        ),
+    ]);
+    let problems = own_set(&catalog).problems_for(Dialect::Postgres);
+    assert_eq!(
+        problems,
+        [
+            "migrations/user_service/001_fn.postgres.up.sql:2: unterminated dollar-quoted body $body$ (no closing $body$ follows)",
+            "migrations/user_service/002_do.postgres.up.sql:1: unterminated dollar-quoted body $$ (no closing $$ follows)",
+        ]
+    );
+    assert!(own_set(&catalog).problems_for(Dialect::Sqlite).is_empty());
+}
+
+#[test]
+fn the_shipped_fleets_load_without_problems_on_any_engine() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for config in ["config.yaml", "examples/postgres/config.yaml"] {
+        let config = Config::load(&repo.join(config)).unwrap();
+        let catalog = Catalog::load(&config).unwrap();
+        for set in &catalog.sets {
+            // The demo sets run on all three engines; the PostgreSQL example on PostgreSQL.
+            let dialects: &[Dialect] = if config.path.ends_with("examples/postgres/config.yaml") {
+                &[Dialect::Postgres]
+            } else {
+                &Dialect::ALL
+            };
+            for &dialect in dialects {
+                let problems = set.problems_for(dialect);
+                assert!(
+                    problems.is_empty(),
+                    "{} on {dialect}: {problems:#?}",
+                    set.name
+                );
+            }
+        }
+    }
+}

@@ -117,11 +117,12 @@ pub struct PlanInput<'a> {
 
 pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
     let set = input.set;
-    if !set.problems.is_empty() {
+    let problems = set.problems_for(input.dialect);
+    if !problems.is_empty() {
         return Err(format!(
             "migration set {} has problems: {}",
             set.name,
-            set.problems.join("; ")
+            problems.join("; ")
         ));
     }
     if !input.allow_drift
@@ -213,7 +214,7 @@ fn step(
         })?;
     let statements = script
         .statements(input.dialect)
-        .map_err(|e| format!("{}: {e}", script.path.display()))?;
+        .map_err(|e| e.at(&script.path.display().to_string()))?;
     Ok(PlannedStep {
         migration: migration.id(),
         set: migration.set.clone(),

@@ -417,7 +417,12 @@ fn set_status(
         }
     }
     migrations.sort_by_key(|m| m.version);
-    SetStatus::counted(&set.name, set.is_shared(), set.problems.clone(), migrations)
+    SetStatus::counted(
+        &set.name,
+        set.is_shared(),
+        set.problems_for(dialect),
+        migrations,
+    )
 }
 
 impl SetStatus {

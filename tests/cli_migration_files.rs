@@ -1,0 +1,255 @@
+//! What the migration files themselves may hold and be called (issue 8): transaction
+//! control, empty files, versions, names. Each case runs the real binary on a copy of the
+//! demo fleet and checks the exit code, the message, and that nothing else changed; the
+//! server cases at the end need `DBFLEET_TEST_POSTGRES_URL` / `DBFLEET_TEST_MYSQL_URL`.
+
+mod common;
+mod servers;
+
+use common::{Fleet, MigrationRow, Output, app_tables, lock_rows, migration_rows, schema};
+use servers::Engine::{self, Mysql, Postgres};
+
+/// Everything a run could have changed in one database: its schema, its migration rows
+/// and its lock rows; and its backups taken so far.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    schema: Vec<(String, String, String, Option<String>)>,
+    rows: Vec<MigrationRow>,
+    locks: Vec<Vec<Option<String>>>,
+    backups: Vec<String>,
+}
+
+fn snapshot(fleet: &Fleet, db: &str) -> Snapshot {
+    let path = fleet.db(db);
+    let mut backups: Vec<String> = std::fs::read_dir(fleet.file("data/backups"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(&format!("{db}-")))
+                .collect()
+        })
+        .unwrap_or_default();
+    backups.sort();
+    Snapshot {
+        schema: schema(&path),
+        rows: migration_rows(&path),
+        locks: lock_rows(&path),
+        backups,
+    }
+}
+
+#[track_caller]
+fn expect_all(out: &Output, needles: &[&str]) {
+    for needle in needles {
+        out.expect_contains(needle);
+    }
+}
+
+#[track_caller]
+fn assert_unchanged(fleet: &Fleet, db: &str, before: &Snapshot) {
+    assert_eq!(&snapshot(fleet, db), before, "{db} changed");
+}
+
+const TX_FILE: &str = "migrations/shared_service/004_tx.up.sql";
+const UNDO_FILE: &str = "migrations/shared_service/005_undo.up.sql";
+
+#[test]
+fn a_migration_that_controls_the_transaction_is_refused_with_file_and_line() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    fleet.ok("up -d user_service");
+    let before = snapshot(&fleet, "shared_service");
+    // The issue's two files: a COMMIT that would keep `a` after a failure, and a ROLLBACK
+    // that would record the step applied without `c`.
+    fleet.write(
+        TX_FILE,
+        "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nCREATE TABLE b (x INT);\nINSERT INTO nosuch VALUES (1);\n",
+    );
+    fleet.write(
+        UNDO_FILE,
+        "CREATE TABLE c (x INT);\nROLLBACK;\nCREATE TABLE d (x INT);\n",
+    );
+    let why = [
+        "migrations/shared_service/004_tx.up.sql:1: `BEGIN` opens a transaction, and a migration may not control transactions",
+        "migrations/shared_service/004_tx.up.sql:3: `COMMIT` commits the transaction",
+        "migrations/shared_service/005_undo.up.sql:2: `ROLLBACK` rolls back the transaction",
+        "dbfleet runs each migration in one transaction together with its bookkeeping row",
+        "Remove the statement (for statements that cannot run inside a transaction, put the line `-- dbfleet:no-transaction` in the file instead)",
+    ];
+
+    let plan = fleet.line("plan -d shared_service");
+    plan.expect_code(1).expect_contains("REFUSED");
+    expect_all(&plan, &why);
+    let up = fleet.line("up -d shared_service");
+    up.expect_code(1).expect_contains("refused");
+    expect_all(&up, &why);
+    let status = fleet.ok("status -d shared_service");
+    expect_all(&status, &["✗ set problem", why[0]]);
+    fleet
+        .line("status --check -d shared_service")
+        .expect_code(3)
+        .expect_contains("004_tx.up.sql:3: `COMMIT`");
+    assert_unchanged(&fleet, "shared_service", &before);
+
+    // The problem is the set's: another database's own set still runs.
+    fleet.write(
+        "migrations/user_service/005_notes.up.sql",
+        "CREATE TABLE notes (x INT);\n",
+    );
+    fleet.ok("up -d user_service");
+    assert!(app_tables(&fleet.db("user_service")).contains(&"notes".to_owned()));
+
+    // Under `-- dbfleet:no-transaction` too: its bookkeeping is statement by statement.
+    fleet.write(
+        TX_FILE,
+        "-- dbfleet:no-transaction\nCREATE TABLE a (x INT);\nCOMMIT;\n",
+    );
+    std::fs::remove_file(fleet.file(UNDO_FILE)).unwrap();
+    fleet
+        .line("up -d shared_service")
+        .expect_code(1)
+        .expect_contains("004_tx.up.sql:3: `COMMIT` commits the transaction")
+        .expect_contains("under `-- dbfleet:no-transaction`");
+    assert_unchanged(&fleet, "shared_service", &before);
+
+    // BEGIN ... END of a trigger, END of a CASE and `commit` as a name are no transaction
+    // control; without the COMMIT, a failure rolls the whole file back.
+    fleet.write(
+        TX_FILE,
+        "CREATE TABLE a (x INT, commit_at TEXT);\nCREATE TRIGGER a_stamp AFTER INSERT ON a\nBEGIN\n  UPDATE a SET commit_at = CASE WHEN new.x > 0 THEN 'now' END WHERE x = new.x;\nEND;\nCREATE TABLE b (x INT);\nINSERT INTO nosuch VALUES (1);\n",
+    );
+    fleet
+        .line("up -d shared_service")
+        .expect_code(1)
+        .expect_contains("004_tx.up.sql line 7 (statement 4 of 4)")
+        .expect_contains("no such table: nosuch");
+    // The run got as far as its backup: the database itself is as it was.
+    let after = snapshot(&fleet, "shared_service");
+    assert_eq!(after.backups.len(), before.backups.len() + 1);
+    assert_eq!(
+        Snapshot {
+            backups: before.backups.clone(),
+            ..after
+        },
+        before
+    );
+    fleet.write(
+        TX_FILE,
+        "CREATE TABLE a (x INT, commit_at TEXT);\nCREATE TRIGGER a_stamp AFTER INSERT ON a\nBEGIN\n  UPDATE a SET commit_at = CASE WHEN new.x > 0 THEN 'now' END WHERE x = new.x;\nEND;\n",
+    );
+    fleet.ok("up -d shared_service");
+    assert!(app_tables(&fleet.db("shared_service")).contains(&"a".to_owned()));
+}
+
+// ---------------------------------------------------------------------------------------
+// On the servers: the same load-time checks in each engine's own dialect.
+
+/// A fleet of one database, tx_service, on `engine`'s server, with `first` (a migration
+/// creating the table `items`) applied; `None` when the server's URL is not set.
+fn server_fleet(
+    engine: Engine,
+    first: (&str, &str),
+) -> Option<(servers::Server, servers::Databases, Fleet)> {
+    let server = servers::server(engine)?;
+    let dbs = servers::Databases::create(&server, &["tx_service"]);
+    let config = servers::seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    let fleet = servers::fleet_with(&config);
+    fleet.write(&format!("migrations/tx_service/{}", first.0), first.1);
+    run(&fleet, &server, "up -d tx_service").expect_ok();
+    assert_eq!(server.tables(dbs.real("tx_service")), ["items"]);
+    Some((server, dbs, fleet))
+}
+
+fn run(fleet: &Fleet, server: &servers::Server, line: &str) -> Output {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    fleet.run_with_env(&args, &[("MICROSERVICE_DB_PASSWORD", &server.password)])
+}
+
+/// With `text` as tx_service's 002_tx.up.sql, `plan` and `up` both refuse (exit 1),
+/// saying each of `needles`, and the database (`real`) is as it was.
+#[track_caller]
+fn refused(fleet: &Fleet, server: &servers::Server, real: &str, text: &str, needles: &[&str]) {
+    let before = (server.tables(real), server.migration_rows(real));
+    fleet.write("migrations/tx_service/002_tx.up.sql", text);
+    for line in ["plan -d tx_service", "up -d tx_service"] {
+        let out = run(fleet, server, line);
+        out.expect_code(1);
+        expect_all(&out, needles);
+    }
+    assert_eq!((server.tables(real), server.migration_rows(real)), before);
+    assert_eq!(server.lock_rows(real), 0);
+}
+
+#[test]
+fn transaction_control_and_unterminated_dollar_quotes_are_refused_on_postgres() {
+    // PL/pgSQL bodies, a DO block and a BEGIN ATOMIC body hold BEGIN, END and COMMIT-like
+    // words that are no transaction control.
+    let first = (
+        "001_bodies.up.sql",
+        "CREATE TABLE items (id INT, \"commit\" TEXT, updated_at TIMESTAMPTZ);\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$;\n\
+         DO $body$ BEGIN PERFORM 1; END $body$;\n\
+         CREATE FUNCTION one() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\nEND;\n",
+    );
+    let Some((server, dbs, fleet)) = server_fleet(Postgres, first) else {
+        return;
+    };
+    let real = dbs.real("tx_service");
+
+    refused(
+        &fleet,
+        &server,
+        real,
+        "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\nCREATE TABLE b (x INT);\nINSERT INTO nosuch VALUES (1);\n",
+        &[
+            "migrations/tx_service/002_tx.up.sql:1: `BEGIN` opens a transaction",
+            "migrations/tx_service/002_tx.up.sql:3: `COMMIT` commits the transaction",
+        ],
+    );
+
+    // Item 11: the real tag, with file and line.
+    refused(
+        &fleet,
+        &server,
+        real,
+        "SELECT 1;\n\nCREATE FUNCTION f() RETURNS int AS $body$\n  SELECT 1;\n$$ LANGUAGE sql;\n",
+        &[
+            "migrations/tx_service/002_tx.up.sql:3: unterminated dollar-quoted body $body$ (no closing $body$ follows)",
+        ],
+    );
+    run(&fleet, &server, "status -d tx_service")
+        .expect_ok()
+        .expect_contains("✗ set problem");
+}
+
+#[test]
+fn transaction_control_is_refused_and_delimiter_bodies_apply_on_mysql() {
+    let first = (
+        "001_trigger.up.sql",
+        "CREATE TABLE items (id INT, `commit` VARCHAR(10));\n\
+         DELIMITER $$\n\
+         CREATE TRIGGER items_bi BEFORE INSERT ON items FOR EACH ROW\nBEGIN\n  SET NEW.`commit` = CASE WHEN NEW.id > 0 THEN 'yes' END;\nEND$$\n\
+         DELIMITER ;\n",
+    );
+    let Some((server, dbs, fleet)) = server_fleet(Mysql, first) else {
+        return;
+    };
+    let real = dbs.real("tx_service");
+
+    refused(
+        &fleet,
+        &server,
+        real,
+        "START TRANSACTION;\nINSERT INTO items (id) VALUES (1);\nCOMMIT;\nSET autocommit = 0;\n",
+        &[
+            "migrations/tx_service/002_tx.up.sql:1: `START TRANSACTION` opens a transaction",
+            "migrations/tx_service/002_tx.up.sql:3: `COMMIT` commits the transaction",
+            "migrations/tx_service/002_tx.up.sql:4: `SET autocommit` switches autocommit",
+            "on MySQL/MariaDB, whose DDL cannot roll back",
+        ],
+    );
+    assert!(server.query(real, "SELECT id FROM items").is_empty());
+}
