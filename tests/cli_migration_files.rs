@@ -142,6 +142,92 @@ fn a_migration_that_controls_the_transaction_is_refused_with_file_and_line() {
     assert!(app_tables(&fleet.db("shared_service")).contains(&"a".to_owned()));
 }
 
+#[test]
+fn an_empty_down_is_irreversible_and_an_empty_up_is_a_warning() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    // What `create` writes: comments only, up and down.
+    fleet.ok("create add_flags -d shared_service");
+    let up_file = "migrations/shared_service/004_add_flags.up.sql";
+    let down_file = "migrations/shared_service/004_add_flags.down.sql";
+    let plan = fleet.ok("plan -d shared_service");
+    expect_all(
+        &plan,
+        &[
+            "-- warning: shared_service: shared_service/004_add_flags: 004_add_flags.up.sql has no statements (it is empty or only comments): up would record the migration as applied and change nothing",
+            "-- warning: shared_service: shared_service/004_add_flags: 004_add_flags.down.sql has no statements, so down will refuse the migration as irreversible. Write the revert, or add the line `-- dbfleet:empty` if there is nothing to undo",
+        ],
+    );
+    let status = fleet.ok("status -d shared_service");
+    assert!(
+        status
+            .stdout
+            .lines()
+            .any(|l| l.contains("shared_service/004_add_flags") && l.ends_with("pending (no down)")),
+        "{}",
+        status.describe()
+    );
+
+    // Only the up written, as the issue has it: applied, and then down refuses it.
+    fleet.write(up_file, "CREATE TABLE flags (name TEXT);\n");
+    let plan = fleet.ok("plan -d shared_service");
+    assert!(
+        !plan
+            .stdout
+            .contains("004_add_flags.up.sql has no statements")
+    );
+    plan.expect_contains("004_add_flags.down.sql has no statements");
+    fleet.ok("up -d shared_service");
+    let migration = |fleet: &Fleet| {
+        let status = fleet.status_of("shared_service");
+        status["sets"][0]["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "shared_service/004_add_flags")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(migration(&fleet)["reversible"], false);
+    let before = snapshot(&fleet, "shared_service");
+    let why = "shared_service/004_add_flags: 004_add_flags.down.sql has no statements, so the migration is irreversible and down stops before it. Write the revert, or add the line `-- dbfleet:empty` to the file if there is nothing to undo";
+    for down in ["", "-- todo\n\n/* later */\n"] {
+        fleet.write(down_file, down);
+        fleet
+            .line("plan --down -d shared_service")
+            .expect_code(1)
+            .expect_contains(why);
+        fleet
+            .line("down -d shared_service")
+            .expect_code(1)
+            .expect_contains("refused")
+            .expect_contains(why);
+        assert_unchanged(&fleet, "shared_service", &before);
+    }
+
+    // A written down reverts; a down marked empty on purpose reverts by the row alone.
+    fleet.write(down_file, "DROP TABLE flags;\n");
+    fleet.ok("down -d shared_service");
+    assert!(!app_tables(&fleet.db("shared_service")).contains(&"flags".to_owned()));
+    fleet.ok("up -d shared_service");
+    fleet.write(
+        "migrations/shared_service/005_keep_notes.up.sql",
+        "CREATE TABLE IF NOT EXISTS notes (x TEXT);\n",
+    );
+    fleet.write(
+        "migrations/shared_service/005_keep_notes.down.sql",
+        "-- notes stay: other services write to them\n-- dbfleet:empty\n",
+    );
+    let plan = fleet.ok("plan -d shared_service");
+    assert!(!plan.stdout.contains("warning"), "{}", plan.describe());
+    fleet.ok("up -d shared_service");
+    fleet.ok("down -d shared_service");
+    let rows = migration_rows(&fleet.db("shared_service"));
+    assert_eq!(rows.last().map(|r| r.version), Some(4), "{rows:?}");
+    assert!(app_tables(&fleet.db("shared_service")).contains(&"notes".to_owned()));
+    fleet.ok("up -d shared_service");
+}
+
 // ---------------------------------------------------------------------------------------
 // On the servers: the same load-time checks in each engine's own dialect.
 

@@ -30,6 +30,11 @@ use crate::dialect::Dialect;
 /// as PostgreSQL's `CREATE INDEX CONCURRENTLY`.
 pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
 
+/// A comment line that says a file has no statements on purpose: a down with nothing to
+/// undo (without it an empty `.down.sql` makes the migration irreversible), or an up that
+/// only does something in a dialect variant.
+pub const EMPTY_DIRECTIVE: &str = "-- dbfleet:empty";
+
 /// The file beside a shared set's migrations that declares which databases it targets.
 pub const SET_FILE: &str = "set.yaml";
 
@@ -101,6 +106,10 @@ pub struct Script {
     /// SHA-256 of the exact text that runs, hex.
     pub checksum: String,
     pub no_transaction: bool,
+    /// The file has the `-- dbfleet:empty` line: no statements is what it means.
+    pub empty_on_purpose: bool,
+    /// The dialects in which the file has no statement at all (nothing, or only comments).
+    pub blank_in: Vec<Dialect>,
 }
 
 impl Scripts {
@@ -126,11 +135,30 @@ impl Migration {
     pub fn id(&self) -> String {
         format!("{}/{}_{}", self.set, self.version_text, self.name)
     }
+
+    /// Whether `down` can revert it on `dialect`: there is a `.down.sql` for it, and one
+    /// with a statement in it or the `-- dbfleet:empty` line. A down left empty (what
+    /// `dbfleet create` writes) would delete the row and leave the schema.
+    pub fn reversible(&self, dialect: Dialect) -> bool {
+        self.down
+            .for_dialect(dialect)
+            .is_some_and(|down| !down.blank_by_mistake(dialect))
+    }
 }
 
 impl Script {
     pub fn statements(&self, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
         split_statements(&self.sql, dialect)
+    }
+
+    /// No statement in `dialect` (nothing, or only comments).
+    pub fn is_blank(&self, dialect: Dialect) -> bool {
+        self.blank_in.contains(&dialect)
+    }
+
+    /// No statement in `dialect`, and no `-- dbfleet:empty` line saying that is the point.
+    pub fn blank_by_mistake(&self, dialect: Dialect) -> bool {
+        self.is_blank(dialect) && !self.empty_on_purpose
     }
 }
 
@@ -392,7 +420,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
 
 /// Splits every file in each dialect that would run it (its variant, else the plain file)
 /// and returns, per dialect, what stops it there: a file that does not split, a statement
-/// that controls the transaction.
+/// that controls the transaction. Notes which files have no statement.
 fn check_statements(
     migrations: &mut BTreeMap<u64, Migration>,
     config: &Config,
@@ -409,6 +437,9 @@ fn check_statements(
                 match script.statements(dialect) {
                     Err(e) => found.push(e.at(&file)),
                     Ok(statements) => {
+                        if statements.is_empty() {
+                            script.blank_in.push(dialect);
+                        }
                         found.extend(statements.iter().filter_map(|statement| {
                             let control = transaction_control(&statement.sql, dialect)?;
                             Some(control_problem(
@@ -501,12 +532,16 @@ fn read_script(path: &Path) -> Result<Script, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let checksum = hex(&Sha256::digest(&bytes));
     let sql = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
-    let no_transaction = sql.lines().any(|l| l.trim() == NO_TRANSACTION_DIRECTIVE);
+    let has_line = |directive: &str| sql.lines().any(|l| l.trim() == directive);
+    let no_transaction = has_line(NO_TRANSACTION_DIRECTIVE);
+    let empty_on_purpose = has_line(EMPTY_DIRECTIVE);
     Ok(Script {
         path: path.to_owned(),
         sql: sql.into(),
         checksum,
         no_transaction,
+        empty_on_purpose,
+        blank_in: Vec::new(),
     })
 }
 

@@ -346,6 +346,65 @@ fn an_unterminated_dollar_quote_names_its_tag_file_and_line() {
 }
 
 #[test]
+fn an_empty_down_is_irreversible_unless_it_says_it_is_empty_on_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let set = "migrations/user_service";
+    for (version, down) in [
+        ("001", Some("")),
+        ("002", Some("-- nothing yet\n/* really */\n")),
+        (
+            "003",
+            Some("-- nothing to undo: the up only inserts a config row\n-- dbfleet:empty\n"),
+        ),
+        ("004", Some("DROP TABLE t;")),
+        ("005", None),
+    ] {
+        write(root, &format!("{set}/{version}_m.up.sql"), "SELECT 1;");
+        if let Some(down) = down {
+            write(root, &format!("{set}/{version}_m.down.sql"), down);
+        }
+    }
+    write(root, &format!("{set}/006_blank.up.sql"), "-- to do\n");
+    write(
+        root,
+        &format!("{set}/007_placeholder.up.sql"),
+        "-- dbfleet:empty\n",
+    );
+    let config = fleet(root, "");
+    let catalog = Catalog::load(&config).unwrap();
+    let set = own_set(&catalog);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    for dialect in Dialect::ALL {
+        let reversible: Vec<bool> = set.migrations[..5]
+            .iter()
+            .map(|m| m.reversible(dialect))
+            .collect();
+        assert_eq!(reversible, [false, false, true, true, false], "{dialect}");
+        let up = |i: usize| set.migrations[i].up.for_dialect(dialect).unwrap();
+        assert!(up(5).blank_by_mistake(dialect));
+        assert!(up(6).is_blank(dialect) && !up(6).blank_by_mistake(dialect));
+        assert!(!up(0).is_blank(dialect));
+    }
+
+    // What `create` writes leaves the migration irreversible until its down is written.
+    let maintenance = root.join("migrations/maintenance");
+    create_migration(&maintenance, "fix", false).unwrap();
+    let catalog = Catalog::load(&config).unwrap();
+    let created = &catalog.set("maintenance").unwrap().migrations[0];
+    for dialect in Dialect::ALL {
+        assert!(!created.reversible(dialect), "{dialect}");
+        assert!(
+            created
+                .up
+                .for_dialect(dialect)
+                .unwrap()
+                .blank_by_mistake(dialect)
+        );
+    }
+}
+
+#[test]
 fn the_shipped_fleets_load_without_problems_on_any_engine() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for config in ["config.yaml", "examples/postgres/config.yaml"] {

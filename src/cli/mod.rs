@@ -290,6 +290,9 @@ async fn show_plan(
     let refused = plans.iter().any(|p| p.refused.is_some());
     match format {
         Format::Json => {
+            for warning in plans.iter().flat_map(|p| plan_step_warnings(fleet, p)) {
+                eprintln!("warning: {warning}");
+            }
             print(&(serde_json::to_string_pretty(&plans).unwrap_or_else(|e| e.to_string()) + "\n"))
         }
         Format::Text => {
@@ -309,6 +312,9 @@ async fn show_plan(
                         (None, n) => format!("{n} step(s) {direction}"),
                     }
                 ));
+                for warning in plan_step_warnings(fleet, plan) {
+                    out.push_str(&format!("-- warning: {warning}\n"));
+                }
                 out.push_str(&plan.sql);
                 out.push('\n');
             }
@@ -317,6 +323,18 @@ async fn show_plan(
         }
     }
     code(if refused { exit::RUN_FAILED } else { exit::OK })
+}
+
+/// A database's planned steps' warnings (an empty up, an empty down), with its name.
+fn plan_step_warnings(fleet: &Fleet, plan: &runner::DatabasePlan) -> Vec<String> {
+    let (Some(set), Some(dialect)) = (fleet.catalog.set(&plan.set), plan.driver) else {
+        return Vec::new();
+    };
+    plan.steps
+        .iter()
+        .flat_map(|step| crate::engine::plan::step_warnings(set, step, dialect))
+        .map(|w| format!("{}: {w}", plan.database))
+        .collect()
 }
 
 async fn run_command(

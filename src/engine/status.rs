@@ -393,7 +393,7 @@ fn set_status(
                 statements_done: row.map(|r| r.statements_done),
                 statements_total: row.map(|r| r.statements_total),
                 error: row.and_then(|r| r.error.clone()),
-                reversible: m.down.for_dialect(dialect).is_some(),
+                reversible: m.reversible(dialect),
             }
         })
         .collect();
