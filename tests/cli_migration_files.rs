@@ -228,6 +228,59 @@ fn an_empty_down_is_irreversible_and_an_empty_up_is_a_warning() {
     fleet.ok("up -d shared_service");
 }
 
+#[test]
+fn versions_above_the_signed_64_bit_range_are_refused_with_the_limit() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    let before = snapshot(&fleet, "shared_service");
+    let too_far = "migrations/shared_service/9223372036854775808_too_far.up.sql";
+    fleet.write(too_far, "CREATE TABLE far (x INT);\n");
+    let why = "migrations/shared_service/9223372036854775808_too_far.up.sql: version 9223372036854775808 is above 9223372036854775807, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower";
+    fleet
+        .ok("status -d shared_service")
+        .expect_contains("✗ set problem")
+        .expect_contains(why);
+    fleet
+        .line("plan -d shared_service")
+        .expect_code(1)
+        .expect_contains(why);
+    fleet
+        .line("up -d shared_service")
+        .expect_code(1)
+        .expect_contains(why);
+    assert_unchanged(&fleet, "shared_service", &before);
+
+    // The limit itself is pending until applied, and applied after: read back exactly.
+    std::fs::rename(
+        fleet.file(too_far),
+        fleet.file("migrations/shared_service/9223372036854775807_last.up.sql"),
+    )
+    .unwrap();
+    fleet.write(
+        "migrations/shared_service/9223372036854775807_last.down.sql",
+        "DROP TABLE far;\n",
+    );
+    let state = |fleet: &Fleet| {
+        let status = fleet.status_of("shared_service");
+        let last = status["sets"][0]["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "last")
+            .cloned()
+            .unwrap();
+        assert_eq!(last["version"], 9223372036854775807u64, "{last:#}");
+        last["state"].clone()
+    };
+    assert_eq!(state(&fleet), "pending");
+    fleet.ok("up -d shared_service");
+    assert_eq!(state(&fleet), "applied");
+    let rows = migration_rows(&fleet.db("shared_service"));
+    assert_eq!(rows.last().map(|r| r.version), Some(i64::MAX), "{rows:?}");
+    fleet.ok("down -d shared_service");
+    assert_eq!(state(&fleet), "pending");
+}
+
 // ---------------------------------------------------------------------------------------
 // On the servers: the same load-time checks in each engine's own dialect.
 
@@ -246,6 +299,22 @@ fn server_fleet(
     run(&fleet, &server, "up -d tx_service").expect_ok();
     assert_eq!(server.tables(dbs.real("tx_service")), ["items"]);
     Some((server, dbs, fleet))
+}
+
+/// The largest version a migrations table records, applied and read back exactly.
+fn the_largest_version_round_trips(fleet: &Fleet, server: &servers::Server, real: &str) {
+    std::fs::remove_file(fleet.file("migrations/tx_service/002_tx.up.sql")).unwrap();
+    fleet.write(
+        "migrations/tx_service/9223372036854775807_last.up.sql",
+        "CREATE TABLE last_one (x INT);\n",
+    );
+    run(fleet, server, "up -d tx_service").expect_ok();
+    let versions: Vec<String> = server
+        .migration_rows(real)
+        .into_iter()
+        .map(|(_, v, _)| v)
+        .collect();
+    assert_eq!(versions, ["1", "9223372036854775807"]);
 }
 
 fn run(fleet: &Fleet, server: &servers::Server, line: &str) -> Output {
@@ -309,6 +378,9 @@ fn transaction_control_and_unterminated_dollar_quotes_are_refused_on_postgres() 
     run(&fleet, &server, "status -d tx_service")
         .expect_ok()
         .expect_contains("✗ set problem");
+
+    // The largest version a migrations table records round-trips on the server too.
+    the_largest_version_round_trips(&fleet, &server, real);
 }
 
 #[test]
@@ -338,4 +410,6 @@ fn transaction_control_is_refused_and_delimiter_bodies_apply_on_mysql() {
         ],
     );
     assert!(server.query(real, "SELECT id FROM items").is_empty());
+
+    the_largest_version_round_trips(&fleet, &server, real);
 }

@@ -3,7 +3,7 @@
 //! A folder named like a configured database is that database's own set; any other folder
 //! is a shared set (the seed's `cross_service`) whose targets are declared in the config's
 //! `sets:` or in a `set.yaml` beside its files. Problems inside one set (a badly named
-//! file, a duplicate version) stay attached to that set, and
+//! file, a duplicate version, a version too large to record) stay attached to that set, and
 //! problems of the files one dialect runs (a file it cannot split, a statement that controls
 //! the transaction) to that set and dialect, so they break only the databases that use them.
 
@@ -34,6 +34,10 @@ pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
 /// undo (without it an empty `.down.sql` makes the migration irreversible), or an up that
 /// only does something in a dialect variant.
 pub const EMPTY_DIRECTIVE: &str = "-- dbfleet:empty";
+
+/// The largest version a migrations table records: its `version` column is a signed 64-bit
+/// integer on every engine (SQLite would store anything larger as an inexact REAL).
+pub const MAX_VERSION: u64 = i64::MAX as u64;
 
 /// The file beside a shared set's migrations that declares which databases it targets.
 pub const SET_FILE: &str = "set.yaml";
@@ -346,12 +350,22 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         if !file_name.ends_with(".sql") {
             continue;
         }
-        let Some(parsed) = parse_file_name(file_name) else {
-            problems.push(format!(
-                "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
-                shown(&path, config)
-            ));
-            continue;
+        let parsed = match parse_file_name(file_name) {
+            Ok(parsed) => parsed,
+            Err(NameError::VersionTooLarge(version)) => {
+                problems.push(format!(
+                    "{}: version {version} is above {MAX_VERSION}, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower",
+                    shown(&path, config)
+                ));
+                continue;
+            }
+            Err(NameError::Malformed) => {
+                problems.push(format!(
+                    "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
+                    shown(&path, config)
+                ));
+                continue;
+            }
         };
         let script = match read_script(&path) {
             Ok(script) => script,
@@ -499,27 +513,48 @@ struct ParsedName<'a> {
     up: bool,
 }
 
-fn parse_file_name(file_name: &str) -> Option<ParsedName<'_>> {
-    let stem = file_name.strip_suffix(".sql")?;
+enum NameError {
+    Malformed,
+    /// The version, as written, is above `MAX_VERSION`.
+    VersionTooLarge(String),
+}
+
+fn parse_file_name(file_name: &str) -> Result<ParsedName<'_>, NameError> {
+    let stem = file_name.strip_suffix(".sql").ok_or(NameError::Malformed)?;
     let (stem, up) = if let Some(s) = stem.strip_suffix(".up") {
         (s, true)
     } else {
-        (stem.strip_suffix(".down")?, false)
+        (
+            stem.strip_suffix(".down").ok_or(NameError::Malformed)?,
+            false,
+        )
     };
     let (stem, dialect) = match stem.rsplit_once('.') {
-        Some((rest, tag)) => (rest, Some(tag.parse::<Dialect>().ok()?)),
+        Some((rest, tag)) => (
+            rest,
+            Some(tag.parse::<Dialect>().map_err(|_| NameError::Malformed)?),
+        ),
         None => (stem, None),
     };
     let digits = stem
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(stem.len());
     let (version_text, rest) = stem.split_at(digits);
-    let name = rest.strip_prefix('_')?;
+    let name = rest.strip_prefix('_').ok_or(NameError::Malformed)?;
     if version_text.is_empty() || name.is_empty() {
-        return None;
+        return Err(NameError::Malformed);
     }
-    let version = version_text.parse().ok()?;
-    Some(ParsedName {
+    // Only digits: parsing fails on overflow alone. Leading zeros do not count.
+    let significant = version_text.trim_start_matches('0');
+    let version = match significant {
+        "" => 0,
+        _ => significant
+            .parse::<u64>()
+            .ok()
+            .filter(|&v| v <= MAX_VERSION)
+            .ok_or_else(|| NameError::VersionTooLarge(version_text.to_owned()))?,
+    };
+    Ok(ParsedName {
         version,
         version_text,
         name,

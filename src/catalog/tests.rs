@@ -405,6 +405,32 @@ fn an_empty_down_is_irreversible_unless_it_says_it_is_empty_on_purpose() {
 }
 
 #[test]
+fn versions_above_the_signed_64_bit_limit_are_refused_with_the_limit() {
+    let (_dir, catalog) = load_files(&[
+        ("user_service/9223372036854775807_last.up.sql", "SELECT 1;"),
+        (
+            "user_service/0009223372036854775806_zeros.up.sql",
+            "SELECT 1;",
+        ),
+        ("user_service/9223372036854775808_over.up.sql", "SELECT 1;"),
+        (
+            "user_service/123456789012345678901234_wide.down.sql",
+            "SELECT 1;",
+        ),
+    ]);
+    let set = own_set(&catalog);
+    let versions: Vec<u64> = set.migrations.iter().map(|m| m.version).collect();
+    assert_eq!(versions, [i64::MAX as u64 - 1, i64::MAX as u64]);
+    assert_eq!(
+        set.problems,
+        [
+            "migrations/user_service/123456789012345678901234_wide.down.sql: version 123456789012345678901234 is above 9223372036854775807, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower",
+            "migrations/user_service/9223372036854775808_over.up.sql: version 9223372036854775808 is above 9223372036854775807, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower",
+        ]
+    );
+}
+
+#[test]
 fn the_shipped_fleets_load_without_problems_on_any_engine() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for config in ["config.yaml", "examples/postgres/config.yaml"] {
