@@ -281,6 +281,87 @@ fn versions_above_the_signed_64_bit_range_are_refused_with_the_limit() {
     assert_eq!(state(&fleet), "pending");
 }
 
+#[test]
+fn misnamed_migration_files_are_reported_not_ignored() {
+    let fleet = Fleet::new();
+    // A normal folder (README-free, set.yaml beside a shared set) says nothing.
+    for line in [
+        "status",
+        "plan --patterns=*_service",
+        "up -d shared_service",
+        "up -d user_service --directory=cross_service",
+    ] {
+        let out = fleet.ok(line);
+        assert!(!out.all().contains("warning"), "{}", out.describe());
+    }
+    let before = snapshot(&fleet, "shared_service");
+    fleet.write(
+        "migrations/shared_service/004_flags.up.SQL",
+        "CREATE TABLE flags (x INT);\n",
+    );
+    fleet.write(
+        "migrations/shared_service/005_more.up.sql ",
+        "CREATE TABLE more (x INT);\n",
+    );
+    fleet.write(
+        "migrations/shared_service/old/000_first.up.sql",
+        "SELECT 1;\n",
+    );
+    fleet.write("migrations/004_flags.up.sql", "SELECT 1;\n");
+    fleet.write("migrations/shared_service/README.md", "notes\n");
+    fleet.write("migrations/shared_service/.gitkeep", "");
+    let warnings = [
+        "migration set shared_service: migrations/shared_service/004_flags.up.SQL: not read: to be a migration, `004_flags.up.SQL` must be named exactly `004_flags.up.sql`",
+        "migration set shared_service: migrations/shared_service/005_more.up.sql : not read: to be a migration, `005_more.up.sql ` must be named exactly `005_more.up.sql`",
+        "migration set shared_service: migrations/shared_service/old: not read: a set's migrations are the files directly in its folder",
+        "migrations/004_flags.up.sql: not read: migrations live in a set's folder",
+    ];
+    // Warnings, not refusals: plan shows them in the plan, the other commands on stderr.
+    let plan = fleet.ok("plan -d shared_service");
+    plan.expect_contains("nothing to up");
+    for warning in warnings {
+        assert!(
+            plan.stdout.contains(&format!("-- warning: {warning}")),
+            "{warning}\n{}",
+            plan.describe()
+        );
+    }
+    for line in ["status -d shared_service", "up -d shared_service"] {
+        let out = fleet.ok(line);
+        for warning in warnings {
+            assert!(
+                out.stderr.contains(&format!("warning: {warning}")),
+                "{warning}\n{}",
+                out.describe()
+            );
+        }
+    }
+    let json = fleet.ok("plan -d shared_service --format json");
+    json.json();
+    assert!(json.stderr.contains(warnings[0]), "{}", json.describe());
+    assert_unchanged(&fleet, "shared_service", &before);
+    // Only the sets in play: user_service's own set has nothing to say.
+    let other = fleet.ok("plan -d user_service");
+    assert!(!other.stdout.contains("migration set shared_service"));
+
+    // `.sql` files that are not migration names stop the set, naming what to call them.
+    fleet.write("migrations/shared_service/006_x.UP.sql", "SELECT 1;\n");
+    fleet.write("migrations/shared_service/007_y.sql", "SELECT 1;\n");
+    fleet.write("migrations/shared_service/008_z.down.sql", "SELECT 1;\n");
+    let plan = fleet.line("plan -d shared_service");
+    plan.expect_code(1);
+    expect_all(
+        &plan,
+        &[
+            "migrations/shared_service/006_x.UP.sql: not a migration file name: rename it to `006_x.up.sql`",
+            "migrations/shared_service/007_y.sql: not a migration file name: a migration file names its direction: `007_y.up.sql` (and `007_y.down.sql` to revert it)",
+            "shared_service/008_z: has a .down.sql but no .up.sql",
+        ],
+    );
+    fleet.line("up -d shared_service").expect_code(1);
+    assert_unchanged(&fleet, "shared_service", &before);
+}
+
 // ---------------------------------------------------------------------------------------
 // On the servers: the same load-time checks in each engine's own dialect.
 

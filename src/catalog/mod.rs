@@ -6,6 +6,7 @@
 //! file, a duplicate version, a version too large to record) stay attached to that set, and
 //! problems of the files one dialect runs (a file it cannot split, a statement that controls
 //! the transaction) to that set and dialect, so they break only the databases that use them.
+//! Files that look meant as migrations but are not read are the set's warnings.
 
 mod control;
 mod create;
@@ -46,6 +47,9 @@ pub const SET_FILE: &str = "set.yaml";
 pub struct Catalog {
     pub root: PathBuf,
     pub sets: Vec<MigrationSet>,
+    /// Files directly in the migrations folder that look meant as migrations (a set's
+    /// migrations live in its folder): never read, so said.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +64,9 @@ pub struct MigrationSet {
     /// controls the transaction): the set is not run on databases of that dialect. See
     /// `problems_for`.
     pub dialect_problems: BTreeMap<Dialect, Vec<String>>,
+    /// Files in the set's folder that look meant as migrations but are not read (`.SQL`, a
+    /// trailing space, a subfolder): shown, never refused.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +235,7 @@ impl Catalog {
     pub fn load(config: &Config) -> Result<Catalog, CatalogError> {
         let root = config.migrations_dir();
         let mut sets = Vec::new();
+        let mut warnings = Vec::new();
         let entries = match std::fs::read_dir(&root) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -243,9 +251,12 @@ impl Catalog {
             })?;
             if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 folders.push(entry.path());
+            } else if let Some(why) = stray_at_root(&entry.file_name().to_string_lossy()) {
+                warnings.push(format!("{}: {why}", shown(&entry.path(), config)));
             }
         }
         folders.sort();
+        warnings.sort();
         let databases = config.database_names();
         for folder in folders {
             let Some(name) = folder
@@ -253,6 +264,10 @@ impl Catalog {
                 .and_then(|n| n.to_str())
                 .map(str::to_owned)
             else {
+                warnings.push(format!(
+                    "{}: not read: a set's folder name must be valid UTF-8",
+                    shown(&folder, config)
+                ));
                 continue;
             };
             if name.starts_with('.') {
@@ -260,7 +275,11 @@ impl Catalog {
             }
             sets.push(load_set(config, &databases, &folder, name));
         }
-        Ok(Catalog { root, sets })
+        Ok(Catalog {
+            root,
+            sets,
+            warnings,
+        })
     }
 
     pub fn set(&self, name: &str) -> Option<&MigrationSet> {
@@ -294,9 +313,28 @@ fn shown(path: &Path, config: &Config) -> String {
         .to_string()
 }
 
+/// Why a file directly in the migrations folder deserves a word, if it does: migrations and
+/// `set.yaml` only count inside a set's folder. Anything else there (a README) is fine.
+fn stray_at_root(file_name: &str) -> Option<&'static str> {
+    let lower = file_name.trim().to_ascii_lowercase();
+    if file_name.starts_with('.') {
+        None
+    } else if lower.contains(".sql") {
+        Some(
+            "not read: migrations live in a set's folder (migrations/<database or set>/<version>_<name>.up.sql), not directly in the migrations folder",
+        )
+    } else if lower == SET_FILE || lower == "set.yml" {
+        Some("not read: set.yaml belongs in the folder of the shared set whose targets it declares")
+    } else {
+        None
+    }
+}
+
 fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) -> MigrationSet {
     let mut problems = Vec::new();
-    let kind = if databases.contains(&name) {
+    let mut warnings = Vec::new();
+    let own = databases.contains(&name);
+    let kind = if own {
         SetKind::Own
     } else {
         let (targets, declared) = if let Some(decl) = config.sets.get(&name) {
@@ -333,39 +371,50 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         }
     };
 
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(folder) {
-        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+    let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+            .collect(),
         Err(e) => {
             problems.push(format!("cannot read {}: {e}", shown(folder, config)));
             Vec::new()
         }
     };
-    files.sort();
+    entries.sort();
 
     let mut migrations: BTreeMap<u64, Migration> = BTreeMap::new();
-    for path in files {
+    for (path, is_dir) in entries {
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            warnings.push(format!(
+                "{}: not read: its name is not valid UTF-8",
+                shown(&path, config)
+            ));
             continue;
         };
-        if !file_name.ends_with(".sql") {
+        if file_name.starts_with('.') {
             continue;
         }
-        let parsed = match parse_file_name(file_name) {
-            Ok(parsed) => parsed,
-            Err(NameError::VersionTooLarge(version)) => {
-                problems.push(format!(
-                    "{}: version {version} is above {MAX_VERSION}, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower",
+        if is_dir {
+            if holds_sql_files(&path) {
+                warnings.push(format!(
+                    "{}: not read: a set's migrations are the files directly in its folder, and this subfolder holds .sql files",
                     shown(&path, config)
                 ));
+            }
+            continue;
+        }
+        let parsed = match classify_file(file_name, own) {
+            FileKind::Migration(parsed) => parsed,
+            FileKind::Problem(why) => {
+                problems.push(format!("{}: {why}", shown(&path, config)));
                 continue;
             }
-            Err(NameError::Malformed) => {
-                problems.push(format!(
-                    "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
-                    shown(&path, config)
-                ));
+            FileKind::Warning(why) => {
+                warnings.push(format!("{}: {why}", shown(&path, config)));
                 continue;
             }
+            FileKind::Other => continue,
         };
         let script = match read_script(&path) {
             Ok(script) => script,
@@ -429,6 +478,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         migrations: migrations.into_values().collect(),
         problems,
         dialect_problems,
+        warnings,
     }
 }
 
@@ -503,6 +553,112 @@ fn control_problem(
         "{file}:{line}: `{}` {}, and a migration may not control transactions: {why}. {instead}",
         control.keywords, control.effect
     )
+}
+
+/// Whether a subfolder of a set holds `.sql` files (which would be silently left out).
+fn holds_sql_files(folder: &Path) -> bool {
+    std::fs::read_dir(folder).is_ok_and(|entries| {
+        entries.filter_map(|e| e.ok()).any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .to_ascii_lowercase()
+                .contains(".sql")
+        })
+    })
+}
+
+/// What a file in a set's folder is.
+enum FileKind<'a> {
+    Migration(ParsedName<'a>),
+    /// Meant as a migration and wrong: the set is not run.
+    Problem(String),
+    /// Looks meant as a migration, but it is not read.
+    Warning(String),
+    /// Anything else (a README, `set.yaml` of a shared set).
+    Other,
+}
+
+const EXPECTED_NAME: &str = "expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)";
+
+fn classify_file(file_name: &str, own_set: bool) -> FileKind<'_> {
+    if file_name == SET_FILE {
+        return if own_set {
+            FileKind::Warning(
+                "not read: set.yaml declares the targets of a shared set, and this folder is a database's own set".to_owned(),
+            )
+        } else {
+            FileKind::Other
+        };
+    }
+    if file_name.ends_with(".sql") {
+        return match parse_file_name(file_name) {
+            Ok(parsed) => FileKind::Migration(parsed),
+            Err(NameError::VersionTooLarge(version)) => FileKind::Problem(format!(
+                "version {version} is above {MAX_VERSION}, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower"
+            )),
+            Err(NameError::Malformed) => FileKind::Problem(format!(
+                "not a migration file name: {}",
+                name_hint(file_name)
+            )),
+        };
+    }
+    if let Some(name) = normalized_name(file_name) {
+        return FileKind::Warning(format!(
+            "not read: to be a migration, `{file_name}` must be named exactly `{name}` (lower-case `.up.sql` / `.down.sql`, no blanks around the name)"
+        ));
+    }
+    let lower = file_name.trim().to_ascii_lowercase();
+    if lower.contains(".sql") {
+        FileKind::Warning(
+            "not read: only files whose names end in `.sql` are migrations".to_owned(),
+        )
+    } else if !own_set && (lower == SET_FILE || lower == "set.yml") {
+        FileKind::Warning(
+            "not read: a shared set's targets file must be named exactly `set.yaml`".to_owned(),
+        )
+    } else {
+        FileKind::Other
+    }
+}
+
+/// What a `.sql` file that is not a migration name should be called, as far as it shows.
+fn name_hint(file_name: &str) -> String {
+    if let Some(name) = normalized_name(file_name)
+        && name != file_name
+    {
+        return format!("rename it to `{name}`");
+    }
+    let stem = file_name.strip_suffix(".sql").unwrap_or(file_name);
+    if parse_file_name(&format!("{stem}.up.sql")).is_ok() {
+        return format!(
+            "a migration file names its direction: `{stem}.up.sql` (and `{stem}.down.sql` to revert it)"
+        );
+    }
+    EXPECTED_NAME.to_owned()
+}
+
+/// The migration file name `file_name` would be with its suffixes in lower case and no
+/// blanks around it (`001_x.UP.sql ` → `001_x.up.sql`), if that is one.
+fn normalized_name(file_name: &str) -> Option<String> {
+    let trimmed = file_name.trim();
+    // ASCII lower-casing keeps every byte offset, so `lower`'s lengths index `trimmed`.
+    let lower = trimmed.to_ascii_lowercase();
+    let stem = lower.strip_suffix(".sql")?;
+    let (stem_len, direction) = if let Some(s) = stem.strip_suffix(".up") {
+        (s.len(), "up")
+    } else {
+        (stem.strip_suffix(".down")?.len(), "down")
+    };
+    let mut stem = trimmed.get(..stem_len)?;
+    let mut tag = String::new();
+    if let Some((rest, word)) = stem.rsplit_once('.')
+        && let Ok(dialect) = word.parse::<Dialect>()
+    {
+        stem = rest;
+        tag = format!(".{}", dialect.file_tag());
+    }
+    let name = format!("{stem}{tag}.{direction}.sql");
+    parse_file_name(&name).is_ok().then_some(name)
 }
 
 struct ParsedName<'a> {

@@ -431,12 +431,87 @@ fn versions_above_the_signed_64_bit_limit_are_refused_with_the_limit() {
 }
 
 #[test]
-fn the_shipped_fleets_load_without_problems_on_any_engine() {
+fn files_that_look_meant_as_migrations_are_never_ignored_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let set = "migrations/user_service";
+    write(root, &format!("{set}/001_a.up.sql"), "SELECT 1;");
+    // Warnings: not read, and not `.sql` files by their exact name.
+    write(root, &format!("{set}/002_b.up.SQL"), "SELECT 1;");
+    write(root, &format!("{set}/003_c.up.sql "), "SELECT 1;");
+    write(root, &format!("{set}/004_d.Postgres.Down.Sql"), "SELECT 1;");
+    write(root, &format!("{set}/005_e.up.sql.bak"), "SELECT 1;");
+    write(root, &format!("{set}/archive/000_old.up.sql"), "SELECT 1;");
+    write(root, &format!("{set}/set.yaml"), "targets: ['*']\n");
+    write(root, "migrations/001_at_root.up.sql", "SELECT 1;");
+    write(root, "migrations/cross_service/set.yml", "targets: ['*']\n");
+    write(root, "migrations/cross_service/001_x.up.sql", "SELECT 1;");
+    // Problems: `.sql` files whose names are not migrations, with what to call them.
+    write(root, &format!("{set}/006_f.UP.sql"), "SELECT 1;");
+    write(root, &format!("{set}/007_g.sql"), "SELECT 1;");
+    write(root, &format!("{set}/008_h.down.sql"), "SELECT 1;");
+    // Fine, and quiet.
+    for quiet in ["README.md", ".gitkeep", "notes.txt", ".DS_Store"] {
+        write(root, &format!("{set}/{quiet}"), "x");
+        write(root, &format!("migrations/{quiet}"), "x");
+    }
+    write(root, "migrations/order_service/001_ok.up.sql", "SELECT 1;");
+    write(root, "migrations/shared/set.yaml", "targets: ['*']\n");
+    write(root, "migrations/shared/001_ok.up.sql", "SELECT 1;");
+    let config = fleet(root, "");
+    let catalog = Catalog::load(&config).unwrap();
+    let users = own_set(&catalog);
+    assert_eq!(
+        users.warnings,
+        [
+            "migrations/user_service/002_b.up.SQL: not read: to be a migration, `002_b.up.SQL` must be named exactly `002_b.up.sql` (lower-case `.up.sql` / `.down.sql`, no blanks around the name)",
+            "migrations/user_service/003_c.up.sql : not read: to be a migration, `003_c.up.sql ` must be named exactly `003_c.up.sql` (lower-case `.up.sql` / `.down.sql`, no blanks around the name)",
+            "migrations/user_service/004_d.Postgres.Down.Sql: not read: to be a migration, `004_d.Postgres.Down.Sql` must be named exactly `004_d.postgres.down.sql` (lower-case `.up.sql` / `.down.sql`, no blanks around the name)",
+            "migrations/user_service/005_e.up.sql.bak: not read: only files whose names end in `.sql` are migrations",
+            "migrations/user_service/archive: not read: a set's migrations are the files directly in its folder, and this subfolder holds .sql files",
+            "migrations/user_service/set.yaml: not read: set.yaml declares the targets of a shared set, and this folder is a database's own set",
+        ]
+    );
+    assert_eq!(
+        users.problems,
+        [
+            "migrations/user_service/006_f.UP.sql: not a migration file name: rename it to `006_f.up.sql`",
+            "migrations/user_service/007_g.sql: not a migration file name: a migration file names its direction: `007_g.up.sql` (and `007_g.down.sql` to revert it)",
+            "user_service/008_h: has a .down.sql but no .up.sql",
+        ]
+    );
+    assert_eq!(
+        catalog.warnings,
+        [
+            "migrations/001_at_root.up.sql: not read: migrations live in a set's folder (migrations/<database or set>/<version>_<name>.up.sql), not directly in the migrations folder"
+        ]
+    );
+    let cross = catalog.set("cross_service").unwrap();
+    assert_eq!(
+        cross.warnings,
+        [
+            "migrations/cross_service/set.yml: not read: a shared set's targets file must be named exactly `set.yaml`"
+        ]
+    );
+    assert!(!cross.declares_targets());
+    for quiet in ["order_service", "shared"] {
+        let set = catalog.set(quiet).unwrap();
+        assert!(
+            set.warnings.is_empty() && set.problems.is_empty(),
+            "{quiet}"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_fleets_load_without_problems_or_warnings_on_any_engine() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for config in ["config.yaml", "examples/postgres/config.yaml"] {
         let config = Config::load(&repo.join(config)).unwrap();
         let catalog = Catalog::load(&config).unwrap();
+        assert!(catalog.warnings.is_empty(), "{:?}", catalog.warnings);
         for set in &catalog.sets {
+            assert!(set.warnings.is_empty(), "{}: {:?}", set.name, set.warnings);
             // The demo sets run on all three engines; the PostgreSQL example on PostgreSQL.
             let dialects: &[Dialect] = if config.path.ends_with("examples/postgres/config.yaml") {
                 &[Dialect::Postgres]
