@@ -1,4 +1,5 @@
-//! `dbfleet create NAME`: a new pair of empty migration files with the next version.
+//! `dbfleet create NAME`: a new pair of migration files with the next version, holding only
+//! comments: `plan` warns about the empty up, and the down stays irreversible until written.
 
 use std::path::{Path, PathBuf};
 
@@ -74,8 +75,15 @@ pub fn create_migration(
             "-- {name} ({direction})\n-- Statements end with `;`. Dialect variants: {version}_{name}.<sqlite|postgres|mysql>.{direction}.sql\n"
         )
     };
+    // Deliberately without the `-- dbfleet:empty` line: a down nobody wrote must stay
+    // irreversible, not revert by deleting the row and leaving the schema.
+    let down_text = format!(
+        "{}-- Until this file has a statement, the migration is irreversible: `dbfleet down` refuses it.\n-- If reverting it needs no statement, say so with a line reading exactly: {}\n",
+        header("down"),
+        super::EMPTY_DIRECTIVE
+    );
     std::fs::write(&up, header("up")).map_err(io(&up))?;
-    std::fs::write(&down, header("down")).map_err(io(&down))?;
+    std::fs::write(&down, down_text).map_err(io(&down))?;
     Ok((up, down))
 }
 

@@ -3,9 +3,12 @@
 //! A folder named like a configured database is that database's own set; any other folder
 //! is a shared set (the seed's `cross_service`) whose targets are declared in the config's
 //! `sets:` or in a `set.yaml` beside its files. Problems inside one set (a badly named
-//! file, a duplicate version) stay attached to that set, so they break only the databases
-//! that use it.
+//! file, a duplicate version, a version too large to record) stay attached to that set, and
+//! problems of the files one dialect runs (a file it cannot split, a statement that controls
+//! the transaction) to that set and dialect, so they break only the databases that use them.
+//! Files that look meant as migrations but are not read are the set's warnings.
 
+mod control;
 mod create;
 pub mod splitter;
 
@@ -17,6 +20,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+pub use control::{TransactionControl, transaction_control};
 pub use create::{CreateError, create_migration};
 pub use splitter::{SplitError, Statement, split_statements};
 
@@ -27,6 +31,15 @@ use crate::dialect::Dialect;
 /// as PostgreSQL's `CREATE INDEX CONCURRENTLY`.
 pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
 
+/// A comment line that says a file has no statements on purpose: a down with nothing to
+/// undo (without it an empty `.down.sql` makes the migration irreversible), or an up that
+/// only does something in a dialect variant.
+pub const EMPTY_DIRECTIVE: &str = "-- dbfleet:empty";
+
+/// The largest version a migrations table records: its `version` column is a signed 64-bit
+/// integer on every engine (SQLite would store anything larger as an inexact REAL).
+pub const MAX_VERSION: u64 = i64::MAX as u64;
+
 /// The file beside a shared set's migrations that declares which databases it targets.
 pub const SET_FILE: &str = "set.yaml";
 
@@ -34,6 +47,9 @@ pub const SET_FILE: &str = "set.yaml";
 pub struct Catalog {
     pub root: PathBuf,
     pub sets: Vec<MigrationSet>,
+    /// Files directly in the migrations folder that look meant as migrations (a set's
+    /// migrations live in its folder): never read, so said.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,8 +58,15 @@ pub struct MigrationSet {
     pub kind: SetKind,
     /// Sorted by version.
     pub migrations: Vec<Migration>,
-    /// What is wrong with the set's files; a set with problems is not run.
+    /// What is wrong with the set's files on every engine; a set with problems is not run.
     pub problems: Vec<String>,
+    /// What is wrong with the files one dialect runs (one it cannot split, a statement that
+    /// controls the transaction): the set is not run on databases of that dialect. See
+    /// `problems_for`.
+    pub dialect_problems: BTreeMap<Dialect, Vec<String>>,
+    /// Files in the set's folder that look meant as migrations but are not read (`.SQL`, a
+    /// trailing space, a subfolder): shown, never refused.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +117,10 @@ pub struct Script {
     /// SHA-256 of the exact text that runs, hex.
     pub checksum: String,
     pub no_transaction: bool,
+    /// The file has the `-- dbfleet:empty` line: no statements is what it means.
+    pub empty_on_purpose: bool,
+    /// The dialects in which the file has no statement at all (nothing, or only comments).
+    pub blank_in: Vec<Dialect>,
 }
 
 impl Scripts {
@@ -105,6 +132,13 @@ impl Scripts {
     pub fn is_empty(&self) -> bool {
         self.plain.is_none() && self.variants.is_empty()
     }
+
+    fn for_dialect_mut(&mut self, dialect: Dialect) -> Option<&mut Script> {
+        match self.variants.get_mut(&dialect) {
+            Some(variant) => Some(variant),
+            None => self.plain.as_mut(),
+        }
+    }
 }
 
 impl Migration {
@@ -112,11 +146,30 @@ impl Migration {
     pub fn id(&self) -> String {
         format!("{}/{}_{}", self.set, self.version_text, self.name)
     }
+
+    /// Whether `down` can revert it on `dialect`: there is a `.down.sql` for it, and one
+    /// with a statement in it or the `-- dbfleet:empty` line. A down left empty (what
+    /// `dbfleet create` writes) would delete the row and leave the schema.
+    pub fn reversible(&self, dialect: Dialect) -> bool {
+        self.down
+            .for_dialect(dialect)
+            .is_some_and(|down| !down.blank_by_mistake(dialect))
+    }
 }
 
 impl Script {
     pub fn statements(&self, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
         split_statements(&self.sql, dialect)
+    }
+
+    /// No statement in `dialect` (nothing, or only comments).
+    pub fn is_blank(&self, dialect: Dialect) -> bool {
+        self.blank_in.contains(&dialect)
+    }
+
+    /// No statement in `dialect`, and no `-- dbfleet:empty` line saying that is the point.
+    pub fn blank_by_mistake(&self, dialect: Dialect) -> bool {
+        self.is_blank(dialect) && !self.empty_on_purpose
     }
 }
 
@@ -144,6 +197,15 @@ impl MigrationSet {
 
     pub fn migration(&self, version: u64) -> Option<&Migration> {
         self.migrations.iter().find(|m| m.version == version)
+    }
+
+    /// Every problem that stops the set on a database of `dialect`.
+    pub fn problems_for(&self, dialect: Dialect) -> Vec<String> {
+        self.problems
+            .iter()
+            .chain(self.dialect_problems.get(&dialect).into_iter().flatten())
+            .cloned()
+            .collect()
     }
 }
 
@@ -173,6 +235,7 @@ impl Catalog {
     pub fn load(config: &Config) -> Result<Catalog, CatalogError> {
         let root = config.migrations_dir();
         let mut sets = Vec::new();
+        let mut warnings = Vec::new();
         let entries = match std::fs::read_dir(&root) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -188,9 +251,12 @@ impl Catalog {
             })?;
             if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 folders.push(entry.path());
+            } else if let Some(why) = stray_at_root(&entry.file_name().to_string_lossy()) {
+                warnings.push(format!("{}: {why}", shown(&entry.path(), config)));
             }
         }
         folders.sort();
+        warnings.sort();
         let databases = config.database_names();
         for folder in folders {
             let Some(name) = folder
@@ -198,6 +264,10 @@ impl Catalog {
                 .and_then(|n| n.to_str())
                 .map(str::to_owned)
             else {
+                warnings.push(format!(
+                    "{}: not read: a set's folder name must be valid UTF-8",
+                    shown(&folder, config)
+                ));
                 continue;
             };
             if name.starts_with('.') {
@@ -205,7 +275,11 @@ impl Catalog {
             }
             sets.push(load_set(config, &databases, &folder, name));
         }
-        Ok(Catalog { root, sets })
+        Ok(Catalog {
+            root,
+            sets,
+            warnings,
+        })
     }
 
     pub fn set(&self, name: &str) -> Option<&MigrationSet> {
@@ -231,9 +305,36 @@ impl Catalog {
     }
 }
 
+/// A path as the operator wrote it: relative to the config's folder when it is inside it.
+fn shown(path: &Path, config: &Config) -> String {
+    path.strip_prefix(&config.base_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Why a file directly in the migrations folder deserves a word, if it does: migrations and
+/// `set.yaml` only count inside a set's folder. Anything else there (a README) is fine.
+fn stray_at_root(file_name: &str) -> Option<&'static str> {
+    let lower = file_name.trim().to_ascii_lowercase();
+    if file_name.starts_with('.') {
+        None
+    } else if lower.contains(".sql") {
+        Some(
+            "not read: migrations live in a set's folder (migrations/<database or set>/<version>_<name>.up.sql), not directly in the migrations folder",
+        )
+    } else if lower == SET_FILE || lower == "set.yml" {
+        Some("not read: set.yaml belongs in the folder of the shared set whose targets it declares")
+    } else {
+        None
+    }
+}
+
 fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) -> MigrationSet {
     let mut problems = Vec::new();
-    let kind = if databases.contains(&name) {
+    let mut warnings = Vec::new();
+    let own = databases.contains(&name);
+    let kind = if own {
         SetKind::Own
     } else {
         let (targets, declared) = if let Some(decl) = config.sets.get(&name) {
@@ -244,10 +345,9 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
                 Ok(text) => match serde_saphyr::from_str::<SetFile>(&text) {
                     Ok(file) => (file.targets, TargetsDeclared::BesideTheSet),
                     Err(e) => {
-                        let rendered = e
-                            .to_string()
-                            .replace("<input>", &set_file.display().to_string());
-                        problems.push(format!("{}: {rendered}", set_file.display()));
+                        let set_file = shown(&set_file, config);
+                        let rendered = e.to_string().replace("<input>", &set_file);
+                        problems.push(format!("{set_file}: {rendered}"));
                         (Vec::new(), TargetsDeclared::BesideTheSet)
                     }
                 },
@@ -271,34 +371,55 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         }
     };
 
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(folder) {
-        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+    let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+            .collect(),
         Err(e) => {
-            problems.push(format!("cannot read {}: {e}", folder.display()));
+            problems.push(format!("cannot read {}: {e}", shown(folder, config)));
             Vec::new()
         }
     };
-    files.sort();
+    entries.sort();
 
     let mut migrations: BTreeMap<u64, Migration> = BTreeMap::new();
-    for path in files {
+    for (path, is_dir) in entries {
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        if !file_name.ends_with(".sql") {
-            continue;
-        }
-        let Some(parsed) = parse_file_name(file_name) else {
-            problems.push(format!(
-                "{}: not a migration file name; expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)",
-                path.display()
+            warnings.push(format!(
+                "{}: not read: its name is not valid UTF-8",
+                shown(&path, config)
             ));
             continue;
+        };
+        if file_name.starts_with('.') {
+            continue;
+        }
+        if is_dir {
+            if holds_sql_files(&path) {
+                warnings.push(format!(
+                    "{}: not read: a set's migrations are the files directly in its folder, and this subfolder holds .sql files",
+                    shown(&path, config)
+                ));
+            }
+            continue;
+        }
+        let parsed = match classify_file(file_name, own) {
+            FileKind::Migration(parsed) => parsed,
+            FileKind::Problem(why) => {
+                problems.push(format!("{}: {why}", shown(&path, config)));
+                continue;
+            }
+            FileKind::Warning(why) => {
+                warnings.push(format!("{}: {why}", shown(&path, config)));
+                continue;
+            }
+            FileKind::Other => continue,
         };
         let script = match read_script(&path) {
             Ok(script) => script,
             Err(e) => {
-                problems.push(format!("{}: {e}", path.display()));
+                problems.push(format!("{}: {e}", shown(&path, config)));
                 continue;
             }
         };
@@ -321,12 +442,12 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
                 .chain(migration.down.plain.iter())
                 .chain(migration.down.variants.values())
                 .next()
-                .map(|s| s.path.display().to_string())
+                .map(|s| shown(&s.path, config))
                 .unwrap_or_default();
             problems.push(format!(
                 "duplicate version {} in set {name}: {other} and {}",
                 parsed.version,
-                path.display()
+                shown(&path, config)
             ));
             continue;
         }
@@ -350,12 +471,194 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             ));
         }
     }
+    let dialect_problems = check_statements(&mut migrations, config);
     MigrationSet {
         name,
         kind,
         migrations: migrations.into_values().collect(),
         problems,
+        dialect_problems,
+        warnings,
     }
+}
+
+/// Splits every file in each dialect that would run it (its variant, else the plain file)
+/// and returns, per dialect, what stops it there: a file that does not split, a statement
+/// that controls the transaction. Notes which files have no statement.
+fn check_statements(
+    migrations: &mut BTreeMap<u64, Migration>,
+    config: &Config,
+) -> BTreeMap<Dialect, Vec<String>> {
+    let mut problems: BTreeMap<Dialect, Vec<String>> = BTreeMap::new();
+    for migration in migrations.values_mut() {
+        for scripts in [&mut migration.up, &mut migration.down] {
+            for dialect in Dialect::ALL {
+                let Some(script) = scripts.for_dialect_mut(dialect) else {
+                    continue;
+                };
+                let file = shown(&script.path, config);
+                let found = problems.entry(dialect).or_default();
+                match script.statements(dialect) {
+                    Err(e) => found.push(e.at(&file)),
+                    Ok(statements) => {
+                        if statements.is_empty() {
+                            script.blank_in.push(dialect);
+                        }
+                        found.extend(statements.iter().filter_map(|statement| {
+                            let control = transaction_control(&statement.sql, dialect)?;
+                            Some(control_problem(
+                                &file,
+                                statement.line,
+                                &control,
+                                dialect,
+                                script.no_transaction,
+                            ))
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    problems.retain(|_, found| !found.is_empty());
+    problems
+}
+
+/// Why a transaction-control statement is refused, and what to do instead.
+fn control_problem(
+    file: &str,
+    line: usize,
+    control: &TransactionControl,
+    dialect: Dialect,
+    no_transaction: bool,
+) -> String {
+    let (why, instead) = if no_transaction || !crate::driver::transactional_ddl(dialect) {
+        let how = if no_transaction {
+            "under `-- dbfleet:no-transaction`"
+        } else {
+            "on MySQL/MariaDB, whose DDL cannot roll back"
+        };
+        (
+            format!(
+                "dbfleet records the progress of a migration run {how} statement by statement, and a transaction of the file's own would make that record wrong"
+            ),
+            "Remove the statement (if part of the migration must be atomic, make that part a migration of its own)",
+        )
+    } else {
+        (
+            "dbfleet runs each migration in one transaction together with its bookkeeping row, so that the row always tells what happened, and a transaction statement in the file breaks that".to_owned(),
+            "Remove the statement (for statements that cannot run inside a transaction, put the line `-- dbfleet:no-transaction` in the file instead)",
+        )
+    };
+    format!(
+        "{file}:{line}: `{}` {}, and a migration may not control transactions: {why}. {instead}",
+        control.keywords, control.effect
+    )
+}
+
+/// Whether a subfolder of a set holds `.sql` files (which would be silently left out).
+fn holds_sql_files(folder: &Path) -> bool {
+    std::fs::read_dir(folder).is_ok_and(|entries| {
+        entries.filter_map(|e| e.ok()).any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .to_ascii_lowercase()
+                .contains(".sql")
+        })
+    })
+}
+
+/// What a file in a set's folder is.
+enum FileKind<'a> {
+    Migration(ParsedName<'a>),
+    /// Meant as a migration and wrong: the set is not run.
+    Problem(String),
+    /// Looks meant as a migration, but it is not read.
+    Warning(String),
+    /// Anything else (a README, `set.yaml` of a shared set).
+    Other,
+}
+
+const EXPECTED_NAME: &str = "expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)";
+
+fn classify_file(file_name: &str, own_set: bool) -> FileKind<'_> {
+    if file_name == SET_FILE {
+        return if own_set {
+            FileKind::Warning(
+                "not read: set.yaml declares the targets of a shared set, and this folder is a database's own set".to_owned(),
+            )
+        } else {
+            FileKind::Other
+        };
+    }
+    if file_name.ends_with(".sql") {
+        return match parse_file_name(file_name) {
+            Ok(parsed) => FileKind::Migration(parsed),
+            Err(NameError::VersionTooLarge(version)) => FileKind::Problem(format!(
+                "version {version} is above {MAX_VERSION}, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower"
+            )),
+            Err(NameError::Malformed) => FileKind::Problem(format!(
+                "not a migration file name: {}",
+                name_hint(file_name)
+            )),
+        };
+    }
+    if let Some(name) = normalized_name(file_name) {
+        return FileKind::Warning(format!(
+            "not read: to be a migration, `{file_name}` must be named exactly `{name}` (lower-case `.up.sql` / `.down.sql`, no blanks around the name)"
+        ));
+    }
+    let lower = file_name.trim().to_ascii_lowercase();
+    if lower.contains(".sql") {
+        FileKind::Warning(
+            "not read: only files whose names end in `.sql` are migrations".to_owned(),
+        )
+    } else if !own_set && (lower == SET_FILE || lower == "set.yml") {
+        FileKind::Warning(
+            "not read: a shared set's targets file must be named exactly `set.yaml`".to_owned(),
+        )
+    } else {
+        FileKind::Other
+    }
+}
+
+/// What a `.sql` file that is not a migration name should be called, as far as it shows.
+fn name_hint(file_name: &str) -> String {
+    if let Some(name) = normalized_name(file_name)
+        && name != file_name
+    {
+        return format!("rename it to `{name}`");
+    }
+    let stem = file_name.strip_suffix(".sql").unwrap_or(file_name);
+    if parse_file_name(&format!("{stem}.up.sql")).is_ok() {
+        return format!(
+            "a migration file names its direction: `{stem}.up.sql` (and `{stem}.down.sql` to revert it)"
+        );
+    }
+    EXPECTED_NAME.to_owned()
+}
+
+/// The migration file name `file_name` would be with its suffixes in lower case and no
+/// blanks around it (`001_x.UP.sql ` → `001_x.up.sql`), if that is one.
+fn normalized_name(file_name: &str) -> Option<String> {
+    let trimmed = file_name.trim();
+    // ASCII lower-casing keeps every byte offset, so `lower`'s lengths index `trimmed`.
+    let lower = trimmed.to_ascii_lowercase();
+    let stem = lower.strip_suffix(".sql")?;
+    let (stem_len, direction) = if let Some(s) = stem.strip_suffix(".up") {
+        (s.len(), "up")
+    } else {
+        (stem.strip_suffix(".down")?.len(), "down")
+    };
+    let mut stem = trimmed.get(..stem_len)?;
+    let mut tag = String::new();
+    if let Some((rest, word)) = stem.rsplit_once('.')
+        && let Ok(dialect) = word.parse::<Dialect>()
+    {
+        stem = rest;
+        tag = format!(".{}", dialect.file_tag());
+    }
+    let name = format!("{stem}{tag}.{direction}.sql");
+    parse_file_name(&name).is_ok().then_some(name)
 }
 
 struct ParsedName<'a> {
@@ -366,27 +669,48 @@ struct ParsedName<'a> {
     up: bool,
 }
 
-fn parse_file_name(file_name: &str) -> Option<ParsedName<'_>> {
-    let stem = file_name.strip_suffix(".sql")?;
+enum NameError {
+    Malformed,
+    /// The version, as written, is above `MAX_VERSION`.
+    VersionTooLarge(String),
+}
+
+fn parse_file_name(file_name: &str) -> Result<ParsedName<'_>, NameError> {
+    let stem = file_name.strip_suffix(".sql").ok_or(NameError::Malformed)?;
     let (stem, up) = if let Some(s) = stem.strip_suffix(".up") {
         (s, true)
     } else {
-        (stem.strip_suffix(".down")?, false)
+        (
+            stem.strip_suffix(".down").ok_or(NameError::Malformed)?,
+            false,
+        )
     };
     let (stem, dialect) = match stem.rsplit_once('.') {
-        Some((rest, tag)) => (rest, Some(tag.parse::<Dialect>().ok()?)),
+        Some((rest, tag)) => (
+            rest,
+            Some(tag.parse::<Dialect>().map_err(|_| NameError::Malformed)?),
+        ),
         None => (stem, None),
     };
     let digits = stem
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(stem.len());
     let (version_text, rest) = stem.split_at(digits);
-    let name = rest.strip_prefix('_')?;
+    let name = rest.strip_prefix('_').ok_or(NameError::Malformed)?;
     if version_text.is_empty() || name.is_empty() {
-        return None;
+        return Err(NameError::Malformed);
     }
-    let version = version_text.parse().ok()?;
-    Some(ParsedName {
+    // Only digits: parsing fails on overflow alone. Leading zeros do not count.
+    let significant = version_text.trim_start_matches('0');
+    let version = match significant {
+        "" => 0,
+        _ => significant
+            .parse::<u64>()
+            .ok()
+            .filter(|&v| v <= MAX_VERSION)
+            .ok_or_else(|| NameError::VersionTooLarge(version_text.to_owned()))?,
+    };
+    Ok(ParsedName {
         version,
         version_text,
         name,
@@ -399,12 +723,16 @@ fn read_script(path: &Path) -> Result<Script, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let checksum = hex(&Sha256::digest(&bytes));
     let sql = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
-    let no_transaction = sql.lines().any(|l| l.trim() == NO_TRANSACTION_DIRECTIVE);
+    let has_line = |directive: &str| sql.lines().any(|l| l.trim() == directive);
+    let no_transaction = has_line(NO_TRANSACTION_DIRECTIVE);
+    let empty_on_purpose = has_line(EMPTY_DIRECTIVE);
     Ok(Script {
         path: path.to_owned(),
         sql: sql.into(),
         checksum,
         no_transaction,
+        empty_on_purpose,
+        blank_in: Vec::new(),
     })
 }
 

@@ -3,7 +3,8 @@
 //!
 //! This is a hand-written scanner rather than a SQL parser: it only needs to know where a
 //! top-level terminator is, which means knowing every construct that can hide one (strings,
-//! quoted identifiers, comments, dollar quotes, trigger bodies) in each dialect's flavour.
+//! quoted identifiers, comments, dollar quotes, Sqlite trigger bodies, Postgres `BEGIN ATOMIC`
+//! function bodies) in each dialect's flavour.
 //!
 //! The scanner works on bytes. Every byte it reacts to is ASCII, and UTF-8 never uses ASCII
 //! values inside a multi-byte character, so every offset where it cuts the text is a character
@@ -23,37 +24,54 @@ pub struct Statement {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SplitError {
     /// `what` is "string literal", "quoted identifier", "block comment",
-    /// "dollar-quoted body $tag$" or "BEGIN ... END block"; `line` is where it was opened.
+    /// "dollar-quoted body `$body$`" (the file's own tag) or "BEGIN ... END block"; `line`
+    /// is where it was opened.
     #[error("line {line}: unterminated {what}")]
-    Unterminated { what: &'static str, line: usize },
+    Unterminated { what: String, line: usize },
+}
+
+impl SplitError {
+    /// The error located in `file`, as `file:line: unterminated ...`.
+    pub fn at(&self, file: &str) -> String {
+        match self {
+            SplitError::Unterminated { what, line } => {
+                format!("{file}:{line}: unterminated {what}")
+            }
+        }
+    }
 }
 
 const STRING_LITERAL: &str = "string literal";
 const QUOTED_IDENTIFIER: &str = "quoted identifier";
 const BLOCK_COMMENT: &str = "block comment";
-// `what` is `&'static str`, so the actual tag cannot be spliced in; the line number locates it.
-const DOLLAR_BODY: &str = "dollar-quoted body $tag$";
-const TRIGGER_BODY: &str = "BEGIN ... END block";
+const BODY_BLOCK: &str = "BEGIN ... END block";
 
 /// Splits `sql` into statements at top-level terminators, as `dialect` would tokenize it.
 pub fn split_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
     Splitter::new(sql, dialect).run()
 }
 
-/// How far the current statement has been recognised as a Sqlite `CREATE TRIGGER`, whose
-/// `BEGIN ... END` body contains semicolons that must not split it.
+/// How far the current statement has been recognised as one whose `BEGIN ... END` body
+/// contains semicolons that must not split it: a Sqlite `CREATE [TEMP] TRIGGER`, or a
+/// Postgres `CREATE [OR REPLACE] FUNCTION | PROCEDURE` with a SQL-standard `BEGIN ATOMIC`
+/// body (the same heuristic as psql's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TriggerHeader {
+enum BodyHeader {
     Start,
     SawCreate,
+    /// Sqlite `CREATE TEMP`.
     SawTemp,
+    /// Postgres `CREATE OR`.
+    SawOr,
+    /// Postgres `CREATE OR REPLACE`.
+    SawReplace,
     /// `depth` counts open `BEGIN`/`CASE` words; `opened_at` is where depth last left zero,
     /// which is where an unterminated body is reported.
-    Trigger {
+    Body {
         depth: usize,
         opened_at: usize,
     },
-    NotTrigger,
+    NoBody,
 }
 
 struct Splitter<'a> {
@@ -65,7 +83,10 @@ struct Splitter<'a> {
     delimiter: &'a str,
     chunk_start: usize,
     first_token: Option<usize>,
-    trigger: TriggerHeader,
+    body: BodyHeader,
+    /// Open parentheses of the current statement: Postgres `BEGIN`/`CASE`/`END` inside them
+    /// (a parameter named `begin`) do not open or close a body.
+    parens: usize,
     lines: LineCounter,
     statements: Vec<Statement>,
 }
@@ -82,19 +103,19 @@ impl<'a> Splitter<'a> {
             delimiter: ";",
             chunk_start: start,
             first_token: None,
-            trigger: Self::fresh_trigger_header(dialect),
+            body: Self::fresh_body_header(dialect),
+            parens: 0,
             lines: LineCounter::default(),
             statements: Vec::new(),
         }
     }
 
-    fn fresh_trigger_header(dialect: Dialect) -> TriggerHeader {
-        // Postgres triggers call a function and Mysql ones need DELIMITER, so only Sqlite
-        // has a body with bare semicolons in it.
-        if dialect == Dialect::Sqlite {
-            TriggerHeader::Start
+    fn fresh_body_header(dialect: Dialect) -> BodyHeader {
+        // Mysql bodies need DELIMITER, which the scanner handles on its own.
+        if dialect == Dialect::Mysql {
+            BodyHeader::NoBody
         } else {
-            TriggerHeader::NotTrigger
+            BodyHeader::Start
         }
     }
 
@@ -149,21 +170,26 @@ impl<'a> Splitter<'a> {
                 _ if is_word_byte(byte) => self.word()?,
                 _ => {
                     self.mark_token(false);
+                    match byte {
+                        b'(' => self.parens += 1,
+                        b')' => self.parens = self.parens.saturating_sub(1),
+                        _ => {}
+                    }
                     self.pos += 1;
                 }
             }
         }
-        if let TriggerHeader::Trigger { depth, opened_at } = self.trigger
+        if let BodyHeader::Body { depth, opened_at } = self.body
             && depth > 0
         {
-            return Err(self.unterminated(TRIGGER_BODY, opened_at));
+            return Err(self.unterminated(BODY_BLOCK.to_owned(), opened_at));
         }
         self.finish_statement(self.bytes.len());
         Ok(self.statements)
     }
 
     fn at_terminator(&self) -> bool {
-        if let TriggerHeader::Trigger { depth, .. } = self.trigger
+        if let BodyHeader::Body { depth, .. } = self.body
             && depth > 0
         {
             return false;
@@ -178,18 +204,22 @@ impl<'a> Splitter<'a> {
     }
 
     /// Records the first real token of the statement; `is_word` says whether it can advance
-    /// the trigger header, anything else settles that this statement is not a trigger.
+    /// the body header, anything else settles that this statement has no body.
     fn mark_token(&mut self, is_word: bool) {
         if self.first_token.is_none() {
             self.first_token = Some(self.pos);
         }
         if !is_word
             && matches!(
-                self.trigger,
-                TriggerHeader::Start | TriggerHeader::SawCreate | TriggerHeader::SawTemp
+                self.body,
+                BodyHeader::Start
+                    | BodyHeader::SawCreate
+                    | BodyHeader::SawTemp
+                    | BodyHeader::SawOr
+                    | BodyHeader::SawReplace
             )
         {
-            self.trigger = TriggerHeader::NotTrigger;
+            self.body = BodyHeader::NoBody;
         }
     }
 
@@ -206,10 +236,11 @@ impl<'a> Splitter<'a> {
         }
         self.chunk_start = self.pos;
         self.first_token = None;
-        self.trigger = Self::fresh_trigger_header(self.dialect);
+        self.body = Self::fresh_body_header(self.dialect);
+        self.parens = 0;
     }
 
-    fn unterminated(&mut self, what: &'static str, at: usize) -> SplitError {
+    fn unterminated(&mut self, what: String, at: usize) -> SplitError {
         SplitError::Unterminated {
             what,
             line: self.lines.line_at(self.bytes, at),
@@ -245,7 +276,7 @@ impl<'a> Splitter<'a> {
                 _ => i += 1,
             }
         }
-        Err(self.unterminated(BLOCK_COMMENT, start))
+        Err(self.unterminated(BLOCK_COMMENT.to_owned(), start))
     }
 
     /// Skips a literal or identifier closed by `quote`, where a doubled `quote` stands for
@@ -273,7 +304,7 @@ impl<'a> Splitter<'a> {
                 i += 1;
             }
         }
-        Err(self.unterminated(what, start))
+        Err(self.unterminated(what.to_owned(), start))
     }
 
     /// Sqlite accepts MS-Access style `[name]`; there is no escape for `]` inside.
@@ -283,7 +314,7 @@ impl<'a> Splitter<'a> {
                 self.pos += offset + 1;
                 Ok(())
             }
-            None => Err(self.unterminated(QUOTED_IDENTIFIER, self.pos)),
+            None => Err(self.unterminated(QUOTED_IDENTIFIER.to_owned(), self.pos)),
         }
     }
 
@@ -309,12 +340,20 @@ impl<'a> Splitter<'a> {
                 self.pos = body_start + offset + tag_len;
                 Ok(())
             }
-            None => Err(self.unterminated(DOLLAR_BODY, start)),
+            None => {
+                // The tag is ASCII `$` ... `$` around identifier bytes: a character boundary
+                // on both ends, so slicing the text cannot panic.
+                let tag = &self.text[start..start + tag_len];
+                Err(self.unterminated(
+                    format!("dollar-quoted body {tag} (no closing {tag} follows)"),
+                    start,
+                ))
+            }
         }
     }
 
     /// Consumes a run of identifier characters (or a number) and reacts to the keywords that
-    /// matter: `DELIMITER`, Postgres `E'...'`, and the trigger header and body words.
+    /// matter: `DELIMITER`, Postgres `E'...'`, and the body header and body words.
     fn word(&mut self) -> Result<(), SplitError> {
         let start = self.pos;
         let mut end = start + 1;
@@ -354,32 +393,51 @@ impl<'a> Splitter<'a> {
         // `new.begin` is a column, not a keyword.
         let qualified = start > 0 && self.bytes[start - 1] == b'.';
         if !qualified {
-            self.advance_trigger_header(word, start);
+            self.advance_body_header(word, start);
         }
         Ok(())
     }
 
-    fn advance_trigger_header(&mut self, word: &[u8], start: usize) {
+    fn advance_body_header(&mut self, word: &[u8], start: usize) {
         let is = |keyword: &str| word.eq_ignore_ascii_case(keyword.as_bytes());
-        self.trigger = match self.trigger {
-            TriggerHeader::Start if is("CREATE") => TriggerHeader::SawCreate,
-            TriggerHeader::SawCreate if is("TEMP") || is("TEMPORARY") => TriggerHeader::SawTemp,
-            TriggerHeader::SawCreate | TriggerHeader::SawTemp if is("TRIGGER") => {
-                TriggerHeader::Trigger {
+        let sqlite = self.dialect == Dialect::Sqlite;
+        // Postgres, like psql: only at parenthesis depth 0, and CASE only inside a body.
+        let counts = sqlite || self.parens == 0;
+        self.body = match self.body {
+            BodyHeader::Start if is("CREATE") => BodyHeader::SawCreate,
+            BodyHeader::SawCreate if sqlite && (is("TEMP") || is("TEMPORARY")) => {
+                BodyHeader::SawTemp
+            }
+            BodyHeader::SawCreate | BodyHeader::SawTemp if sqlite && is("TRIGGER") => {
+                BodyHeader::Body {
                     depth: 0,
                     opened_at: start,
                 }
             }
-            TriggerHeader::Start | TriggerHeader::SawCreate | TriggerHeader::SawTemp => {
-                TriggerHeader::NotTrigger
+            BodyHeader::SawCreate if !sqlite && is("OR") => BodyHeader::SawOr,
+            BodyHeader::SawOr if is("REPLACE") => BodyHeader::SawReplace,
+            BodyHeader::SawCreate | BodyHeader::SawReplace
+                if !sqlite && (is("FUNCTION") || is("PROCEDURE")) =>
+            {
+                BodyHeader::Body {
+                    depth: 0,
+                    opened_at: start,
+                }
             }
-            TriggerHeader::Trigger { depth, opened_at } if is("BEGIN") || is("CASE") => {
-                TriggerHeader::Trigger {
+            BodyHeader::Start
+            | BodyHeader::SawCreate
+            | BodyHeader::SawTemp
+            | BodyHeader::SawOr
+            | BodyHeader::SawReplace => BodyHeader::NoBody,
+            BodyHeader::Body { depth, opened_at }
+                if counts && (is("BEGIN") || (is("CASE") && (sqlite || depth > 0))) =>
+            {
+                BodyHeader::Body {
                     depth: depth + 1,
                     opened_at: if depth == 0 { start } else { opened_at },
                 }
             }
-            TriggerHeader::Trigger { depth, opened_at } if is("END") => TriggerHeader::Trigger {
+            BodyHeader::Body { depth, opened_at } if counts && is("END") => BodyHeader::Body {
                 depth: depth.saturating_sub(1),
                 opened_at,
             },
@@ -417,7 +475,7 @@ impl<'a> Splitter<'a> {
         self.pos = i;
         self.skip_line_comment();
         self.chunk_start = self.pos;
-        self.trigger = Self::fresh_trigger_header(self.dialect);
+        self.body = Self::fresh_body_header(self.dialect);
         true
     }
 }
@@ -492,7 +550,7 @@ mod tests {
             .collect()
     }
 
-    fn error(sql: &str, dialect: Dialect) -> (&'static str, usize) {
+    fn error(sql: &str, dialect: Dialect) -> (String, usize) {
         match split_statements(sql, dialect) {
             Err(SplitError::Unterminated { what, line }) => (what, line),
             Ok(statements) => panic!("expected an error, got {statements:?}"),
@@ -978,16 +1036,19 @@ CALL add_one(1);
     fn unterminated_string_reports_its_start_line() {
         let sql = "SELECT 1;\nSELECT 'oops;\n\nSELECT 2;";
         for dialect in Dialect::ALL {
-            assert_eq!(error(sql, dialect), ("string literal", 2));
+            assert_eq!(error(sql, dialect), ("string literal".to_owned(), 2));
         }
-        assert_eq!(error("SELECT 'a\\'", Dialect::Mysql), ("string literal", 1));
+        assert_eq!(
+            error("SELECT 'a\\'", Dialect::Mysql),
+            ("string literal".to_owned(), 1)
+        );
         assert_eq!(
             error("SELECT\n\"a\\\"", Dialect::Mysql),
-            ("string literal", 2)
+            ("string literal".to_owned(), 2)
         );
         assert_eq!(
             error("SELECT E'a\\'", Dialect::Postgres),
-            ("string literal", 1)
+            ("string literal".to_owned(), 1)
         );
     }
 
@@ -995,15 +1056,15 @@ CALL add_one(1);
     fn unterminated_quoted_identifier_reports_its_start_line() {
         assert_eq!(
             error("\n\nSELECT \"a;", Dialect::Postgres),
-            ("quoted identifier", 3)
+            ("quoted identifier".to_owned(), 3)
         );
         assert_eq!(
             error("SELECT 1;\n`a", Dialect::Mysql),
-            ("quoted identifier", 2)
+            ("quoted identifier".to_owned(), 2)
         );
         assert_eq!(
             error("SELECT [a", Dialect::Sqlite),
-            ("quoted identifier", 1)
+            ("quoted identifier".to_owned(), 1)
         );
     }
 
@@ -1012,33 +1073,94 @@ CALL add_one(1);
         for dialect in Dialect::ALL {
             assert_eq!(
                 error("SELECT 1;\n/* never\nclosed", dialect),
-                ("block comment", 2)
+                ("block comment".to_owned(), 2)
             );
-            assert_eq!(error("/*/", dialect), ("block comment", 1));
+            assert_eq!(error("/*/", dialect), ("block comment".to_owned(), 1));
         }
         assert_eq!(
             error("/* a /* b */\n still open", Dialect::Postgres),
-            ("block comment", 1)
+            ("block comment".to_owned(), 1)
         );
     }
 
     #[test]
-    fn unterminated_dollar_body_reports_its_start_line() {
+    fn unterminated_dollar_body_names_its_own_tag_and_start_line() {
         let sql = "SELECT 1;\nCREATE FUNCTION f() AS $fn$\nSELECT 1; $$\n";
         assert_eq!(
             error(sql, Dialect::Postgres),
-            ("dollar-quoted body $tag$", 2)
+            (
+                "dollar-quoted body $fn$ (no closing $fn$ follows)".to_owned(),
+                2
+            )
         );
         assert_eq!(
             error("DO $$", Dialect::Postgres),
-            ("dollar-quoted body $tag$", 1)
+            (
+                "dollar-quoted body $$ (no closing $$ follows)".to_owned(),
+                1
+            )
+        );
+        let err = split_statements("SELECT 1;\n\nDO $body$ BEGIN", Dialect::Postgres).unwrap_err();
+        assert_eq!(
+            err.at("migrations/a/001_x.up.sql"),
+            "migrations/a/001_x.up.sql:3: unterminated dollar-quoted body $body$ (no closing $body$ follows)"
+        );
+        // A non-ASCII tag is printed whole.
+        assert_eq!(
+            error("DO $función$ SELECT 1", Dialect::Postgres).0,
+            "dollar-quoted body $función$ (no closing $función$ follows)"
+        );
+    }
+
+    #[test]
+    fn postgres_begin_atomic_function_bodies_are_one_statement() {
+        let sql = "\
+CREATE OR REPLACE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+    SELECT CASE WHEN a IS NULL THEN 0 ELSE a END + b;
+    SELECT 1;
+END;
+CREATE PROCEDURE p(begin int) LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (begin); END;
+CREATE TABLE t (begin int, \"end\" int);
+COMMIT;";
+        let statements = split_statements(sql, Dialect::Postgres).unwrap();
+        let texts: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(texts.len(), 4, "{texts:#?}");
+        assert!(texts[0].starts_with("CREATE OR REPLACE FUNCTION add"));
+        assert!(texts[0].ends_with("SELECT 1;\nEND"));
+        assert_eq!(
+            texts[1],
+            "CREATE PROCEDURE p(begin int) LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (begin); END"
+        );
+        assert_eq!(texts[3], "COMMIT");
+        assert_eq!(lines(sql, Dialect::Postgres), [1, 6, 7, 8]);
+        // Functions with a quoted body are untouched by the body heuristic.
+        assert_eq!(
+            split(
+                "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql; COMMIT",
+                Dialect::Postgres
+            ),
+            [
+                "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql",
+                "COMMIT"
+            ]
+        );
+        assert_eq!(
+            error(
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1;",
+                Dialect::Postgres
+            ),
+            ("BEGIN ... END block".to_owned(), 2)
         );
     }
 
     #[test]
     fn unterminated_trigger_body_reports_its_begin_line() {
         let sql = "CREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  SELECT 1;\n  SELECT CASE WHEN 1 THEN 2 END;\n";
-        assert_eq!(error(sql, Dialect::Sqlite), ("BEGIN ... END block", 2));
+        assert_eq!(
+            error(sql, Dialect::Sqlite),
+            ("BEGIN ... END block".to_owned(), 2)
+        );
     }
 
     #[test]

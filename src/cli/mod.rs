@@ -225,6 +225,13 @@ async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Exi
         Err(code) => return code,
     };
     let statuses = status::status(fleet, &selection).await;
+    let shown_sets: Vec<&str> = statuses
+        .iter()
+        .flat_map(|s| s.sets.iter().map(|set| set.set.as_str()))
+        .collect();
+    for warning in migration_warnings(fleet, shown_sets) {
+        eprintln!("warning: {warning}");
+    }
     match format {
         Format::Json => print(&(status_view::render_json(&fleet.config.path, &statuses) + "\n")),
         Format::Text => print(&status_view::render_text(&statuses, args.short)),
@@ -293,12 +300,20 @@ async fn show_plan(
 ) -> ExitCode {
     let plans = runner::plan(fleet, selection, direction, limit, allow_drift).await;
     let refused = plans.iter().any(|p| p.refused.is_some());
+    let set_warnings = migration_warnings(fleet, plans.iter().map(|p| p.set.as_str()));
     match format {
         Format::Json => {
+            let step_warnings = plans.iter().flat_map(|p| plan_step_warnings(fleet, p));
+            for warning in set_warnings.into_iter().chain(step_warnings) {
+                eprintln!("warning: {warning}");
+            }
             print(&(serde_json::to_string_pretty(&plans).unwrap_or_else(|e| e.to_string()) + "\n"))
         }
         Format::Text => {
             let mut out = String::new();
+            for warning in set_warnings {
+                out.push_str(&format!("-- warning: {warning}\n"));
+            }
             for plan in &plans {
                 out.push_str(&format!(
                     "-- {} ({}, {}) · set {} · {}\n",
@@ -319,6 +334,9 @@ async fn show_plan(
                         (None, n) => format!("{n} step(s) {direction}"),
                     }
                 ));
+                for warning in plan_step_warnings(fleet, plan) {
+                    out.push_str(&format!("-- warning: {warning}\n"));
+                }
                 out.push_str(&plan.sql);
                 out.push('\n');
             }
@@ -327,6 +345,35 @@ async fn show_plan(
         }
     }
     code(if refused { exit::RUN_FAILED } else { exit::OK })
+}
+
+/// What the migrations folder has that is not read although it looks meant to be (the
+/// catalog's own warnings, then those of `sets` that exist, each set once).
+fn migration_warnings<'a>(fleet: &Fleet, sets: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut warnings = fleet.catalog.warnings.clone();
+    for set in sets.into_iter().filter_map(|name| fleet.catalog.set(name)) {
+        if seen.insert(&set.name) {
+            warnings.extend(
+                set.warnings
+                    .iter()
+                    .map(|w| format!("migration set {}: {w}", set.name)),
+            );
+        }
+    }
+    warnings
+}
+
+/// A database's planned steps' warnings (an empty up, an empty down), with its name.
+fn plan_step_warnings(fleet: &Fleet, plan: &runner::DatabasePlan) -> Vec<String> {
+    let (Some(set), Some(dialect)) = (fleet.catalog.set(&plan.set), plan.driver) else {
+        return Vec::new();
+    };
+    plan.steps
+        .iter()
+        .flat_map(|step| crate::engine::plan::step_warnings(set, step, dialect))
+        .map(|w| format!("{}: {w}", plan.database))
+        .collect()
 }
 
 async fn run_command(
@@ -360,6 +407,13 @@ async fn run_command(
             format,
         )
         .await;
+    }
+    let sets: Vec<&str> = match &selection.set {
+        Some(set) => vec![set.as_str()],
+        None => selection.databases.iter().map(String::as_str).collect(),
+    };
+    for warning in migration_warnings(&fleet, sets) {
+        eprintln!("warning: {warning}");
     }
     let request = RunRequest {
         direction,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::events::Direction;
-use crate::catalog::{Migration, MigrationSet, Statement};
+use crate::catalog::{EMPTY_DIRECTIVE, Migration, MigrationSet, Statement};
 use crate::dialect::Dialect;
 use crate::driver::{AppliedRow, Bookkeeping, RowStatus, RowValues};
 
@@ -39,10 +39,7 @@ pub struct PlannedStep {
 
 impl PlannedStep {
     pub fn file_label(&self) -> String {
-        self.path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        file_name(&self.path)
     }
 }
 
@@ -117,11 +114,12 @@ pub struct PlanInput<'a> {
 
 pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
     let set = input.set;
-    if !set.problems.is_empty() {
+    let problems = set.problems_for(input.dialect);
+    if !problems.is_empty() {
         return Err(format!(
             "migration set {} has problems: {}",
             set.name,
-            set.problems.join("; ")
+            problems.join("; ")
         ));
     }
     if !input.allow_drift
@@ -213,7 +211,15 @@ fn step(
         })?;
     let statements = script
         .statements(input.dialect)
-        .map_err(|e| format!("{}: {e}", script.path.display()))?;
+        .map_err(|e| e.at(&script.path.display().to_string()))?;
+    // An empty down would delete the row and leave the schema: the next up then fails.
+    if direction == Direction::Down && !migration.reversible(input.dialect) {
+        return Err(format!(
+            "{}: {} has no statements, so the migration is irreversible and down stops before it. Write the revert, or add the line `{EMPTY_DIRECTIVE}` to the file if there is nothing to undo",
+            migration.id(),
+            file_name(&script.path)
+        ));
+    }
     Ok(PlannedStep {
         migration: migration.id(),
         set: migration.set.clone(),
@@ -231,6 +237,46 @@ fn step(
         statements,
         transactional: input.transactional_ddl && !script.no_transaction,
     })
+}
+
+/// What a plan points out about a step without refusing it: an up with no statements
+/// (applying it records the migration and changes nothing), and, on the way up, a down that
+/// is empty (the migration will be irreversible).
+pub fn step_warnings(set: &MigrationSet, step: &PlannedStep, dialect: Dialect) -> Vec<String> {
+    let Some(migration) = set.migration(step.version) else {
+        return Vec::new();
+    };
+    if step.direction != Direction::Up {
+        return Vec::new();
+    }
+    [
+        (
+            &migration.up,
+            format!(
+                "has no statements (it is empty or only comments): up would record the migration as applied and change nothing. Write its statements, or add the line `{EMPTY_DIRECTIVE}` if that is the point"
+            ),
+        ),
+        (
+            &migration.down,
+            format!(
+                "has no statements, so down will refuse the migration as irreversible. Write the revert, or add the line `{EMPTY_DIRECTIVE}` if there is nothing to undo"
+            ),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(scripts, what)| {
+        let script = scripts.for_dialect(dialect)?;
+        script
+            .blank_by_mistake(dialect)
+            .then(|| format!("{}: {} {what}", migration.id(), file_name(&script.path)))
+    })
+    .collect()
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 fn short(checksum: &str) -> &str {

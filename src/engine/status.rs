@@ -405,7 +405,7 @@ fn set_status(
                 statements_done: row.map(|r| r.statements_done),
                 statements_total: row.map(|r| r.statements_total),
                 error: row.and_then(|r| r.error.clone()),
-                reversible: m.down.for_dialect(dialect).is_some(),
+                reversible: m.reversible(dialect),
             }
         })
         .collect();
@@ -429,7 +429,12 @@ fn set_status(
         }
     }
     migrations.sort_by_key(|m| m.version);
-    SetStatus::counted(&set.name, set.is_shared(), set.problems.clone(), migrations)
+    SetStatus::counted(
+        &set.name,
+        set.is_shared(),
+        set.problems_for(dialect),
+        migrations,
+    )
 }
 
 impl SetStatus {
