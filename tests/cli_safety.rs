@@ -392,3 +392,21 @@ fn an_intentional_edit_is_accepted_with_resolve_accept_drift() {
     let journal = fleet.read("data/journal.jsonl");
     assert!(journal.contains("\"checksum accepted\""), "{journal}");
 }
+
+#[test]
+fn down_to_zero_reverts_a_migration_numbered_zero_too() {
+    let fleet = Fleet::new();
+    fleet.write(
+        "migrations/shared_service/000_bootstrap.up.sql",
+        "CREATE TABLE bootstrap (id INTEGER);\n",
+    );
+    fleet.write(
+        "migrations/shared_service/000_bootstrap.down.sql",
+        "DROP TABLE bootstrap;\n",
+    );
+    fleet.ok("up -d shared_service");
+    assert!(app_tables(&fleet.db("shared_service")).contains(&"bootstrap".to_owned()));
+    fleet.ok("down -d shared_service --to 0");
+    assert_eq!(migration_rows(&fleet.db("shared_service")), Vec::new());
+    assert_eq!(schema(&fleet.db("shared_service")), Vec::new());
+}

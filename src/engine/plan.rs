@@ -166,7 +166,9 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
                 input.applied.iter().filter(|r| r.set == set.name).collect();
             applied.sort_by_key(|r| std::cmp::Reverse(r.version));
             match input.limit {
-                Limit::All => {}
+                // `--to 0` is documented as "revert all": a set numbered from `000_`
+                // must not keep its first migration.
+                Limit::All | Limit::To(0) => {}
                 Limit::To(v) => applied.retain(|r| r.version > v),
                 Limit::Steps(n) => applied.truncate(n),
             }
