@@ -494,3 +494,21 @@ fn transaction_control_is_refused_and_delimiter_bodies_apply_on_mysql() {
 
     the_largest_version_round_trips(&fleet, &server, real);
 }
+
+#[test]
+fn a_broken_set_creates_nothing_on_a_database_that_does_not_exist_yet() {
+    let fleet = Fleet::new();
+    fleet.write(
+        "migrations/shared_service/004_tx.up.sql",
+        "BEGIN;\nCREATE TABLE a (id INTEGER);\nCOMMIT;\n",
+    );
+    fleet
+        .line("up -d shared_service")
+        .expect_code(1)
+        .expect_contains("migration set shared_service has problems");
+    assert!(
+        fleet.database_files().is_empty(),
+        "a refused run created {:?}",
+        fleet.database_files()
+    );
+}

@@ -112,16 +112,23 @@ pub struct PlanInput<'a> {
     pub allow_drift: bool,
 }
 
+/// A set whose files are broken for `dialect` runs nowhere: the refusal, if any. The
+/// runner asks before it connects, so a refused run creates nothing.
+pub fn check_set(set: &MigrationSet, dialect: Dialect) -> Result<(), String> {
+    let problems = set.problems_for(dialect);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "migration set {} has problems: {}",
+        set.name,
+        problems.join("; ")
+    ))
+}
+
 pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
     let set = input.set;
-    let problems = set.problems_for(input.dialect);
-    if !problems.is_empty() {
-        return Err(format!(
-            "migration set {} has problems: {}",
-            set.name,
-            problems.join("; ")
-        ));
-    }
+    check_set(set, input.dialect)?;
     if !input.allow_drift
         && let Some((migration, row)) = drift(set, input.dialect, input.applied).first()
     {

@@ -332,6 +332,9 @@ async fn migrate_database_inner(
         // needs the database read (an unreachable one is not "up to date").
         return without_own_set(ctx, db, target, existed, cancel).await;
     };
+    if let Err(reason) = plan::check_set(set, target.driver) {
+        return Outcome::Refused { reason };
+    }
     if ctx.request.direction == Direction::Down && !existed {
         return Outcome::UpToDate;
     }
