@@ -63,6 +63,18 @@ impl Bookkeeping {
         self.ident(&self.lock_table)
     }
 
+    /// How a step that runs in a transaction opens it. SQLite takes its write lock at once
+    /// (`IMMEDIATE`): a deferred transaction that reads first and writes later cannot wait
+    /// for another connection's write lock (SQLite answers "database is locked" at once
+    /// instead of calling the busy handler), and a second run polling for the migration
+    /// lock takes that write lock for a moment.
+    pub fn begin(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres | Dialect::Mysql => "BEGIN",
+        }
+    }
+
     pub fn create_tables(&self) -> Vec<String> {
         let (text, key, big) = match self.dialect {
             Dialect::Sqlite => ("TEXT", "TEXT", "INTEGER"),
@@ -294,6 +306,14 @@ mod tests {
         assert_eq!(mysql.ident("a`b"), "`a``b`");
         assert_eq!(sqlite.literal("it's \\"), "'it''s \\'");
         assert_eq!(mysql.literal("it's \\"), "'it''s \\\\'");
+    }
+
+    #[test]
+    fn a_sqlite_step_takes_the_write_lock_when_it_begins() {
+        let b = |d| Bookkeeping::new(d, "m", "l").begin();
+        assert_eq!(b(Dialect::Sqlite), "BEGIN IMMEDIATE");
+        assert_eq!(b(Dialect::Postgres), "BEGIN");
+        assert_eq!(b(Dialect::Mysql), "BEGIN");
     }
 
     #[test]

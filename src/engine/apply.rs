@@ -60,7 +60,7 @@ pub async fn apply_step(
     };
 
     let opening = if step.transactional {
-        "BEGIN".to_owned()
+        book.begin().to_owned()
     } else {
         let now = now_text();
         match step.direction {
