@@ -173,6 +173,17 @@ pub trait Session: Send {
     /// a failed `try_lock` proves a live holder; asking again would race its release.
     fn has_server_lock(&self) -> bool;
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
+    /// Puts the session back as it was opened, after a migration's statements and before
+    /// dbfleet's own or the next migration's: the role, the settings, the current database
+    /// a migration may have changed (`SET ROLE`, `SET search_path`, `RESET ALL`, `USE`,
+    /// `SET sql_mode`, `LOCK TABLES`, ...). Each migration thus starts from the session the
+    /// config describes, whichever migration ran before it in the same run.
+    /// `in_step_transaction`: dbfleet's transaction for the step is open and stays open.
+    /// Outside one, a transaction the migration opened and left open is rolled back and
+    /// reported as an error: its statements were not committed.
+    async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()>;
+    /// Removes this run's lock row and frees the database's own lock, whatever the last
+    /// migration did to the session (it is restored first).
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
     /// Removes whatever lock row there is; returns it.
     async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>>;

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{
     Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
@@ -37,6 +37,18 @@ fn error(e: sqlx::Error) -> DriverError {
         other => DriverError::new(ErrorKind::Query, other.to_string()),
     }
 }
+
+/// Puts back what a migration may have changed in the session: `SET SESSION
+/// AUTHORIZATION`, `SET ROLE`, and every setting (`search_path`, `statement_timeout`,
+/// `default_transaction_read_only`, ...). `RESET ALL` returns each to the session's
+/// default, which includes what dbfleet set at connect (startup options), so a migration's
+/// own `RESET ALL` cannot undo those either.
+const RESET_SESSION: &str = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
+
+/// Whether an explicit transaction block is open: `transaction_timestamp()` equals
+/// `statement_timestamp()` during the first command of a transaction, and this query is
+/// one (its own implicit transaction) unless a `BEGIN` sent earlier is still open.
+const IN_TRANSACTION_BLOCK: &str = "SELECT transaction_timestamp() <> statement_timestamp()";
 
 /// Advisory locks are scoped to the database already; the key only has to tell dbfleet's
 /// lock apart from the application's own advisory locks.
@@ -89,23 +101,30 @@ impl PostgresSession {
         if !settings.is_empty() {
             options = options.options(settings);
         }
-        let conn = options.connect().await.map_err(|e| {
+        let mut conn = options.connect().await.map_err(|e| {
             let e = error(e);
             DriverError::new(
                 ErrorKind::Connect,
                 format!("cannot connect to {}: {}", target.server_label(), e.message),
             )
         })?;
+        // Where the tables are, before any migration can change the search path. `None`
+        // when the path names no existing schema: then nothing can be created anyway, and
+        // the server says so on the first CREATE.
+        let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(error)?;
         Ok(PostgresSession {
             conn,
             lock_key: lock_key(&bookkeeping.lock_table),
-            bookkeeping,
+            bookkeeping: bookkeeping.in_schema(schema),
             target: target.clone(),
         })
     }
 
     async fn table_exists(&mut self, table: &str) -> DriverResult<bool> {
-        let name = self.bookkeeping.ident(table);
+        let name = self.bookkeeping.table(table);
         sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
             .bind(name)
             .fetch_one(&mut self.conn)
@@ -226,7 +245,45 @@ impl Session for PostgresSession {
         self.execute(&sql).await
     }
 
+    async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()> {
+        if in_step_transaction {
+            // Inside dbfleet's transaction: the resets commit with the step.
+            return self.execute(RESET_SESSION).await;
+        }
+        // One round trip when all is well: the check, then the resets in the same implicit
+        // transaction. Inside a block the migration left open, the check says so (or fails,
+        // when that block is aborted), and the resets went into the block: roll it all back
+        // and reset again.
+        let checked = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "{IN_TRANSACTION_BLOCK}; {RESET_SESSION}"
+        )))
+        .fetch_all(&mut self.conn)
+        .await;
+        let open = match checked {
+            Ok(rows) => rows
+                .first()
+                .map(|row| row.try_get::<bool, _>(0))
+                .transpose()
+                .map_err(error)?
+                .unwrap_or(false),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("25P02") => true,
+            Err(e) => return Err(error(e)),
+        };
+        if !open {
+            return Ok(());
+        }
+        self.execute("ROLLBACK").await?;
+        self.execute(RESET_SESSION).await?;
+        Err(DriverError::new(
+            ErrorKind::Query,
+            "the migration left a transaction open (BEGIN without COMMIT); dbfleet rolled it back, so its statements since BEGIN are not in the database",
+        ))
+    }
+
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
+        // Whatever the last migration left (a role without rights on the lock table, an
+        // open transaction that would swallow the DELETE), the lock must go.
+        let _ = self.restore_session(false).await;
         let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
         let deleted = self.execute(&sql).await;
         sqlx::query("SELECT pg_advisory_unlock($1)")
@@ -248,12 +305,14 @@ impl Session for PostgresSession {
 
     async fn stats(&mut self) -> DriverResult<DbStats> {
         let (tables, size): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+            "SELECT (SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = COALESCE($3, current_schema()) \
              AND table_type = 'BASE TABLE' AND table_name NOT IN ($1, $2))::bigint, \
              pg_database_size(current_database())::bigint",
         )
         .bind(&self.bookkeeping.migrations_table)
         .bind(&self.bookkeeping.lock_table)
+        .bind(&self.bookkeeping.schema)
         .fetch_one(&mut self.conn)
         .await
         .map_err(error)?;

@@ -625,7 +625,7 @@ async fn plan_database(
     let Some(set) = fleet.catalog.set(&set_name) else {
         return plan;
     };
-    let (applied, has_tables, transactional_ddl) = if driver::exists(target) {
+    let (applied, has_tables, transactional_ddl, bookkeeping) = if driver::exists(target) {
         let mut session = match fleet.open(target, Access::ReadOnly).await {
             Ok(session) => session,
             Err(e) => {
@@ -652,6 +652,8 @@ async fn plan_database(
         }
         .await;
         let transactional_ddl = session.transactional_ddl();
+        // The tables as this session names them (a server's schema), as the run will.
+        let bookkeeping = session.bookkeeping().clone();
         session.close().await;
         match read {
             // The run would refuse it: say so now, not after the operator confirmed.
@@ -659,14 +661,19 @@ async fn plan_database(
                 plan.refused = Some(lock::stale_refusal(&lock, db));
                 return plan;
             }
-            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl),
+            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl, bookkeeping),
             Err(e) => {
                 plan.refused = Some(target.scrub(&e.message));
                 return plan;
             }
         }
     } else {
-        (Vec::new(), false, driver::transactional_ddl(target.driver))
+        (
+            Vec::new(),
+            false,
+            driver::transactional_ddl(target.driver),
+            fleet.bookkeeping(target.driver),
+        )
     };
     if let Err(reason) = plan::check_dirty(db, &applied) {
         plan.refused = Some(reason);
@@ -683,7 +690,7 @@ async fn plan_database(
     }) {
         Ok(steps) => {
             plan.sql = plan::render_sql(
-                &fleet.bookkeeping(target.driver),
+                &bookkeeping,
                 &steps,
                 !has_tables,
                 &fleet.identity.who(),

@@ -297,3 +297,31 @@ pub fn fleet_with(config: &str) -> Fleet {
     fleet.write("config.yaml", config);
     fleet
 }
+
+/// `(version, status)` of `database`'s migrations-table rows.
+pub fn versions_and_statuses(server: &Server, database: &str) -> Vec<(String, String)> {
+    server
+        .migration_rows(database)
+        .into_iter()
+        .map(|(_, version, status)| (version, status))
+        .collect()
+}
+
+/// Writes `file` into `db`'s own set and runs `up -d db`, which must exit 1 saying
+/// `message`.
+#[track_caller]
+pub fn up_fails_with(
+    fleet: &Fleet,
+    server: &Server,
+    db: &str,
+    (file, sql): (&str, &str),
+    message: &str,
+) -> crate::common::Output {
+    fleet.write(&format!("migrations/{db}/{file}"), sql);
+    let up = fleet.run_with_env(
+        &["up", "-d", db],
+        &[("MICROSERVICE_DB_PASSWORD", server.password.as_str())],
+    );
+    up.expect_code(1).expect_contains(message);
+    up
+}
