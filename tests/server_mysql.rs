@@ -36,6 +36,16 @@ fn failed_down_is_told_apart_from_a_failed_up_on_mariadb() {
     scenarios::failed_down_is_told_apart_from_a_failed_up(Mysql);
 }
 
+#[test]
+fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled_on_mariadb() {
+    scenarios::killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(Mysql);
+}
+
+#[test]
+fn killed_connection_is_worded_and_the_lock_left_reported_on_mariadb() {
+    scenarios::killed_connection_is_worded_and_the_lock_left_reported(Mysql);
+}
+
 /// Issue 8, item 3 on MariaDB: `USE other_db`, `SET SESSION sql_mode`, `LOCK TABLES` left
 /// held neither redirect nor block the bookkeeping, nor leak into the next migration
 /// (which runs in the configured database, with the connection's sql_mode); the dry run
@@ -47,9 +57,7 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
         return;
     };
     let dbs = servers::Databases::create(&server, &["session_service", "elsewhere"]);
-    let config = servers::seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = servers::fleet_with(&config);
+    let fleet = servers::fleet_without_backups(&dbs);
     let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
     let (real, other) = (dbs.real("session_service"), dbs.real("elsewhere"));
     fleet.write(

@@ -37,9 +37,7 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
         return;
     };
     let dbs = servers::Databases::create(&server, &["fn_service"]);
-    let config = servers::seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = servers::fleet_with(&config);
+    let fleet = servers::fleet_without_backups(&dbs);
     fleet.write(
         "migrations/fn_service/001_function.up.sql",
         "CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL, updated_at TIMESTAMPTZ);\n\
@@ -105,6 +103,16 @@ fn failed_down_rolls_back_whole_on_postgres() {
     scenarios::failed_down_is_told_apart_from_a_failed_up(Postgres);
 }
 
+#[test]
+fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled_on_postgres() {
+    scenarios::killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(Postgres);
+}
+
+#[test]
+fn killed_connection_is_worded_and_the_lock_left_reported_on_postgres() {
+    scenarios::killed_connection_is_worded_and_the_lock_left_reported(Postgres);
+}
+
 /// A role made for one test, dropped when it ends.
 struct Role<'a>(&'a servers::Server, String);
 
@@ -131,9 +139,7 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
         format!("DROP ROLE IF EXISTS {}", role.1),
         format!("CREATE ROLE {}", role.1),
     ]);
-    let config = servers::seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = servers::fleet_with(&config);
+    let fleet = servers::fleet_without_backups(&dbs);
     let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
     fleet.write(
         "migrations/session_service/001_dump.up.sql",

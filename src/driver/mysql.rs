@@ -16,8 +16,8 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session, dump,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session, dump,
 };
 use crate::catalog::hex;
 use crate::config::Target;
@@ -101,7 +101,7 @@ fn error(e: sqlx::Error) -> DriverError {
             let code = db.code().map(|c| format!(" ({c})")).unwrap_or_default();
             DriverError::new(ErrorKind::Query, format!("{}{code}", db.message()))
         }
-        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, io.to_string()),
+        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, super::io_message(io)),
         other => DriverError::new(ErrorKind::Query, other.to_string()),
     }
 }
@@ -259,23 +259,6 @@ impl MysqlSession {
             .map_err(error)?;
         Ok(())
     }
-
-    async fn write_lock_row(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        for sql in self.bookkeeping.create_tables() {
-            self.execute(&sql).await?;
-        }
-        // We hold the server lock, so any row left here belongs to a dead session.
-        let delete = self.bookkeeping.delete_lock(None);
-        self.execute(&delete).await?;
-        let insert = self.bookkeeping.insert_lock(
-            &holder.holder,
-            &holder.host,
-            holder.pid,
-            &holder.run_id,
-            now,
-        );
-        self.execute(&insert).await
-    }
 }
 
 #[async_trait]
@@ -320,7 +303,7 @@ impl Session for MysqlSession {
         super::fetch_lock::<sqlx::MySql>(&mut self.conn, &self.bookkeeping, error).await
     }
 
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
             .bind(&self.lock_name)
             .fetch_one(&mut self.conn)
@@ -328,20 +311,17 @@ impl Session for MysqlSession {
             .map_err(error)?;
         if got != Some(1) {
             let row = self.read_lock().await?;
-            return Ok(Some(row.unwrap_or_else(|| LockRow {
-                holder: "another session".into(),
-                host: String::new(),
-                pid: 0,
-                run_id: String::new(),
-                acquired_at: now.to_owned(),
-                heartbeat_at: now.to_owned(),
-            })));
+            return Ok(LockAttempt::Held(
+                row.unwrap_or_else(|| super::unknown_holder(now)),
+            ));
         }
-        if let Err(e) = self.write_lock_row(holder, now).await {
-            let _ = self.release_named_lock().await;
-            return Err(e);
+        match super::replace_lock_row(self, holder, now).await {
+            Ok(replaced) => Ok(LockAttempt::Taken { replaced }),
+            Err(e) => {
+                let _ = self.release_named_lock().await;
+                Err(e)
+            }
         }
-        Ok(None)
     }
 
     fn has_server_lock(&self) -> bool {

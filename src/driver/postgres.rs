@@ -13,8 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session, dump,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session, dump,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -32,7 +32,7 @@ fn error(e: sqlx::Error) -> DriverError {
             let code = db.code().map(|c| format!(" ({c})")).unwrap_or_default();
             DriverError::new(ErrorKind::Query, format!("{}{code}", db.message()))
         }
-        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, io.to_string()),
+        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, super::io_message(io)),
         sqlx::Error::PoolTimedOut => DriverError::new(ErrorKind::Timeout, e.to_string()),
         other => DriverError::new(ErrorKind::Query, other.to_string()),
     }
@@ -131,23 +131,6 @@ impl PostgresSession {
             .await
             .map_err(error)
     }
-
-    async fn write_lock_row(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        for sql in self.bookkeeping.create_tables() {
-            self.execute(&sql).await?;
-        }
-        // We hold the server lock, so any row left here belongs to a dead session.
-        let delete = self.bookkeeping.delete_lock(None);
-        self.execute(&delete).await?;
-        let insert = self.bookkeeping.insert_lock(
-            &holder.holder,
-            &holder.host,
-            holder.pid,
-            &holder.run_id,
-            now,
-        );
-        self.execute(&insert).await
-    }
 }
 
 #[async_trait]
@@ -192,32 +175,29 @@ impl Session for PostgresSession {
         super::fetch_lock::<sqlx::Postgres>(&mut self.conn, &self.bookkeeping, error).await
     }
 
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(self.lock_key)
             .fetch_one(&mut self.conn)
             .await
             .map_err(error)?;
         if !got {
+            // Taken, but its row may not be written yet (or not by dbfleet).
             let row = self.read_lock().await?;
-            return Ok(Some(row.unwrap_or_else(|| LockRow {
-                // Taken, but its row is not written yet (or not by dbfleet).
-                holder: "another session".into(),
-                host: String::new(),
-                pid: 0,
-                run_id: String::new(),
-                acquired_at: now.to_owned(),
-                heartbeat_at: now.to_owned(),
-            })));
+            return Ok(LockAttempt::Held(
+                row.unwrap_or_else(|| super::unknown_holder(now)),
+            ));
         }
-        if let Err(e) = self.write_lock_row(holder, now).await {
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(self.lock_key)
-                .execute(&mut self.conn)
-                .await;
-            return Err(e);
+        match super::replace_lock_row(self, holder, now).await {
+            Ok(replaced) => Ok(LockAttempt::Taken { replaced }),
+            Err(e) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(self.lock_key)
+                    .execute(&mut self.conn)
+                    .await;
+                Err(e)
+            }
         }
-        Ok(None)
     }
 
     fn has_server_lock(&self) -> bool {

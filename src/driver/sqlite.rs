@@ -10,8 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -204,14 +204,14 @@ impl Session for SqliteSession {
     /// `BEGIN IMMEDIATE` takes SQLite's write lock: between it and `COMMIT` no other
     /// connection can write, so "create the tables, see no lock row, insert ours" is atomic
     /// and costs one commit.
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         self.execute("BEGIN IMMEDIATE").await?;
         let attempt = async {
             for sql in self.bookkeeping.create_tables() {
                 self.execute(&sql).await?;
             }
             if let Some(current) = self.read_lock().await? {
-                return Ok(Some(current));
+                return Ok(LockAttempt::Held(current));
             }
             let insert = self.bookkeeping.insert_lock(
                 &holder.holder,
@@ -221,13 +221,13 @@ impl Session for SqliteSession {
                 now,
             );
             self.execute(&insert).await?;
-            Ok(None)
+            Ok(LockAttempt::Taken { replaced: None })
         }
         .await;
         match attempt {
-            Ok(None) => {
+            Ok(taken @ LockAttempt::Taken { .. }) => {
                 self.execute("COMMIT").await?;
-                Ok(None)
+                Ok(taken)
             }
             other => {
                 let _ = self.execute("ROLLBACK").await;
