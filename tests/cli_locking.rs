@@ -231,7 +231,10 @@ fn concurrent_sqlite_runs_wait_for_the_lock_and_never_fail_a_step() {
             let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
             assert_eq!(versions, [1, 2, 3, 4, 5], "trial {trial}, {db}: {rows:?}");
             assert!(rows.iter().all(|r| r.status == "applied"), "{rows:?}");
-            assert!(lock_rows(&path).is_empty(), "trial {trial}, {db}: lock left");
+            assert!(
+                lock_rows(&path).is_empty(),
+                "trial {trial}, {db}: lock left"
+            );
             assert_eq!(
                 common::app_tables(&path),
                 ["base", "t2", "t3", "t4", "t5"],

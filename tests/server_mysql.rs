@@ -75,14 +75,22 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
 
     let plan = fleet.run_with_env(&["plan", "-d", "session_service"], &env);
     plan.expect_ok()
-        .expect_contains(&format!("CREATE TABLE IF NOT EXISTS `{real}`.`schema_migrations` ("))
-        .expect_contains(&format!("INSERT INTO `{real}`.`schema_migrations` (migration_set"));
+        .expect_contains(&format!(
+            "CREATE TABLE IF NOT EXISTS `{real}`.`schema_migrations` ("
+        ))
+        .expect_contains(&format!(
+            "INSERT INTO `{real}`.`schema_migrations` (migration_set"
+        ));
 
     let up = fleet.run_with_env(&["up", "-d", "session_service"], &env);
     up.expect_ok()
         .expect_contains("✓ session_service  succeeded, 3 step(s)");
     assert_eq!(server.tables(real), ["after_mode", "here", "quoted"]);
-    assert_eq!(server.tables(other), ["there"], "only the migration's own table");
+    assert_eq!(
+        server.tables(other),
+        ["there"],
+        "only the migration's own table"
+    );
     assert_eq!(
         server.query(real, "SELECT note FROM after_mode"),
         [[Some("x".to_owned())]],
@@ -107,12 +115,20 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
         "004_open.up.sql line 3 (statement 3 of 3): the migration left a transaction open (START TRANSACTION, or SET autocommit = 0, without COMMIT); dbfleet rolled it back",
     );
     assert_eq!(server.tables(real), ["after_mode", "here", "quoted", "tx"]);
-    assert!(server.query(real, "SELECT id FROM tx").is_empty(), "the INSERT rolled back");
+    assert!(
+        server.query(real, "SELECT id FROM tx").is_empty(),
+        "the INSERT rolled back"
+    );
     assert_eq!(server.tables(other), ["there"]);
     assert_eq!(server.lock_rows(real), 0, "the lock was released");
     assert_eq!(
         servers::versions_and_statuses(&server, real),
-        [applied("1"), applied("2"), applied("3"), ("4".into(), "failed".into())],
+        [
+            applied("1"),
+            applied("2"),
+            applied("3"),
+            ("4".into(), "failed".into())
+        ],
         "dirty until resolved"
     );
 }

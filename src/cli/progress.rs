@@ -120,7 +120,10 @@ impl Reporter {
                 holder_run_id,
                 since,
                 ..
-            } => plain(format!("{database}: {}", took_over(holder, *holder_pid, holder_run_id, since))),
+            } => plain(format!(
+                "{database}: {}",
+                took_over(holder, *holder_pid, holder_run_id, since)
+            )),
             RunEvent::LockNotReleased { database, error } => {
                 plain(format!("{database}: {}", lock_left(database, error)))
             }

@@ -333,10 +333,18 @@ mod tests {
 
     #[test]
     fn server_tables_are_named_in_the_schema_read_at_connect() {
-        let pg = Bookkeeping::new(Dialect::Postgres, "schema_migrations", "schema_migrations_lock")
-            .in_schema(Some("public".into()));
-        let my = Bookkeeping::new(Dialect::Mysql, "schema_migrations", "schema_migrations_lock")
-            .in_schema(Some("shop`db".into()));
+        let pg = Bookkeeping::new(
+            Dialect::Postgres,
+            "schema_migrations",
+            "schema_migrations_lock",
+        )
+        .in_schema(Some("public".into()));
+        let my = Bookkeeping::new(
+            Dialect::Mysql,
+            "schema_migrations",
+            "schema_migrations_lock",
+        )
+        .in_schema(Some("shop`db".into()));
         let row = RowValues {
             set: "s",
             version: 1,

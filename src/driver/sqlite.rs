@@ -371,9 +371,15 @@ mod tests {
             let refused = session.execute("INSERT INTO t VALUES (1)").await;
             assert!(refused.is_err(), "query_only is on");
             session.restore_session(true).await.expect("restore");
-            session.execute("INSERT INTO t VALUES (1)").await.expect("insert");
+            session
+                .execute("INSERT INTO t VALUES (1)")
+                .await
+                .expect("insert");
             session.execute("COMMIT").await.expect("commit");
-            assert_eq!(session.read_pragmas().await.expect("pragmas"), session.pragmas);
+            assert_eq!(
+                session.read_pragmas().await.expect("pragmas"),
+                session.pragmas
+            );
             Box::new(session).close().await;
         });
     }

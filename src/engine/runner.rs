@@ -710,12 +710,7 @@ async fn plan_database(
         allow_drift,
     }) {
         Ok(steps) => {
-            plan.sql = plan::render_sql(
-                &bookkeeping,
-                &steps,
-                !has_tables,
-                &fleet.identity.who(),
-            );
+            plan.sql = plan::render_sql(&bookkeeping, &steps, !has_tables, &fleet.identity.who());
             plan.steps = steps;
         }
         Err(reason) => plan.refused = Some(reason),

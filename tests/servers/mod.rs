@@ -353,7 +353,10 @@ impl Background {
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if tx.send(line).is_err() {
                     break;
                 }
@@ -382,7 +385,10 @@ impl Background {
                 Err(_) => break,
             }
         }
-        panic!("no line with {needle:?} within {secs}s:\n{}", self.seen.join("\n"));
+        panic!(
+            "no line with {needle:?} within {secs}s:\n{}",
+            self.seen.join("\n")
+        );
     }
 
     /// SIGKILL, as a crashed runner or a lost CI machine.

@@ -614,9 +614,16 @@ pub fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(engine: En
             assert_eq!(server.tables(real_b), ["first_half"]);
         }
     }
-    assert_eq!(server.lock_rows(real_b), 0, "the run released what it took over");
+    assert_eq!(
+        server.lock_rows(real_b),
+        0,
+        "the run released what it took over"
+    );
     // Nothing else: A was cleared, not migrated.
-    assert_eq!(journal_events(&fleet, "lock_taken_over", "held_a_service").len(), 0);
+    assert_eq!(
+        journal_events(&fleet, "lock_taken_over", "held_a_service").len(),
+        0
+    );
 }
 
 /// Issue 8, item 11. The server kills dbfleet's connection mid-statement: the step's
@@ -662,19 +669,33 @@ pub fn killed_connection_is_worded_and_the_lock_left_reported(engine: Engine) {
         if !killed.is_empty() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "no sleeping session");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no sleeping session"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = up.finish(&args);
     out.expect_code(1);
     let text = out.all();
-    for raw in ["expected to read", "bytes at EOF", "os error", "error communicating"] {
-        assert!(!text.contains(raw), "sqlx's wording {raw:?} leaked\n{}", out.describe());
+    for raw in [
+        "expected to read",
+        "bytes at EOF",
+        "os error",
+        "error communicating",
+    ] {
+        assert!(
+            !text.contains(raw),
+            "sqlx's wording {raw:?} leaked\n{}",
+            out.describe()
+        );
     }
     let closed = "the connection was closed by the server";
     match engine {
         // The server says why in its own words before it closes the connection.
-        Engine::Postgres => out.expect_contains("terminating connection due to administrator command"),
+        Engine::Postgres => {
+            out.expect_contains("terminating connection due to administrator command")
+        }
         Engine::Mysql => out.expect_contains(&format!(
             "001_slow.up.sql line 2 (statement 2 of 3): {closed}"
         )),
@@ -686,7 +707,9 @@ pub fn killed_connection_is_worded_and_the_lock_left_reported(engine: Engine) {
     let left = journal_events(&fleet, "lock_not_released", "conn_service");
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(
-        left[0]["error"].as_str().is_some_and(|e| e.starts_with(closed)),
+        left[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with(closed)),
         "{left:?}"
     );
     // The lock row stays (as reported); the rest is what the dead session committed.
