@@ -51,8 +51,20 @@ pub fn run_refuses(state: &LockState, has_server_lock: bool) -> bool {
 /// Whether the holder's process is gone, where that can be known: on its own host (Linux),
 /// from the kernel rather than a clock.
 fn holder_process_gone(row: &LockRow, me: &Identity) -> Option<bool> {
-    (row.host == me.host && cfg!(target_os = "linux"))
-        .then(|| !std::path::Path::new(&format!("/proc/{}", row.pid)).exists())
+    (row.host == me.host && cfg!(target_os = "linux")).then(|| process_gone(row.pid))
+}
+
+/// No such process, or a zombie (killed, not yet reaped by its parent: its connections
+/// are closed all the same). Anything unreadable counts as alive.
+fn process_gone(pid: i64) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        // "pid (comm) S ...": the state follows the last ')' (comm may hold any).
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_some_and(|state| state == 'Z' || state == 'X'),
+    }
 }
 
 /// `server_held`: what the database's own lock says (`Session::server_lock_held`).
@@ -230,5 +242,25 @@ mod tests {
         let stale = assess(row(&me.host, dead_pid()), &me, hour, Some(true));
         assert!(!run_refuses(&stale, true));
         assert!(run_refuses(&stale, false));
+    }
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_is_gone() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let Ok(mut child) = std::process::Command::new("sleep").arg("30").spawn() else {
+            return;
+        };
+        let pid = i64::from(child.id());
+        assert!(!process_gone(pid), "running");
+        let _ = child.kill();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !process_gone(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(process_gone(pid), "a zombie until waited for");
+        let _ = child.wait();
+        assert!(process_gone(pid), "reaped");
     }
 }
