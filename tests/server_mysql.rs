@@ -35,3 +35,100 @@ fn backup_restores_on_mariadb() {
 fn failed_down_is_told_apart_from_a_failed_up_on_mariadb() {
     scenarios::failed_down_is_told_apart_from_a_failed_up(Mysql);
 }
+
+#[test]
+fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled_on_mariadb() {
+    scenarios::killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(Mysql);
+}
+
+#[test]
+fn killed_connection_is_worded_and_the_lock_left_reported_on_mariadb() {
+    scenarios::killed_connection_is_worded_and_the_lock_left_reported(Mysql);
+}
+
+/// Issue 8, item 3 on MariaDB: `USE other_db`, `SET SESSION sql_mode`, `LOCK TABLES` left
+/// held neither redirect nor block the bookkeeping, nor leak into the next migration
+/// (which runs in the configured database, with the connection's sql_mode); the dry run
+/// names the tables as the run does. A migration that leaves a transaction open fails,
+/// rolled back, and the lock is released.
+#[test]
+fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping_on_mariadb() {
+    let Some(server) = servers::server(Mysql) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["session_service", "elsewhere"]);
+    let fleet = servers::fleet_without_backups(&dbs);
+    let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
+    let (real, other) = (dbs.real("session_service"), dbs.real("elsewhere"));
+    fleet.write(
+        "migrations/session_service/001_use.up.sql",
+        &format!("CREATE TABLE here (id INT);\nUSE {other};\nCREATE TABLE there (id INT);\n"),
+    );
+    fleet.write(
+        "migrations/session_service/002_mode.up.sql",
+        "SET SESSION sql_mode = 'ANSI_QUOTES';\nCREATE TABLE \"quoted\" (id INT);\nLOCK TABLES \"quoted\" WRITE;\n",
+    );
+    fleet.write(
+        "migrations/session_service/003_after.up.sql",
+        "CREATE TABLE after_mode (note VARCHAR(10));\nINSERT INTO after_mode VALUES (\"x\");\n",
+    );
+
+    let plan = fleet.run_with_env(&["plan", "-d", "session_service"], &env);
+    plan.expect_ok()
+        .expect_contains(&format!(
+            "CREATE TABLE IF NOT EXISTS `{real}`.`schema_migrations` ("
+        ))
+        .expect_contains(&format!(
+            "INSERT INTO `{real}`.`schema_migrations` (migration_set"
+        ));
+
+    let up = fleet.run_with_env(&["up", "-d", "session_service"], &env);
+    up.expect_ok()
+        .expect_contains("✓ session_service  succeeded, 3 step(s)");
+    assert_eq!(server.tables(real), ["after_mode", "here", "quoted"]);
+    assert_eq!(
+        server.tables(other),
+        ["there"],
+        "only the migration's own table"
+    );
+    assert_eq!(
+        server.query(real, "SELECT note FROM after_mode"),
+        [[Some("x".to_owned())]],
+        "\"x\" was a string again: ANSI_QUOTES did not leak"
+    );
+    let applied = |v: &str| (v.to_owned(), "applied".to_owned());
+    assert_eq!(
+        servers::versions_and_statuses(&server, real),
+        [applied("1"), applied("2"), applied("3")]
+    );
+    assert_eq!(server.lock_rows(real), 0);
+
+    // START TRANSACTION without COMMIT.
+    servers::up_fails_with(
+        &fleet,
+        &server,
+        "session_service",
+        (
+            "004_open.up.sql",
+            "CREATE TABLE tx (id INT);\nSTART TRANSACTION;\nINSERT INTO tx VALUES (1);\n",
+        ),
+        "004_open.up.sql line 3 (statement 3 of 3): the migration left a transaction open (START TRANSACTION, or SET autocommit = 0, without COMMIT); dbfleet rolled it back",
+    );
+    assert_eq!(server.tables(real), ["after_mode", "here", "quoted", "tx"]);
+    assert!(
+        server.query(real, "SELECT id FROM tx").is_empty(),
+        "the INSERT rolled back"
+    );
+    assert_eq!(server.tables(other), ["there"]);
+    assert_eq!(server.lock_rows(real), 0, "the lock was released");
+    assert_eq!(
+        servers::versions_and_statuses(&server, real),
+        [
+            applied("1"),
+            applied("2"),
+            applied("3"),
+            ("4".into(), "failed".into())
+        ],
+        "dirty until resolved"
+    );
+}

@@ -37,9 +37,7 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
         return;
     };
     let dbs = servers::Databases::create(&server, &["fn_service"]);
-    let config = servers::seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = servers::fleet_with(&config);
+    let fleet = servers::fleet_without_backups(&dbs);
     fleet.write(
         "migrations/fn_service/001_function.up.sql",
         "CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL, updated_at TIMESTAMPTZ);\n\
@@ -103,4 +101,96 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
 #[test]
 fn failed_down_rolls_back_whole_on_postgres() {
     scenarios::failed_down_is_told_apart_from_a_failed_up(Postgres);
+}
+
+#[test]
+fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled_on_postgres() {
+    scenarios::killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(Postgres);
+}
+
+#[test]
+fn killed_connection_is_worded_and_the_lock_left_reported_on_postgres() {
+    scenarios::killed_connection_is_worded_and_the_lock_left_reported(Postgres);
+}
+
+/// A role made for one test, dropped when it ends.
+struct Role<'a>(&'a servers::Server, String);
+
+impl Drop for Role<'_> {
+    fn drop(&mut self) {
+        let sql = format!("DROP ROLE IF EXISTS {}", self.1);
+        let _ = std::panic::catch_unwind(|| self.0.admin(&[sql]));
+    }
+}
+
+/// Issue 8, item 3 on PostgreSQL: what a migration does to its session (the search path
+/// every `pg_dump` output empties, `SET ROLE` to a role with no rights on dbfleet's
+/// tables, `default_transaction_read_only`) neither redirects nor blocks the bookkeeping,
+/// nor leaks into the next migration; the dry run names the tables as the run does. A
+/// migration that leaves a transaction open fails, rolled back, and the lock is released.
+#[test]
+fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping_on_postgres() {
+    let Some(server) = servers::server(Postgres) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["session_service"]);
+    let role = Role(&server, format!("dbft_nobody_{}", std::process::id()));
+    server.admin(&[
+        format!("DROP ROLE IF EXISTS {}", role.1),
+        format!("CREATE ROLE {}", role.1),
+    ]);
+    let fleet = servers::fleet_without_backups(&dbs);
+    let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
+    fleet.write(
+        "migrations/session_service/001_dump.up.sql",
+        "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.dumped (id integer);\n",
+    );
+    fleet.write(
+        "migrations/session_service/002_role.up.sql",
+        &format!("SET ROLE {};\nSELECT current_user;\n", role.1),
+    );
+    fleet.write(
+        "migrations/session_service/003_read_only.up.sql",
+        "SET default_transaction_read_only = on;\nSELECT 1;\n",
+    );
+    fleet.write(
+        "migrations/session_service/004_plain.up.sql",
+        "CREATE TABLE plain (id integer);\n",
+    );
+    let real = dbs.real("session_service");
+
+    let plan = fleet.run_with_env(&["plan", "-d", "session_service"], &env);
+    plan.expect_ok()
+        .expect_contains("CREATE TABLE IF NOT EXISTS \"public\".\"schema_migrations\" (")
+        .expect_contains("INSERT INTO \"public\".\"schema_migrations\" (migration_set");
+
+    let up = fleet.run_with_env(&["up", "-d", "session_service"], &env);
+    up.expect_ok()
+        .expect_contains("✓ session_service  succeeded, 4 step(s)");
+    assert_eq!(server.tables(real), ["dumped", "plain"]);
+    let applied = |v: &str| (v.to_owned(), "applied".to_owned());
+    let four = [applied("1"), applied("2"), applied("3"), applied("4")];
+    assert_eq!(servers::versions_and_statuses(&server, real), four);
+    assert_eq!(server.lock_rows(real), 0);
+
+    // BEGIN without COMMIT outside dbfleet's transaction.
+    servers::up_fails_with(
+        &fleet,
+        &server,
+        "session_service",
+        (
+            "005_open.up.sql",
+            "-- dbfleet:no-transaction\nBEGIN;\nCREATE TABLE half (id integer);\n",
+        ),
+        "005_open.up.sql line 3 (statement 2 of 2): the migration left a transaction open (BEGIN without COMMIT); dbfleet rolled it back",
+    );
+    assert_eq!(server.tables(real), ["dumped", "plain"], "half rolled back");
+    assert_eq!(server.lock_rows(real), 0, "the lock was released");
+    let mut dirty = four.to_vec();
+    dirty.push(("5".into(), "failed".into()));
+    assert_eq!(
+        servers::versions_and_statuses(&server, real),
+        dirty,
+        "dirty until resolved"
+    );
 }

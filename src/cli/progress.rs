@@ -13,6 +13,8 @@ pub struct Reporter {
     bars: Option<Bars>,
     verbose: bool,
     durations: HashMap<String, u64>,
+    /// Locks the run could not release, with why: the summary ends with them.
+    locks_left: Vec<(String, String)>,
 }
 
 struct Bars {
@@ -31,6 +33,20 @@ pub fn outcome_line(outcome: &Outcome) -> (&'static str, String) {
     (symbol, outcome.describe())
 }
 
+/// A takeover as the CLI words it (the journal keeps the event itself).
+fn took_over(holder: &str, pid: i64, run_id: &str, since: &str) -> String {
+    format!(
+        "took over the migration lock of {holder} (pid {pid}, run {run_id}, since {since}): the server had ended its session"
+    )
+}
+
+/// A lock this run could not release, and what the operator does about it.
+fn lock_left(database: &str, error: &str) -> String {
+    format!(
+        "migration lock NOT released: {error}; the next run on a server takes it over, on SQLite clear it with `dbfleet unlock -d {database}`"
+    )
+}
+
 fn plain(line: String) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`dbfleet up | head`) is the reader's choice, not an error of ours.
@@ -47,6 +63,7 @@ impl Reporter {
             bars,
             verbose,
             durations: HashMap::new(),
+            locks_left: Vec::new(),
         }
     }
 
@@ -58,6 +75,9 @@ impl Reporter {
         } = event
         {
             self.durations.insert(database.clone(), *duration_ms);
+        }
+        if let RunEvent::LockNotReleased { database, error } = event {
+            self.locks_left.push((database.clone(), error.clone()));
         }
         match &mut self.bars {
             Some(bars) => bars.handle(event),
@@ -91,6 +111,20 @@ impl Reporter {
             } => plain(format!(
                 "{database}: lock held by {holder} since {since}, waiting"
             )),
+            RunEvent::LockTakenOver {
+                database,
+                holder,
+                holder_pid,
+                holder_run_id,
+                since,
+                ..
+            } => plain(format!(
+                "{database}: {}",
+                took_over(holder, *holder_pid, holder_run_id, since)
+            )),
+            RunEvent::LockNotReleased { database, error } => {
+                plain(format!("{database}: {}", lock_left(database, error)))
+            }
             RunEvent::Started { database, steps } => {
                 plain(format!("{database}: {steps} step(s) to run"))
             }
@@ -166,6 +200,9 @@ impl Reporter {
             .iter()
             .filter(|(_, o)| o.lets_dependents_run())
             .count();
+        for (db, error) in &self.locks_left {
+            out.push_str(&format!("⊘ {db:<width$}  {}\n", lock_left(db, error)));
+        }
         out.push_str(&format!(
             "{ok}/{} database(s) ok in {:.1} s\n",
             outcomes.len(),
@@ -211,6 +248,11 @@ impl Bars {
             } => self
                 .bar(database)
                 .set_message(format!("lock held by {holder}, waiting")),
+            RunEvent::LockTakenOver {
+                database, holder, ..
+            } => self
+                .bar(database)
+                .set_message(format!("took over the lock of {holder}")),
             RunEvent::Started { database, steps } => {
                 let bar = self.bar(database);
                 bar.set_length(*steps as u64);

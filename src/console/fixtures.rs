@@ -1004,6 +1004,7 @@ pub fn journal_entries() -> Vec<crate::engine::journal::JournalEntry> {
         cancelled: false,
         unfinished: false,
         repairs: Vec::new(),
+        lock_notes: Vec::new(),
     };
     let mut first = run("r1", "2026-11-23T09:12:03.120Z");
     first.outcomes = vec![

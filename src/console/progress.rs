@@ -199,6 +199,29 @@ impl RunProgress {
                     false,
                 );
             }
+            RunEvent::LockTakenOver {
+                database,
+                holder,
+                holder_run_id,
+                ..
+            } => {
+                self.log(
+                    now,
+                    Some(database),
+                    format!(
+                        "took over the lock of {holder} (run {holder_run_id}): its session is gone"
+                    ),
+                    false,
+                );
+            }
+            RunEvent::LockNotReleased { database, error } => {
+                self.log(
+                    now,
+                    Some(database),
+                    format!("migration lock NOT released: {error}"),
+                    true,
+                );
+            }
             RunEvent::Started { database, steps } => {
                 if let Some(row) = self.row_mut(database) {
                     row.phase = Phase::Running;

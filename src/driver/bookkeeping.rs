@@ -1,6 +1,11 @@
 //! The SQL of dbfleet's own two tables, per dialect. The planner shows these exact
 //! statements in a dry run and the runner executes the same text, so the preview cannot
 //! drift from what runs.
+//!
+//! On the servers every statement names its table with the schema (PostgreSQL) or
+//! database (MySQL) the session was opened in, read once at connect: a migration that
+//! empties the search path (as every `pg_dump` output does) or runs `USE other_db` cannot
+//! redirect dbfleet's own writes.
 
 use crate::dialect::Dialect;
 
@@ -9,6 +14,10 @@ pub struct Bookkeeping {
     pub dialect: Dialect,
     pub migrations_table: String,
     pub lock_table: String,
+    /// The PostgreSQL schema or MySQL database the tables live in, as the session found it
+    /// at connect (`current_schema()`, `DATABASE()`); `None` on SQLite, which has no
+    /// search path, and before a server session has said.
+    pub schema: Option<String>,
 }
 
 /// The values of one migrations-table row. `applied_at` and `execution_ms` are only known
@@ -36,7 +45,13 @@ impl Bookkeeping {
             dialect,
             migrations_table: migrations_table.to_owned(),
             lock_table: lock_table.to_owned(),
+            schema: None,
         }
+    }
+
+    /// The same tables, named inside `schema` from now on.
+    pub fn in_schema(self, schema: Option<String>) -> Self {
+        Bookkeeping { schema, ..self }
     }
 
     pub fn ident(&self, name: &str) -> String {
@@ -55,12 +70,32 @@ impl Bookkeeping {
         }
     }
 
+    /// `table` as every bookkeeping statement names it: qualified where there is a schema.
+    pub fn table(&self, table: &str) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", self.ident(schema), self.ident(table)),
+            None => self.ident(table),
+        }
+    }
+
     fn migrations(&self) -> String {
-        self.ident(&self.migrations_table)
+        self.table(&self.migrations_table)
     }
 
     fn lock(&self) -> String {
-        self.ident(&self.lock_table)
+        self.table(&self.lock_table)
+    }
+
+    /// How a step that runs in a transaction opens it. SQLite takes its write lock at once
+    /// (`IMMEDIATE`): a deferred transaction that reads first and writes later cannot wait
+    /// for another connection's write lock (SQLite answers "database is locked" at once
+    /// instead of calling the busy handler), and a second run polling for the migration
+    /// lock takes that write lock for a moment.
+    pub fn begin(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres | Dialect::Mysql => "BEGIN",
+        }
     }
 
     pub fn create_tables(&self) -> Vec<String> {
@@ -294,6 +329,62 @@ mod tests {
         assert_eq!(mysql.ident("a`b"), "`a``b`");
         assert_eq!(sqlite.literal("it's \\"), "'it''s \\'");
         assert_eq!(mysql.literal("it's \\"), "'it''s \\\\'");
+    }
+
+    #[test]
+    fn server_tables_are_named_in_the_schema_read_at_connect() {
+        let pg = Bookkeeping::new(
+            Dialect::Postgres,
+            "schema_migrations",
+            "schema_migrations_lock",
+        )
+        .in_schema(Some("public".into()));
+        let my = Bookkeeping::new(
+            Dialect::Mysql,
+            "schema_migrations",
+            "schema_migrations_lock",
+        )
+        .in_schema(Some("shop`db".into()));
+        let row = RowValues {
+            set: "s",
+            version: 1,
+            name: "n",
+            checksum: "c",
+            statements_total: 1,
+            applied_at: None,
+            execution_ms: None,
+            applied_by: "ops@host",
+            run_id: None,
+        };
+        assert!(
+            pg.record_applied(&row)
+                .starts_with("INSERT INTO \"public\".\"schema_migrations\" ")
+        );
+        assert!(
+            pg.delete_lock(None)
+                .starts_with("DELETE FROM \"public\".\"schema_migrations_lock\" ")
+        );
+        assert!(
+            my.select_applied()
+                .ends_with("FROM `shop``db`.`schema_migrations` ORDER BY migration_set, version")
+        );
+        for sql in pg.create_tables().iter().chain(my.create_tables().iter()) {
+            assert!(
+                sql.contains("\"public\".") || sql.contains("`shop``db`."),
+                "{sql}"
+            );
+        }
+        // SQLite has no search path: its names stay as they were.
+        let sqlite = Bookkeeping::new(Dialect::Sqlite, "schema_migrations", "l");
+        assert!(sqlite.delete_lock(None).starts_with("DELETE FROM \"l\" "));
+    }
+
+    #[test]
+    fn a_sqlite_step_takes_the_write_lock_when_it_begins() {
+        let b = |d| Bookkeeping::new(d, "m", "l").begin();
+        assert_eq!(b(Dialect::Sqlite), "BEGIN IMMEDIATE");
+        assert_eq!(b(Dialect::Postgres), "BEGIN");
+        assert_eq!(b(Dialect::Mysql), "BEGIN");
     }
 
     #[test]

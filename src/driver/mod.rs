@@ -19,6 +19,19 @@ use serde::Serialize;
 
 pub use bookkeeping::{Bookkeeping, RowValues};
 
+/// The database's own lock held by a live session stands for the holder when its row is
+/// not there (yet, or any more).
+pub(crate) fn unknown_holder(now: &str) -> LockRow {
+    LockRow {
+        holder: "another session".into(),
+        host: String::new(),
+        pid: 0,
+        run_id: String::new(),
+        acquired_at: now.to_owned(),
+        heartbeat_at: now.to_owned(),
+    }
+}
+
 use crate::config::Target;
 use crate::dialect::Dialect;
 
@@ -106,6 +119,17 @@ pub struct LockRow {
     pub heartbeat_at: String,
 }
 
+/// What `Session::try_lock` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockAttempt {
+    /// The lock is ours. `replaced`: the row of a holder whose session is gone, which the
+    /// database's own lock proved (a PostgreSQL advisory lock or MySQL named lock that was
+    /// free) and which this lock's row replaced: a takeover, for the caller to journal.
+    Taken { replaced: Option<LockRow> },
+    /// Someone holds it; where the database has a lock of its own, a live session does.
+    Held(LockRow),
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DbStats {
     /// Tables of the application, not counting dbfleet's own two.
@@ -160,11 +184,12 @@ pub trait Session: Send {
     /// The lock table's row, if any; `None` when free or when the table does not exist.
     async fn read_lock(&mut self) -> DriverResult<Option<LockRow>>;
 
-    /// Takes the database's migration lock if nobody holds it: `Ok(None)` when taken,
-    /// `Ok(Some(row))` with the current holder otherwise. Never waits for the holder.
+    /// Takes the database's migration lock if nobody holds it. Never waits for the holder.
     /// Creates dbfleet's two tables when missing, under the same mutual exclusion (two
-    /// runs creating them at once can collide on PostgreSQL).
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>>;
+    /// runs creating them at once can collide on PostgreSQL). Only where the database has
+    /// a lock of its own does a row left behind get replaced (see `LockAttempt::Taken`);
+    /// on SQLite such a row is `Held` and judged stale or not by the caller.
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt>;
     /// Whether the database's own lock (a PostgreSQL advisory lock, a MySQL named lock) is
     /// held by a live session right now. `None` where the lock row is all there is (SQLite):
     /// then staleness is judged from the holder's pid and heartbeat.
@@ -173,6 +198,17 @@ pub trait Session: Send {
     /// a failed `try_lock` proves a live holder; asking again would race its release.
     fn has_server_lock(&self) -> bool;
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
+    /// Puts the session back as it was opened, after a migration's statements and before
+    /// dbfleet's own or the next migration's: the role, the settings, the current database
+    /// a migration may have changed (`SET ROLE`, `SET search_path`, `RESET ALL`, `USE`,
+    /// `SET sql_mode`, `LOCK TABLES`, ...). Each migration thus starts from the session the
+    /// config describes, whichever migration ran before it in the same run.
+    /// `in_step_transaction`: dbfleet's transaction for the step is open and stays open.
+    /// Outside one, a transaction the migration opened and left open is rolled back and
+    /// reported as an error: its statements were not committed.
+    async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()>;
+    /// Removes this run's lock row and frees the database's own lock, whatever the last
+    /// migration did to the session (it is restored first).
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
     /// Removes whatever lock row there is; returns it.
     async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>>;
@@ -182,6 +218,19 @@ pub trait Session: Send {
     async fn backup(&mut self, dest: &Path) -> DriverResult<u64>;
 
     async fn close(self: Box<Self>);
+}
+
+/// sqlx's wording for a connection the server closed under it ("expected to read 4 bytes,
+/// got 0 bytes at EOF", "Broken pipe (os error 32)") says how the socket failed, not what
+/// happened: say that. Other I/O errors (refused, unreachable, timed out) keep their own.
+pub(crate) fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as Io;
+    match e.kind() {
+        Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
+            "the connection was closed by the server (the session was killed, or the server restarted or went away)".to_owned()
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Reads a migrations-table row selected by `Bookkeeping::select_applied`.
@@ -200,6 +249,33 @@ pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError
     } else {
         e
     }
+}
+
+/// Under the database's own lock (held by this session): creates the tables when missing
+/// and writes `holder`'s row, replacing one a session that is gone left behind. Returns
+/// the replaced row: that is a takeover, and the caller says so.
+pub(crate) async fn replace_lock_row<S: Session + ?Sized>(
+    session: &mut S,
+    holder: &LockHolder,
+    now: &str,
+) -> DriverResult<Option<LockRow>> {
+    for sql in session.bookkeeping().create_tables() {
+        session.execute(&sql).await?;
+    }
+    let replaced = session.read_lock().await?;
+    if replaced.is_some() {
+        let delete = session.bookkeeping().delete_lock(None);
+        session.execute(&delete).await?;
+    }
+    let insert = session.bookkeeping().insert_lock(
+        &holder.holder,
+        &holder.host,
+        holder.pid,
+        &holder.run_id,
+        now,
+    );
+    session.execute(&insert).await?;
+    Ok(replaced)
 }
 
 /// The migrations table's rows, on any dialect's connection (the table exists).
@@ -353,5 +429,31 @@ pub async fn connect(
                 timeout.as_secs()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_the_server_closed_says_so() {
+        use std::io::{Error, ErrorKind as Io};
+        for kind in [
+            Io::UnexpectedEof,
+            Io::ConnectionReset,
+            Io::ConnectionAborted,
+            Io::BrokenPipe,
+        ] {
+            let raw = Error::new(kind, "expected to read 4 bytes, got 0 bytes at EOF");
+            let message = io_message(&raw);
+            assert!(
+                message.starts_with("the connection was closed by the server"),
+                "{kind:?}: {message}"
+            );
+            assert!(!message.contains("expected to read"), "{message}");
+        }
+        let refused = Error::new(Io::ConnectionRefused, "Connection refused (os error 111)");
+        assert_eq!(io_message(&refused), "Connection refused (os error 111)");
     }
 }

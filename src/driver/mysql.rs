@@ -1,18 +1,23 @@
 //! MySQL and MariaDB. Mutual exclusion is a named lock, `GET_LOCK(name, 0)`, polled; it is
 //! server-wide, so its name includes the database. DDL commits implicitly here, so the
 //! engine tracks each step's progress in its row (see `transactional_ddl`).
+//!
+//! MySQL has no `RESET ALL`: a read-write session notes at connect what a migration may
+//! change (the current database, the role, the session variables in `SESSION_VARIABLES`)
+//! and `restore_session` puts back whatever differs.
 
 use std::path::Path;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session, dump,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session, dump,
 };
 use crate::catalog::hex;
 use crate::config::Target;
@@ -23,7 +28,72 @@ pub struct MysqlSession {
     bookkeeping: Bookkeeping,
     target: Target,
     lock_name: String,
+    /// The session as opened, for `restore_session`; read-write sessions only (a status
+    /// read runs no migration).
+    opened: Option<Opened>,
 }
+
+/// Session variables a migration may set that change how later statements run — dbfleet's
+/// own (`sql_select_limit = 0` hides every row, `NO_BACKSLASH_ESCAPES` changes what its
+/// literals mean, `max_statement_time` cuts them short, `autocommit = 0` keeps them
+/// uncommitted) or the next migration's (`ANSI_QUOTES`, `foreign_key_checks`, `SET
+/// NAMES`). Names the server does not know (MySQL's, MariaDB's) are left out at connect.
+const SESSION_VARIABLES: &[&str] = &[
+    "sql_mode",
+    "autocommit",
+    "completion_type",
+    "time_zone",
+    "character_set_client",
+    "character_set_connection",
+    "character_set_results",
+    "collation_connection",
+    "foreign_key_checks",
+    "unique_checks",
+    "check_constraint_checks",
+    "sql_safe_updates",
+    "sql_select_limit",
+    "sql_auto_is_null",
+    "sql_big_selects",
+    "sql_notes",
+    "sql_warnings",
+    "sql_quote_show_create",
+    "sql_if_exists",
+    "big_tables",
+    "max_statement_time",
+    "max_execution_time",
+    "lock_wait_timeout",
+    "innodb_lock_wait_timeout",
+    "innodb_strict_mode",
+    "tx_isolation",
+    "transaction_isolation",
+    "tx_read_only",
+    "transaction_read_only",
+    "div_precision_increment",
+    "group_concat_max_len",
+    "default_storage_engine",
+    "default_tmp_storage_engine",
+    "explicit_defaults_for_timestamp",
+    "system_versioning_asof",
+    "old_mode",
+    "lc_time_names",
+    "sql_log_bin",
+];
+
+/// What `restore_session` compares the session with.
+struct Opened {
+    /// `DATABASE()` at connect.
+    database: Option<String>,
+    /// `CURRENT_ROLE()` at connect; `None` where the server has no roles.
+    role: Option<Option<String>>,
+    /// The entries of `SESSION_VARIABLES` this server has, saved at connect in user
+    /// variables `@dbfleet_s0`, `@dbfleet_s1`, ... (values keep their types that way).
+    variables: Vec<String>,
+    /// An expression that is 1 inside a transaction.
+    in_transaction: &'static str,
+}
+
+/// MySQL's error for a table used under `LOCK TABLES` that the lock does not cover.
+const NOT_LOCKED_WITH_LOCK_TABLES: u16 = 1100;
 
 fn error(e: sqlx::Error) -> DriverError {
     match &e {
@@ -31,9 +101,65 @@ fn error(e: sqlx::Error) -> DriverError {
             let code = db.code().map(|c| format!(" ({c})")).unwrap_or_default();
             DriverError::new(ErrorKind::Query, format!("{}{code}", db.message()))
         }
-        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, io.to_string()),
+        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, super::io_message(io)),
         other => DriverError::new(ErrorKind::Query, other.to_string()),
     }
+}
+
+/// Notes what `restore_session` needs, on a read-write connection just opened: the role,
+/// and the session variables of `SESSION_VARIABLES` this server has, saved server-side.
+async fn note_session(
+    conn: &mut MySqlConnection,
+    database: Option<String>,
+) -> DriverResult<Opened> {
+    // MySQL before 8.0 has no roles.
+    let role = sqlx::query_scalar::<_, Option<String>>("SELECT CURRENT_ROLE()")
+        .fetch_one(&mut *conn)
+        .await
+        .ok();
+    let names = SESSION_VARIABLES
+        .iter()
+        .chain(["in_transaction"].iter())
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let known: Vec<String> = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SHOW SESSION VARIABLES WHERE Variable_name IN ({names})"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(error)?
+    .iter()
+    .map(|row| row.try_get::<String, _>(0).map(|n| n.to_ascii_lowercase()))
+    .collect::<Result<_, _>>()
+    .map_err(error)?;
+    let variables: Vec<String> = SESSION_VARIABLES
+        .iter()
+        .filter(|n| known.iter().any(|k| k == *n))
+        .map(|n| (*n).to_owned())
+        .collect();
+    if !variables.is_empty() {
+        let saves: Vec<String> = variables
+            .iter()
+            .enumerate()
+            .map(|(i, name)| format!("@dbfleet_s{i} = @@SESSION.{name}"))
+            .collect();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET {}", saves.join(", "))))
+            .execute(&mut *conn)
+            .await
+            .map_err(error)?;
+    }
+    let in_transaction = if known.iter().any(|k| k == "in_transaction") {
+        "@@in_transaction"
+    } else {
+        "(SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = CONNECTION_ID())"
+    };
+    Ok(Opened {
+        database,
+        role,
+        variables,
+        in_transaction,
+    })
 }
 
 /// Named locks are server-wide and at most 64 characters: hash the database and table.
@@ -95,18 +221,29 @@ impl MysqlSession {
                 .execute(&mut conn)
                 .await;
         }
+        // Where the tables are, before any migration can `USE` another database.
+        let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(error)?;
+        let opened = match access {
+            Access::ReadOnly => None,
+            Access::ReadWrite { .. } => Some(note_session(&mut conn, database.clone()).await?),
+        };
         Ok(MysqlSession {
             conn,
             lock_name: lock_name(&target.database, &bookkeeping.lock_table),
-            bookkeeping,
+            bookkeeping: bookkeeping.in_schema(database),
             target: target.clone(),
+            opened,
         })
     }
 
     async fn table_exists(&mut self, table: &str) -> DriverResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
         )
+        .bind(&self.bookkeeping.schema)
         .bind(table)
         .fetch_optional(&mut self.conn)
         .await
@@ -121,23 +258,6 @@ impl MysqlSession {
             .await
             .map_err(error)?;
         Ok(())
-    }
-
-    async fn write_lock_row(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        for sql in self.bookkeeping.create_tables() {
-            self.execute(&sql).await?;
-        }
-        // We hold the server lock, so any row left here belongs to a dead session.
-        let delete = self.bookkeeping.delete_lock(None);
-        self.execute(&delete).await?;
-        let insert = self.bookkeeping.insert_lock(
-            &holder.holder,
-            &holder.host,
-            holder.pid,
-            &holder.run_id,
-            now,
-        );
-        self.execute(&insert).await
     }
 }
 
@@ -183,7 +303,7 @@ impl Session for MysqlSession {
         super::fetch_lock::<sqlx::MySql>(&mut self.conn, &self.bookkeeping, error).await
     }
 
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
             .bind(&self.lock_name)
             .fetch_one(&mut self.conn)
@@ -191,20 +311,17 @@ impl Session for MysqlSession {
             .map_err(error)?;
         if got != Some(1) {
             let row = self.read_lock().await?;
-            return Ok(Some(row.unwrap_or_else(|| LockRow {
-                holder: "another session".into(),
-                host: String::new(),
-                pid: 0,
-                run_id: String::new(),
-                acquired_at: now.to_owned(),
-                heartbeat_at: now.to_owned(),
-            })));
+            return Ok(LockAttempt::Held(
+                row.unwrap_or_else(|| super::unknown_holder(now)),
+            ));
         }
-        if let Err(e) = self.write_lock_row(holder, now).await {
-            let _ = self.release_named_lock().await;
-            return Err(e);
+        match super::replace_lock_row(self, holder, now).await {
+            Ok(replaced) => Ok(LockAttempt::Taken { replaced }),
+            Err(e) => {
+                let _ = self.release_named_lock().await;
+                Err(e)
+            }
         }
-        Ok(None)
     }
 
     fn has_server_lock(&self) -> bool {
@@ -225,7 +342,111 @@ impl Session for MysqlSession {
         self.execute(&sql).await
     }
 
+    async fn restore_session(&mut self, _in_step_transaction: bool) -> DriverResult<()> {
+        let Some(opened) = &self.opened else {
+            return Ok(());
+        };
+        let literal = |v: &Option<String>| match v {
+            Some(v) => self.bookkeeping.literal(v),
+            None => "NULL".to_owned(),
+        };
+        // One row of flags (1 = as opened), then a probe that fails only under `LOCK
+        // TABLES`. The row is read before the probe can start a transaction of its own.
+        let mut checks = vec![
+            format!("{} <> 0", opened.in_transaction),
+            format!("DATABASE() <=> {}", literal(&opened.database)),
+        ];
+        if let Some(role) = &opened.role {
+            checks.push(format!("CURRENT_ROLE() <=> {}", literal(role)));
+        }
+        for (i, name) in opened.variables.iter().enumerate() {
+            checks.push(format!("@@SESSION.{name} <=> @dbfleet_s{i}"));
+        }
+        let lock_table = self.bookkeeping.table(&self.bookkeeping.lock_table);
+        let sql = format!(
+            "SELECT {}; SELECT 1 FROM {lock_table} LIMIT 0",
+            checks.join(", ")
+        );
+        let mut flags: Option<Vec<i64>> = None;
+        let mut tables_locked = false;
+        {
+            let mut rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch(&mut self.conn);
+            while let Some(row) = rows.next().await {
+                match row {
+                    Ok(row) if flags.is_none() => {
+                        flags = Some(
+                            (0..row.len())
+                                .map(|i| row.try_get::<Option<i64>, _>(i).map(|v| v.unwrap_or(0)))
+                                .collect::<Result<_, _>>()
+                                .map_err(error)?,
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(sqlx::Error::Database(db))
+                        if db
+                            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                            .is_some_and(|e| e.number() == NOT_LOCKED_WITH_LOCK_TABLES) =>
+                    {
+                        tables_locked = true;
+                    }
+                    Err(e) => return Err(error(e)),
+                }
+            }
+        }
+        let flags = flags.unwrap_or_default();
+        let flag = |i: usize| flags.get(i).copied().unwrap_or(0);
+        let open = flag(0) == 1;
+        let mut fixes: Vec<String> = Vec::new();
+        if open {
+            fixes.push("ROLLBACK".into());
+        }
+        if tables_locked {
+            fixes.push("UNLOCK TABLES".into());
+        }
+        if flag(1) != 1
+            && let Some(database) = &opened.database
+        {
+            fixes.push(format!("USE {}", self.bookkeeping.ident(database)));
+        }
+        let mut next = 2;
+        if let Some(role) = &opened.role {
+            if flag(next) != 1 {
+                fixes.push(match role.as_deref() {
+                    None | Some("NONE") => "SET ROLE NONE".to_owned(),
+                    // MySQL 8 lists roles as `name`@`host`: its default ones were active.
+                    Some(r) if r.contains('@') => "SET ROLE DEFAULT".to_owned(),
+                    Some(r) => format!("SET ROLE {}", self.bookkeeping.ident(r)),
+                });
+            }
+            next += 1;
+        }
+        let changed: Vec<String> = opened
+            .variables
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| flag(next + i) != 1)
+            .map(|(i, name)| format!("{name} = @dbfleet_s{i}"))
+            .collect();
+        if !changed.is_empty() {
+            fixes.push(format!("SET SESSION {}", changed.join(", ")));
+        }
+        if !fixes.is_empty() {
+            tracing::debug!("restoring the session: {}", fixes.join("; "));
+            self.execute(&fixes.join("; ")).await?;
+        }
+        if open {
+            return Err(DriverError::new(
+                ErrorKind::Query,
+                "the migration left a transaction open (START TRANSACTION, or SET autocommit = 0, without COMMIT); dbfleet rolled it back, so what it changed since, other than DDL (which commits on its own), is not in the database",
+            ));
+        }
+        Ok(())
+    }
+
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
+        // Whatever the last migration left (another current database, `LOCK TABLES`, an
+        // open transaction that would swallow the DELETE), the lock must go.
+        let _ = self.restore_session(false).await;
         let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
         let deleted = self.execute(&sql).await;
         self.release_named_lock().await?;
@@ -246,10 +467,11 @@ impl Session for MysqlSession {
         let (tables, size): (i64, i64) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)), 0) AS SIGNED), \
              CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
-             FROM information_schema.tables WHERE table_schema = DATABASE()",
+             FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE())",
         )
         .bind(&self.bookkeeping.migrations_table)
         .bind(&self.bookkeeping.lock_table)
+        .bind(&self.bookkeeping.schema)
         .fetch_one(&mut self.conn)
         .await
         .map_err(error)?;

@@ -10,11 +10,11 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session, dump,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session, dump,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -32,11 +32,23 @@ fn error(e: sqlx::Error) -> DriverError {
             let code = db.code().map(|c| format!(" ({c})")).unwrap_or_default();
             DriverError::new(ErrorKind::Query, format!("{}{code}", db.message()))
         }
-        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, io.to_string()),
+        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, super::io_message(io)),
         sqlx::Error::PoolTimedOut => DriverError::new(ErrorKind::Timeout, e.to_string()),
         other => DriverError::new(ErrorKind::Query, other.to_string()),
     }
 }
+
+/// Puts back what a migration may have changed in the session: `SET SESSION
+/// AUTHORIZATION`, `SET ROLE`, and every setting (`search_path`, `statement_timeout`,
+/// `default_transaction_read_only`, ...). `RESET ALL` returns each to the session's
+/// default, which includes what dbfleet set at connect (startup options), so a migration's
+/// own `RESET ALL` cannot undo those either.
+const RESET_SESSION: &str = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
+
+/// Whether an explicit transaction block is open: `transaction_timestamp()` equals
+/// `statement_timestamp()` during the first command of a transaction, and this query is
+/// one (its own implicit transaction) unless a `BEGIN` sent earlier is still open.
+const IN_TRANSACTION_BLOCK: &str = "SELECT transaction_timestamp() <> statement_timestamp()";
 
 /// Advisory locks are scoped to the database already; the key only has to tell dbfleet's
 /// lock apart from the application's own advisory locks.
@@ -89,45 +101,35 @@ impl PostgresSession {
         if !settings.is_empty() {
             options = options.options(settings);
         }
-        let conn = options.connect().await.map_err(|e| {
+        let mut conn = options.connect().await.map_err(|e| {
             let e = error(e);
             DriverError::new(
                 ErrorKind::Connect,
                 format!("cannot connect to {}: {}", target.server_label(), e.message),
             )
         })?;
+        // Where the tables are, before any migration can change the search path. `None`
+        // when the path names no existing schema: then nothing can be created anyway, and
+        // the server says so on the first CREATE.
+        let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(error)?;
         Ok(PostgresSession {
             conn,
             lock_key: lock_key(&bookkeeping.lock_table),
-            bookkeeping,
+            bookkeeping: bookkeeping.in_schema(schema),
             target: target.clone(),
         })
     }
 
     async fn table_exists(&mut self, table: &str) -> DriverResult<bool> {
-        let name = self.bookkeeping.ident(table);
+        let name = self.bookkeeping.table(table);
         sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
             .bind(name)
             .fetch_one(&mut self.conn)
             .await
             .map_err(error)
-    }
-
-    async fn write_lock_row(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        for sql in self.bookkeeping.create_tables() {
-            self.execute(&sql).await?;
-        }
-        // We hold the server lock, so any row left here belongs to a dead session.
-        let delete = self.bookkeeping.delete_lock(None);
-        self.execute(&delete).await?;
-        let insert = self.bookkeeping.insert_lock(
-            &holder.holder,
-            &holder.host,
-            holder.pid,
-            &holder.run_id,
-            now,
-        );
-        self.execute(&insert).await
     }
 }
 
@@ -173,32 +175,29 @@ impl Session for PostgresSession {
         super::fetch_lock::<sqlx::Postgres>(&mut self.conn, &self.bookkeeping, error).await
     }
 
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(self.lock_key)
             .fetch_one(&mut self.conn)
             .await
             .map_err(error)?;
         if !got {
+            // Taken, but its row may not be written yet (or not by dbfleet).
             let row = self.read_lock().await?;
-            return Ok(Some(row.unwrap_or_else(|| LockRow {
-                // Taken, but its row is not written yet (or not by dbfleet).
-                holder: "another session".into(),
-                host: String::new(),
-                pid: 0,
-                run_id: String::new(),
-                acquired_at: now.to_owned(),
-                heartbeat_at: now.to_owned(),
-            })));
+            return Ok(LockAttempt::Held(
+                row.unwrap_or_else(|| super::unknown_holder(now)),
+            ));
         }
-        if let Err(e) = self.write_lock_row(holder, now).await {
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(self.lock_key)
-                .execute(&mut self.conn)
-                .await;
-            return Err(e);
+        match super::replace_lock_row(self, holder, now).await {
+            Ok(replaced) => Ok(LockAttempt::Taken { replaced }),
+            Err(e) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(self.lock_key)
+                    .execute(&mut self.conn)
+                    .await;
+                Err(e)
+            }
         }
-        Ok(None)
     }
 
     fn has_server_lock(&self) -> bool {
@@ -226,7 +225,45 @@ impl Session for PostgresSession {
         self.execute(&sql).await
     }
 
+    async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()> {
+        if in_step_transaction {
+            // Inside dbfleet's transaction: the resets commit with the step.
+            return self.execute(RESET_SESSION).await;
+        }
+        // One round trip when all is well: the check, then the resets in the same implicit
+        // transaction. Inside a block the migration left open, the check says so (or fails,
+        // when that block is aborted), and the resets went into the block: roll it all back
+        // and reset again.
+        let checked = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "{IN_TRANSACTION_BLOCK}; {RESET_SESSION}"
+        )))
+        .fetch_all(&mut self.conn)
+        .await;
+        let open = match checked {
+            Ok(rows) => rows
+                .first()
+                .map(|row| row.try_get::<bool, _>(0))
+                .transpose()
+                .map_err(error)?
+                .unwrap_or(false),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("25P02") => true,
+            Err(e) => return Err(error(e)),
+        };
+        if !open {
+            return Ok(());
+        }
+        self.execute("ROLLBACK").await?;
+        self.execute(RESET_SESSION).await?;
+        Err(DriverError::new(
+            ErrorKind::Query,
+            "the migration left a transaction open (BEGIN without COMMIT); dbfleet rolled it back, so its statements since BEGIN are not in the database",
+        ))
+    }
+
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
+        // Whatever the last migration left (a role without rights on the lock table, an
+        // open transaction that would swallow the DELETE), the lock must go.
+        let _ = self.restore_session(false).await;
         let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
         let deleted = self.execute(&sql).await;
         sqlx::query("SELECT pg_advisory_unlock($1)")
@@ -248,12 +285,14 @@ impl Session for PostgresSession {
 
     async fn stats(&mut self) -> DriverResult<DbStats> {
         let (tables, size): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+            "SELECT (SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = COALESCE($3, current_schema()) \
              AND table_type = 'BASE TABLE' AND table_name NOT IN ($1, $2))::bigint, \
              pg_database_size(current_database())::bigint",
         )
         .bind(&self.bookkeeping.migrations_table)
         .bind(&self.bookkeeping.lock_table)
+        .bind(&self.bookkeeping.schema)
         .fetch_one(&mut self.conn)
         .await
         .map_err(error)?;

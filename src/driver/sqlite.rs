@@ -10,8 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockHolder,
-    LockRow, Session,
+    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
+    LockHolder, LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -22,7 +22,22 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SqliteSession {
     conn: SqliteConnection,
     bookkeeping: Bookkeeping,
+    /// The values of `PRAGMAS` when the session was opened, for `restore_session`.
+    pragmas: Vec<i64>,
 }
+
+/// Connection-level switches a migration may flip that change how later statements run:
+/// `query_only` refuses dbfleet's own writes, the others change the next migration's
+/// meaning. (`foreign_keys` cannot change inside the transaction every step runs in.)
+const PRAGMAS: [&str; 7] = [
+    "query_only",
+    "recursive_triggers",
+    "legacy_alter_table",
+    "ignore_check_constraints",
+    "reverse_unordered_selects",
+    "writable_schema",
+    "trusted_schema",
+];
 
 fn error(e: sqlx::Error) -> DriverError {
     let kind = match &e {
@@ -72,7 +87,14 @@ impl SqliteSession {
                 format!("cannot open {}: {}", path.display(), error(e)),
             )
         })?;
-        let mut session = SqliteSession { conn, bookkeeping };
+        let mut session = SqliteSession {
+            conn,
+            bookkeeping,
+            pragmas: Vec::new(),
+        };
+        if access != Access::ReadOnly {
+            session.pragmas = session.read_pragmas().await?;
+        }
         // Only a `-journal` beside the file can be hot: no extra query otherwise.
         if access == Access::ReadOnly && Path::new(&format!("{}-journal", path.display())).exists()
         {
@@ -100,6 +122,30 @@ impl SqliteSession {
             ));
         }
         Err(error(e))
+    }
+
+    /// Plain `PRAGMA name;` statements: they read a connection flag, never the file, so
+    /// they do not wait behind another connection's lock (the `pragma_*()` table functions
+    /// load the schema, which does).
+    async fn read_pragmas(&mut self) -> DriverResult<Vec<i64>> {
+        let sql = PRAGMAS.map(|p| format!("PRAGMA {p}")).join("; ");
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(error)?;
+        use sqlx::Row;
+        let values: Vec<i64> = rows
+            .iter()
+            .map(|row| row.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        if values.len() != PRAGMAS.len() {
+            return Err(DriverError::new(
+                ErrorKind::Query,
+                format!("reading {}: {} values", PRAGMAS.join(", "), values.len()),
+            ));
+        }
+        Ok(values)
     }
 
     async fn table_exists(&mut self, name: &str) -> DriverResult<bool> {
@@ -158,14 +204,14 @@ impl Session for SqliteSession {
     /// `BEGIN IMMEDIATE` takes SQLite's write lock: between it and `COMMIT` no other
     /// connection can write, so "create the tables, see no lock row, insert ours" is atomic
     /// and costs one commit.
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<Option<LockRow>> {
+    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
         self.execute("BEGIN IMMEDIATE").await?;
         let attempt = async {
             for sql in self.bookkeeping.create_tables() {
                 self.execute(&sql).await?;
             }
             if let Some(current) = self.read_lock().await? {
-                return Ok(Some(current));
+                return Ok(LockAttempt::Held(current));
             }
             let insert = self.bookkeeping.insert_lock(
                 &holder.holder,
@@ -175,13 +221,13 @@ impl Session for SqliteSession {
                 now,
             );
             self.execute(&insert).await?;
-            Ok(None)
+            Ok(LockAttempt::Taken { replaced: None })
         }
         .await;
         match attempt {
-            Ok(None) => {
+            Ok(taken @ LockAttempt::Taken { .. }) => {
                 self.execute("COMMIT").await?;
-                Ok(None)
+                Ok(taken)
             }
             other => {
                 let _ = self.execute("ROLLBACK").await;
@@ -203,7 +249,25 @@ impl Session for SqliteSession {
         self.execute(&sql).await
     }
 
+    async fn restore_session(&mut self, _in_step_transaction: bool) -> DriverResult<()> {
+        if self.pragmas.is_empty() {
+            return Ok(());
+        }
+        let now = self.read_pragmas().await?;
+        let fixes: Vec<String> = PRAGMAS
+            .iter()
+            .zip(now.iter().zip(&self.pragmas))
+            .filter(|(_, (now, opened))| now != opened)
+            .map(|(name, (_, opened))| format!("PRAGMA {name} = {opened}"))
+            .collect();
+        if fixes.is_empty() {
+            return Ok(());
+        }
+        self.execute(&fixes.join("; ")).await
+    }
+
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
+        let _ = self.restore_session(false).await;
         let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
         self.execute(&sql).await
     }
@@ -266,5 +330,57 @@ impl Session for SqliteSession {
 
     async fn close(self: Box<Self>) {
         let _ = self.conn.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a migration sets with `PRAGMA query_only = 1` is undone before dbfleet writes
+    /// its row, inside the step's own transaction.
+    #[test]
+    fn restoring_the_session_undoes_a_migrations_pragmas() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = Target {
+            driver: Dialect::Sqlite,
+            host: None,
+            port: None,
+            username: None,
+            password: None,
+            database: dir.path().join("t.db").display().to_string(),
+            charset: None,
+            schema: None,
+            sslmode: None,
+        };
+        let book = Bookkeeping::new(Dialect::Sqlite, "m", "l");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let access = Access::ReadWrite { create: true };
+            let mut session = SqliteSession::open(&target, book, access)
+                .await
+                .expect("open");
+            session.execute("CREATE TABLE t (x)").await.expect("create");
+            session.execute("BEGIN IMMEDIATE").await.expect("begin");
+            session
+                .execute("PRAGMA query_only = 1; PRAGMA recursive_triggers = 1")
+                .await
+                .expect("the migration's pragmas");
+            let refused = session.execute("INSERT INTO t VALUES (1)").await;
+            assert!(refused.is_err(), "query_only is on");
+            session.restore_session(true).await.expect("restore");
+            session
+                .execute("INSERT INTO t VALUES (1)")
+                .await
+                .expect("insert");
+            session.execute("COMMIT").await.expect("commit");
+            assert_eq!(
+                session.read_pragmas().await.expect("pragmas"),
+                session.pragmas
+            );
+            Box::new(session).close().await;
+        });
     }
 }

@@ -7,9 +7,9 @@ use super::Fleet;
 use super::events::{EventSink, RunEvent};
 use super::identity::now_text;
 use super::journal::Journal;
-use super::lock::{LockState, assess};
+use super::lock::{LockState, assess, run_refuses};
 use crate::config::Target;
-use crate::driver::{Access, LockHolder, RowStatus, Session};
+use crate::driver::{Access, LockAttempt, LockHolder, RowStatus, Session};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnlockResult {
@@ -117,27 +117,45 @@ pub async fn resolve(
     // Never settle a row under a live run's feet: take the lock, once, without waiting.
     let result = match session.try_lock(&holder, &now_text()).await {
         Err(e) => Err(e.message),
-        Ok(Some(row)) => {
-            let held = session.has_server_lock().then_some(true);
+        Ok(LockAttempt::Held(row)) => {
+            let server_lock = session.has_server_lock();
             let state = assess(
                 row,
                 &fleet.identity,
                 Duration::from_secs(fleet.config.migrator.stale_lock_secs),
-                held,
+                server_lock.then_some(true),
             );
             Err(format!(
                 "{db} is locked by {} (run {}){}; resolve it once that lock is gone",
                 state.row.holder,
                 state.row.run_id,
-                if state.stale {
+                if run_refuses(&state, server_lock) {
                     ", a stale lock: clear it first with `dbfleet unlock`"
                 } else {
                     ""
                 }
             ))
         }
-        Ok(None) => {
-            let settled = resolve_in(fleet, db, resolution, session.as_mut()).await;
+        Ok(LockAttempt::Taken { replaced }) => {
+            let journaled = match replaced {
+                // A server's lock left by a session that is gone: taken over, and said so.
+                Some(row) => journal(fleet).map(|sink| {
+                    sink.emit(RunEvent::LockTakenOver {
+                        database: db.to_owned(),
+                        by: fleet.identity.who(),
+                        holder: row.holder,
+                        holder_pid: row.pid,
+                        holder_run_id: row.run_id,
+                        since: row.acquired_at,
+                        heartbeat_at: row.heartbeat_at,
+                    })
+                }),
+                None => Ok(()),
+            };
+            let settled = match journaled {
+                Ok(()) => resolve_in(fleet, db, resolution, session.as_mut()).await,
+                Err(e) => Err(e),
+            };
             let _ = session.release_lock(&holder).await;
             settled
         }

@@ -60,7 +60,7 @@ pub async fn apply_step(
     };
 
     let opening = if step.transactional {
-        "BEGIN".to_owned()
+        book.begin().to_owned()
     } else {
         let now = now_text();
         match step.direction {
@@ -87,7 +87,16 @@ pub async fn apply_step(
             total,
             line: statement.line,
         });
-        if let Err(e) = session.execute(&statement.sql).await {
+        let mut ran = session.execute(&statement.sql).await;
+        // Statements that ran when `ran` fails: this one too if the failure came after it.
+        let mut done = i;
+        // The file is done: the session goes back to how it was opened before dbfleet's
+        // own statements (and the next migration) run in it.
+        if ran.is_ok() && i + 1 == total {
+            done = total;
+            ran = session.restore_session(step.transactional).await;
+        }
+        if let Err(e) = ran {
             let error = format!(
                 "{} line {} (statement {} of {}): {}",
                 step.path
@@ -103,17 +112,20 @@ pub async fn apply_step(
                 let _ = session.execute("ROLLBACK").await;
                 return fail(i + 1, error, false);
             }
+            // Whatever the failed file left in the session (an aborted transaction of its
+            // own, another current database) must not swallow the row's cleanup.
+            let _ = session.restore_session(false).await;
             // Nothing ran yet: put the row back as it was (an up's does not exist yet; a
             // down's is still applied). Otherwise keep it dirty until resolved: a failed up
             // as `failed`, a failed down as `reverting`, so resolving knows which way.
-            let cleanup = match (step.direction, i) {
+            let cleanup = match (step.direction, done) {
                 (Direction::Up, 0) => book.delete_row(&step.set, step.version),
                 (Direction::Down, 0) => book.mark_applied(&step.set, step.version),
                 (Direction::Up, _) => book.record_failed(&step.set, step.version, &error),
                 (Direction::Down, _) => book.record_revert_failed(&step.set, step.version, &error),
             };
             let _ = session.execute(&cleanup).await;
-            return fail(i + 1, error, i > 0);
+            return fail(i + 1, error, done > 0);
         }
         if !step.transactional {
             let progress = book.record_progress(&step.set, step.version, i + 1);

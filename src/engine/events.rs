@@ -130,6 +130,22 @@ pub enum RunEvent {
         holder: String,
         since: String,
     },
+    /// The lock row of a holder whose session is gone was replaced by this run's: the
+    /// server's own lock was free, so the server had ended that session (and rolled back
+    /// what it had not committed). Only on servers; journaled like an unlock.
+    LockTakenOver {
+        database: String,
+        by: String,
+        holder: String,
+        holder_pid: i64,
+        holder_run_id: String,
+        since: String,
+        heartbeat_at: String,
+    },
+    /// Releasing the lock at the end failed: its row is still there (a server's own lock
+    /// went with the connection). The next run on a server takes it over; on SQLite,
+    /// `dbfleet unlock` clears it.
+    LockNotReleased { database: String, error: String },
     /// Lock taken and plan made: `steps` will run.
     Started { database: String, steps: usize },
     Backup {
@@ -202,6 +218,8 @@ impl RunEvent {
             RunEvent::Waiting { database, .. }
             | RunEvent::Connecting { database, .. }
             | RunEvent::LockWaiting { database, .. }
+            | RunEvent::LockTakenOver { database, .. }
+            | RunEvent::LockNotReleased { database, .. }
             | RunEvent::Started { database, .. }
             | RunEvent::Backup { database, .. }
             | RunEvent::StepStarted { database, .. }

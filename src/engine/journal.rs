@@ -92,6 +92,8 @@ pub struct JournalEntry {
     pub unfinished: bool,
     /// What an `unlock` or `resolve` did.
     pub repairs: Vec<String>,
+    /// What a run did to locks besides its own: takeovers, locks it could not release.
+    pub lock_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +151,9 @@ impl JournalEntry {
             ),
             (format!("    {}", self.command), false),
         ];
+        for note in &self.lock_notes {
+            lines.push((format!("    ⊘ {note}"), true));
+        }
         for o in self.outcomes.iter().filter(|o| !o.went_well()) {
             lines.push((
                 format!(
@@ -173,6 +178,7 @@ impl JournalEntry {
             || self
                 .repairs
                 .iter()
+                .chain(&self.lock_notes)
                 .any(|r| r.starts_with(&format!("{database}: ")))
     }
 }
@@ -211,6 +217,7 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                     cancelled: false,
                     unfinished: true,
                     repairs: Vec::new(),
+                    lock_notes: Vec::new(),
                 });
                 let last = entries.len() - 1;
                 &mut entries[last]
@@ -269,6 +276,28 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                     }
                 ));
             }
+            "lock_taken_over" => {
+                let note = format!(
+                    "{}: took over the lock of {} (run {}), whose session was gone",
+                    str_of(&v, "database").unwrap_or_default(),
+                    str_of(&v, "holder").unwrap_or_default(),
+                    str_of(&v, "holder_run_id").unwrap_or_default()
+                );
+                if entry.direction.is_some() {
+                    entry.lock_notes.push(note);
+                } else {
+                    // `resolve` takes the lock too.
+                    entry.unfinished = false;
+                    entry.command = "resolve".into();
+                    entry.by = str_of(&v, "by").or(entry.by.take());
+                    entry.repairs.push(note);
+                }
+            }
+            "lock_not_released" => entry.lock_notes.push(format!(
+                "{}: migration lock NOT released: {}",
+                str_of(&v, "database").unwrap_or_default(),
+                str_of(&v, "error").unwrap_or_default()
+            )),
             "resolved" => {
                 entry.unfinished = false;
                 entry.command = "resolve".into();

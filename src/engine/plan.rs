@@ -338,7 +338,7 @@ pub fn render_sql(
             out.push_str(";\n");
         };
         if step.transactional {
-            line("BEGIN");
+            line(bookkeeping.begin());
         } else {
             match step.direction {
                 Direction::Up => line(&bookkeeping.record_running(&row)),

@@ -42,14 +42,19 @@ pub struct RunRequest {
 pub struct RunSummary {
     pub run_id: String,
     pub outcomes: Vec<(String, Outcome)>,
+    /// Databases whose lock this run could not release, with why (`LockNotReleased`).
+    pub locks_left: Vec<(String, String)>,
     pub duration_ms: u64,
     pub cancelled: bool,
     pub journal: PathBuf,
 }
 
 impl RunSummary {
+    /// Every database went well and left no lock behind (a left lock stops the next run).
     pub fn all_ok(&self) -> bool {
-        !self.cancelled && self.outcomes.iter().all(|(_, o)| o.lets_dependents_run())
+        !self.cancelled
+            && self.locks_left.is_empty()
+            && self.outcomes.iter().all(|(_, o)| o.lets_dependents_run())
     }
 }
 
@@ -108,6 +113,7 @@ struct RunContext {
     control: RunControl,
     fleet_permits: Semaphore,
     server_permits: HashMap<String, Arc<Semaphore>>,
+    locks_left: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 /// Runs `request`, streaming events to `tx` and the journal. Returns once every database
@@ -159,6 +165,7 @@ pub async fn run(
         },
         fleet_permits: Semaphore::new(fleet.config.migrator.concurrency),
         server_permits,
+        locks_left: std::sync::Mutex::new(Vec::new()),
         fleet: fleet.clone(),
         request,
         run_id: run_id.clone(),
@@ -204,9 +211,15 @@ pub async fn run(
             )),
         }
     }
+    let locks_left = ctx
+        .locks_left
+        .lock()
+        .map(|left| left.clone())
+        .unwrap_or_default();
     let summary = RunSummary {
         run_id: run_id.clone(),
         outcomes: outcomes.clone(),
+        locks_left,
         duration_ms: started.elapsed().as_millis() as u64,
         cancelled: control.is_cancelled(),
         journal: journal_path,
@@ -454,7 +467,14 @@ async fn locked_run(
     }
     let outcome = run_steps(ctx, db, target, set, existed, session, cancel).await;
     if let Err(e) = session.release_lock(&ctx.holder).await {
-        tracing::warn!("{db}: releasing the migration lock failed: {e}");
+        let error = target.scrub(&e.message);
+        ctx.events.emit(RunEvent::LockNotReleased {
+            database: db.to_owned(),
+            error: error.clone(),
+        });
+        if let Ok(mut left) = ctx.locks_left.lock() {
+            left.push((db.to_owned(), error));
+        }
     }
     outcome
 }
@@ -681,7 +701,7 @@ async fn plan_database(
     plan.driver = Some(target.driver);
     plan.server = Some(target.server_label());
     let set = fleet.catalog.set(&set_name);
-    let (applied, has_tables, transactional_ddl) = if driver::exists(target) {
+    let (applied, has_tables, transactional_ddl, bookkeeping) = if driver::exists(target) {
         let mut session = match fleet.open(target, Access::ReadOnly).await {
             Ok(session) => session,
             Err(e) => {
@@ -708,21 +728,29 @@ async fn plan_database(
         }
         .await;
         let transactional_ddl = session.transactional_ddl();
+        let server_lock = session.has_server_lock();
+        // The tables as this session names them (a server's schema), as the run will.
+        let bookkeeping = session.bookkeeping().clone();
         session.close().await;
         match read {
             // The run would refuse it: say so now, not after the operator confirmed.
-            Ok((_, _, Some(lock))) if lock.stale => {
+            Ok((_, _, Some(lock))) if lock::run_refuses(&lock, server_lock) => {
                 plan.refused = Some(lock::stale_refusal(&lock, db));
                 return plan;
             }
-            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl),
+            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl, bookkeeping),
             Err(e) => {
                 plan.refused = Some(target.scrub(&e.message));
                 return plan;
             }
         }
     } else {
-        (Vec::new(), false, driver::transactional_ddl(target.driver))
+        (
+            Vec::new(),
+            false,
+            driver::transactional_ddl(target.driver),
+            fleet.bookkeeping(target.driver),
+        )
     };
     if let Err(reason) = plan::check_dirty(db, &applied) {
         plan.refused = Some(reason);
@@ -744,12 +772,7 @@ async fn plan_database(
         allow_drift,
     }) {
         Ok(steps) => {
-            plan.sql = plan::render_sql(
-                &fleet.bookkeeping(target.driver),
-                &steps,
-                !has_tables,
-                &fleet.identity.who(),
-            );
+            plan.sql = plan::render_sql(&bookkeeping, &steps, !has_tables, &fleet.identity.who());
             if steps.is_empty() && direction == Direction::Up {
                 plan.pending_elsewhere =
                     elsewhere::pending_elsewhere(&fleet.catalog, db, &set.name, &applied);

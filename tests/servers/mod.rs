@@ -291,9 +291,126 @@ pub fn seed_shaped_config(
     text
 }
 
+/// The seed-shaped fleet for `dbs` with `auto_backup` off (no dependencies).
+pub fn fleet_without_backups(dbs: &Databases) -> Fleet {
+    fleet_with(
+        &seed_shaped_config(dbs, &[], "")
+            .replace("  auto_backup: true\n", "  auto_backup: false\n"),
+    )
+}
+
 /// The fleet folder with `config` as its config.yaml; the demo migrations are there.
 pub fn fleet_with(config: &str) -> Fleet {
     let fleet = Fleet::new();
     fleet.write("config.yaml", config);
     fleet
+}
+
+/// `(version, status)` of `database`'s migrations-table rows.
+pub fn versions_and_statuses(server: &Server, database: &str) -> Vec<(String, String)> {
+    server
+        .migration_rows(database)
+        .into_iter()
+        .map(|(_, version, status)| (version, status))
+        .collect()
+}
+
+/// Writes `file` into `db`'s own set and runs `up -d db`, which must exit 1 saying
+/// `message`.
+#[track_caller]
+pub fn up_fails_with(
+    fleet: &Fleet,
+    server: &Server,
+    db: &str,
+    (file, sql): (&str, &str),
+    message: &str,
+) -> crate::common::Output {
+    fleet.write(&format!("migrations/{db}/{file}"), sql);
+    let up = fleet.run_with_env(
+        &["up", "-d", db],
+        &[("MICROSERVICE_DB_PASSWORD", server.password.as_str())],
+    );
+    up.expect_code(1).expect_contains(message);
+    up
+}
+
+/// A `dbfleet` run in the background, its stdout read line by line as it comes.
+pub struct Background {
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Background {
+    /// Starts `args` in `fleet` with the server's password in the environment.
+    pub fn start(fleet: &Fleet, server: &Server, args: &[&str]) -> Background {
+        let mut child = fleet
+            .command(args)
+            .env("MICROSERVICE_DB_PASSWORD", &server.password)
+            .spawn()
+            .expect("spawn dbfleet");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Background {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Blocks until a line contains `needle` (panics after `secs`).
+    #[track_caller]
+    pub fn wait_for(&mut self, needle: &str, secs: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "no line with {needle:?} within {secs}s:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    /// SIGKILL, as a crashed runner or a lost CI machine.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill dbfleet");
+        let _ = self.child.wait();
+    }
+
+    /// Waits for the end; the whole output.
+    pub fn finish(mut self, args: &[&str]) -> crate::common::Output {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().expect("wait for dbfleet");
+        self.seen.extend(self.lines.iter());
+        crate::common::Output {
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen.join("\n") + "\n",
+            stderr,
+        }
+    }
 }

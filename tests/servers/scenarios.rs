@@ -5,7 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::{Databases, Engine, Server, fleet_with, seed_shaped_config, server};
+use super::{
+    Background, Databases, Engine, Server, fleet_with, fleet_without_backups, seed_shaped_config,
+    server,
+};
 use crate::common::{Fleet, Output, SERVICES};
 
 fn run(fleet: &Fleet, server: &Server, line: &str) -> Output {
@@ -137,9 +140,7 @@ pub fn four_processes_apply_each_migration_once(engine: Engine) {
     let names: Vec<String> = (1..=20).map(|i| format!("tenant_{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let dbs = Databases::create(&server, &refs);
-    let config = seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = fleet_with(&config);
+    let fleet = fleet_without_backups(&dbs);
     race_set(&fleet, 5);
     let children: Vec<_> = (0..4)
         .map(|_| {
@@ -182,9 +183,7 @@ pub fn four_processes_apply_each_migration_once(engine: Engine) {
 pub fn killed_runner(engine: Engine) {
     let Some(server) = server(engine) else { return };
     let dbs = Databases::create(&server, &["slow_service"]);
-    let config = seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = fleet_with(&config);
+    let fleet = fleet_without_backups(&dbs);
     let sleep = match engine {
         Engine::Postgres => "SELECT pg_sleep(4)",
         Engine::Mysql => "SELECT SLEEP(4)",
@@ -458,9 +457,7 @@ pub fn backup_restores(engine: Engine) {
 pub fn failed_down_is_told_apart_from_a_failed_up(engine: Engine) {
     let Some(server) = server(engine) else { return };
     let dbs = Databases::create(&server, &["revert_service"]);
-    let config = seed_shaped_config(&dbs, &[], "")
-        .replace("  auto_backup: true\n", "  auto_backup: false\n");
-    let fleet = fleet_with(&config);
+    let fleet = fleet_without_backups(&dbs);
     fleet.write(
         "migrations/revert_service/001_two_tables.up.sql",
         "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n",
@@ -499,5 +496,234 @@ pub fn failed_down_is_told_apart_from_a_failed_up(engine: Engine) {
     } else {
         // PostgreSQL's DDL is transactional: the whole down rolled back.
         assert!(!text.contains("DIRTY"), "{}", status.describe());
+    }
+}
+
+/// `SELECT pg_sleep(secs)` / `SELECT SLEEP(secs)`.
+fn sleep_sql(engine: Engine, secs: u32) -> String {
+    match engine {
+        Engine::Postgres => format!("SELECT pg_sleep({secs})"),
+        Engine::Mysql => format!("SELECT SLEEP({secs})"),
+    }
+}
+
+/// A migration whose second of three statements sleeps `secs` on the server.
+fn slow_migration(engine: Engine, secs: u32) -> String {
+    format!(
+        "CREATE TABLE first_half (id INTEGER);\n{};\nCREATE TABLE second_half (id INTEGER);\n",
+        sleep_sql(engine, secs)
+    )
+}
+
+/// The journal's lines with `"event":"<event>"` for `database`.
+fn journal_events(fleet: &Fleet, event: &str, database: &str) -> Vec<serde_json::Value> {
+    fleet
+        .read("journal.jsonl")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == event && v["database"] == database)
+        .collect()
+}
+
+/// Issue 8, item 10. Two runners killed mid-statement: the server keeps each dead
+/// client's session (and its lock) until the sleeping statement ends. The holder's pid is
+/// gone from this host, so the lock is stale at once: `unlock` clears it (journaled). The
+/// other database's next run waits for the orphaned session, then takes the lock over,
+/// and the journal, the run's output and `history` say so.
+pub fn killed_holder_lock_is_stale_at_once_and_its_takeover_journaled(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["held_a_service", "held_b_service"]);
+    let fleet = fleet_without_backups(&dbs);
+    for db in ["held_a_service", "held_b_service"] {
+        fleet.write(
+            &format!("migrations/{db}/001_slow.up.sql"),
+            &slow_migration(engine, 8),
+        );
+    }
+    let mut a = Background::start(&fleet, &server, &["up", "-d", "held_a_service", "-v"]);
+    let mut b = Background::start(&fleet, &server, &["up", "-d", "held_b_service", "-v"]);
+    a.wait_for("statement 2/3", 60);
+    b.wait_for("statement 2/3", 60);
+    let killed_pid = b.child.id();
+    a.kill();
+    b.kill();
+    let (real_a, real_b) = (dbs.real("held_a_service"), dbs.real("held_b_service"));
+    let row = server.query(real_b, "SELECT holder, run_id FROM schema_migrations_lock");
+    let (Some(killed_holder), Some(killed_run)) = (row[0][0].clone(), row[0][1].clone()) else {
+        panic!("the dead run's lock row: {row:?}")
+    };
+
+    // At once, while the server still runs both sleeps: stale, by the dead pid.
+    let status = run(&fleet, &server, "status --format json");
+    status.expect_code(0);
+    for db in status.json()["databases"].as_array().unwrap() {
+        if db["name"] == "held_a_service" || db["name"] == "held_b_service" {
+            assert_eq!(db["lock"]["stale"], true, "{db}");
+        }
+    }
+    let status_b = run(&fleet, &server, "status -d held_b_service --format json").json();
+    assert_eq!(
+        status_b["databases"][0]["lock"]["pid"].as_u64(),
+        Some(u64::from(killed_pid))
+    );
+
+    // A: the operator clears it without --force.
+    let unlock = run(&fleet, &server, "unlock -d held_a_service");
+    unlock
+        .expect_code(0)
+        .expect_contains("held_a_service: cleared the lock held by");
+    assert_eq!(server.lock_rows(real_a), 0);
+    let cleared = journal_events(&fleet, "lock_cleared", "held_a_service");
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    assert_eq!(cleared[0]["forced"], false, "{cleared:?}");
+
+    // B: the next run waits for the orphaned session, then takes over, journaled.
+    let up = run(&fleet, &server, "up -d held_b_service");
+    let text = up.all();
+    assert!(
+        text.contains("held_b_service: lock held by"),
+        "it waited for the orphaned session\n{}",
+        up.describe()
+    );
+    assert!(
+        text.contains(&format!(
+            "held_b_service: took over the migration lock of {killed_holder} (pid {killed_pid}, run {killed_run}, since "
+        )),
+        "{}",
+        up.describe()
+    );
+    let taken = journal_events(&fleet, "lock_taken_over", "held_b_service");
+    assert_eq!(taken.len(), 1, "one takeover, journaled: {taken:?}");
+    assert_eq!(taken[0]["holder_run_id"], killed_run.as_str(), "{taken:?}");
+    assert_eq!(taken[0]["holder_pid"].as_u64(), Some(u64::from(killed_pid)));
+    assert!(taken[0]["run_id"].as_str().is_some_and(|r| r != killed_run));
+    let history = run(&fleet, &server, "history -d held_b_service");
+    history.expect_code(0).expect_contains(&format!(
+        "⊘ held_b_service: took over the lock of {killed_holder} (run {killed_run})"
+    ));
+    match engine {
+        // The dead step rolled back whole: the run applies it.
+        Engine::Postgres => {
+            up.expect_code(0)
+                .expect_contains("✓ held_b_service  succeeded, 1 step(s)");
+            assert_eq!(server.tables(real_b), ["first_half", "second_half"]);
+        }
+        // Its first statement committed: dirty, and refused after the takeover.
+        Engine::Mysql => {
+            up.expect_code(1).expect_contains("database is dirty");
+            assert_eq!(server.tables(real_b), ["first_half"]);
+        }
+    }
+    assert_eq!(
+        server.lock_rows(real_b),
+        0,
+        "the run released what it took over"
+    );
+    // Nothing else: A was cleared, not migrated.
+    assert_eq!(
+        journal_events(&fleet, "lock_taken_over", "held_a_service").len(),
+        0
+    );
+}
+
+/// Issue 8, item 11. The server kills dbfleet's connection mid-statement: the step's
+/// error says the connection was closed by the server (not sqlx's "expected to read 4
+/// bytes"), and the lock its release could not remove is in the run's summary, as a
+/// `lock_not_released` event (journaled, what the console consumes) and exit code 1.
+pub fn killed_connection_is_worded_and_the_lock_left_reported(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["conn_service"]);
+    let fleet = fleet_without_backups(&dbs);
+    fleet.write(
+        "migrations/conn_service/001_slow.up.sql",
+        &slow_migration(engine, 30),
+    );
+    let real = dbs.real("conn_service");
+    let args = ["up", "-d", "conn_service", "-v"];
+    let mut up = Background::start(&fleet, &server, &args);
+    up.wait_for("statement 2/3", 60);
+    let started = Instant::now();
+    loop {
+        let killed = match engine {
+            Engine::Postgres => server.query(
+                "postgres",
+                &format!(
+                    "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity \
+                     WHERE datname = '{real}' AND query LIKE 'SELECT pg_sleep%'"
+                ),
+            ),
+            Engine::Mysql => {
+                let ids = server.query(
+                    "mysql",
+                    &format!(
+                        "SELECT CAST(id AS CHAR) FROM information_schema.processlist \
+                         WHERE db = '{real}' AND info LIKE 'SELECT SLEEP%'"
+                    ),
+                );
+                for id in ids.iter().filter_map(|r| r[0].clone()) {
+                    server.admin(&[format!("KILL CONNECTION {id}")]);
+                }
+                ids
+            }
+        };
+        if !killed.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no sleeping session"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = up.finish(&args);
+    out.expect_code(1);
+    let text = out.all();
+    for raw in [
+        "expected to read",
+        "bytes at EOF",
+        "os error",
+        "error communicating",
+    ] {
+        assert!(
+            !text.contains(raw),
+            "sqlx's wording {raw:?} leaked\n{}",
+            out.describe()
+        );
+    }
+    let closed = "the connection was closed by the server";
+    match engine {
+        // The server says why in its own words before it closes the connection.
+        Engine::Postgres => {
+            out.expect_contains("terminating connection due to administrator command")
+        }
+        Engine::Mysql => out.expect_contains(&format!(
+            "001_slow.up.sql line 2 (statement 2 of 3): {closed}"
+        )),
+    };
+    out.expect_contains(&format!(
+        "⊘ conn_service  migration lock NOT released: {closed}"
+    ))
+    .expect_contains("dbfleet unlock -d conn_service");
+    let left = journal_events(&fleet, "lock_not_released", "conn_service");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with(closed)),
+        "{left:?}"
+    );
+    // The lock row stays (as reported); the rest is what the dead session committed.
+    assert_eq!(server.lock_rows(real), 1);
+    match engine {
+        Engine::Postgres => {
+            assert!(server.tables(real).is_empty(), "rolled back whole");
+            assert!(server.migration_rows(real).is_empty());
+        }
+        Engine::Mysql => {
+            assert_eq!(server.tables(real), ["first_half"]);
+            let rows = server.migration_rows(real);
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].2, "running", "dirty: {rows:?}");
+        }
     }
 }
