@@ -1,15 +1,6 @@
-//! dbfleet: migrate a fleet of databases together.
-//!
-//! The engine (`config`, `catalog`, `driver`, `engine`) knows nothing of terminals; the
-//! CLI (`cli`) consumes its typed event stream.
+//! dbfleet's two fronts over the engine crate `dbfleet_core`: the CLI (`cli`) and the
+//! console (`console`), both consumers of the engine's typed event stream.
 
-pub mod catalog;
 pub mod cli;
-pub mod config;
 pub mod console;
-pub mod dialect;
-pub mod driver;
-pub mod engine;
-pub mod human;
 pub mod signals;
-pub mod suggest;

@@ -103,16 +103,18 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
     );
     assert_eq!(server.lock_rows(real), 0);
 
-    // START TRANSACTION without COMMIT.
+    // A transaction opened where reading the file cannot see it (inside a procedure) and
+    // never committed: the run's own check catches it. (A plain START TRANSACTION in the
+    // file is refused when the files are read: tests/cli_migration_files.rs.)
     servers::up_fails_with(
         &fleet,
         &server,
         "session_service",
         (
             "004_open.up.sql",
-            "CREATE TABLE tx (id INT);\nSTART TRANSACTION;\nINSERT INTO tx VALUES (1);\n",
+            "CREATE TABLE tx (id INT);\nCREATE PROCEDURE open_tx() START TRANSACTION;\nCALL open_tx();\nINSERT INTO tx VALUES (1);\n",
         ),
-        "004_open.up.sql line 3 (statement 3 of 3): the migration left a transaction open (START TRANSACTION, or SET autocommit = 0, without COMMIT); dbfleet rolled it back",
+        "004_open.up.sql line 4 (statement 4 of 4): the migration left a transaction open (START TRANSACTION, or SET autocommit = 0, without COMMIT); dbfleet rolled it back",
     );
     assert_eq!(server.tables(real), ["after_mode", "here", "quoted", "tx"]);
     assert!(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::SelectionRequest;
+use dbfleet_core::engine::SelectionRequest;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -15,7 +15,7 @@ use crate::engine::SelectionRequest;
 )]
 pub struct Cli {
     /// The config file.
-    #[arg(long, short = 'c', global = true, default_value = crate::config::DEFAULT_CONFIG_FILE, env = "DBFLEET_CONFIG")]
+    #[arg(long, short = 'c', global = true, default_value = dbfleet_core::config::DEFAULT_CONFIG_FILE, env = "DBFLEET_CONFIG")]
     pub config: PathBuf,
 
     /// Output format.

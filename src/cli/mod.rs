@@ -18,11 +18,11 @@ use args::{
 };
 use exit::code;
 
-use crate::catalog::CatalogError;
-use crate::engine::FleetError;
-use crate::engine::admin::{self, Resolution, UnlockResult};
-use crate::engine::runner::{self, RunControl, RunRequest};
-use crate::engine::{
+use dbfleet_core::catalog::CatalogError;
+use dbfleet_core::engine::FleetError;
+use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
+use dbfleet_core::engine::{
     Direction, Fleet, Limit, PendingSet, Selection, SelectionRequest, WhenUnspecified, status,
 };
 
@@ -153,7 +153,7 @@ async fn console_command(fleet: Arc<Fleet>) -> ExitCode {
 
 fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCode {
     let path = fleet.config.journal_path();
-    let entries = match crate::engine::journal::read_entries(&path) {
+    let entries = match dbfleet_core::engine::journal::read_entries(&path) {
         Ok(entries) => entries,
         Err(e) => return fail(format!("cannot read {}: {e}", path.display()), exit::USAGE),
     };
@@ -175,7 +175,7 @@ fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCod
 }
 
 async fn demo_reset_command(fleet: &Arc<Fleet>) -> ExitCode {
-    match crate::engine::demo::reset(fleet).await {
+    match dbfleet_core::engine::demo::reset(fleet).await {
         Ok(report) => {
             print(&report.to_string());
             code(exit::OK)
@@ -371,7 +371,7 @@ fn plan_step_warnings(fleet: &Fleet, plan: &runner::DatabasePlan) -> Vec<String>
     };
     plan.steps
         .iter()
-        .flat_map(|step| crate::engine::plan::step_warnings(set, step, dialect))
+        .flat_map(|step| dbfleet_core::engine::plan::step_warnings(set, step, dialect))
         .map(|w| format!("{}: {w}", plan.database))
         .collect()
 }
@@ -502,7 +502,7 @@ fn create_command(fleet: &Fleet, args: &CreateArgs) -> ExitCode {
         );
     }
     let dir = fleet.catalog.root.join(&set);
-    match crate::catalog::create_migration(&dir, &args.name, args.timestamp) {
+    match dbfleet_core::catalog::create_migration(&dir, &args.name, args.timestamp) {
         Ok((up, down)) => {
             print(&format!(
                 "created {}\ncreated {}\n",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{Outcome, RunEvent};
+use dbfleet_core::engine::{Outcome, RunEvent};
 
 pub struct Reporter {
     bars: Option<Bars>,
@@ -134,7 +134,7 @@ impl Reporter {
                 bytes,
             } => plain(format!(
                 "{database}: backup {path} ({})",
-                crate::human::size(*bytes)
+                dbfleet_core::human::size(*bytes)
             )),
             RunEvent::StepStarted {
                 database,
@@ -262,7 +262,7 @@ impl Bars {
                 database, bytes, ..
             } => self
                 .bar(database)
-                .set_message(format!("backed up ({})", crate::human::size(*bytes))),
+                .set_message(format!("backed up ({})", dbfleet_core::human::size(*bytes))),
             RunEvent::StepStarted {
                 database,
                 migration,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::engine::status::{DatabaseStatus, MigrationState, Verdict};
+use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, Verdict};
 
 /// A one-word summary and its symbol, worst first, as the console shows it too.
 pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
@@ -72,7 +72,7 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "-".into()),
             s.size_bytes
-                .map(crate::human::size)
+                .map(dbfleet_core::human::size)
                 .unwrap_or_else(|| "-".into()),
             lock,
         );
@@ -119,7 +119,7 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                         "applied {} by {} in {} ms{}",
                         m.applied_at
                             .as_deref()
-                            .map(crate::human::time)
+                            .map(dbfleet_core::human::time)
                             .unwrap_or_else(|| "?".into()),
                         m.applied_by.as_deref().unwrap_or("?"),
                         m.execution_ms.unwrap_or(0),
@@ -195,7 +195,7 @@ pub fn render_json(config: &std::path::Path, statuses: &[DatabaseStatus]) -> Str
 }
 
 /// `dbfleet history`: the journal's entries as the engine words them.
-pub fn history(entries: &[&crate::engine::journal::JournalEntry]) -> String {
+pub fn history(entries: &[&dbfleet_core::engine::journal::JournalEntry]) -> String {
     let mut out = String::new();
     for entry in entries {
         for (line, _) in entry.lines() {

@@ -18,14 +18,14 @@ use super::progress::RunProgress;
 use super::state::{Screen, State};
 use super::theme::Theme;
 use super::update::update;
-use crate::catalog::Statement;
-use crate::dialect::Dialect;
-use crate::driver::LockRow;
-use crate::engine::lock::LockState;
-use crate::engine::plan::PlannedStep;
-use crate::engine::runner::DatabasePlan;
-use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, SetStatus};
-use crate::engine::{Direction, Outcome, RunEvent};
+use dbfleet_core::catalog::Statement;
+use dbfleet_core::dialect::Dialect;
+use dbfleet_core::driver::LockRow;
+use dbfleet_core::engine::lock::LockState;
+use dbfleet_core::engine::plan::PlannedStep;
+use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, SetStatus};
+use dbfleet_core::engine::{Direction, Outcome, RunEvent};
 
 /// The console clock of every fixture state, in ms since the console opened.
 pub const NOW_MS: u64 = 95_000;
@@ -984,8 +984,8 @@ pub fn big_state(n: usize, size: (u16, u16)) -> State {
 
 /// A journal read back: a finished run with a refusal, an unlock, and a run whose process
 /// died (no end in the journal).
-pub fn journal_entries() -> Vec<crate::engine::journal::JournalEntry> {
-    use crate::engine::journal::{EntryOutcome, JournalEntry};
+pub fn journal_entries() -> Vec<dbfleet_core::engine::journal::JournalEntry> {
+    use dbfleet_core::engine::journal::{EntryOutcome, JournalEntry};
     let outcome = |db: &str, outcome: &str, detail: Option<&str>| EntryOutcome {
         database: db.into(),
         outcome: outcome.into(),

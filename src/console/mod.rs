@@ -42,7 +42,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::engine::Fleet;
+use dbfleet_core::engine::Fleet;
 use model::FleetInfo;
 use msg::{Command, Msg};
 use state::State;

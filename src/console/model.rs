@@ -5,11 +5,11 @@
 use globset::{Glob, GlobMatcher};
 
 use super::theme::Sym;
-use crate::catalog::SetKind;
-use crate::dialect::Dialect;
-use crate::engine::Fleet;
-use crate::engine::runner::DatabasePlan;
-use crate::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, Verdict};
+use dbfleet_core::catalog::SetKind;
+use dbfleet_core::dialect::Dialect;
+use dbfleet_core::engine::Fleet;
+use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, Verdict};
 
 /// The fleet as the config and the migrations folder describe it. Plain data, so tests
 /// and the benchmark can build one without files.
@@ -133,7 +133,7 @@ impl Database {
     }
 
     /// The status of `set`, when the last read included it (the set targets this database).
-    pub fn set_status(&self, set: &str) -> Option<&crate::engine::status::SetStatus> {
+    pub fn set_status(&self, set: &str) -> Option<&dbfleet_core::engine::status::SetStatus> {
         self.status.as_ref()?.sets.iter().find(|s| s.set == set)
     }
 }
@@ -268,7 +268,7 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
             "-- {}: nothing to run in set {}; {}\n",
             plan.database,
             plan.set,
-            crate::engine::PendingSet::words(&plan.pending_elsewhere)
+            dbfleet_core::engine::PendingSet::words(&plan.pending_elsewhere)
         );
     }
     if plan.steps.is_empty() {
@@ -295,7 +295,7 @@ pub fn matcher(pattern: &str) -> Result<GlobMatcher, String> {
 
 /// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10`
 pub fn short_time(rfc3339: &str) -> String {
-    crate::human::time(rfc3339).trim_end_matches('Z').to_owned()
+    dbfleet_core::human::time(rfc3339).trim_end_matches('Z').to_owned()
 }
 
 /// Milliseconds as people read a duration: `850 ms`, `3.2s`, `4m05s`.

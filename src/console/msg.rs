@@ -8,11 +8,11 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::model::FleetInfo;
-use crate::engine::admin::Resolution;
-use crate::engine::journal::JournalEntry;
-use crate::engine::runner::DatabasePlan;
-use crate::engine::status::DatabaseStatus;
-use crate::engine::{Direction, Fleet, Limit, RunEvent};
+use dbfleet_core::engine::admin::Resolution;
+use dbfleet_core::engine::journal::JournalEntry;
+use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::status::DatabaseStatus;
+use dbfleet_core::engine::{Direction, Fleet, Limit, RunEvent};
 
 #[derive(Debug)]
 pub enum Msg {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::engine::{Direction, Outcome, RunEvent};
+use dbfleet_core::engine::{Direction, Outcome, RunEvent};
 
 /// Lines the event log keeps; older ones scroll away.
 pub const LOG_LINES: usize = 500;
@@ -248,7 +248,7 @@ impl RunProgress {
                 self.log(
                     now,
                     Some(database),
-                    format!("backup {name} ({})", crate::human::size(*bytes)),
+                    format!("backup {name} ({})", dbfleet_core::human::size(*bytes)),
                     false,
                 );
             }

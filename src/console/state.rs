@@ -14,7 +14,7 @@ use super::model::{Database, FleetInfo, Health, matcher};
 use super::msg::{Command, PlanResult};
 use super::progress::RunProgress;
 use super::theme::Theme;
-use crate::engine::Direction;
+use dbfleet_core::engine::Direction;
 
 /// How often status is read again on its own.
 pub const REFRESH_EVERY_MS: u64 = 10_000;
@@ -254,7 +254,7 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub run: Option<RunProgress>,
     /// The journal as last read; `None` while the read is in flight.
-    pub history: Option<Result<Vec<crate::engine::journal::JournalEntry>, String>>,
+    pub history: Option<Result<Vec<dbfleet_core::engine::journal::JournalEntry>, String>>,
     pub flash: Option<Flash>,
     pub last_refresh_ms: Option<u64>,
     pub refresh_every_ms: u64,

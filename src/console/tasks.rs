@@ -9,9 +9,9 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::model::FleetInfo;
 use super::msg::{Command, Msg, PlanResult, Reloaded};
-use crate::engine::admin::{self, Resolution, UnlockResult};
-use crate::engine::runner::{self, RunControl, RunRequest};
-use crate::engine::{
+use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
+use dbfleet_core::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
 };
 
@@ -61,7 +61,7 @@ impl Workers {
                 let path = self.fleet.config.journal_path();
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::engine::journal::read_entries(&path)
+                    let result = dbfleet_core::engine::journal::read_entries(&path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()));
                     let _ = tx.send(Msg::History(result));
                 });

@@ -5,7 +5,7 @@ use crate::console::keys::Action;
 use crate::console::msg::{Command, default_limit};
 use crate::console::progress::RunProgress;
 use crate::console::state::{ConfirmKind, FlashLevel, Overlay, Screen, State};
-use crate::engine::admin::Resolution;
+use dbfleet_core::engine::admin::Resolution;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
     let Some(Overlay::Confirm(confirm)) = &mut state.overlay else {

@@ -6,7 +6,7 @@ use crate::console::keys::Action;
 use crate::console::layout::FleetLayout;
 use crate::console::msg::Command;
 use crate::console::state::{FlashLevel, PromptKind, Screen, State};
-use crate::engine::Direction;
+use dbfleet_core::engine::Direction;
 
 fn move_cursor(state: &mut State, delta: isize) {
     let len = state.visible.len();

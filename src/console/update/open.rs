@@ -10,7 +10,7 @@ use crate::console::state::{
     Confirm, ConfirmKind, FlashLevel, InspectView, MatrixView, Overlay, PreviewView, Prompt,
     PromptKind, RunConfirm, Screen, State,
 };
-use crate::engine::{Direction, Limit};
+use dbfleet_core::engine::{Direction, Limit};
 
 pub(super) fn inspect(state: &mut State, db: Option<usize>) -> Vec<Command> {
     let Some(db) = db else {
@@ -162,7 +162,7 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
         .sets
         .iter()
         .flat_map(|s| &s.migrations)
-        .any(|m| m.state == crate::engine::status::MigrationState::Reverting);
+        .any(|m| m.state == dbfleet_core::engine::status::MigrationState::Reverting);
     let detail: Vec<String> = status
         .sets
         .iter()

@@ -6,7 +6,7 @@ use crate::console::layout;
 use crate::console::model;
 use crate::console::msg::Command;
 use crate::console::state::{Screen, State};
-use crate::engine::Direction;
+use dbfleet_core::engine::Direction;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
     match action {

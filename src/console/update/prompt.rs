@@ -7,7 +7,7 @@ use super::{open, quit};
 use crate::console::keys::{Action, COMMANDS};
 use crate::console::msg::Command;
 use crate::console::state::{FlashLevel, Overlay, PromptKind, State};
-use crate::engine::Direction;
+use dbfleet_core::engine::Direction;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
     let Some(Overlay::Prompt(prompt)) = &mut state.overlay else {

@@ -12,8 +12,8 @@ use crate::console::layout;
 use crate::console::model::Health;
 use crate::console::progress::Phase;
 use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
-use crate::engine::admin::Resolution;
-use crate::engine::{Direction, Limit, Outcome, RunEvent};
+use dbfleet_core::engine::admin::Resolution;
+use dbfleet_core::engine::{Direction, Limit, Outcome, RunEvent};
 
 const SIZE: (u16, u16) = (120, 40);
 

@@ -10,8 +10,8 @@ use ratatui::widgets::Block;
 use super::{fit, pad, popup};
 use crate::console::state::{Confirm, ConfirmKind, RunConfirm, State};
 use crate::console::theme::{Sym, Theme};
-use crate::engine::Direction;
-use crate::engine::runner::DatabasePlan;
+use dbfleet_core::engine::Direction;
+use dbfleet_core::engine::runner::DatabasePlan;
 
 /// What is pending in the database's other sets, so "up to date" beside a panel that
 /// says pending explains itself: the panel counts every set, a run only the chosen one.

@@ -289,7 +289,7 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                         status.tables.map(|t| t.to_string()).unwrap_or("-".into()),
                         status
                             .size_bytes
-                            .map(crate::human::size)
+                            .map(dbfleet_core::human::size)
                             .unwrap_or("-".into())
                     )
                 } else {
@@ -354,7 +354,7 @@ fn rows(buf: &mut Buffer, area: Rect, state: &State) {
                     &s.pending.to_string(),
                     s.last_version.as_deref().unwrap_or("-"),
                     &s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-                    &s.size_bytes.map(crate::human::size).unwrap_or("-".into()),
+                    &s.size_bytes.map(dbfleet_core::human::size).unwrap_or("-".into()),
                 ],
             ),
             _ => row_facts(wide, [&driver, "-", "-", "-", "-", "-"]),

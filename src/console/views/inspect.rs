@@ -13,7 +13,7 @@ use crate::console::layout::wrap_words;
 use crate::console::model::{duration, migration_state_label, migration_sym, short_time};
 use crate::console::state::{InspectView, State};
 use crate::console::theme::Sym;
-use crate::engine::status::MigrationState;
+use dbfleet_core::engine::status::MigrationState;
 
 /// Lines the facts' problem line may take.
 const PROBLEM_LINES: usize = 2;
@@ -63,7 +63,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             s.pending,
             s.last_version.as_deref().unwrap_or("-"),
             s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-            s.size_bytes.map(crate::human::size).unwrap_or("-".into())
+            s.size_bytes.map(dbfleet_core::human::size).unwrap_or("-".into())
         ),
         None => String::new(),
     };

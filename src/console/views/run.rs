@@ -14,7 +14,7 @@ use crate::console::model::duration;
 use crate::console::progress::{Phase, RunRow};
 use crate::console::state::State;
 use crate::console::theme::{Sym, Theme};
-use crate::engine::Outcome;
+use dbfleet_core::engine::Outcome;
 
 const GAUGE_WIDTH: usize = 10;
 

@@ -13,7 +13,7 @@ use crate::console::model::FleetInfo;
 use crate::console::msg::{Command, Msg};
 use crate::console::state::State;
 use crate::console::update::update;
-use crate::engine::Direction;
+use dbfleet_core::engine::Direction;
 
 const SMALL: (u16, u16) = (80, 24);
 const LARGE: (u16, u16) = (120, 40);

@@ -1,6 +1,6 @@
 use super::*;
 
-const SEED: &str = include_str!("../../tests/fixtures/seed-config.yaml");
+const SEED: &str = include_str!("../../../../tests/fixtures/seed-config.yaml");
 
 fn env_with_password(name: &str) -> Option<String> {
     (name == "MICROSERVICE_DB_PASSWORD").then(|| "s3cret-pw".to_owned())

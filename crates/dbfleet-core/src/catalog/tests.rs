@@ -505,7 +505,8 @@ fn files_that_look_meant_as_migrations_are_never_ignored_silently() {
 
 #[test]
 fn the_shipped_fleets_load_without_problems_or_warnings_on_any_engine() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The repository root, two folders above this crate.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for config in ["config.yaml", "examples/postgres/config.yaml"] {
         let config = Config::load(&repo.join(config)).unwrap();
         let catalog = Catalog::load(&config).unwrap();
