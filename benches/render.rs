@@ -7,6 +7,8 @@
 //! The focus moves one panel between frames, as an operator's arrow keys do, so each
 //! frame has something to redraw rather than a diff against an identical screen.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -20,8 +20,8 @@ pub async fn stop_requested() -> &'static str {
         let mut hangup = signal(SignalKind::hangup()).ok();
         tokio::select! {
             _ = tokio::signal::ctrl_c() => "interrupt",
-            _ = next(&mut terminate) => "terminate",
-            _ = next(&mut hangup) => "hangup",
+            () = next(&mut terminate) => "terminate",
+            () = next(&mut hangup) => "hangup",
         }
     }
     #[cfg(not(unix))]

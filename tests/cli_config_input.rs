@@ -1,6 +1,8 @@
 //! What the binary does with config files an operator gets wrong: it says what and where,
 //! touches nothing, and never prints a secret.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Fleet, SERVICES};

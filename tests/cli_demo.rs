@@ -1,5 +1,7 @@
 //! `dbfleet demo reset`: the teaching state, and the guards that keep it off real fleets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Fleet, SERVICES};

@@ -1,6 +1,8 @@
 //! Clear errors that touch nothing, one broken entry that hides nothing, and passwords
 //! that never show.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Fleet, SERVICES};

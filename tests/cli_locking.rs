@@ -1,5 +1,7 @@
 //! Mutual exclusion between two runs, stale locks, and `unlock`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{

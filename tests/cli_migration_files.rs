@@ -3,6 +3,8 @@
 //! demo fleet and checks the exit code, the message, and that nothing else changed; the
 //! server cases at the end need `DBFLEET_TEST_POSTGRES_URL` / `DBFLEET_TEST_MYSQL_URL`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 mod servers;
 
@@ -24,7 +26,7 @@ fn snapshot(fleet: &Fleet, db: &str) -> Snapshot {
     let mut backups: Vec<String> = std::fs::read_dir(fleet.file("data/backups"))
         .map(|entries| {
             entries
-                .filter_map(|e| e.ok())
+                .filter_map(std::result::Result::ok)
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|name| name.starts_with(&format!("{db}-")))
                 .collect()

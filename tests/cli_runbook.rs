@@ -1,6 +1,8 @@
 //! The seed's runbook, verbatim, on a copy of the demo fleet; the shared `cross_service`
 //! set; `status --check` and the JSON status; the run journal.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Fleet, SERVICES, duplicate_keys, migration_rows};

@@ -1,6 +1,8 @@
 //! What must never go wrong: down and up again give the same schema; a failing step
 //! rolls back and blocks its dependents; a dry run changes nothing; drift is caught.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::{Fleet, SERVICES, app_tables, migration_rows, schema};

@@ -2,6 +2,8 @@
 //! the default database; a typo gets a suggestion, a large fleet a short list; a database
 //! whose run's set has nothing left is not called up to date while other sets have work.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use common::Fleet;

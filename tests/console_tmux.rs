@@ -5,6 +5,8 @@
 //! tmux missing: the tests say they skipped, unless `DBFLEET_TEST_REQUIRE_TMUX` is set
 //! (`.ci/run` sets it), in which case they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use std::path::Path;
@@ -21,8 +23,7 @@ fn tmux_available() -> bool {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+        .is_ok_and(|s| s.success());
     if !found {
         assert!(
             std::env::var_os("DBFLEET_TEST_REQUIRE_TMUX").is_none(),
@@ -115,9 +116,10 @@ impl Tmux {
             if ready(&screen) {
                 return screen;
             }
-            if started.elapsed() > WAIT {
-                panic!("waited {WAIT:?} for {what}; the screen:\n{screen}");
-            }
+            assert!(
+                started.elapsed() <= WAIT,
+                "waited {WAIT:?} for {what}; the screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -1,5 +1,7 @@
 //! The engine against a real MySQL or MariaDB (`DBFLEET_TEST_MYSQL_URL`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 mod servers;
 

@@ -108,7 +108,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Demo(DemoCommand::Reset)) => demo_reset_command(&fleet).await,
         None => {
             let args = StatusArgs {
-                selection: Default::default(),
+                selection: args::SelectionArgs::default(),
                 check: false,
                 short: false,
             };
@@ -307,7 +307,7 @@ async fn show_plan(
             for warning in set_warnings.into_iter().chain(step_warnings) {
                 eprintln!("warning: {warning}");
             }
-            print(&(serde_json::to_string_pretty(&plans).unwrap_or_else(|e| e.to_string()) + "\n"))
+            print(&(serde_json::to_string_pretty(&plans).unwrap_or_else(|e| e.to_string()) + "\n"));
         }
         Format::Text => {
             let mut out = String::new();
@@ -318,9 +318,7 @@ async fn show_plan(
                 out.push_str(&format!(
                     "-- {} ({}, {}) · set {} · {}\n",
                     plan.database,
-                    plan.driver
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                    plan.driver.map_or_else(|| "-".into(), |d| d.to_string()),
                     plan.server.as_deref().unwrap_or("-"),
                     plan.set,
                     match (&plan.refused, plan.steps.len()) {

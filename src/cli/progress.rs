@@ -99,10 +99,10 @@ impl Reporter {
                 set.as_deref().unwrap_or("each database's own")
             )),
             RunEvent::Waiting { database, on } => {
-                plain(format!("{database}: waiting for {}", on.join(", ")))
+                plain(format!("{database}: waiting for {}", on.join(", ")));
             }
             RunEvent::Connecting { database, server } if self.verbose => {
-                plain(format!("{database}: connecting to {server}"))
+                plain(format!("{database}: connecting to {server}"));
             }
             RunEvent::LockWaiting {
                 database,
@@ -123,10 +123,10 @@ impl Reporter {
                 took_over(holder, *holder_pid, holder_run_id, since)
             )),
             RunEvent::LockNotReleased { database, error } => {
-                plain(format!("{database}: {}", lock_left(database, error)))
+                plain(format!("{database}: {}", lock_left(database, error)));
             }
             RunEvent::Started { database, steps } => {
-                plain(format!("{database}: {steps} step(s) to run"))
+                plain(format!("{database}: {steps} step(s) to run"));
             }
             RunEvent::Backup {
                 database,
@@ -179,7 +179,7 @@ impl Reporter {
                 duration_ms,
             } => {
                 let (symbol, text) = outcome_line(outcome);
-                plain(format!("{database}: {symbol} {text} ({duration_ms} ms)"))
+                plain(format!("{database}: {symbol} {text} ({duration_ms} ms)"));
             }
             _ => {}
         }

@@ -62,18 +62,13 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
             out,
             "{:<width$}  {:<8} {:>7} {:>7}  {:<6} {:>6} {:>10}  {:<20} {symbol} {word}",
             s.name,
-            s.driver
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "-".into()),
+            s.driver.map_or_else(|| "-".into(), |d| d.to_string()),
             count(s.applied),
             count(s.pending),
             s.last_version.as_deref().unwrap_or("-"),
-            s.tables
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "-".into()),
+            s.tables.map_or_else(|| "-".into(), |t| t.to_string()),
             s.size_bytes
-                .map(dbfleet_core::human::size)
-                .unwrap_or_else(|| "-".into()),
+                .map_or_else(|| "-".into(), dbfleet_core::human::size),
             lock,
         );
     }
@@ -119,8 +114,7 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                         "applied {} by {} in {} ms{}",
                         m.applied_at
                             .as_deref()
-                            .map(dbfleet_core::human::time)
-                            .unwrap_or_else(|| "?".into()),
+                            .map_or_else(|| "?".into(), dbfleet_core::human::time),
                         m.applied_by.as_deref().unwrap_or("?"),
                         m.execution_ms.unwrap_or(0),
                         if m.checksum_ok == Some(false) {

@@ -226,8 +226,7 @@ pub fn shape_of(name: &str) -> Shape {
     name.strip_prefix("tenant_")
         .and_then(|rest| rest.split('_').next())
         .and_then(|n| n.parse::<usize>().ok())
-        .map(big_shape)
-        .unwrap_or(Shape::UpToDate)
+        .map_or(Shape::UpToDate, big_shape)
 }
 
 fn migration(
@@ -525,15 +524,15 @@ fn checksum(seed: &str) -> String {
     let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
-    (0..4)
-        .map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            format!("{:016x}", z ^ (z >> 31))
-        })
-        .collect()
+    let mut out = String::with_capacity(64);
+    for _ in 0..4 {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.push_str(&format!("{:016x}", z ^ (z >> 31)));
+    }
+    out
 }
 
 /// The SQL as `plan::render_sql` lays it out for a transactional SQLite step.
@@ -606,7 +605,7 @@ pub fn plan(
             return plan;
         }
         (_, Some(s)) if s.error.is_some() => {
-            plan.refused = s.error.clone();
+            plan.refused.clone_from(&s.error);
             return plan;
         }
         (Shape::Dirty, Some(s)) => {

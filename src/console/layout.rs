@@ -225,7 +225,7 @@ fn wrap_line_words(line: &str, width: usize) -> Vec<String> {
             out.push(std::mem::take(&mut current));
         }
         if w <= width {
-            current = word.to_owned();
+            word.clone_into(&mut current);
             used = w;
         } else {
             let mut pieces = wrap(word, width);

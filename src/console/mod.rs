@@ -64,7 +64,7 @@ pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
     tracing::info!(config = %fleet.config.path.display(), "console started");
 
     let info = FleetInfo::from_fleet(&fleet);
-    let (mut terminal, _restore) =
+    let (mut terminal, restore_guard) =
         terminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = terminal
         .size()
@@ -75,7 +75,7 @@ pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
 
     let result = event_loop(&mut terminal, &mut state, &mut workers, rx).await;
     tracing::info!("console closed");
-    drop(_restore);
+    drop(restore_guard);
     // Whatever closed the console (q, a signal, a terminal gone), a run never ends
     // mid-statement because of it.
     if workers.run_active() {
@@ -134,7 +134,7 @@ async fn event_loop(
             }
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick,
-            _ = tokio::time::sleep_until(frame_due), if dirty => {
+            () = tokio::time::sleep_until(frame_due), if dirty => {
                 draw(terminal, state)?;
                 last_draw = Instant::now();
                 dirty = false;

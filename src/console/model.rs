@@ -295,7 +295,9 @@ pub fn matcher(pattern: &str) -> Result<GlobMatcher, String> {
 
 /// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10`
 pub fn short_time(rfc3339: &str) -> String {
-    dbfleet_core::human::time(rfc3339).trim_end_matches('Z').to_owned()
+    dbfleet_core::human::time(rfc3339)
+        .trim_end_matches('Z')
+        .to_owned()
 }
 
 /// Milliseconds as people read a duration: `850 ms`, `3.2s`, `4m05s`.

@@ -243,8 +243,7 @@ impl RunProgress {
             } => {
                 let name = std::path::Path::new(path)
                     .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.clone());
+                    .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
                 self.log(
                     now,
                     Some(database),

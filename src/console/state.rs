@@ -152,8 +152,7 @@ impl Confirm {
                     "Run {} on {}",
                     run.direction,
                     run.ready_databases()
-                        .map(|d| d.len())
-                        .unwrap_or(run.databases.len())
+                        .map_or(run.databases.len(), |d| d.len())
                 ),
             ],
             ConfirmKind::Unlock { .. } => vec!["Cancel".into(), "Clear the lock".into()],
@@ -538,7 +537,11 @@ pub fn history_lines(state: &State) -> Vec<(String, bool)> {
     };
     let (inner, _) = layout::history_inner(state.size.0, state.size.1);
     let mut rows = Vec::new();
-    for (text, bad) in entries.iter().rev().flat_map(|e| e.lines()) {
+    for (text, bad) in entries
+        .iter()
+        .rev()
+        .flat_map(dbfleet_core::engine::journal::JournalEntry::lines)
+    {
         let indent = if text.starts_with("    ") {
             "      "
         } else {

@@ -19,7 +19,7 @@ use dbfleet_core::engine::{
 /// to open hundreds of connections to one server.
 const PARALLEL_READS: usize = 16;
 /// A dry run over many databases may take a while; a hung one must not hold it forever.
-const PLAN_TIMEOUT: Duration = Duration::from_secs(120);
+const PLAN_TIMEOUT: Duration = Duration::from_mins(2);
 
 pub struct Workers {
     fleet: Arc<Fleet>,

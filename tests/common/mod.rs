@@ -2,6 +2,7 @@
 //! (`config.yaml` and `migrations/`), the real `dbfleet` binary run inside it, and
 //! read helpers for the SQLite files it produces.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -152,7 +153,7 @@ impl Fleet {
     /// The binary, ready to run in the fleet's folder, with a clean environment for it.
     pub fn command<S: AsRef<str>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbfleet"));
-        cmd.args(args.iter().map(|a| a.as_ref()))
+        cmd.args(args.iter().map(std::convert::AsRef::as_ref))
             .current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("DBFLEET_CONFIG")
@@ -246,7 +247,7 @@ impl Fleet {
             return Vec::new();
         };
         let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.contains(".db") || n.ends_with(".sqlite3") || n.ends_with(".sqlite"))
             .collect();
@@ -267,7 +268,7 @@ pub fn count_migrations(dir: &Path) -> usize {
         if !name.ends_with(".up.sql") {
             continue;
         }
-        let digits: String = name.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(v) = digits.parse::<u64>() {
             versions.insert(v);
         }
@@ -345,7 +346,7 @@ pub fn exec(path: &Path, sql: &str) {
             .await
             .unwrap_or_else(|e| panic!("{sql} on {}: {e}", path.display()));
         conn.close().await.unwrap();
-    })
+    });
 }
 
 pub const BOOKKEEPING: [&str; 2] = ["schema_migrations", "schema_migrations_lock"];
@@ -463,7 +464,7 @@ pub fn hostname() -> String {
 
 /// A pid no process has right now (Linux: no /proc entry).
 pub fn dead_pid() -> u32 {
-    (999_999u32..)
+    (999_999u32..u32::MAX)
         .find(|pid| !Path::new(&format!("/proc/{pid}")).exists())
         .unwrap()
 }

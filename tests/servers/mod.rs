@@ -1,8 +1,10 @@
 //! Real-server test support: each test creates its own uniquely named databases from the
 //! admin URL in `DBFLEET_TEST_POSTGRES_URL` / `DBFLEET_TEST_MYSQL_URL`, writes a config
 //! for them into a temporary fleet folder, and drops them when it ends. Without the URL a
-//! test says it skipped; CI (`.ci/run`) always sets both.
+//! test says it skipped — unless `DBFLEET_TEST_REQUIRE_SERVERS` is set, as `.ci/run` sets
+//! it with both URLs: there a missing URL fails the test instead of skipping it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 #![allow(dead_code)]
 
 pub mod scenarios;
@@ -58,6 +60,11 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// The server, or `None` (after saying so) when its URL is not set.
 pub fn server(engine: Engine) -> Option<Server> {
     let Ok(admin_url) = std::env::var(engine.env_var()) else {
+        assert!(
+            std::env::var_os("DBFLEET_TEST_REQUIRE_SERVERS").is_none(),
+            "{} is not set and DBFLEET_TEST_REQUIRE_SERVERS is: server tests must run",
+            engine.env_var()
+        );
         eprintln!("skipped: {} is not set", engine.env_var());
         return None;
     };
@@ -187,7 +194,10 @@ impl Server {
         self.query(database, sql)
             .into_iter()
             .map(|r| {
-                let v: Vec<String> = r.into_iter().map(|c| c.unwrap_or_default()).collect();
+                let v: Vec<String> = r
+                    .into_iter()
+                    .map(std::option::Option::unwrap_or_default)
+                    .collect();
                 (v[0].clone(), v[1].clone(), v[2].clone())
             })
             .collect()

@@ -1,6 +1,8 @@
 //! The real-server scenarios, written once and run on each engine by
 //! `server_postgres.rs` and `server_mysql.rs`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -95,7 +97,11 @@ pub fn seed_runbook(engine: Engine) {
         .collect();
     assert!(backups.len() >= SERVICES.len(), "{backups:?}");
     for b in &backups {
-        assert!(b.metadata().unwrap().len() > 0, "{:?} is empty", b.path());
+        assert!(
+            b.metadata().unwrap().len() > 0,
+            "{} is empty",
+            b.path().display()
+        );
     }
     // Down to zero and up again.
     for db in SERVICES {
@@ -203,7 +209,7 @@ pub fn killed_runner(engine: Engine) {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     for line in BufReader::new(stdout).lines() {
         if line.unwrap().contains("statement 2/3") {
             break;

@@ -52,6 +52,7 @@ fn inspect_lines(state: &State, db: usize) -> usize {
         .dbs
         .get(db)
         .and_then(|d| d.status.as_ref())
-        .map(|s| s.sets.iter().map(|set| 1 + set.migrations.len()).sum())
-        .unwrap_or(0)
+        .map_or(0, |s| {
+            s.sets.iter().map(|set| 1 + set.migrations.len()).sum()
+        })
 }

@@ -55,8 +55,7 @@ pub(super) fn keep_visible(state: &mut State) {
     let rows = state
         .set
         .and_then(|i| state.fleet.shared_sets.get(i))
-        .map(|s| s.migrations.len())
-        .unwrap_or(0);
+        .map_or(0, |s| s.migrations.len());
     if let Some(Screen::Matrix(view)) = state.screens.last_mut() {
         view.col = view.col.min(columns.saturating_sub(1));
         view.row = view.row.min(rows.saturating_sub(1));

@@ -22,15 +22,13 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
         .result
         .as_ref()
         .and_then(|r| r.as_ref().ok())
-        .map(|r| r.plans.len())
-        .unwrap_or(0);
+        .map_or(0, |r| r.plans.len());
     let lines = view
         .result
         .as_ref()
         .and_then(|r| r.as_ref().ok())
         .and_then(|r| r.plans.get(view.selected))
-        .map(|plan| layout::wrap(&model::sql_text(plan), width).len())
-        .unwrap_or(0);
+        .map_or(0, |plan| layout::wrap(&model::sql_text(plan), width).len());
     let max = lines.saturating_sub(height);
     match action {
         Action::MoveUp => {

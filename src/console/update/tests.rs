@@ -39,7 +39,7 @@ fn marked(state: &State) -> Vec<&str> {
         .dbs
         .iter()
         .filter(|d| d.marked)
-        .map(|d| d.name())
+        .map(super::super::model::Database::name)
         .collect()
 }
 
@@ -736,7 +736,7 @@ fn preview_plans_the_focused_database_when_none_is_marked() {
     let Some(Screen::Preview(view)) = state.screens.last() else {
         panic!("no preview screen");
     };
-    assert!(view.result.as_ref().is_some_and(|r| r.is_ok()));
+    assert!(view.result.as_ref().is_some_and(std::result::Result::is_ok));
     press(&mut state, 'J');
     let Some(Screen::Preview(view)) = state.screens.last() else {
         panic!("no preview screen");

@@ -205,11 +205,7 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         Span::styled(db.info.name.clone(), name_style),
         Span::raw(" "),
     ]);
-    let driver = db
-        .info
-        .driver
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "?".into());
+    let driver = db.info.driver.map_or_else(|| "?".into(), |d| d.to_string());
     // The name is what a panel is for: the driver gives way when both do not fit.
     let title_width = title.width() + driver.len() + 2 + 2;
     let driver = if title_width <= usize::from(rect.width) {
@@ -286,11 +282,10 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                 let facts = if status.exists {
                     format!(
                         "{} tables · {} · ",
-                        status.tables.map(|t| t.to_string()).unwrap_or("-".into()),
+                        status.tables.map_or("-".into(), |t| t.to_string()),
                         status
                             .size_bytes
-                            .map(dbfleet_core::human::size)
-                            .unwrap_or("-".into())
+                            .map_or("-".into(), dbfleet_core::human::size)
                     )
                 } else {
                     "not created yet · ".to_owned()
@@ -353,8 +348,8 @@ fn rows(buf: &mut Buffer, area: Rect, state: &State) {
                     &s.applied.to_string(),
                     &s.pending.to_string(),
                     s.last_version.as_deref().unwrap_or("-"),
-                    &s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-                    &s.size_bytes.map(dbfleet_core::human::size).unwrap_or("-".into()),
+                    &s.tables.map_or("-".into(), |t| t.to_string()),
+                    &s.size_bytes.map_or("-".into(), dbfleet_core::human::size),
                 ],
             ),
             _ => row_facts(wide, [&driver, "-", "-", "-", "-", "-"]),

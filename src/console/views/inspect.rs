@@ -24,11 +24,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         return;
     };
     let health = state.health(view.db);
-    let driver = db
-        .info
-        .driver
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "?".into());
+    let driver = db.info.driver.map_or_else(|| "?".into(), |d| d.to_string());
     let block = Block::bordered()
         .border_style(theme.border(true))
         .title_top(Line::from(vec![
@@ -62,8 +58,8 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
             s.applied,
             s.pending,
             s.last_version.as_deref().unwrap_or("-"),
-            s.tables.map(|t| t.to_string()).unwrap_or("-".into()),
-            s.size_bytes.map(dbfleet_core::human::size).unwrap_or("-".into())
+            s.tables.map_or("-".into(), |t| t.to_string()),
+            s.size_bytes.map_or("-".into(), dbfleet_core::human::size)
         ),
         None => String::new(),
     };

@@ -49,8 +49,7 @@ pub fn cell(state: &State, set: &SetInfo, migration: &MigrationInfo, db: usize) 
             .migrations
             .iter()
             .find(|m| m.version == migration.version)
-            .map(migration_sym)
-            .unwrap_or(Sym::Pending),
+            .map_or(Sym::Pending, migration_sym),
     }
 }
 
@@ -92,8 +91,7 @@ fn strip_common(names: &[&str], from_end: bool) -> (Vec<String>, String) {
     let cut = first[..common]
         .iter()
         .rposition(|c| *c == '_')
-        .map(|i| i + 1)
-        .unwrap_or(0);
+        .map_or(0, |i| i + 1);
     let cut = if names.len() < 2 || names.iter().any(|n| n.chars().count() <= cut) {
         0
     } else {

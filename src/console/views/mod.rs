@@ -43,14 +43,14 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Screen::Matrix(view)) => matrix::render(frame.buffer_mut(), body, state, view),
         Some(Screen::Run) => run::render(frame.buffer_mut(), body, state),
         Some(Screen::History { scroll }) => {
-            history::render(frame.buffer_mut(), body, state, *scroll)
+            history::render(frame.buffer_mut(), body, state, *scroll);
         }
     }
     footer(frame, area, state);
     match &state.overlay {
         None => {}
         Some(Overlay::Help { context, scroll }) => {
-            help::render(frame.buffer_mut(), body, state, *context, *scroll)
+            help::render(frame.buffer_mut(), body, state, *context, *scroll);
         }
         // The prompt lives in the status line, drawn by `footer`.
         Some(Overlay::Prompt(_)) => {}

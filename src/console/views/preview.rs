@@ -146,8 +146,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
     let direction = plan
         .steps
         .first()
-        .map(|s| s.direction.to_string())
-        .unwrap_or_else(|| "up".into());
+        .map_or_else(|| "up".into(), |s| s.direction.to_string());
     // Most telling first: a narrow pane cuts the server, not the step count.
     let title = format!(
         " {} · {} step(s) {direction} · set {} · nothing is changed · {} ",

@@ -170,7 +170,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
             Span::raw(pad(&row.database, name_width)),
             Span::raw(" "),
             Span::styled(gauge(row, theme), theme.style(sym)),
-            Span::raw(format!(" {:<6}", counts)),
+            Span::raw(format!(" {counts:<6}")),
             Span::styled(pad(&row_text(row, text_width), text_width), text_style),
             Span::styled(format!("{elapsed:>9}"), theme.dim()),
         ]);

@@ -373,7 +373,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
 
     let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(folder) {
         Ok(entries) => entries
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
             .collect(),
         Err(e) => {
@@ -558,7 +558,7 @@ fn control_problem(
 /// Whether a subfolder of a set holds `.sql` files (which would be silently left out).
 fn holds_sql_files(folder: &Path) -> bool {
     std::fs::read_dir(folder).is_ok_and(|entries| {
-        entries.filter_map(|e| e.ok()).any(|e| {
+        entries.filter_map(Result::ok).any(|e| {
             e.file_name()
                 .to_string_lossy()
                 .to_ascii_lowercase()

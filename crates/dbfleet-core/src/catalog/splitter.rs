@@ -806,7 +806,7 @@ mod tests {
 
     #[test]
     fn postgres_plpgsql_body_containing_double_dollar() {
-        let sql = r#"
+        let sql = r"
 CREATE OR REPLACE FUNCTION audit() RETURNS trigger AS $body$
 BEGIN
     -- a comment with a quote ' and a ;
@@ -817,7 +817,7 @@ END;
 $body$ LANGUAGE plpgsql;
 
 CREATE TRIGGER t AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION audit();
-"#;
+";
         let statements = split_statements(sql, Dialect::Postgres).unwrap();
         assert_eq!(statements.len(), 2);
         assert!(statements[0].sql.starts_with("CREATE OR REPLACE FUNCTION"));

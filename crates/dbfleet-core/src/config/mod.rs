@@ -118,7 +118,7 @@ impl Target {
     /// Remove the password from a message a driver produced.
     pub fn scrub(&self, message: &str) -> String {
         let mut text = message.to_owned();
-        for secret in self.password.iter() {
+        if let Some(secret) = &self.password {
             text = secret.scrub(&text);
         }
         text
@@ -926,7 +926,7 @@ fn percent_decode(s: &str) -> Option<String> {
     percent_encoding::percent_decode_str(s)
         .decode_utf8()
         .ok()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// Unknown names in `depends_on` and dependency cycles break the entries involved.

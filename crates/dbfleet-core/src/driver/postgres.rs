@@ -96,7 +96,7 @@ impl PostgresSession {
             settings.push(("default_transaction_read_only", "on".into()));
         }
         if statement_timeout_secs > 0 {
-            settings.push(("statement_timeout", format!("{}s", statement_timeout_secs)));
+            settings.push(("statement_timeout", format!("{statement_timeout_secs}s")));
         }
         if !settings.is_empty() {
             options = options.options(settings);

@@ -213,7 +213,7 @@ mod tests {
 
     /// A pid no process has (Linux: no /proc entry).
     fn dead_pid() -> i64 {
-        (999_999i64..)
+        (999_999i64..i64::from(i32::MAX))
             .find(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
             .unwrap_or(999_999)
     }
@@ -224,7 +224,7 @@ mod tests {
             return;
         }
         let me = Identity::current();
-        let hour = Duration::from_secs(3600);
+        let hour = Duration::from_hours(1);
         let alive = i64::from(std::process::id());
         let on = |host: &str, pid, held| assess(row(host, pid), &me, hour, held).stale;
         // The server still runs a killed client's last statement: held, but stale.

@@ -12,6 +12,7 @@ use super::Fleet;
 use super::lock::{LockState, assess};
 use super::selection::Selection;
 use crate::catalog::MigrationSet;
+use crate::config::Target;
 use crate::dialect::Dialect;
 use crate::driver::{self, Access, AppliedRow, RowStatus};
 
@@ -225,7 +226,7 @@ pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus>
             .config
             .database(db)
             .and_then(|e| e.target.as_ref().ok())
-            .and_then(|t| t.server_key())
+            .and_then(Target::server_key)
         {
             servers
                 .entry(key)
@@ -239,7 +240,7 @@ pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus>
                 .config
                 .database(db)
                 .and_then(|e| e.target.as_ref().ok())
-                .and_then(|t| t.server_key())
+                .and_then(Target::server_key)
                 .and_then(|key| servers.get(&key).cloned());
             let _permit = match slot {
                 Some(semaphore) => semaphore.acquire_owned().await.ok(),
@@ -352,7 +353,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
         status.applied += set_status.applied;
         status.pending += set_status.pending;
         if set.name == primary {
-            status.last_version = set_status.last_version.clone();
+            status.last_version.clone_from(&set_status.last_version);
         }
         status.drift.extend(
             set_status
