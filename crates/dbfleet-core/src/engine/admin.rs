@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use super::Fleet;
-use super::events::{EventSink, RunEvent};
+use super::events::RunEvent;
 use super::identity::now_text;
 use super::journal::Journal;
 use super::lock::{LockState, assess, run_refuses};
+use super::sink::EventSink;
 use crate::config::Target;
 use crate::driver::{Access, LockAttempt, LockHolder, RowStatus, Session};
 

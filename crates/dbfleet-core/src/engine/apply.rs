@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use super::events::{Direction, EventSink, RunEvent};
+use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
+use super::sink::EventSink;
 use crate::driver::{RowValues, Session};
 
 pub enum StepResult {

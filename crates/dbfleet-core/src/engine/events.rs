@@ -1,10 +1,8 @@
 //! The typed event stream every run emits. The CLI and the console are two consumers of
-//! it; the journal is a third (it keeps everything but per-statement progress).
+//! it; the journal is a third (it keeps everything but per-statement progress). Where the
+//! events go is `sink`'s business: this module knows neither the channel nor the journal.
 
 use serde::Serialize;
-use tokio::sync::mpsc;
-
-use super::journal::Journal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -231,28 +229,5 @@ impl RunEvent {
             | RunEvent::Resolved { database, .. } => Some(database),
             RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => None,
         }
-    }
-}
-
-/// Where a run's events go: the consumer's channel and the journal.
-#[derive(Clone)]
-pub struct EventSink {
-    tx: mpsc::UnboundedSender<RunEvent>,
-    journal: Option<Journal>,
-}
-
-impl EventSink {
-    pub fn new(tx: mpsc::UnboundedSender<RunEvent>, journal: Option<Journal>) -> Self {
-        EventSink { tx, journal }
-    }
-
-    pub fn emit(&self, event: RunEvent) {
-        if let Some(journal) = &self.journal
-            && !matches!(event, RunEvent::Statement { .. })
-        {
-            journal.append(&event);
-        }
-        // A consumer that went away (the console quit) must not stop the run.
-        let _ = self.tx.send(event);
     }
 }

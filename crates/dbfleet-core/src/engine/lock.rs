@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::events::{EventSink, RunEvent};
+use super::events::RunEvent;
 use super::identity::{Identity, now_text};
+use super::sink::EventSink;
 use crate::driver::{ErrorKind, LockAttempt, LockHolder, LockRow, Session};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,7 +8,8 @@
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection
 //! - `admin`: unlock and resolve, the explicit repairs
-//! - `events` and `journal`: what a run reports, and what it leaves behind
+//! - `events`, `sink` and `journal`: what a run reports, where it goes, and what it
+//!   leaves behind
 
 pub mod admin;
 pub mod apply;
@@ -21,15 +22,17 @@ pub mod lock;
 pub mod plan;
 pub mod runner;
 pub mod selection;
+pub mod sink;
 pub mod status;
 
 use std::path::Path;
 use std::time::Duration;
 
-pub use events::{Direction, EventSink, Outcome, PendingSet, RunEvent};
+pub use events::{Direction, Outcome, PendingSet, RunEvent};
 pub use identity::Identity;
 pub use plan::Limit;
 pub use selection::{Selection, SelectionError, SelectionRequest, WhenUnspecified};
+pub use sink::EventSink;
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::{Config, ConfigError, Target};
