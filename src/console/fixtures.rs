@@ -19,13 +19,14 @@ use super::state::{Screen, State};
 use super::theme::Theme;
 use super::update::update;
 use dbfleet_core::catalog::Statement;
+use dbfleet_core::config::EntryError;
 use dbfleet_core::dialect::Dialect;
-use dbfleet_core::driver::LockRow;
+use dbfleet_core::driver::{AppliedRow, LockRow, RowStatus};
 use dbfleet_core::engine::lock::LockState;
 use dbfleet_core::engine::plan::PlannedStep;
 use dbfleet_core::engine::runner::DatabasePlan;
 use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, SetStatus};
-use dbfleet_core::engine::{Direction, Outcome, RunEvent};
+use dbfleet_core::engine::{Direction, EngineError, Outcome, RunEvent};
 
 /// The console clock of every fixture state, in ms since the console opened.
 pub const NOW_MS: u64 = 95_000;
@@ -307,17 +308,18 @@ pub fn status(fleet: &FleetInfo, db: usize, shape: Shape) -> Option<DatabaseStat
     match shape {
         Shape::NotRead => return None,
         Shape::Misconfigured => {
-            status.error = Some(format!(
-                "misconfigured: {}",
-                info.config_error.as_deref().unwrap_or(MISCONFIGURED)
-            ));
+            status.error = Some(EngineError::Misconfigured(EntryError(
+                info.config_error
+                    .clone()
+                    .unwrap_or_else(|| MISCONFIGURED.to_owned()),
+            )));
             return Some(status);
         }
         Shape::Unreachable => {
-            status.error = Some(format!(
+            status.error = Some(EngineError::Unreachable(format!(
                 "cannot connect to {}: Connection refused (os error 111)",
                 info.server.as_deref().unwrap_or(name)
-            ));
+            )));
             return Some(status);
         }
         _ => {}
@@ -600,7 +602,7 @@ pub fn plan(
             plan.refused = Some(
                 status
                     .and_then(|s| s.error)
-                    .unwrap_or_else(|| "not in the config".to_owned()),
+                    .unwrap_or(EngineError::NotInConfig),
             );
             return plan;
         }
@@ -609,29 +611,35 @@ pub fn plan(
             return plan;
         }
         (Shape::Dirty, Some(s)) => {
-            let stuck = s
-                .sets
-                .iter()
-                .flat_map(|set| &set.migrations)
-                .find(|m| m.state.is_dirty());
-            let (id, done, total) = stuck
-                .map(|m| {
-                    (
-                        m.id.clone(),
-                        m.statements_done.unwrap_or(0),
-                        m.statements_total.unwrap_or(0),
-                    )
-                })
-                .unwrap_or_default();
-            plan.refused = Some(format!(
-                "database is dirty: its up of {id} stopped after {done} of {total} statements (failed). Check the database, then run `dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are"
-            ));
+            // The row the engine reads back, as the status shows it (without its error).
+            let stuck = s.sets.iter().find_map(|set| {
+                let m = set.migrations.iter().find(|m| m.state.is_dirty())?;
+                Some(Box::new(AppliedRow {
+                    set: set.set.clone(),
+                    version: m.version,
+                    name: m.name.clone(),
+                    checksum: String::new(),
+                    status: RowStatus::Failed,
+                    statements_done: m.statements_done.unwrap_or(0),
+                    statements_total: m.statements_total.unwrap_or(0),
+                    error: None,
+                    applied_at: String::new(),
+                    execution_ms: 0,
+                    applied_by: String::new(),
+                    run_id: String::new(),
+                }))
+            });
+            plan.refused = stuck.map(|row| EngineError::Dirty {
+                database: database.to_owned(),
+                row,
+            });
             return plan;
         }
         (Shape::StaleLock, _) => {
-            plan.refused = Some(format!(
-                "stale migration lock held by {STALE_HOLDER} (pid 4242); if that run is really gone, clear it with `dbfleet unlock -d {database}`"
-            ));
+            plan.refused = Some(EngineError::StaleLock {
+                database: database.to_owned(),
+                lock: Box::new(lock(STALE_HOLDER, true).row),
+            });
             return plan;
         }
         _ => {}
@@ -704,7 +712,7 @@ pub fn run_events_midway() -> Vec<(u64, RunEvent)> {
     let refusal = |db: &str| {
         plan(&fleet, db, None, Direction::Up)
             .refused
-            .unwrap_or_default()
+            .unwrap_or(EngineError::NotInConfig)
     };
     let up_to_date = |at: u64, db: &str| {
         vec![
@@ -873,7 +881,7 @@ pub fn run_events_to_the_end() -> Vec<(u64, RunEvent)> {
                 Shape::Dirty | Shape::StaleLock => Outcome::Refused {
                     reason: plan(&fleet, name, None, Direction::Up)
                         .refused
-                        .unwrap_or_default(),
+                        .unwrap_or(EngineError::NotInConfig),
                 },
                 _ => Outcome::UpToDate,
             };
@@ -989,6 +997,7 @@ pub fn journal_entries() -> Vec<dbfleet_core::engine::journal::JournalEntry> {
         database: db.into(),
         outcome: outcome.into(),
         detail: detail.map(str::to_owned),
+        kind: None,
     };
     let run = |run_id: &str, at: &str| JournalEntry {
         run_id: run_id.into(),

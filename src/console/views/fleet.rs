@@ -267,7 +267,8 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
         }
         (None, None, None) => lines.push(Line::styled("reading status…", theme.dim())),
         (None, Some(status), read_error) => {
-            if let Some(error) = status.error.as_ref().or(read_error.as_ref()) {
+            let error = status.error.as_ref().map(ToString::to_string);
+            if let Some(error) = error.as_ref().or(read_error.as_ref()) {
                 for chunk in wrap_words(error, width).into_iter().take(3) {
                     lines.push(Line::styled(chunk, theme.error()));
                 }

@@ -102,7 +102,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
         .info
         .config_error
         .clone()
-        .or_else(|| status.and_then(|s| s.error.clone()))
+        .or_else(|| status.and_then(|s| s.error.as_ref().map(ToString::to_string)))
         .or_else(|| db.read_error.clone())
         .or_else(|| dirty_line(state, view.db))
         .or_else(|| {

@@ -153,6 +153,8 @@ pub enum ErrorKind {
     Query,
     Timeout,
     Io,
+    /// The migrations table is another tool's (see `not_ours`).
+    NotOurs,
 }
 
 impl DriverError {
@@ -240,7 +242,7 @@ pub(crate) fn io_message(e: &std::io::Error) -> String {
 pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError {
     if e.message.contains("migration_set") {
         DriverError::new(
-            ErrorKind::Query,
+            ErrorKind::NotOurs,
             format!(
                 "table {} exists but is not dbfleet's (it has no migration_set column; golang-migrate and other tools use that name too): set migrator.migrations_table to another name",
                 bookkeeping.migrations_table

@@ -2,6 +2,7 @@
 //! target it. A run that finds nothing to do in its own set must not call a database "up
 //! to date" while `status --check` says pending (a tenant fleet has no own sets at all).
 
+use super::error::EngineError;
 use super::events::{Direction, PendingSet};
 use crate::catalog::Catalog;
 use crate::driver::AppliedRow;
@@ -43,28 +44,29 @@ pub fn without_own_set(
     db: &str,
     direction: Direction,
     applied: &[AppliedRow],
-) -> Result<(), String> {
-    let no_set =
-        format!("{db} has no migration set of its own (no folder {db}/ in the migrations folder)");
+) -> Result<(), EngineError> {
     match direction {
         Direction::Up => {
             let pending = pending_elsewhere(catalog, db, db, applied);
             if pending.is_empty() {
                 Ok(())
             } else {
-                Err(format!("{no_set}; {}", PendingSet::words(&pending)))
+                Err(EngineError::NoOwnSet {
+                    database: db.to_owned(),
+                    pending,
+                })
             }
         }
         Direction::Down => {
-            let mut sets: Vec<&str> = applied.iter().map(|r| r.set.as_str()).collect();
+            let mut sets: Vec<String> = applied.iter().map(|r| r.set.clone()).collect();
             sets.dedup();
             if sets.is_empty() {
                 Ok(())
             } else {
-                Err(format!(
-                    "{no_set}; name the set to revert with --directory (applied here: {})",
-                    sets.join(", ")
-                ))
+                Err(EngineError::NoOwnSetToRevert {
+                    database: db.to_owned(),
+                    applied: sets,
+                })
             }
         }
     }

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::error::{self, EngineError};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
@@ -33,10 +35,19 @@ pub enum Outcome {
         set: String,
         pending: Vec<PendingSet>,
     },
-    /// A step failed: the database's own message, with file and statement.
-    Failed { error: String, applied: usize },
+    /// It failed: a step (the database's own message, with file and statement), the
+    /// connection, the backup. JSON: `"error"` in words, `"kind"` beside it.
+    Failed {
+        #[serde(flatten, serialize_with = "error::as_error")]
+        error: EngineError,
+        applied: usize,
+    },
     /// Refused before anything changed (dirty, drift, irreversible, lock held, misconfigured).
-    Refused { reason: String },
+    /// JSON: `"reason"` in words, `"kind"` beside it.
+    Refused {
+        #[serde(flatten, serialize_with = "error::as_reason")]
+        reason: EngineError,
+    },
     /// A database it depends on did not succeed.
     Blocked { by: Vec<String> },
     /// Stopped by the operator; `applied` steps had completed.

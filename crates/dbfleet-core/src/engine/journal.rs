@@ -101,6 +101,9 @@ pub struct EntryOutcome {
     pub database: String,
     pub outcome: String,
     pub detail: Option<String>,
+    /// The refusal's or failure's kind (`dirty`, `stale_lock`, ...: `EngineError::kind`);
+    /// `None` for journals written before kinds were.
+    pub kind: Option<String>,
 }
 
 impl EntryOutcome {
@@ -254,6 +257,7 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                         .unwrap_or_default()
                         .replace('_', " "),
                     detail,
+                    kind: str_of(outcome, "kind"),
                 });
             }
             "run_finished" => {
@@ -314,4 +318,33 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
         }
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{EngineError, Outcome};
+
+    #[test]
+    fn old_journals_without_kinds_read_as_before_and_new_ones_add_the_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let old = r#"{"at":"2026-11-23T15:09:07.000Z","run_id":"r1","event":"finished","database":"a","outcome":{"outcome":"refused","reason":"database is dirty: ..."},"duration_ms":3}"#;
+        std::fs::write(&path, format!("{old}\n")).unwrap();
+        let journal = Journal::open(&path, "r2").unwrap();
+        journal.append(&RunEvent::Finished {
+            database: "b".into(),
+            outcome: Outcome::Refused {
+                reason: EngineError::NotInConfig,
+            },
+            duration_ms: 1,
+        });
+        let entries = read_entries(&path).unwrap();
+        let [old, new] = [&entries[0].outcomes[0], &entries[1].outcomes[0]];
+        assert_eq!(old.outcome, "refused");
+        assert_eq!(old.detail.as_deref(), Some("database is dirty: ..."));
+        assert_eq!(old.kind, None);
+        assert_eq!(new.detail.as_deref(), Some("not in the config"));
+        assert_eq!(new.kind.as_deref(), Some("not_in_config"));
+    }
 }

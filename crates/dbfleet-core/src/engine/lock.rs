@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::error::EngineError;
 use super::events::RunEvent;
 use super::identity::{Identity, now_text};
 use super::sink::EventSink;
-use crate::driver::{ErrorKind, LockAttempt, LockHolder, LockRow, Session};
+use crate::driver::{DriverError, ErrorKind, LockAttempt, LockHolder, LockRow, Session};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockState {
@@ -31,15 +32,11 @@ pub struct LockState {
 
 /// Why a run will not touch a database under a stale lock, and what to do about it. The
 /// runner refuses with it; the dry run says it ahead.
-pub fn stale_refusal(state: &LockState, database: &str) -> String {
-    format!(
-        "stale migration lock held by {} (pid {}, run {}) since {}, last heartbeat {}; if that run is really gone, clear it with `dbfleet unlock -d {database}`",
-        state.row.holder,
-        state.row.pid,
-        state.row.run_id,
-        state.row.acquired_at,
-        state.row.heartbeat_at
-    )
+pub fn stale_refusal(state: &LockState, database: &str) -> EngineError {
+    EngineError::StaleLock {
+        database: database.to_owned(),
+        lock: Box::new(state.row.clone()),
+    }
 }
 
 /// Whether a run refuses a database under this lock rather than waiting for it or taking
@@ -98,9 +95,10 @@ pub fn assess(
 
 pub enum LockFailure {
     /// Another holder kept it past the deadline, or it is stale and needs `unlock`.
-    Held(String),
+    Refused(EngineError),
     Cancelled,
-    Error(String),
+    /// Taking it failed: the database's error (the caller removes secrets from it).
+    Failed(DriverError),
 }
 
 #[allow(clippy::too_many_arguments)] // each is a distinct input of one polling loop
@@ -145,22 +143,14 @@ pub async fn acquire(
                 // Held where the database has a lock of its own: a live session holds it.
                 let state = assess(row, me, stale_after, server_lock.then_some(true));
                 if run_refuses(&state, server_lock) {
-                    return Err(LockFailure::Held(stale_refusal(&state, database)));
+                    return Err(LockFailure::Refused(stale_refusal(&state, database)));
                 }
                 if Instant::now() >= deadline {
-                    return Err(LockFailure::Held(format!(
-                        "migration lock held by {} (pid {}, run {}) since {}; gave up after {}s (migrator.lock_timeout_secs){}",
-                        state.row.holder,
-                        state.row.pid,
-                        state.row.run_id,
-                        state.row.acquired_at,
-                        timeout.as_secs(),
-                        if state.stale {
-                            "; its process is gone, but the server still runs its session (the statement it was running has not ended): the next run takes the lock over once it has"
-                        } else {
-                            ""
-                        }
-                    )));
+                    return Err(LockFailure::Refused(EngineError::LockTimeout {
+                        holder_gone: state.stale,
+                        lock: Box::new(state.row),
+                        waited_secs: timeout.as_secs(),
+                    }));
                 }
                 if !announced {
                     announced = true;
@@ -182,11 +172,7 @@ pub async fn acquire(
                     });
                 }
             }
-            Err(e) => {
-                return Err(LockFailure::Error(format!(
-                    "taking the migration lock: {e}"
-                )));
-            }
+            Err(e) => return Err(LockFailure::Failed(e)),
         }
         tokio::select! {
             _ = cancel.cancelled() => return Err(LockFailure::Cancelled),

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod apply;
 pub mod demo;
 pub mod elsewhere;
+pub mod error;
 pub mod events;
 pub mod identity;
 pub mod journal;
@@ -28,6 +29,7 @@ pub mod status;
 use std::path::Path;
 use std::time::Duration;
 
+pub use error::EngineError;
 pub use events::{Direction, Outcome, PendingSet, RunEvent};
 pub use identity::Identity;
 pub use plan::Limit;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::error::EngineError;
 use super::events::Direction;
 use crate::catalog::{EMPTY_DIRECTIVE, Migration, MigrationSet, Statement};
 use crate::dialect::Dialect;
@@ -45,43 +46,13 @@ impl PlannedStep {
 
 /// Refuses when any set left a step half-done: nothing may run on a dirty database until
 /// the operator resolves it.
-pub fn check_dirty(database: &str, applied: &[AppliedRow]) -> Result<(), String> {
-    let dirty: Vec<&AppliedRow> = applied
-        .iter()
-        .filter(|r| r.status != RowStatus::Applied)
-        .collect();
-    match dirty.first() {
+pub fn check_dirty(database: &str, applied: &[AppliedRow]) -> Result<(), EngineError> {
+    match applied.iter().find(|r| r.status != RowStatus::Applied) {
         None => Ok(()),
-        Some(row) => {
-            let (what, advice) = if row.status == RowStatus::Reverting {
-                (
-                    "its down",
-                    format!(
-                        "`dbfleet resolve -d {database} --rolled-back` if the revert is complete (the migration is gone), or `--applied` if none of it happened"
-                    ),
-                )
-            } else {
-                (
-                    "its up",
-                    format!(
-                        "`dbfleet resolve -d {database} --applied` if the step's changes are all there, or `--rolled-back` if none are"
-                    ),
-                )
-            };
-            Err(format!(
-                "database is dirty: {what} of {}/{:03}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
-                row.set,
-                row.version,
-                row.name,
-                row.statements_done,
-                row.statements_total,
-                row.status.as_str(),
-                row.error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            ))
-        }
+        Some(row) => Err(EngineError::Dirty {
+            database: database.to_owned(),
+            row: Box::new(row.clone()),
+        }),
     }
 }
 
@@ -114,36 +85,32 @@ pub struct PlanInput<'a> {
 
 /// A set whose files are broken for `dialect` runs nowhere: the refusal, if any. The
 /// runner asks before it connects, so a refused run creates nothing.
-pub fn check_set(set: &MigrationSet, dialect: Dialect) -> Result<(), String> {
+pub fn check_set(set: &MigrationSet, dialect: Dialect) -> Result<(), EngineError> {
     let problems = set.problems_for(dialect);
     if problems.is_empty() {
         return Ok(());
     }
-    Err(format!(
-        "migration set {} has problems: {}",
-        set.name,
-        problems.join("; ")
-    ))
+    Err(EngineError::SetProblem {
+        set: set.name.clone(),
+        problems,
+    })
 }
 
-pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
+pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
     let set = input.set;
     check_set(set, input.dialect)?;
     if !input.allow_drift
         && let Some((migration, row)) = drift(set, input.dialect, input.applied).first()
     {
-        return Err(format!(
-            "{} changed after it was applied (checksum {} recorded, {} on disk); restore the file, or pass --allow-drift",
-            migration.id(),
-            short(&row.checksum),
-            short(
-                migration
-                    .up
-                    .for_dialect(input.dialect)
-                    .map(|s| s.checksum.as_str())
-                    .unwrap_or("")
-            )
-        ));
+        return Err(EngineError::Drift {
+            migration: migration.id(),
+            recorded: row.checksum.clone(),
+            on_disk: migration
+                .up
+                .for_dialect(input.dialect)
+                .map(|s| s.checksum.clone())
+                .unwrap_or_default(),
+        });
     }
     let is_applied = |version: u64| {
         input
@@ -182,12 +149,12 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, String> {
             applied
                 .into_iter()
                 .map(|row| {
-                    let migration = set.migration(row.version).ok_or_else(|| {
-                        format!(
-                            "{}/{:03}_{} is applied but its files are gone from {}; it cannot be reverted",
-                            set.name, row.version, row.name, set.name
-                        )
-                    })?;
+                    let migration =
+                        set.migration(row.version)
+                            .ok_or_else(|| EngineError::FilesGone {
+                                migration: format!("{}/{:03}_{}", set.name, row.version, row.name),
+                                set: set.name.clone(),
+                            })?;
                     step(input, migration, Direction::Down)
                 })
                 .collect()
@@ -199,7 +166,7 @@ fn step(
     input: &PlanInput,
     migration: &Migration,
     direction: Direction,
-) -> Result<PlannedStep, String> {
+) -> Result<PlannedStep, EngineError> {
     let scripts = match direction {
         Direction::Up => &migration.up,
         Direction::Down => &migration.down,
@@ -207,27 +174,24 @@ fn step(
     let script = scripts
         .for_dialect(input.dialect)
         .ok_or_else(|| match direction {
-            Direction::Up => format!("{} has no .up.sql for {}", migration.id(), input.dialect),
-            Direction::Down => format!(
-                "{} has no .down.sql{}: it is irreversible, and down stops before it",
-                migration.id(),
-                if migration.down.is_empty() {
-                    String::new()
-                } else {
-                    format!(" for {}", input.dialect)
-                }
-            ),
+            Direction::Up => EngineError::NoUpScript {
+                migration: migration.id(),
+                dialect: input.dialect,
+            },
+            Direction::Down => EngineError::NoDownScript {
+                migration: migration.id(),
+                dialect: (!migration.down.is_empty()).then_some(input.dialect),
+            },
         })?;
     let statements = script
         .statements(input.dialect)
-        .map_err(|e| e.at(&script.path.display().to_string()))?;
+        .map_err(|e| EngineError::BadFile(e.at(&script.path.display().to_string())))?;
     // An empty down would delete the row and leave the schema: the next up then fails.
     if direction == Direction::Down && !migration.reversible(input.dialect) {
-        return Err(format!(
-            "{}: {} has no statements, so the migration is irreversible and down stops before it. Write the revert, or add the line `{EMPTY_DIRECTIVE}` to the file if there is nothing to undo",
-            migration.id(),
-            file_name(&script.path)
-        ));
+        return Err(EngineError::EmptyDown {
+            migration: migration.id(),
+            file: file_name(&script.path),
+        });
     }
     Ok(PlannedStep {
         migration: migration.id(),
@@ -286,10 +250,6 @@ fn file_name(path: &std::path::Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-fn short(checksum: &str) -> &str {
-    checksum.get(..12).unwrap_or(checksum)
 }
 
 /// The SQL a run would send for `steps`, bookkeeping included, as one readable script.

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::Fleet;
 use super::apply::{StepContext, StepResult, apply_step};
 use super::elsewhere;
+use super::error::{self, EngineError};
 use super::events::{Direction, Outcome, PendingSet, RunEvent};
 use super::journal::Journal;
 use super::lock::{self, LockFailure};
@@ -206,7 +207,7 @@ pub async fn run(
             Err(e) => outcomes.push((
                 db.clone(),
                 Outcome::Failed {
-                    error: format!("internal error: {e}"),
+                    error: EngineError::Internal(e.to_string()),
                     applied: 0,
                 },
             )),
@@ -279,14 +280,14 @@ async fn migrate_database_inner(
     let fleet = &ctx.fleet;
     let Some(entry) = fleet.config.database(db) else {
         return Outcome::Refused {
-            reason: "not in the config".into(),
+            reason: EngineError::NotInConfig,
         };
     };
     let target = match &entry.target {
         Ok(target) => target,
         Err(e) => {
             return Outcome::Refused {
-                reason: format!("misconfigured: {e}"),
+                reason: EngineError::Misconfigured(e.clone()),
             };
         }
     };
@@ -356,7 +357,7 @@ async fn migrate_database_inner(
         && let Err(reason) = driver::dump::backup_tool(target.driver)
     {
         return Outcome::Refused {
-            reason: format!("{reason}; nothing was changed"),
+            reason: EngineError::BackupTool(reason),
         };
     }
     ctx.events.emit(RunEvent::Connecting {
@@ -372,7 +373,7 @@ async fn migrate_database_inner(
         Ok(session) => session,
         Err(e) => {
             return Outcome::Failed {
-                error: e.message,
+                error: EngineError::from_driver(target, &e),
                 applied: 0,
             };
         }
@@ -410,7 +411,7 @@ async fn without_own_set(
             Ok(rows) => rows,
             Err(e) => {
                 return Outcome::Failed {
-                    error: target.scrub(&e.message),
+                    error: EngineError::from_driver(target, &e),
                     applied: 0,
                 };
             }
@@ -450,7 +451,7 @@ async fn locked_run(
     .await
     {
         Ok(()) => {}
-        Err(LockFailure::Held(reason)) => return Outcome::Refused { reason },
+        Err(LockFailure::Refused(reason)) => return Outcome::Refused { reason },
         Err(LockFailure::Cancelled) => {
             // The cancel may have cut a lock attempt that had already committed its row:
             // remove ours (by run id) so no stale lock is left behind.
@@ -459,9 +460,9 @@ async fn locked_run(
                 .await;
             return Outcome::Cancelled { applied: 0 };
         }
-        Err(LockFailure::Error(e)) => {
+        Err(LockFailure::Failed(e)) => {
             return Outcome::Failed {
-                error: target.scrub(&e),
+                error: EngineError::LockFailed(target.scrub(&e.message)),
                 applied: 0,
             };
         }
@@ -494,7 +495,7 @@ async fn run_steps(
         Ok(rows) => rows,
         Err(e) => {
             return Outcome::Failed {
-                error: target.scrub(&e.message),
+                error: EngineError::from_driver(target, &e),
                 applied: 0,
             };
         }
@@ -532,7 +533,12 @@ async fn run_steps(
     if ctx.request.backup && existed {
         match backup(ctx, db, target.driver, session).await {
             Ok(()) => {}
-            Err(error) => return Outcome::Failed { error, applied: 0 },
+            Err(error) => {
+                return Outcome::Failed {
+                    error: EngineError::BackupFailed(error),
+                    applied: 0,
+                };
+            }
         }
     }
 
@@ -585,7 +591,7 @@ async fn run_steps(
                     dirty,
                 });
                 return Outcome::Failed {
-                    error,
+                    error: EngineError::StepFailed(error),
                     applied: done,
                 };
             }
@@ -641,8 +647,10 @@ pub struct DatabasePlan {
     pub server: Option<String>,
     pub set: String,
     pub steps: Vec<PlannedStep>,
-    /// Why this database would not run at all.
-    pub refused: Option<String>,
+    /// Why this database would not run at all. JSON: `"refused"` in words, `"refused_kind"`
+    /// beside it.
+    #[serde(flatten, serialize_with = "error::as_refused")]
+    pub refused: Option<EngineError>,
     /// With nothing to run in `set`: the other sets that target it and still have work.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending_elsewhere: Vec<PendingSet>,
@@ -691,11 +699,11 @@ async fn plan_database(
     let target = match fleet.config.database(db).map(|e| &e.target) {
         Some(Ok(target)) => target,
         Some(Err(e)) => {
-            plan.refused = Some(format!("misconfigured: {e}"));
+            plan.refused = Some(EngineError::Misconfigured(e.clone()));
             return plan;
         }
         None => {
-            plan.refused = Some("not in the config".into());
+            plan.refused = Some(EngineError::NotInConfig);
             return plan;
         }
     };
@@ -706,7 +714,7 @@ async fn plan_database(
         let mut session = match fleet.open(target, Access::ReadOnly).await {
             Ok(session) => session,
             Err(e) => {
-                plan.refused = Some(e.message);
+                plan.refused = Some(EngineError::from_driver(target, &e));
                 return plan;
             }
         };
@@ -741,7 +749,7 @@ async fn plan_database(
             }
             Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl, bookkeeping),
             Err(e) => {
-                plan.refused = Some(target.scrub(&e.message));
+                plan.refused = Some(EngineError::from_driver(target, &e));
                 return plan;
             }
         }

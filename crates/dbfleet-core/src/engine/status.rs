@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use super::Fleet;
+use super::error::{self, EngineError};
 use super::lock::{LockState, assess};
 use super::selection::Selection;
 use crate::catalog::MigrationSet;
@@ -35,8 +36,9 @@ pub struct DatabaseStatus {
     pub drift: Vec<String>,
     pub tables: Option<u64>,
     pub size_bytes: Option<u64>,
-    /// Misconfigured or unreachable: why.
-    pub error: Option<String>,
+    /// Misconfigured or unreachable: why. JSON: `"error"` in words, `"error_kind"` beside it.
+    #[serde(flatten, serialize_with = "error::as_status_error")]
+    pub error: Option<EngineError>,
     pub sets: Vec<SetStatus>,
 }
 
@@ -137,10 +139,10 @@ impl DatabaseStatus {
     /// database by.
     pub fn verdict(&self) -> Verdict {
         if let Some(error) = &self.error {
-            return if error.starts_with("misconfigured") {
-                Verdict::Misconfigured(error.clone())
+            return if error.is_misconfiguration() {
+                Verdict::Misconfigured(error.to_string())
             } else {
-                Verdict::Unreachable(error.clone())
+                Verdict::Unreachable(error.to_string())
             };
         }
         if self.dirty {
@@ -258,13 +260,13 @@ pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus>
 pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> DatabaseStatus {
     let mut status = DatabaseStatus::new(name);
     let Some(entry) = fleet.config.database(name) else {
-        status.error = Some("not in the config".into());
+        status.error = Some(EngineError::NotInConfig);
         return status;
     };
     let target = match &entry.target {
         Ok(target) => target,
         Err(e) => {
-            status.error = Some(format!("misconfigured: {e}"));
+            status.error = Some(EngineError::Misconfigured(e.clone()));
             return status;
         }
     };
@@ -282,7 +284,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
             Err(e) => {
                 // Unknown, not empty: a server we cannot reach proves nothing exists.
                 status.exists = false;
-                status.error = Some(e.message);
+                status.error = Some(EngineError::from_driver(target, &e));
                 return status;
             }
             Ok(mut session) => {
@@ -310,7 +312,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
                         // show a migrated database as all pending.
                         session.close().await;
                         status.exists = false;
-                        status.error = Some(target.scrub(&e.message));
+                        status.error = Some(EngineError::from_driver(target, &e));
                         return status;
                     }
                 }
