@@ -134,6 +134,24 @@ fn a_tenant_without_its_own_set_is_never_called_up_to_date_while_work_is_pending
 }
 
 #[test]
+fn a_dirty_tenant_without_its_own_set_is_refused_by_the_run_as_by_the_plan() {
+    let fleet = tenant_fleet();
+    fleet.ok("up -d t1 --directory=tenants");
+    common::exec(
+        &fleet.db("t1"),
+        "UPDATE schema_migrations SET status = 'failed', statements_done = 0",
+    );
+    // The run and the dry run decide alike: the step left half-done stops both (the run
+    // called it "up to date", there being nothing pending in any set).
+    for line in ["up -d t1", "plan -d t1"] {
+        fleet
+            .line(line)
+            .expect_code(1)
+            .expect_contains("database is dirty: its up of tenants/001_accounts");
+    }
+}
+
+#[test]
 fn an_up_to_date_own_set_with_shared_work_pending_says_so() {
     let fleet = migrated_fleet();
     let out = fleet.ok("up -d shared_service");

@@ -21,6 +21,7 @@ use exit::code;
 use dbfleet_core::catalog::CatalogError;
 use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, PendingSet, Selection, SelectionRequest, WhenUnspecified, status,
@@ -298,7 +299,7 @@ async fn show_plan(
     allow_drift: bool,
     format: Format,
 ) -> ExitCode {
-    let plans = runner::plan(fleet, selection, direction, limit, allow_drift).await;
+    let plans = dryrun::plan(fleet, selection, direction, limit, allow_drift).await;
     let refused = plans.iter().any(|p| p.refused.is_some());
     let set_warnings = migration_warnings(fleet, plans.iter().map(|p| p.set.as_str()));
     match format {
@@ -363,7 +364,7 @@ fn migration_warnings<'a>(fleet: &Fleet, sets: impl IntoIterator<Item = &'a str>
 }
 
 /// A database's planned steps' warnings (an empty up, an empty down), with its name.
-fn plan_step_warnings(fleet: &Fleet, plan: &runner::DatabasePlan) -> Vec<String> {
+fn plan_step_warnings(fleet: &Fleet, plan: &dryrun::DatabasePlan) -> Vec<String> {
     let (Some(set), Some(dialect)) = (fleet.catalog.set(&plan.set), plan.driver) else {
         return Vec::new();
     };

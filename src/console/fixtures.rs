@@ -22,9 +22,9 @@ use dbfleet_core::catalog::Statement;
 use dbfleet_core::config::EntryError;
 use dbfleet_core::dialect::Dialect;
 use dbfleet_core::driver::{AppliedRow, LockRow, RowStatus};
+use dbfleet_core::engine::dryrun::DatabasePlan;
 use dbfleet_core::engine::lock::LockState;
 use dbfleet_core::engine::plan::PlannedStep;
-use dbfleet_core::engine::runner::DatabasePlan;
 use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, SetStatus};
 use dbfleet_core::engine::{Direction, EngineError, Outcome, RunEvent};
 

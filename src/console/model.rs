@@ -8,7 +8,7 @@ use super::theme::Sym;
 use dbfleet_core::catalog::SetKind;
 use dbfleet_core::dialect::Dialect;
 use dbfleet_core::engine::Fleet;
-use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::dryrun::DatabasePlan;
 use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStatus, Verdict};
 
 /// The fleet as the config and the migrations folder describe it. Plain data, so tests

@@ -9,8 +9,8 @@ use crossterm::event::KeyEvent;
 
 use super::model::FleetInfo;
 use dbfleet_core::engine::admin::Resolution;
+use dbfleet_core::engine::dryrun::DatabasePlan;
 use dbfleet_core::engine::journal::JournalEntry;
-use dbfleet_core::engine::runner::DatabasePlan;
 use dbfleet_core::engine::status::DatabaseStatus;
 use dbfleet_core::engine::{Direction, Fleet, Limit, RunEvent};
 

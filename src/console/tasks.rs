@@ -10,6 +10,7 @@ use tokio::sync::{Semaphore, mpsc};
 use super::model::FleetInfo;
 use super::msg::{Command, Msg, PlanResult, Reloaded};
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
@@ -289,7 +290,7 @@ async fn plan(
     let misconfigured = fleet.misconfigured(&selection);
     let plans = tokio::time::timeout(
         PLAN_TIMEOUT,
-        runner::plan(fleet, &selection, direction, limit, false),
+        dryrun::plan(fleet, &selection, direction, limit, false),
     )
     .await
     .map_err(|_| format!("the dry run took longer than {}s", PLAN_TIMEOUT.as_secs()))?;

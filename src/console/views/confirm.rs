@@ -11,7 +11,7 @@ use super::{fit, pad, popup};
 use crate::console::state::{Confirm, ConfirmKind, RunConfirm, State};
 use crate::console::theme::{Sym, Theme};
 use dbfleet_core::engine::Direction;
-use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::dryrun::DatabasePlan;
 
 /// What is pending in the database's other sets, so "up to date" beside a panel that
 /// says pending explains itself: the panel counts every set, a run only the chosen one.

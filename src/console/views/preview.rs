@@ -12,7 +12,7 @@ use crate::console::layout;
 use crate::console::model::sql_text;
 use crate::console::state::{PreviewView, State};
 use crate::console::theme::Sym;
-use dbfleet_core::engine::runner::DatabasePlan;
+use dbfleet_core::engine::dryrun::DatabasePlan;
 
 fn plan_sym(plan: &DatabasePlan) -> Sym {
     if plan.refused.is_some() {

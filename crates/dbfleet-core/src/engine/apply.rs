@@ -4,12 +4,10 @@
 
 use std::time::Instant;
 
-use tokio_util::sync::CancellationToken;
-
+use super::context::DatabaseRun;
 use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
-use super::sink::EventSink;
 use crate::driver::{RowValues, Session};
 
 pub enum StepResult {
@@ -25,20 +23,12 @@ pub enum StepResult {
     },
 }
 
-pub struct StepContext<'a> {
-    pub database: &'a str,
-    /// The config's folder: errors name files relative to it, as the operator wrote them.
-    pub base_dir: &'a std::path::Path,
-    pub applied_by: &'a str,
-    pub run_id: &'a str,
-    pub events: &'a EventSink,
-    pub cancel: &'a CancellationToken,
-}
-
+/// Runs `step` on `session` for `cx`'s database: statements and bookkeeping row together
+/// where the dialect allows, else with a `running` row that a failure leaves dirty.
 pub async fn apply_step(
+    cx: &DatabaseRun<'_>,
     session: &mut dyn Session,
     step: &PlannedStep,
-    ctx: &StepContext<'_>,
 ) -> StepResult {
     let started = Instant::now();
     let book = session.bookkeeping().clone();
@@ -51,8 +41,8 @@ pub async fn apply_step(
         statements_total: total,
         applied_at,
         execution_ms: None,
-        applied_by: ctx.applied_by,
-        run_id: Some(ctx.run_id),
+        applied_by: &cx.run.applied_by,
+        run_id: Some(&cx.run.run_id),
     };
     let fail = |statement: usize, error: String, dirty: bool| StepResult::Failed {
         statement,
@@ -77,12 +67,12 @@ pub async fn apply_step(
     }
 
     for (i, statement) in step.statements.iter().enumerate() {
-        if step.transactional && ctx.cancel.is_cancelled() {
+        if step.transactional && cx.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
             return StepResult::Cancelled;
         }
-        ctx.events.emit(RunEvent::Statement {
-            database: ctx.database.to_owned(),
+        cx.emit(RunEvent::Statement {
+            database: cx.name().to_owned(),
             migration: step.migration.clone(),
             index: i + 1,
             total,
@@ -101,7 +91,7 @@ pub async fn apply_step(
             let error = format!(
                 "{} line {} (statement {} of {}): {}",
                 step.path
-                    .strip_prefix(ctx.base_dir)
+                    .strip_prefix(&cx.fleet().config.base_dir)
                     .unwrap_or(&step.path)
                     .display(),
                 statement.line,

@@ -12,13 +12,12 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
+use super::context::DatabaseRun;
 use super::error::EngineError;
 use super::events::RunEvent;
 use super::identity::{Identity, now_text};
-use super::sink::EventSink;
-use crate::driver::{DriverError, ErrorKind, LockAttempt, LockHolder, LockRow, Session};
+use crate::driver::{DriverError, ErrorKind, LockAttempt, LockRow, Session};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockState {
@@ -101,17 +100,13 @@ pub enum LockFailure {
     Failed(DriverError),
 }
 
-#[allow(clippy::too_many_arguments)] // each is a distinct input of one polling loop
-pub async fn acquire(
-    session: &mut dyn Session,
-    holder: &LockHolder,
-    me: &Identity,
-    database: &str,
-    timeout: Duration,
-    stale_after: Duration,
-    events: &EventSink,
-    cancel: &CancellationToken,
-) -> Result<(), LockFailure> {
+/// Polls the driver's `try_lock` until `lock_timeout_secs`: taken (a takeover journaled),
+/// refused (held past the deadline, or stale where nothing proves its holder gone),
+/// cancelled, or failed.
+pub async fn acquire(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Result<(), LockFailure> {
+    let (holder, me, database) = (&cx.run.holder, &cx.fleet().identity, cx.name());
+    let (timeout, stale_after) = (cx.lock_timeout(), cx.fleet().stale_lock_after());
+    let cancel = &cx.cancel;
     let deadline = Instant::now() + timeout;
     let mut announced = false;
     let mut pause = Duration::from_millis(50);
@@ -127,7 +122,7 @@ pub async fn acquire(
             Ok(LockAttempt::Taken {
                 replaced: Some(row),
             }) => {
-                events.emit(RunEvent::LockTakenOver {
+                cx.emit(RunEvent::LockTakenOver {
                     database: database.to_owned(),
                     by: me.who(),
                     holder: row.holder,
@@ -154,7 +149,7 @@ pub async fn acquire(
                 }
                 if !announced {
                     announced = true;
-                    events.emit(RunEvent::LockWaiting {
+                    cx.emit(RunEvent::LockWaiting {
                         database: database.to_owned(),
                         holder: state.row.holder.clone(),
                         since: state.row.acquired_at.clone(),
@@ -165,7 +160,7 @@ pub async fn acquire(
             Err(e) if e.kind == ErrorKind::Busy && Instant::now() < deadline => {
                 if !announced {
                     announced = true;
-                    events.emit(RunEvent::LockWaiting {
+                    cx.emit(RunEvent::LockWaiting {
                         database: database.to_owned(),
                         holder: "another connection".to_owned(),
                         since: now_text(),

@@ -3,7 +3,10 @@
 //!
 //! - `selection`: which databases and which set
 //! - `plan`: the steps and their exact SQL
-//! - `runner`: databases as tokio tasks, bounded, in `depends_on` order
+//! - `prepare`: one database readied and decided, alike for a run and a dry run
+//! - `runner`: databases as tokio tasks, bounded, in `depends_on` order; `context`, what
+//!   each stage of a database's run reads
+//! - `dryrun`: the plan of each database, read-only
 //! - `apply`: one step's statements and bookkeeping row
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection
@@ -13,7 +16,9 @@
 
 pub mod admin;
 pub mod apply;
+pub mod context;
 pub mod demo;
+pub mod dryrun;
 pub mod elsewhere;
 pub mod error;
 pub mod events;
@@ -21,13 +26,18 @@ pub mod identity;
 pub mod journal;
 pub mod lock;
 pub mod plan;
+pub mod prepare;
 pub mod runner;
 pub mod selection;
 pub mod sink;
 pub mod status;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 pub use error::EngineError;
 pub use events::{Direction, Outcome, PendingSet, RunEvent};
@@ -118,6 +128,30 @@ impl Fleet {
                 _ => None,
             })
             .collect()
+    }
+
+    /// One semaphore of `per_server` slots for each server `databases` live on (SQLite
+    /// files have none): a fleet of hundreds of databases on one host never opens hundreds
+    /// of connections to it at once.
+    pub fn server_slots(
+        &self,
+        databases: &[String],
+        per_server: usize,
+    ) -> HashMap<String, Arc<Semaphore>> {
+        let mut slots = HashMap::new();
+        for db in databases {
+            if let Some(key) = self
+                .config
+                .database(db)
+                .and_then(|e| e.target.as_ref().ok())
+                .and_then(Target::server_key)
+            {
+                slots
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(Semaphore::new(per_server)));
+            }
+        }
+        slots
     }
 
     pub fn select(

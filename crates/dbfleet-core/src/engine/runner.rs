@@ -1,44 +1,33 @@
 //! A run: every selected database as a tokio task, bounded fleet-wide and per server,
 //! started in `depends_on` order (a database waits for the ones it depends on inside the
-//! selection, and is blocked if one of them does not succeed). Also the dry run, which
-//! reads and plans but changes nothing.
+//! selection, and is blocked if one of them does not succeed). Each database is prepared
+//! and decided as the dry run (`dryrun`) does it (`prepare`); here it is also connected,
+//! locked, backed up and migrated, every stage reading one `DatabaseRun` (`context`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::apply::{StepContext, StepResult, apply_step};
-use super::elsewhere;
-use super::error::{self, EngineError};
-use super::events::{Direction, Outcome, PendingSet, RunEvent};
+use super::apply::{StepResult, apply_step};
+use super::context::{DatabaseRun, RunContext};
+use super::error::EngineError;
+use super::events::{Direction, Outcome, RunEvent};
 use super::journal::Journal;
 use super::lock::{self, LockFailure};
-use super::plan::{self, Limit, PlanInput, PlannedStep};
-use super::selection::Selection;
+use super::plan::{self, PlannedStep};
+use super::prepare;
 use super::sink::EventSink;
 use crate::catalog::MigrationSet;
-use crate::config::Target;
 use crate::dialect::Dialect;
-use crate::driver::{self, Access, LockHolder, Session};
+use crate::driver::{self, Access, AppliedRow, LockHolder, Session};
 
-#[derive(Debug, Clone)]
-pub struct RunRequest {
-    pub direction: Direction,
-    pub limit: Limit,
-    pub selection: Selection,
-    /// Take `auto_backup` copies before the first step on each database.
-    pub backup: bool,
-    pub allow_drift: bool,
-    /// The command line, for the journal.
-    pub command: String,
-}
+pub use super::context::RunRequest;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -106,17 +95,16 @@ impl RunControl {
 /// How often a long run refreshes its lock's heartbeat (between steps).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
 
-struct RunContext {
-    fleet: Arc<Fleet>,
-    request: RunRequest,
-    run_id: String,
-    holder: LockHolder,
-    events: EventSink,
+/// The run as its tasks share it: the context every stage reads, and what only the
+/// scheduling needs (slots, cancel tokens).
+struct Runner {
+    context: RunContext,
     control: RunControl,
     fleet_permits: Semaphore,
     server_permits: HashMap<String, Arc<Semaphore>>,
-    locks_left: std::sync::Mutex<Vec<(String, String)>>,
 }
+
+type Dependencies = Vec<(String, watch::Receiver<Option<bool>>)>;
 
 /// Runs `request`, streaming events to `tx` and the journal. Returns once every database
 /// has an outcome (after cancellation too: cancelled databases report what ran).
@@ -144,35 +132,25 @@ pub async fn run(
         set: request.selection.set.clone(),
     });
 
-    let per_server = fleet.config.migrator.per_server_concurrency;
-    let mut server_permits = HashMap::new();
-    for db in &databases {
-        if let Some(key) = fleet
-            .config
-            .database(db)
-            .and_then(|e| e.target.as_ref().ok())
-            .and_then(Target::server_key)
-        {
-            server_permits
-                .entry(key)
-                .or_insert_with(|| Arc::new(Semaphore::new(per_server)));
-        }
-    }
-    let ctx = Arc::new(RunContext {
-        holder: LockHolder {
-            holder: fleet.identity.who(),
-            host: fleet.identity.host.clone(),
-            pid: fleet.identity.pid,
-            run_id: run_id.clone(),
-        },
+    let runner = Arc::new(Runner {
         fleet_permits: Semaphore::new(fleet.config.migrator.concurrency),
-        server_permits,
-        locks_left: std::sync::Mutex::new(Vec::new()),
-        fleet: fleet.clone(),
-        request,
-        run_id: run_id.clone(),
-        events: events.clone(),
+        server_permits: fleet
+            .server_slots(&databases, fleet.config.migrator.per_server_concurrency),
         control: control.clone(),
+        context: RunContext {
+            holder: LockHolder {
+                holder: fleet.identity.who(),
+                host: fleet.identity.host.clone(),
+                pid: fleet.identity.pid,
+                run_id: run_id.clone(),
+            },
+            applied_by: fleet.identity.who(),
+            fleet: fleet.clone(),
+            request,
+            run_id: run_id.clone(),
+            events: events.clone(),
+            locks_left: Mutex::new(Vec::new()),
+        },
     });
 
     let mut done_senders = HashMap::new();
@@ -184,16 +162,16 @@ pub async fn run(
     }
     let mut tasks = Vec::new();
     for db in &databases {
-        let deps: Vec<(String, watch::Receiver<Option<bool>>)> =
-            run_after(&fleet, &databases, db, ctx.request.direction)
+        let deps: Dependencies =
+            run_after(&fleet, &databases, db, runner.context.request.direction)
                 .into_iter()
                 .filter_map(|d| done_receivers.get(&d).map(|rx| (d, rx.clone())))
                 .collect();
         let done = done_senders.remove(db);
-        let ctx = ctx.clone();
+        let runner = runner.clone();
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
-            let outcome = migrate_database(&ctx, &db, deps).await;
+            let outcome = migrate_database(&runner, &db, deps).await;
             if let Some(done) = done {
                 let _ = done.send(Some(outcome.lets_dependents_run()));
             }
@@ -213,7 +191,8 @@ pub async fn run(
             )),
         }
     }
-    let locks_left = ctx
+    let locks_left = runner
+        .context
         .locks_left
         .lock()
         .map(|left| left.clone())
@@ -255,15 +234,13 @@ fn run_after(fleet: &Fleet, selection: &[String], db: &str, direction: Direction
     }
 }
 
-async fn migrate_database(
-    ctx: &RunContext,
-    db: &str,
-    deps: Vec<(String, watch::Receiver<Option<bool>>)>,
-) -> Outcome {
+async fn migrate_database(runner: &Runner, db: &str, deps: Dependencies) -> Outcome {
     let started = Instant::now();
-    let cancel = ctx.control.database(db);
-    let outcome = migrate_database_inner(ctx, db, deps, &cancel).await;
-    ctx.events.emit(RunEvent::Finished {
+    let cancel = runner.control.database(db);
+    let outcome = match migrate_database_inner(runner, db, deps, cancel).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    runner.context.events.emit(RunEvent::Finished {
         database: db.to_owned(),
         outcome: outcome.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
@@ -271,29 +248,61 @@ async fn migrate_database(
     outcome
 }
 
+/// `Err`: an outcome reached before the database's turn came (refused, blocked, cancelled).
 async fn migrate_database_inner(
-    ctx: &RunContext,
+    runner: &Runner,
     db: &str,
-    deps: Vec<(String, watch::Receiver<Option<bool>>)>,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let fleet = &ctx.fleet;
-    let Some(entry) = fleet.config.database(db) else {
-        return Outcome::Refused {
-            reason: EngineError::NotInConfig,
-        };
-    };
-    let target = match &entry.target {
-        Ok(target) => target,
-        Err(e) => {
-            return Outcome::Refused {
-                reason: EngineError::Misconfigured(e.clone()),
-            };
-        }
-    };
+    deps: Dependencies,
+    cancel: CancellationToken,
+) -> Result<Outcome, Outcome> {
+    let context = &runner.context;
+    let prepared = prepare::prepare(&context.fleet, &context.request.selection, db)
+        .map_err(|reason| Outcome::Refused { reason })?;
+    wait_for(context, db, deps, &cancel).await?;
 
+    let _fleet_permit = tokio::select! {
+        _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+        permit = runner.fleet_permits.acquire() => permit,
+    };
+    let server = prepared
+        .target
+        .server_key()
+        .and_then(|key| runner.server_permits.get(&key).cloned());
+    let _server_permit = match server {
+        Some(semaphore) => tokio::select! {
+            _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+            permit = semaphore.acquire_owned() => permit.ok(),
+        },
+        None => None,
+    };
+    if cancel.is_cancelled() {
+        return Err(Outcome::Cancelled { applied: 0 });
+    }
+
+    let cx = DatabaseRun {
+        run: context,
+        existed: driver::exists(prepared.target),
+        db: prepared,
+        cancel,
+    };
+    Ok(match prepared.set {
+        // No folder of its own: nothing to run here, but the truth about the other sets
+        // needs the database read (an unreachable one is not "up to date").
+        None => without_own_set(&cx).await,
+        Some(set) => with_own_set(&cx, set).await,
+    })
+}
+
+/// Waits for the databases `db` runs after; `Err` when one of them did not succeed
+/// (blocked) or the run was cancelled meanwhile.
+async fn wait_for(
+    context: &RunContext,
+    db: &str,
+    deps: Dependencies,
+    cancel: &CancellationToken,
+) -> Result<(), Outcome> {
     if !deps.is_empty() {
-        ctx.events.emit(RunEvent::Waiting {
+        context.events.emit(RunEvent::Waiting {
             database: db.to_owned(),
             on: deps.iter().map(|(d, _)| d.clone()).collect(),
         });
@@ -305,7 +314,7 @@ async fn migrate_database_inner(
                 break ok;
             }
             tokio::select! {
-                _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+                _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
                 changed = rx.changed() => if changed.is_err() { break false },
             }
         };
@@ -313,61 +322,91 @@ async fn migrate_database_inner(
             blocked_by.push(dep);
         }
     }
-    if !blocked_by.is_empty() {
-        return Outcome::Blocked { by: blocked_by };
+    if blocked_by.is_empty() {
+        Ok(())
+    } else {
+        Err(Outcome::Blocked { by: blocked_by })
     }
+}
 
-    let _fleet_permit = tokio::select! {
-        _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
-        permit = ctx.fleet_permits.acquire() => permit,
+/// A database with no set of its own, run without `--directory`: reads what is applied
+/// (read-only: nothing to write) and says which set has its pending work.
+async fn without_own_set(cx: &DatabaseRun<'_>) -> Outcome {
+    let target = cx.db.target;
+    let applied = if cx.existed {
+        emit_connecting(cx);
+        let read = async {
+            let mut session = cx
+                .fleet()
+                .open(target, Access::ReadOnly)
+                .await
+                .map_err(|e| EngineError::from_driver(target, &e))?;
+            let rows = prepare::read_applied(session.as_mut(), target).await;
+            session.close().await;
+            rows
+        };
+        let read = tokio::select! {
+            _ = cx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+            read = read => read,
+        };
+        match read {
+            Ok(rows) => rows,
+            Err(error) => return Outcome::Failed { error, applied: 0 },
+        }
+    } else {
+        Vec::new()
     };
-    let server = target
-        .server_key()
-        .and_then(|k| ctx.server_permits.get(&k).cloned());
-    let _server_permit = match server {
-        None => None,
-        Some(sem) => tokio::select! {
-            _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
-            permit = sem.acquire_owned() => permit.ok(),
-        },
-    };
-    if cancel.is_cancelled() {
-        return Outcome::Cancelled { applied: 0 };
+    match decide(cx, &applied, driver::transactional_ddl(target.driver)) {
+        Ok(_) => Outcome::UpToDate,
+        Err(outcome) => outcome,
     }
+}
 
-    let set_name = ctx
-        .request
-        .selection
-        .set
-        .clone()
-        .unwrap_or_else(|| db.to_owned());
-    let existed = driver::exists(target);
-    let Some(set) = fleet.catalog.set(&set_name) else {
-        // No folder of its own: nothing to run here, but the truth about the other sets
-        // needs the database read (an unreachable one is not "up to date").
-        return without_own_set(ctx, db, target, existed, cancel).await;
-    };
+/// The run's steps from what is applied, as the dry run decides them; `Err`: the outcome
+/// when there are none to run (refused, up to date, work pending in other sets).
+fn decide(
+    cx: &DatabaseRun<'_>,
+    applied: &[AppliedRow],
+    transactional_ddl: bool,
+) -> Result<Vec<PlannedStep>, Outcome> {
+    let intent = cx.run.request.intent();
+    let decision = prepare::decide(cx.fleet(), &cx.db, intent, applied, transactional_ddl)
+        .map_err(|reason| Outcome::Refused { reason })?;
+    if !decision.steps.is_empty() {
+        return Ok(decision.steps);
+    }
+    Err(if decision.pending_elsewhere.is_empty() {
+        Outcome::UpToDate
+    } else {
+        Outcome::PendingElsewhere {
+            set: cx.db.set_name.to_owned(),
+            pending: decision.pending_elsewhere,
+        }
+    })
+}
+
+/// Refuses what can be refused before connecting (a broken set, a missing dump tool), so
+/// a refused run creates nothing; then connects and runs under the lock.
+async fn with_own_set(cx: &DatabaseRun<'_>, set: &MigrationSet) -> Outcome {
+    let target = cx.db.target;
     if let Err(reason) = plan::check_set(set, target.driver) {
         return Outcome::Refused { reason };
     }
-    if ctx.request.direction == Direction::Down && !existed {
+    if cx.run.request.direction == Direction::Down && !cx.existed {
         return Outcome::UpToDate;
     }
-    if ctx.request.backup
+    if cx.run.request.backup
         && let Err(reason) = driver::dump::backup_tool(target.driver)
     {
         return Outcome::Refused {
             reason: EngineError::BackupTool(reason),
         };
     }
-    ctx.events.emit(RunEvent::Connecting {
-        database: db.to_owned(),
-        server: target.server_label(),
-    });
+    emit_connecting(cx);
     // A hung server must not hold a cancel hostage for the whole connect timeout.
     let opened = tokio::select! {
-        _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
-        opened = fleet.open(target, Access::ReadWrite { create: true }) => opened,
+        _ = cx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+        opened = cx.fleet().open(target, Access::ReadWrite { create: true }) => opened,
     };
     let mut session = match opened {
         Ok(session) => session,
@@ -378,199 +417,95 @@ async fn migrate_database_inner(
             };
         }
     };
-    let outcome = locked_run(ctx, db, target, set, existed, session.as_mut(), cancel).await;
+    let outcome = locked_run(cx, session.as_mut()).await;
     session.close().await;
     outcome
 }
 
-/// A database with no set of its own, run without `--directory`: reads what is applied
-/// (read-only: nothing to write) and says which set has its pending work.
-async fn without_own_set(
-    ctx: &RunContext,
-    db: &str,
-    target: &Target,
-    existed: bool,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let applied = if existed {
-        ctx.events.emit(RunEvent::Connecting {
-            database: db.to_owned(),
-            server: target.server_label(),
-        });
-        let read = async {
-            let mut session = ctx.fleet.open(target, Access::ReadOnly).await?;
-            let rows = session.read_applied().await;
-            session.close().await;
-            rows
-        };
-        let read = tokio::select! {
-            _ = cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
-            read = read => read,
-        };
-        match read {
-            Ok(rows) => rows,
-            Err(e) => {
-                return Outcome::Failed {
-                    error: EngineError::from_driver(target, &e),
-                    applied: 0,
-                };
-            }
-        }
-    } else {
-        Vec::new()
-    };
-    match elsewhere::without_own_set(&ctx.fleet.catalog, db, ctx.request.direction, &applied) {
-        Ok(()) => Outcome::UpToDate,
-        Err(reason) => Outcome::Refused { reason },
-    }
+fn emit_connecting(cx: &DatabaseRun<'_>) {
+    cx.emit(RunEvent::Connecting {
+        database: cx.name().to_owned(),
+        server: cx.db.target.server_label(),
+    });
 }
 
-/// Takes the lock (creating the bookkeeping tables if missing), plans against what is applied now (a
-/// concurrent run may have applied steps meanwhile), backs up, runs, and releases the lock.
-async fn locked_run(
-    ctx: &RunContext,
-    db: &str,
-    target: &Target,
-    set: &MigrationSet,
-    existed: bool,
-    session: &mut dyn Session,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let fleet = &ctx.fleet;
-    let timeout = Duration::from_secs(fleet.config.migrator.lock_timeout_secs);
-    match lock::acquire(
-        session,
-        &ctx.holder,
-        &fleet.identity,
-        db,
-        timeout,
-        fleet.stale_lock_after(),
-        &ctx.events,
-        cancel,
-    )
-    .await
-    {
+/// Takes the lock (creating the bookkeeping tables if missing), plans against what is
+/// applied now (a concurrent run may have applied steps meanwhile), backs up, runs, and
+/// releases the lock.
+async fn locked_run(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
+    match lock::acquire(cx, session).await {
         Ok(()) => {}
         Err(LockFailure::Refused(reason)) => return Outcome::Refused { reason },
         Err(LockFailure::Cancelled) => {
             // The cancel may have cut a lock attempt that had already committed its row:
             // remove ours (by run id) so no stale lock is left behind.
             // Bounded: if the database is still busy, our attempt cannot have committed.
-            let _ = tokio::time::timeout(Duration::from_secs(1), session.release_lock(&ctx.holder))
-                .await;
+            let release = session.release_lock(&cx.run.holder);
+            let _ = tokio::time::timeout(Duration::from_secs(1), release).await;
             return Outcome::Cancelled { applied: 0 };
         }
         Err(LockFailure::Failed(e)) => {
             return Outcome::Failed {
-                error: EngineError::LockFailed(target.scrub(&e.message)),
+                error: EngineError::LockFailed(cx.scrub(&e.message)),
                 applied: 0,
             };
         }
     }
-    let outcome = run_steps(ctx, db, target, set, existed, session, cancel).await;
-    if let Err(e) = session.release_lock(&ctx.holder).await {
-        let error = target.scrub(&e.message);
-        ctx.events.emit(RunEvent::LockNotReleased {
-            database: db.to_owned(),
+    let outcome = run_steps(cx, session).await;
+    if let Err(e) = session.release_lock(&cx.run.holder).await {
+        let error = cx.scrub(&e.message);
+        cx.emit(RunEvent::LockNotReleased {
+            database: cx.name().to_owned(),
             error: error.clone(),
         });
-        if let Ok(mut left) = ctx.locks_left.lock() {
-            left.push((db.to_owned(), error));
+        if let Ok(mut left) = cx.run.locks_left.lock() {
+            left.push((cx.name().to_owned(), error));
         }
     }
     outcome
 }
 
-async fn run_steps(
-    ctx: &RunContext,
-    db: &str,
-    target: &Target,
-    set: &MigrationSet,
-    existed: bool,
-    session: &mut dyn Session,
-    cancel: &CancellationToken,
-) -> Outcome {
-    let fleet = &ctx.fleet;
-    let applied = match session.read_applied().await {
+async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
+    let applied = match prepare::read_applied(session, cx.db.target).await {
         Ok(rows) => rows,
-        Err(e) => {
-            return Outcome::Failed {
-                error: EngineError::from_driver(target, &e),
-                applied: 0,
-            };
-        }
+        Err(error) => return Outcome::Failed { error, applied: 0 },
     };
-    if let Err(reason) = plan::check_dirty(db, &applied) {
-        return Outcome::Refused { reason };
-    }
-    let steps = match plan::plan_steps(&PlanInput {
-        set,
-        dialect: target.driver,
-        transactional_ddl: session.transactional_ddl(),
-        applied: &applied,
-        direction: ctx.request.direction,
-        limit: ctx.request.limit,
-        allow_drift: ctx.request.allow_drift,
-    }) {
+    let steps = match decide(cx, &applied, session.transactional_ddl()) {
         Ok(steps) => steps,
-        Err(reason) => return Outcome::Refused { reason },
+        Err(outcome) => return outcome,
     };
-    if steps.is_empty() {
-        let pending = elsewhere::pending_elsewhere(&fleet.catalog, db, &set.name, &applied);
-        return match ctx.request.direction {
-            Direction::Up if !pending.is_empty() => Outcome::PendingElsewhere {
-                set: set.name.clone(),
-                pending,
-            },
-            _ => Outcome::UpToDate,
-        };
-    }
-    ctx.events.emit(RunEvent::Started {
-        database: db.to_owned(),
+    cx.emit(RunEvent::Started {
+        database: cx.name().to_owned(),
         steps: steps.len(),
     });
 
-    if ctx.request.backup && existed {
-        match backup(ctx, db, target.driver, session).await {
-            Ok(()) => {}
-            Err(error) => {
-                return Outcome::Failed {
-                    error: EngineError::BackupFailed(error),
-                    applied: 0,
-                };
-            }
-        }
+    if cx.run.request.backup
+        && cx.existed
+        && let Err(error) = backup(cx, session).await
+    {
+        return Outcome::Failed { error, applied: 0 };
     }
 
-    let applied_by = fleet.identity.who();
-    let step_ctx = StepContext {
-        database: db,
-        base_dir: &fleet.config.base_dir,
-        applied_by: &applied_by,
-        run_id: &ctx.run_id,
-        events: &ctx.events,
-        cancel,
-    };
     let mut done = 0;
     let total = steps.len();
     let mut last_heartbeat = Instant::now();
     for (i, step) in steps.iter().enumerate() {
-        if cancel.is_cancelled() {
+        if cx.cancel.is_cancelled() {
             return Outcome::Cancelled { applied: done };
         }
         // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
         if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
             let _ = session
-                .heartbeat(&ctx.holder, &super::identity::now_text())
+                .heartbeat(&cx.run.holder, &super::identity::now_text())
                 .await;
             last_heartbeat = Instant::now();
         }
-        emit_step_started(ctx, db, step, i, total);
-        match apply_step(session, step, &step_ctx).await {
+        emit_step_started(cx, step, i, total);
+        match apply_step(cx, session, step).await {
             StepResult::Done { duration_ms } => {
                 done += 1;
-                ctx.events.emit(RunEvent::StepFinished {
-                    database: db.to_owned(),
+                cx.emit(RunEvent::StepFinished {
+                    database: cx.name().to_owned(),
                     migration: step.migration.clone(),
                     duration_ms,
                 });
@@ -581,9 +516,9 @@ async fn run_steps(
                 error,
                 dirty,
             } => {
-                let error = target.scrub(&error);
-                ctx.events.emit(RunEvent::StepFailed {
-                    database: db.to_owned(),
+                let error = cx.scrub(&error);
+                cx.emit(RunEvent::StepFailed {
+                    database: cx.name().to_owned(),
                     migration: step.migration.clone(),
                     statement,
                     total: step.statements.len(),
@@ -600,9 +535,9 @@ async fn run_steps(
     Outcome::Succeeded { applied: done }
 }
 
-fn emit_step_started(ctx: &RunContext, db: &str, step: &PlannedStep, index: usize, total: usize) {
-    ctx.events.emit(RunEvent::StepStarted {
-        database: db.to_owned(),
+fn emit_step_started(cx: &DatabaseRun<'_>, step: &PlannedStep, index: usize, total: usize) {
+    cx.emit(RunEvent::StepStarted {
+        database: cx.name().to_owned(),
         migration: step.migration.clone(),
         index: index + 1,
         total,
@@ -610,185 +545,31 @@ fn emit_step_started(ctx: &RunContext, db: &str, step: &PlannedStep, index: usiz
     });
 }
 
-async fn backup(
-    ctx: &RunContext,
-    db: &str,
-    dialect: Dialect,
-    session: &mut dyn Session,
-) -> Result<(), String> {
-    let dir = ctx.fleet.config.backup_dir();
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("backup folder {}: {e}; nothing was changed", dir.display()))?;
+async fn backup(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Result<(), EngineError> {
+    let db = cx.name();
+    let dir = cx.fleet().config.backup_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        EngineError::BackupFailed(format!(
+            "backup folder {}: {e}; nothing was changed",
+            dir.display()
+        ))
+    })?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let extension = match dialect {
+    let extension = match cx.db.target.driver {
         Dialect::Sqlite => "sqlite3",
         Dialect::Postgres | Dialect::Mysql => "sql",
     };
     let path = dir.join(format!("{db}-{stamp}.{extension}"));
     let bytes = session.backup(&path).await.map_err(|e| {
-        format!(
+        EngineError::BackupFailed(format!(
             "backup to {} failed: {e}; nothing was changed",
             path.display()
-        )
+        ))
     })?;
-    ctx.events.emit(RunEvent::Backup {
+    cx.emit(RunEvent::Backup {
         database: db.to_owned(),
         path: path.display().to_string(),
         bytes,
     });
     Ok(())
-}
-
-/// What a dry run shows for one database.
-#[derive(Debug, Clone, Serialize)]
-pub struct DatabasePlan {
-    pub database: String,
-    pub driver: Option<Dialect>,
-    pub server: Option<String>,
-    pub set: String,
-    pub steps: Vec<PlannedStep>,
-    /// Why this database would not run at all. JSON: `"refused"` in words, `"refused_kind"`
-    /// beside it.
-    #[serde(flatten, serialize_with = "error::as_refused")]
-    pub refused: Option<EngineError>,
-    /// With nothing to run in `set`: the other sets that target it and still have work.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending_elsewhere: Vec<PendingSet>,
-    /// The exact SQL, bookkeeping included.
-    pub sql: String,
-}
-
-/// The dry run: reads each database (read-only) and plans. Changes nothing anywhere.
-pub async fn plan(
-    fleet: &Fleet,
-    selection: &Selection,
-    direction: Direction,
-    limit: Limit,
-    allow_drift: bool,
-) -> Vec<DatabasePlan> {
-    let parallel = fleet.config.migrator.concurrency.max(4) * 2;
-    // Owned names: a closure over borrowed ones is not provably Send inside tokio::spawn.
-    futures::stream::iter(selection.databases.clone())
-        .map(|db| async move {
-            plan_database(fleet, selection, &db, direction, limit, allow_drift).await
-        })
-        .buffered(parallel)
-        .collect()
-        .await
-}
-
-async fn plan_database(
-    fleet: &Fleet,
-    selection: &Selection,
-    db: &str,
-    direction: Direction,
-    limit: Limit,
-    allow_drift: bool,
-) -> DatabasePlan {
-    let set_name = selection.set.clone().unwrap_or_else(|| db.to_owned());
-    let mut plan = DatabasePlan {
-        database: db.to_owned(),
-        driver: None,
-        server: None,
-        set: set_name.clone(),
-        steps: Vec::new(),
-        refused: None,
-        pending_elsewhere: Vec::new(),
-        sql: String::new(),
-    };
-    let target = match fleet.config.database(db).map(|e| &e.target) {
-        Some(Ok(target)) => target,
-        Some(Err(e)) => {
-            plan.refused = Some(EngineError::Misconfigured(e.clone()));
-            return plan;
-        }
-        None => {
-            plan.refused = Some(EngineError::NotInConfig);
-            return plan;
-        }
-    };
-    plan.driver = Some(target.driver);
-    plan.server = Some(target.server_label());
-    let set = fleet.catalog.set(&set_name);
-    let (applied, has_tables, transactional_ddl, bookkeeping) = if driver::exists(target) {
-        let mut session = match fleet.open(target, Access::ReadOnly).await {
-            Ok(session) => session,
-            Err(e) => {
-                plan.refused = Some(EngineError::from_driver(target, &e));
-                return plan;
-            }
-        };
-        let read = async {
-            let has_tables = session.bookkeeping_exists().await?;
-            let rows = session.read_applied().await?;
-            let lock = match session.read_lock().await? {
-                Some(row) => {
-                    let held = session.server_lock_held().await?;
-                    Some(lock::assess(
-                        row,
-                        &fleet.identity,
-                        fleet.stale_lock_after(),
-                        held,
-                    ))
-                }
-                None => None,
-            };
-            Ok::<_, driver::DriverError>((rows, has_tables, lock))
-        }
-        .await;
-        let transactional_ddl = session.transactional_ddl();
-        let server_lock = session.has_server_lock();
-        // The tables as this session names them (a server's schema), as the run will.
-        let bookkeeping = session.bookkeeping().clone();
-        session.close().await;
-        match read {
-            // The run would refuse it: say so now, not after the operator confirmed.
-            Ok((_, _, Some(lock))) if lock::run_refuses(&lock, server_lock) => {
-                plan.refused = Some(lock::stale_refusal(&lock, db));
-                return plan;
-            }
-            Ok((rows, has_tables, _)) => (rows, has_tables, transactional_ddl, bookkeeping),
-            Err(e) => {
-                plan.refused = Some(EngineError::from_driver(target, &e));
-                return plan;
-            }
-        }
-    } else {
-        (
-            Vec::new(),
-            false,
-            driver::transactional_ddl(target.driver),
-            fleet.bookkeeping(target.driver),
-        )
-    };
-    if let Err(reason) = plan::check_dirty(db, &applied) {
-        plan.refused = Some(reason);
-        return plan;
-    }
-    let Some(set) = set else {
-        if let Err(reason) = elsewhere::without_own_set(&fleet.catalog, db, direction, &applied) {
-            plan.refused = Some(reason);
-        }
-        return plan;
-    };
-    match plan::plan_steps(&PlanInput {
-        set,
-        dialect: target.driver,
-        transactional_ddl,
-        applied: &applied,
-        direction,
-        limit,
-        allow_drift,
-    }) {
-        Ok(steps) => {
-            plan.sql = plan::render_sql(&bookkeeping, &steps, !has_tables, &fleet.identity.who());
-            if steps.is_empty() && direction == Direction::Up {
-                plan.pending_elsewhere =
-                    elsewhere::pending_elsewhere(&fleet.catalog, db, &set.name, &applied);
-            }
-            plan.steps = steps;
-        }
-        Err(reason) => plan.refused = Some(reason),
-    }
-    plan
 }

@@ -1,12 +1,8 @@
 //! Read-only inspection of databases: what is applied, pending, dirty, drifted, who holds
 //! the lock, table count and size. Never creates a file, a table or a row.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use futures::StreamExt;
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
 use super::Fleet;
 use super::error::{self, EngineError};
@@ -222,19 +218,7 @@ pub async fn status(fleet: &Fleet, selection: &Selection) -> Vec<DatabaseStatus>
     // hundreds of databases on one host never opens hundreds of connections at once.
     let parallel = fleet.config.migrator.concurrency.max(4) * 2;
     let per_server = fleet.config.migrator.per_server_concurrency.max(2) * 2;
-    let mut servers: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    for db in &selection.databases {
-        if let Some(key) = fleet
-            .config
-            .database(db)
-            .and_then(|e| e.target.as_ref().ok())
-            .and_then(Target::server_key)
-        {
-            servers
-                .entry(key)
-                .or_insert_with(|| Arc::new(Semaphore::new(per_server)));
-        }
-    }
+    let servers = fleet.server_slots(&selection.databases, per_server);
     let servers = &servers;
     futures::stream::iter(selection.databases.iter())
         .map(|db| async move {

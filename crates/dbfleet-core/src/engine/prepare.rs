@@ -1,0 +1,114 @@
+//! What a run and a dry run do alike for one database, so they cannot come to different
+//! answers: resolve its target and the set to run (once), and from what is applied decide
+//! the steps or why there are none — a dirty database, a set that is not its own, drift,
+//! an irreversible step. Only how they read what is applied differs (a run under its lock,
+//! a dry run read-only), and what they do with the decision.
+
+use super::Fleet;
+use super::elsewhere;
+use super::error::EngineError;
+use super::events::{Direction, PendingSet};
+use super::plan::{self, Limit, PlanInput, PlannedStep};
+use super::selection::Selection;
+use crate::catalog::MigrationSet;
+use crate::config::Target;
+use crate::driver::{AppliedRow, Session};
+
+/// What the operator asked of each database: which way, how far, drift allowed or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intent {
+    pub direction: Direction,
+    pub limit: Limit,
+    pub allow_drift: bool,
+}
+
+/// One database, ready to be read: its connection settings and the set the command runs
+/// on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<'a> {
+    pub database: &'a str,
+    pub target: &'a Target,
+    /// `--directory`'s set, or the database's own (named as the database).
+    pub set_name: &'a str,
+    /// `None`: a database without a folder of its own, run without `--directory`.
+    pub set: Option<&'a MigrationSet>,
+}
+
+/// The set `selection` runs on `database`: its `--directory`, else the database's own.
+pub fn set_name<'a>(selection: &'a Selection, database: &'a str) -> &'a str {
+    selection.set.as_deref().unwrap_or(database)
+}
+
+/// Refuses a database the config does not have or cannot use; otherwise resolves, once,
+/// everything later stages need.
+pub fn prepare<'a>(
+    fleet: &'a Fleet,
+    selection: &'a Selection,
+    database: &'a str,
+) -> Result<Prepared<'a>, EngineError> {
+    let target = match fleet.config.database(database).map(|e| &e.target) {
+        None => return Err(EngineError::NotInConfig),
+        Some(Err(e)) => return Err(EngineError::Misconfigured(e.clone())),
+        Some(Ok(target)) => target,
+    };
+    let set_name = set_name(selection, database);
+    Ok(Prepared {
+        database,
+        target,
+        set_name,
+        set: fleet.catalog.set(set_name),
+    })
+}
+
+/// The steps to run, or, with none, the other sets that still have work here (on an up).
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub steps: Vec<PlannedStep>,
+    pub pending_elsewhere: Vec<PendingSet>,
+}
+
+/// From what is applied: refuses a dirty database, a database without a set of its own
+/// whose work is in other sets, and what the planner refuses (drift, an irreversible
+/// step, a broken set); otherwise plans. `transactional_ddl` as the session says.
+pub fn decide(
+    fleet: &Fleet,
+    prepared: &Prepared,
+    intent: Intent,
+    applied: &[AppliedRow],
+    transactional_ddl: bool,
+) -> Result<Decision, EngineError> {
+    plan::check_dirty(prepared.database, applied)?;
+    let Some(set) = prepared.set else {
+        elsewhere::without_own_set(&fleet.catalog, prepared.database, intent.direction, applied)?;
+        return Ok(Decision::default());
+    };
+    let steps = plan::plan_steps(&PlanInput {
+        set,
+        dialect: prepared.target.driver,
+        transactional_ddl,
+        applied,
+        direction: intent.direction,
+        limit: intent.limit,
+        allow_drift: intent.allow_drift,
+    })?;
+    let pending_elsewhere = if steps.is_empty() && intent.direction == Direction::Up {
+        elsewhere::pending_elsewhere(&fleet.catalog, prepared.database, &set.name, applied)
+    } else {
+        Vec::new()
+    };
+    Ok(Decision {
+        steps,
+        pending_elsewhere,
+    })
+}
+
+/// What is applied, as a session reads it; an error as the engine words it.
+pub async fn read_applied(
+    session: &mut dyn Session,
+    target: &Target,
+) -> Result<Vec<AppliedRow>, EngineError> {
+    session
+        .read_applied()
+        .await
+        .map_err(|e| EngineError::from_driver(target, &e))
+}
