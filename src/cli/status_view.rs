@@ -7,20 +7,19 @@ use serde::Serialize;
 
 use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, Verdict};
 
-/// A one-word summary and its symbol, worst first, as the console shows it too.
+/// The engine's verdict in a word, and its symbol, as the console shows it too.
 pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
-    match status.verdict() {
-        Verdict::Unreachable(_) => ("?", "unreachable".into()),
-        Verdict::Misconfigured(_) => ("✗", "misconfigured".into()),
-        Verdict::Dirty => ("!", "dirty".into()),
-        Verdict::StaleLock(_) => ("⊘", "stale lock".into()),
-        Verdict::Locked(_) => ("⊘", "locked".into()),
-        Verdict::Drift(_) => ("~", "drift".into()),
-        Verdict::FileMissing(n) => ("~", format!("{n} file(s) missing")),
-        Verdict::SetProblem(_) => ("✗", "set problem".into()),
-        Verdict::Pending(n) => ("●", format!("{n} pending")),
-        Verdict::UpToDate => ("✓", "up to date".into()),
-    }
+    let verdict = status.verdict();
+    let symbol = match verdict {
+        Verdict::Unreachable(_) => "?",
+        Verdict::Misconfigured(_) | Verdict::SetProblem(_) => "✗",
+        Verdict::Dirty => "!",
+        Verdict::StaleLock(_) | Verdict::Locked(_) => "⊘",
+        Verdict::Drift(_) | Verdict::FileMissing(_) => "~",
+        Verdict::Pending(_) => "●",
+        Verdict::UpToDate => "✓",
+    };
+    (symbol, verdict.word())
 }
 
 fn state_symbol(state: MigrationState, checksum_ok: Option<bool>) -> &'static str {

@@ -138,20 +138,12 @@ impl Database {
     }
 }
 
-/// A database's state at a glance, worst first.
+/// A database's state at a glance: the engine's verdict on its last status, or what only
+/// the console knows (a run of its own on it, a status not read yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
     Running,
-    Misconfigured(String),
-    Unreachable(String),
-    Dirty,
-    StaleLock(String),
-    Locked(String),
-    Drift(usize),
-    /// Applied migrations whose files are gone.
-    FileMissing(usize),
-    Pending(usize),
-    UpToDate,
+    Is(Verdict),
     /// No status has arrived yet.
     Unknown,
 }
@@ -161,55 +153,47 @@ impl Health {
         if running {
             return Health::Running;
         }
+        // Known before any status arrives: the entry the engine will call misconfigured.
         if let Some(error) = &db.info.config_error {
-            return Health::Misconfigured(error.clone());
+            return Health::Is(Verdict::Misconfigured(error.clone()));
         }
+        // The console's read gave up: the database did not answer in time.
         if let Some(error) = &db.read_error {
-            return Health::Unreachable(error.clone());
+            return Health::Is(Verdict::Unreachable(error.clone()));
         }
-        let Some(status) = &db.status else {
-            return Health::Unknown;
-        };
-        match status.verdict() {
-            Verdict::Misconfigured(e) | Verdict::SetProblem(e) => Health::Misconfigured(e),
-            Verdict::Unreachable(e) => Health::Unreachable(e),
-            Verdict::Dirty => Health::Dirty,
-            Verdict::StaleLock(holder) => Health::StaleLock(holder),
-            Verdict::Locked(holder) => Health::Locked(holder),
-            Verdict::Drift(n) => Health::Drift(n),
-            Verdict::FileMissing(n) => Health::FileMissing(n),
-            Verdict::Pending(n) => Health::Pending(n),
-            Verdict::UpToDate => Health::UpToDate,
+        match &db.status {
+            Some(status) => Health::Is(status.verdict()),
+            None => Health::Unknown,
         }
     }
 
     pub fn sym(&self) -> Sym {
         match self {
             Health::Running => Sym::Running,
-            Health::Misconfigured(_) => Sym::Failed,
-            Health::Unreachable(_) => Sym::Unreachable,
-            Health::Dirty => Sym::Dirty,
-            Health::StaleLock(_) | Health::Locked(_) => Sym::Locked,
-            Health::Drift(_) | Health::FileMissing(_) => Sym::Drift,
-            Health::Pending(_) => Sym::Pending,
-            Health::UpToDate => Sym::Ok,
             Health::Unknown => Sym::Unknown,
+            Health::Is(verdict) => match verdict {
+                Verdict::Misconfigured(_) | Verdict::SetProblem(_) => Sym::Failed,
+                Verdict::Unreachable(_) => Sym::Unreachable,
+                Verdict::Dirty => Sym::Dirty,
+                Verdict::StaleLock(_) | Verdict::Locked(_) => Sym::Locked,
+                Verdict::Drift(_) | Verdict::FileMissing(_) => Sym::Drift,
+                Verdict::Pending(_) => Sym::Pending,
+                Verdict::UpToDate => Sym::Ok,
+            },
         }
     }
 
+    /// The verdict's word, with the detail a panel has room for (who holds the lock, how
+    /// many files drifted); a broken set reads as misconfigured, as its symbol does.
     pub fn label(&self) -> String {
         match self {
             Health::Running => "running".into(),
-            Health::Misconfigured(_) => "misconfigured".into(),
-            Health::Unreachable(_) => "unreachable".into(),
-            Health::Dirty => "dirty".into(),
-            Health::StaleLock(holder) => format!("stale lock {holder}"),
-            Health::Locked(holder) => format!("locked by {holder}"),
-            Health::Drift(n) => format!("drift ({n})"),
-            Health::FileMissing(n) => format!("{n} file(s) missing"),
-            Health::Pending(n) => format!("{n} pending"),
-            Health::UpToDate => "up to date".into(),
             Health::Unknown => "reading…".into(),
+            Health::Is(Verdict::StaleLock(holder)) => format!("stale lock {holder}"),
+            Health::Is(Verdict::Locked(holder)) => format!("locked by {holder}"),
+            Health::Is(Verdict::Drift(n)) => format!("drift ({n})"),
+            Health::Is(Verdict::SetProblem(_)) => "misconfigured".into(),
+            Health::Is(verdict) => verdict.word(),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::console::model::Health;
 use crate::console::progress::Phase;
 use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
 use dbfleet_core::engine::admin::Resolution;
+use dbfleet_core::engine::status::Verdict;
 use dbfleet_core::engine::{Direction, Limit, Outcome, RunEvent};
 
 const SIZE: (u16, u16) = (120, 40);
@@ -694,7 +695,7 @@ fn statuses_and_failed_reads_land_on_their_database() {
             status: Box::new(status),
         },
     );
-    assert_eq!(state.health(order), Health::Pending(2));
+    assert_eq!(state.health(order), Health::Is(Verdict::Pending(2)));
     assert_eq!(state.dbs[order].reading_since, None);
 
     update(
@@ -707,7 +708,7 @@ fn statuses_and_failed_reads_land_on_their_database() {
     let user = state.index_of("user_service").unwrap();
     assert_eq!(
         state.health(user),
-        Health::Unreachable("timed out after 10s".into())
+        Health::Is(Verdict::Unreachable("timed out after 10s".into()))
     );
 }
 

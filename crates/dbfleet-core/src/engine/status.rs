@@ -55,6 +55,24 @@ pub enum Verdict {
     UpToDate,
 }
 
+impl Verdict {
+    /// The verdict in a word or two, as `status` prints it in its STATE column.
+    pub fn word(&self) -> String {
+        match self {
+            Verdict::Misconfigured(_) => "misconfigured".into(),
+            Verdict::Unreachable(_) => "unreachable".into(),
+            Verdict::Dirty => "dirty".into(),
+            Verdict::StaleLock(_) => "stale lock".into(),
+            Verdict::Locked(_) => "locked".into(),
+            Verdict::Drift(_) => "drift".into(),
+            Verdict::FileMissing(n) => format!("{n} file(s) missing"),
+            Verdict::SetProblem(_) => "set problem".into(),
+            Verdict::Pending(n) => format!("{n} pending"),
+            Verdict::UpToDate => "up to date".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SetStatus {
     pub set: String,
