@@ -125,6 +125,39 @@ fn unknown_database_exits_2_and_lists_the_configured_ones() {
 }
 
 #[test]
+fn an_operator_error_is_a_report_with_its_causes_and_a_suggestion_never_a_backtrace() {
+    let fleet = Fleet::new();
+    let out = fleet.run_with_env(&["up", "-d", "user_servce"], &[("RUST_BACKTRACE", "1")]);
+    out.expect_code(2);
+    assert!(
+        out.stderr.starts_with(
+            "error:\n   0: unknown database `user_servce` (did you mean `user_service`?)"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("\nSuggestion: "), "{}", out.describe());
+    assert!(!out.stderr.contains("BACKTRACE"), "{}", out.describe());
+
+    // The cause beneath the error, once: not repeated in its words.
+    let out = fleet.line("status --config=nope.yaml");
+    out.expect_code(2);
+    assert!(
+        out.stderr
+            .contains("   0: cannot read config file nope.yaml\n   1: No such file or directory"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        out.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        out.describe()
+    );
+    assert_no_database_touched(&fleet);
+}
+
+#[test]
 fn pattern_matching_nothing_exits_2_and_lists_what_exists() {
     let fleet = Fleet::new();
     let out = fleet.line("up --patterns=zzz_*");

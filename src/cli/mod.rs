@@ -4,6 +4,7 @@
 pub mod args;
 pub mod exit;
 pub mod progress;
+pub mod report;
 pub mod status_view;
 
 use std::io::{IsTerminal, Write};
@@ -17,7 +18,10 @@ use args::{
     StatusArgs, UnlockArgs,
 };
 use exit::code;
+use report::{Done, Failure};
 
+use color_eyre::Section;
+use color_eyre::eyre::{Report, WrapErr, eyre};
 use dbfleet_core::catalog::CatalogError;
 use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
@@ -28,7 +32,7 @@ use dbfleet_core::engine::{
 };
 
 pub fn main() -> ExitCode {
-    let _ = color_eyre::install();
+    report::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -55,17 +59,13 @@ pub fn main() -> ExitCode {
             )
             .try_init();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let done = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return code(exit::USAGE);
-        }
-    };
-    runtime.block_on(dispatch(cli))
+        .wrap_err("cannot start the async runtime")
+        .map_err(Failure::usage)
+        .and_then(|runtime| runtime.block_on(dispatch(cli)));
+    code(done.unwrap_or_else(|failure| failure.print()))
 }
 
 /// Writes command output; a reader that closed the pipe early is not an error.
@@ -75,31 +75,25 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
-fn fail(message: impl std::fmt::Display, exit_code: u8) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "error: {message}");
-    code(exit_code)
-}
-
-async fn dispatch(cli: Cli) -> ExitCode {
-    let fleet = match Fleet::load(&cli.config) {
-        Ok(fleet) => Arc::new(fleet),
+fn load(cli: &Cli) -> Result<Arc<Fleet>, Failure> {
+    match Fleet::load(&cli.config) {
+        Ok(fleet) => Ok(Arc::new(fleet)),
         // `create` is how a project's first migration gets written: it may make the folder.
         Err(FleetError::Catalog(CatalogError::MissingRoot { path }))
             if matches!(cli.command, Some(Command::Create(_))) =>
         {
-            if let Err(e) = std::fs::create_dir_all(&path) {
-                return fail(
-                    format!("cannot create {}: {e}", path.display()),
-                    exit::USAGE,
-                );
-            }
-            match Fleet::load(&cli.config) {
-                Ok(fleet) => Arc::new(fleet),
-                Err(e) => return fail(e, exit::USAGE),
-            }
+            std::fs::create_dir_all(&path)
+                .wrap_err_with(|| format!("cannot create {}", path.display()))
+                .suggestion("check migrator.migrations_dir, and that this user may write there")
+                .map_err(Failure::usage)?;
+            Ok(Arc::new(Fleet::load(&cli.config)?))
         }
-        Err(e) => return fail(e, exit::USAGE),
-    };
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn dispatch(cli: Cli) -> Done {
+    let fleet = load(&cli)?;
     if opens_console(&cli) {
         return console_command(fleet).await;
     }
@@ -139,25 +133,25 @@ fn opens_console(cli: &Cli) -> bool {
     }
 }
 
-async fn console_command(fleet: Arc<Fleet>) -> ExitCode {
+async fn console_command(fleet: Arc<Fleet>) -> Done {
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
-        return fail(
-            "the console needs a terminal; use `dbfleet status` in scripts and pipes",
-            exit::USAGE,
-        );
+        return Err(Failure::usage(
+            eyre!("the console needs a terminal")
+                .suggestion("use `dbfleet status` in scripts and pipes"),
+        ));
     }
-    match crate::console::run(fleet).await {
-        Ok(()) => code(exit::OK),
-        Err(e) => fail(e, exit::RUN_FAILED),
-    }
+    crate::console::run(fleet)
+        .await
+        .map_err(|e| Failure::failed(eyre!(e)))?;
+    Ok(exit::OK)
 }
 
-fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCode {
+fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> Done {
     let path = fleet.config.journal_path();
-    let entries = match dbfleet_core::engine::journal::read_entries(&path) {
-        Ok(entries) => entries,
-        Err(e) => return fail(format!("cannot read {}: {e}", path.display()), exit::USAGE),
-    };
+    let entries = dbfleet_core::engine::journal::read_entries(&path)
+        .wrap_err_with(|| format!("cannot read {}", path.display()))
+        .suggestion("migrator.journal in the config names the journal")
+        .map_err(Failure::usage)?;
     let selected: Vec<_> = entries
         .iter()
         .filter(|e| args.database.as_deref().is_none_or(|db| e.touches(db)))
@@ -165,45 +159,32 @@ fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> ExitCod
     let shown = &selected[selected.len().saturating_sub(args.last)..];
     if format == Format::Json {
         print(&(serde_json::to_string_pretty(shown).unwrap_or_default() + "\n"));
-        return code(exit::OK);
-    }
-    if shown.is_empty() {
+    } else if shown.is_empty() {
         print(&format!("no runs in {}\n", path.display()));
-        return code(exit::OK);
+    } else {
+        print(&status_view::history(shown));
     }
-    print(&status_view::history(shown));
-    code(exit::OK)
+    Ok(exit::OK)
 }
 
-async fn demo_reset_command(fleet: &Arc<Fleet>) -> ExitCode {
-    match dbfleet_core::engine::demo::reset(fleet).await {
-        Ok(report) => {
-            print(&report.to_string());
-            code(exit::OK)
-        }
-        Err(e) => fail(e, exit::USAGE),
-    }
+async fn demo_reset_command(fleet: &Arc<Fleet>) -> Done {
+    let report = dbfleet_core::engine::demo::reset(fleet)
+        .await
+        .map_err(|e| Failure::usage(eyre!(e)))?;
+    print(&report.to_string());
+    Ok(exit::OK)
 }
 
 fn select(
     fleet: &Fleet,
     request: &SelectionRequest,
     when: WhenUnspecified,
-) -> Result<Selection, ExitCode> {
-    let selection = fleet
-        .select(request, when)
-        .map_err(|e| fail(e, exit::USAGE))?;
+) -> Result<Selection, Failure> {
+    let selection = fleet.select(request, when)?;
     if when == WhenUnspecified::DefaultDatabase {
         let broken = fleet.misconfigured(&selection);
         if !broken.is_empty() {
-            return Err(fail(
-                format!(
-                    "{} selected database(s) misconfigured; nothing was run:\n  {}",
-                    broken.len(),
-                    broken.join("\n  ")
-                ),
-                exit::USAGE,
-            ));
+            return Err(Failure::misconfigured(&broken));
         }
     }
     if !selection.not_targeted.is_empty() {
@@ -216,15 +197,12 @@ fn select(
     Ok(selection)
 }
 
-async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> ExitCode {
-    let selection = match select(
+async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Done {
+    let selection = select(
         fleet,
         &args.selection.request(),
         WhenUnspecified::WholeFleet,
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    )?;
     let statuses = status::status(fleet, &selection).await;
     let shown_sets: Vec<&str> = statuses
         .iter()
@@ -250,10 +228,10 @@ async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Exi
             for p in &problems {
                 eprintln!("check: {p}");
             }
-            return code(exit::CHECK_FAILED);
+            return Ok(exit::CHECK_FAILED);
         }
     }
-    code(exit::OK)
+    Ok(exit::OK)
 }
 
 fn limit(direction: Direction, to: Option<u64>, steps: Option<usize>) -> Limit {
@@ -266,20 +244,17 @@ fn limit(direction: Direction, to: Option<u64>, steps: Option<usize>) -> Limit {
     }
 }
 
-async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> ExitCode {
+async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> Done {
     let direction = if args.down {
         Direction::Down
     } else {
         Direction::Up
     };
-    let selection = match select(
+    let selection = select(
         fleet,
         &args.selection.request(),
         WhenUnspecified::DefaultDatabase,
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    )?;
     show_plan(
         fleet,
         &selection,
@@ -298,7 +273,7 @@ async fn show_plan(
     limit: Limit,
     allow_drift: bool,
     format: Format,
-) -> ExitCode {
+) -> Done {
     let plans = dryrun::plan(fleet, selection, direction, limit, allow_drift).await;
     let refused = plans.iter().any(|p| p.refused.is_some());
     let set_warnings = migration_warnings(fleet, plans.iter().map(|p| p.set.as_str()));
@@ -343,7 +318,7 @@ async fn show_plan(
             print(&out);
         }
     }
-    code(if refused { exit::RUN_FAILED } else { exit::OK })
+    Ok(if refused { exit::RUN_FAILED } else { exit::OK })
 }
 
 /// What the migrations folder has that is not read although it looks meant to be (the
@@ -380,15 +355,12 @@ async fn run_command(
     direction: Direction,
     args: RunArgs,
     format: Format,
-) -> ExitCode {
-    let selection = match select(
+) -> Done {
+    let selection = select(
         &fleet,
         &args.selection.request(),
         WhenUnspecified::DefaultDatabase,
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    )?;
     let limit = limit(direction, args.to, args.steps);
     if args.dry_run || fleet.config.migrator.dry_run {
         if !args.dry_run {
@@ -450,24 +422,22 @@ async fn run_command(
             reporter.handle(&event);
         }
     }
-    let summary = match run.await {
-        Ok(Ok(summary)) => summary,
-        Ok(Err(e)) => return fail(e, exit::USAGE),
-        Err(e) => return fail(format!("internal error: {e}"), exit::RUN_FAILED),
-    };
+    let summary = run
+        .await
+        .map_err(|e| Failure::failed(Report::new(e).wrap_err("internal error")))??;
     if !json {
         print(&reporter.summary(&summary.outcomes, summary.duration_ms));
     }
-    if summary.cancelled {
-        code(exit::INTERRUPTED)
+    Ok(if summary.cancelled {
+        exit::INTERRUPTED
     } else if summary.all_ok() {
-        code(exit::OK)
+        exit::OK
     } else {
-        code(exit::RUN_FAILED)
-    }
+        exit::RUN_FAILED
+    })
 }
 
-fn create_command(fleet: &Fleet, args: &CreateArgs) -> ExitCode {
+fn create_command(fleet: &Fleet, args: &CreateArgs) -> Done {
     let set = match (
         &args.directory,
         &args.database,
@@ -476,53 +446,45 @@ fn create_command(fleet: &Fleet, args: &CreateArgs) -> ExitCode {
         (Some(dir), _, _) => dir.clone(),
         (None, Some(db), _) => {
             if fleet.config.database(db).is_none() {
-                return fail(
-                    format!(
+                return Err(Failure::usage(
+                    eyre!(
                         "unknown database `{db}`; configured databases: {}",
                         fleet.config.database_names().join(", ")
-                    ),
-                    exit::USAGE,
-                );
+                    )
+                    .suggestion("--directory SET names a shared set instead"),
+                ));
             }
             db.clone()
         }
         (None, None, Some(default)) => default.to_owned(),
         (None, None, None) => {
-            return fail(
-                "say where: --directory SET or -d DATABASE (no migrator.default_database)",
-                exit::USAGE,
-            );
+            return Err(Failure::usage(
+                eyre!("say where: --directory SET or -d DATABASE (no migrator.default_database)")
+                    .suggestion("migrator.default_database in the config gives create a default"),
+            ));
         }
     };
     if set.is_empty() || set.contains(['/', '\\']) || set.starts_with('.') {
-        return fail(
-            format!("`{set}` is not a set name (a folder under the migrations folder)"),
-            exit::USAGE,
-        );
+        return Err(Failure::usage(eyre!(
+            "`{set}` is not a set name (a folder under the migrations folder)"
+        )));
     }
     let dir = fleet.catalog.root.join(&set);
-    match dbfleet_core::catalog::create_migration(&dir, &args.name, args.timestamp) {
-        Ok((up, down)) => {
-            print(&format!(
-                "created {}\ncreated {}\n",
-                up.display(),
-                down.display()
-            ));
-            code(exit::OK)
-        }
-        Err(e) => fail(e, exit::USAGE),
-    }
+    let (up, down) = dbfleet_core::catalog::create_migration(&dir, &args.name, args.timestamp)?;
+    print(&format!(
+        "created {}\ncreated {}\n",
+        up.display(),
+        down.display()
+    ));
+    Ok(exit::OK)
 }
 
-async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> ExitCode {
-    let selection = match select(
+async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> Done {
+    let selection = select(
         fleet,
         &args.selection.request(),
         WhenUnspecified::DefaultDatabase,
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    )?;
     let mut failed = false;
     for db in &selection.databases {
         match admin::unlock(fleet, db, args.force).await {
@@ -537,18 +499,15 @@ async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> ExitCode {
             }
         }
     }
-    code(if failed { exit::RUN_FAILED } else { exit::OK })
+    Ok(if failed { exit::RUN_FAILED } else { exit::OK })
 }
 
-async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> ExitCode {
-    let selection = match select(
+async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
+    let selection = select(
         fleet,
         &args.selection.request(),
         WhenUnspecified::DefaultDatabase,
-    ) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    )?;
     let (resolution, nothing, done) = if args.applied {
         (Resolution::Applied, "not dirty", "marked {} as applied")
     } else if args.accept_drift {
@@ -578,5 +537,5 @@ async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> ExitCode {
             }
         }
     }
-    code(if failed { exit::RUN_FAILED } else { exit::OK })
+    Ok(if failed { exit::RUN_FAILED } else { exit::OK })
 }

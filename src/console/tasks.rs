@@ -80,7 +80,7 @@ impl Workers {
                                 info,
                             }
                         })
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| dbfleet_core::human::with_causes(&e));
                     let _ = tx.send(Msg::CatalogReloaded(result));
                 });
             }
@@ -234,7 +234,7 @@ impl Workers {
             }
             let ended = match run.await {
                 Ok(Ok(_summary)) => Ok(()),
-                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Err(e)) => Err(dbfleet_core::human::with_causes(&e)),
                 Err(e) => Err(format!("internal error: {e}")),
             };
             let _ = tx.send(Msg::RunEnded(ended));

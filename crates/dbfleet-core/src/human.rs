@@ -24,6 +24,19 @@ pub fn time(rfc3339: &str) -> String {
     }
 }
 
+/// An error and its causes on one line, `what: why: why`, for a front that shows one line
+/// (the CLI's reports show the causes beneath instead).
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

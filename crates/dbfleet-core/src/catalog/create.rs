@@ -9,7 +9,8 @@ pub enum CreateError {
         "migration name `{0}` may only hold letters, digits and `_` (it becomes part of a file name)"
     )]
     BadName(String),
-    #[error("{path}: {source}")]
+    /// The cause is not in the words (see `ConfigError::Read`).
+    #[error("cannot create the migration at {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

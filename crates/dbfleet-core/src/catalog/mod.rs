@@ -211,7 +211,8 @@ impl MigrationSet {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read migrations folder {path}: {source}")]
+    /// The cause is not in the words (see `ConfigError::Read`).
+    #[error("cannot read migrations folder {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,

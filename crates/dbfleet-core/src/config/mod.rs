@@ -208,7 +208,9 @@ struct RawSet {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    /// The cause (`source`) is not in the words: a report shows it beneath them, and
+    /// `human::with_causes` after them.
+    #[error("cannot read config file {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,

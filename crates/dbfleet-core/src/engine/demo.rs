@@ -214,7 +214,7 @@ async fn up(fleet: &Arc<Fleet>, db: &str, set: Option<&str>, limit: Limit) -> Re
     let (tx, _rx) = mpsc::unbounded_channel();
     let summary = runner::run(fleet.clone(), request, tx, RunControl::new())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::human::with_causes(&e))?;
     if summary.all_ok() {
         Ok(())
     } else {

@@ -50,7 +50,8 @@ impl RunSummary {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the run journal {path}: {source}")]
+/// The cause is not in the words (see `ConfigError::Read`).
+#[error("cannot write the run journal {path}")]
 pub struct RunError {
     pub path: PathBuf,
     pub source: std::io::Error,
