@@ -494,7 +494,7 @@ async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> Done {
                 state.row.holder, state.row.pid, state.row.run_id, state.row.acquired_at
             )),
             Err(e) => {
-                eprintln!("{db}: {e}");
+                eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e));
                 failed = true;
             }
         }
@@ -532,7 +532,7 @@ async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
                 done.replace("{}", &settled.join(", "))
             )),
             Err(e) => {
-                eprintln!("{db}: {e}");
+                eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e));
                 failed = true;
             }
         }

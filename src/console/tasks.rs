@@ -125,7 +125,8 @@ impl Workers {
                             UnlockResult::Cleared(lock) => {
                                 format!("cleared the lock held by {}", lock.row.holder)
                             }
-                        });
+                        })
+                        .map_err(|e| dbfleet_core::human::with_causes(&e));
                     let _ = tx.send(Msg::AdminDone { database, result });
                 });
             }
@@ -141,16 +142,16 @@ impl Workers {
                         Resolution::RolledBack => "rolled back",
                         Resolution::AcceptDrift => "checksum accepted",
                     };
-                    let result =
-                        admin::resolve(&fleet, &database, resolution)
-                            .await
-                            .map(|settled| {
-                                if settled.is_empty() {
-                                    "not dirty".to_owned()
-                                } else {
-                                    format!("marked {} as {word}", settled.join(", "))
-                                }
-                            });
+                    let result = admin::resolve(&fleet, &database, resolution)
+                        .await
+                        .map(|settled| {
+                            if settled.is_empty() {
+                                "not dirty".to_owned()
+                            } else {
+                                format!("marked {} as {word}", settled.join(", "))
+                            }
+                        })
+                        .map_err(|e| dbfleet_core::human::with_causes(&e));
                     let _ = tx.send(Msg::AdminDone { database, result });
                 });
             }

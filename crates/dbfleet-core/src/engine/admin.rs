@@ -8,9 +8,10 @@ use super::events::RunEvent;
 use super::identity::now_text;
 use super::journal::Journal;
 use super::lock::{LockState, assess, run_refuses};
+use super::runner::RunError;
 use super::sink::EventSink;
-use crate::config::Target;
-use crate::driver::{Access, LockAttempt, LockHolder, RowStatus, Session};
+use crate::config::{EntryError, Target};
+use crate::driver::{Access, DriverError, LockAttempt, LockHolder, LockRow, RowStatus, Session};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnlockResult {
@@ -31,36 +32,81 @@ pub enum Resolution {
     AcceptDrift,
 }
 
-fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, String> {
-    match fleet.config.database(db).map(|e| &e.target) {
-        Some(Ok(target)) => Ok(target),
-        Some(Err(e)) => Err(format!("{db} is misconfigured: {e}")),
-        None => Err(format!(
-            "unknown database `{db}`; configured databases: {}",
-            fleet.config.database_names().join(", ")
-        )),
+/// Why an unlock or a resolve did not happen, typed as the run's refusals are
+/// (`EngineError`); worded by its `Display`.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("unknown database `{database}`; configured databases: {known}")]
+    UnknownDatabase { database: String, known: String },
+    #[error("{database} is misconfigured: {error}")]
+    Misconfigured { database: String, error: EntryError },
+    /// The database's own message (it could not be reached, or a statement failed),
+    /// secrets removed.
+    #[error("{0}")]
+    Database(String),
+    /// `unlock` without `--force` on a lock whose holder looks alive.
+    #[error(
+        "the lock on {database} is held by {} (pid {}, run {}), heartbeat {}, and does not look stale; if you are sure that run is gone, add --force",
+        .lock.holder, .lock.pid, .lock.run_id, .lock.heartbeat_at
+    )]
+    LockLive {
+        database: String,
+        lock: Box<LockRow>,
+    },
+    /// `resolve` on a database another run holds (`stale`: a stale lock that `unlock`
+    /// clears first).
+    #[error(
+        "{database} is locked by {} (run {}){}; resolve it once that lock is gone",
+        .lock.holder, .lock.run_id,
+        if *.stale { ", a stale lock: clear it first with `dbfleet unlock`" } else { "" }
+    )]
+    Locked {
+        database: String,
+        lock: Box<LockRow>,
+        stale: bool,
+    },
+    #[error(transparent)]
+    Journal(#[from] RunError),
+}
+
+impl From<DriverError> for AdminError {
+    fn from(e: DriverError) -> AdminError {
+        AdminError::Database(e.message)
     }
 }
 
-fn journal(fleet: &Fleet) -> Result<EventSink, String> {
+fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, AdminError> {
+    match fleet.config.database(db).map(|e| &e.target) {
+        Some(Ok(target)) => Ok(target),
+        Some(Err(e)) => Err(AdminError::Misconfigured {
+            database: db.to_owned(),
+            error: e.clone(),
+        }),
+        None => Err(AdminError::UnknownDatabase {
+            database: db.to_owned(),
+            known: fleet.config.database_names().join(", "),
+        }),
+    }
+}
+
+fn journal(fleet: &Fleet) -> Result<EventSink, AdminError> {
     let path = fleet.config.journal_path();
     let journal = Journal::open(&path, &fleet.identity.new_run_id())
-        .map_err(|e| format!("cannot write the run journal {}: {e}", path.display()))?;
+        .map_err(|source| RunError { path, source })?;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     Ok(EventSink::new(tx, Some(journal)))
 }
 
 /// Clears `db`'s migration lock if its holder is gone (stale); a live holder's lock only
 /// with `force`.
-pub async fn unlock(fleet: &Fleet, db: &str, force: bool) -> Result<UnlockResult, String> {
+pub async fn unlock(fleet: &Fleet, db: &str, force: bool) -> Result<UnlockResult, AdminError> {
     let target = target(fleet, db)?;
     if !crate::driver::exists(target) {
         return Ok(UnlockResult::Free);
     }
     let mut session = fleet
         .open(target, Access::ReadWrite { create: false })
-        .await
-        .map_err(|e| e.message)?;
+        .await?;
     let result = unlock_in(fleet, db, force, session.as_mut()).await;
     session.close().await;
     result
@@ -71,20 +117,20 @@ async fn unlock_in(
     db: &str,
     force: bool,
     session: &mut dyn Session,
-) -> Result<UnlockResult, String> {
-    let Some(row) = session.read_lock().await.map_err(|e| e.message)? else {
+) -> Result<UnlockResult, AdminError> {
+    let Some(row) = session.read_lock().await? else {
         return Ok(UnlockResult::Free);
     };
-    let held = session.server_lock_held().await.map_err(|e| e.message)?;
+    let held = session.server_lock_held().await?;
     let state = assess(row, &fleet.identity, fleet.stale_lock_after(), held);
     if !state.stale && !force {
-        return Err(format!(
-            "the lock on {db} is held by {} (pid {}, run {}), heartbeat {}, and does not look stale; if you are sure that run is gone, add --force",
-            state.row.holder, state.row.pid, state.row.run_id, state.row.heartbeat_at
-        ));
+        return Err(AdminError::LockLive {
+            database: db.to_owned(),
+            lock: Box::new(state.row),
+        });
     }
     let sink = journal(fleet)?;
-    session.clear_lock().await.map_err(|e| e.message)?;
+    session.clear_lock().await?;
     sink.emit(RunEvent::LockCleared {
         database: db.to_owned(),
         by: fleet.identity.who(),
@@ -100,15 +146,14 @@ pub async fn resolve(
     fleet: &Fleet,
     db: &str,
     resolution: Resolution,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AdminError> {
     let target = target(fleet, db)?;
     if !crate::driver::exists(target) {
         return Ok(Vec::new());
     }
     let mut session = fleet
         .open(target, Access::ReadWrite { create: false })
-        .await
-        .map_err(|e| e.message)?;
+        .await?;
     let holder = LockHolder {
         holder: fleet.identity.who(),
         host: fleet.identity.host.clone(),
@@ -117,7 +162,7 @@ pub async fn resolve(
     };
     // Never settle a row under a live run's feet: take the lock, once, without waiting.
     let result = match session.try_lock(&holder, &now_text()).await {
-        Err(e) => Err(e.message),
+        Err(e) => Err(e.into()),
         Ok(LockAttempt::Held(row)) => {
             let server_lock = session.has_server_lock();
             let state = assess(
@@ -126,16 +171,11 @@ pub async fn resolve(
                 Duration::from_secs(fleet.config.migrator.stale_lock_secs),
                 server_lock.then_some(true),
             );
-            Err(format!(
-                "{db} is locked by {} (run {}){}; resolve it once that lock is gone",
-                state.row.holder,
-                state.row.run_id,
-                if run_refuses(&state, server_lock) {
-                    ", a stale lock: clear it first with `dbfleet unlock`"
-                } else {
-                    ""
-                }
-            ))
+            Err(AdminError::Locked {
+                database: db.to_owned(),
+                stale: run_refuses(&state, server_lock),
+                lock: Box::new(state.row),
+            })
         }
         Ok(LockAttempt::Taken { replaced }) => {
             let journaled = match replaced {
@@ -170,8 +210,8 @@ async fn resolve_in(
     db: &str,
     resolution: Resolution,
     session: &mut dyn Session,
-) -> Result<Vec<String>, String> {
-    let rows = session.read_applied().await.map_err(|e| e.message)?;
+) -> Result<Vec<String>, AdminError> {
+    let rows = session.read_applied().await?;
     if resolution == Resolution::AcceptDrift {
         return accept_drift(fleet, db, &rows, session).await;
     }
@@ -192,7 +232,7 @@ async fn resolve_in(
             // Handled before: a checksum is no answer to a half-done step.
             Resolution::AcceptDrift => continue,
         };
-        session.execute(&sql).await.map_err(|e| e.message)?;
+        session.execute(&sql).await?;
         let migration = format!("{}/{:03}_{}", row.set, row.version, row.name);
         sink.emit(RunEvent::Resolved {
             database: db.to_owned(),
@@ -215,7 +255,7 @@ async fn accept_drift(
     db: &str,
     rows: &[crate::driver::AppliedRow],
     session: &mut dyn Session,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, AdminError> {
     let dialect = session.dialect();
     let book = session.bookkeeping().clone();
     let mut drifted = Vec::new();
@@ -239,8 +279,7 @@ async fn accept_drift(
     for (id, set, version, checksum) in drifted {
         session
             .execute(&book.record_checksum(&set, version, &checksum))
-            .await
-            .map_err(|e| e.message)?;
+            .await?;
         sink.emit(RunEvent::Resolved {
             database: db.to_owned(),
             by: fleet.identity.who(),
