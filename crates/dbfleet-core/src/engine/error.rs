@@ -251,6 +251,30 @@ fn worded<S: Serializer>(
 mod tests {
     use super::*;
     use crate::engine::Outcome;
+    use crate::engine::status::{DatabaseStatus, Verdict};
+
+    #[test]
+    fn the_status_verdict_asks_the_error_not_its_words() {
+        let mut status = DatabaseStatus::new("a");
+        status.error = Some(EngineError::Unreachable(
+            "misconfigured server: connection refused".into(),
+        ));
+        assert!(matches!(status.verdict(), Verdict::Unreachable(_)));
+        status.error = Some(EngineError::Misconfigured(EntryError(
+            "port: not a number".into(),
+        )));
+        assert_eq!(
+            status.verdict(),
+            Verdict::Misconfigured("misconfigured: port: not a number".into())
+        );
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(json["error"], "misconfigured: port: not a number");
+        assert_eq!(json["error_kind"], "misconfigured");
+        status.error = None;
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(json["error"], serde_json::Value::Null);
+        assert_eq!(json["error_kind"], serde_json::Value::Null);
+    }
 
     #[test]
     fn json_keeps_the_words_where_they_were_and_adds_the_kind() {

@@ -11,6 +11,7 @@
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection
 //! - `admin`: unlock and resolve, the explicit repairs
+//! - `error`: why a database is refused or fails, typed (`EngineError`)
 //! - `events`, `sink` and `journal`: what a run reports, where it goes, and what it
 //!   leaves behind
 
