@@ -531,7 +531,7 @@ fn control_problem(
     dialect: Dialect,
     no_transaction: bool,
 ) -> String {
-    let (why, instead) = if no_transaction || !crate::driver::transactional_ddl(dialect) {
+    let (why, instead) = if no_transaction || !dialect.transactional_ddl() {
         let how = if no_transaction {
             "under `-- dbfleet:no-transaction`"
         } else {
