@@ -277,6 +277,9 @@ impl Driver for Mysql {
         };
         // One row of flags (1 = as opened), then a probe that fails only under `LOCK
         // TABLES`. The row is read before the probe can start a transaction of its own.
+        // Its explicit `LIMIT` wins over a migration's `sql_select_limit = 0`, which would
+        // hide it: then every variable looked changed, and setting them all back failed
+        // (MariaDB's `system_versioning_asof` cannot be set to its own `DEFAULT`).
         let mut checks = vec![
             format!("{} <> 0", opened.in_transaction),
             format!("DATABASE() <=> {}", literal(&opened.database)),
@@ -289,7 +292,7 @@ impl Driver for Mysql {
         }
         let lock_table = s.bookkeeping.table(&s.bookkeeping.lock_table);
         let sql = format!(
-            "SELECT {}; SELECT 1 FROM {lock_table} LIMIT 0",
+            "SELECT {} LIMIT 1; SELECT 1 FROM {lock_table} LIMIT 0",
             checks.join(", ")
         );
         let mut flags: Option<Vec<i64>> = None;
