@@ -9,9 +9,9 @@ use crate::config::Target;
 use crate::dialect::Dialect;
 
 /// Whether the dialect's DDL can roll back (see `Session::transactional_ddl`), for
-/// planning against a database that does not exist yet.
+/// planning against a database that does not exist yet: the dialect's own answer.
 pub fn transactional_ddl(dialect: Dialect) -> bool {
-    dialect != Dialect::Mysql
+    dialect.transactional_ddl()
 }
 
 /// Whether the database exists at all, without creating it (a SQLite file not yet made).
