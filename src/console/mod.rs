@@ -18,6 +18,9 @@
 //! wake), then a tick; it redraws only when something visible changed, at most once a
 //! frame, so a flood of progress events never becomes a flood of redraws.
 
+/// Test and bench data: compiled for tests, and for `cargo bench` through the `fixtures`
+/// feature; never part of the release binary's library.
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod keys;
 pub mod layout;

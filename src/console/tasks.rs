@@ -33,8 +33,13 @@ pub struct Workers {
 
 impl Workers {
     pub fn new(fleet: Arc<Fleet>, tx: mpsc::UnboundedSender<Msg>) -> Workers {
-        // The connect timeout bounds opening; this bounds a read that hangs after it.
-        let read_timeout = Duration::from_secs(fleet.config.migrator.connect_timeout_secs + 5);
+        // The connect timeout bounds opening; this bounds a read that hangs after it. A
+        // connect timeout of 0 means no limit, so no bound here either (tokio's timeout
+        // takes Duration::MAX as never): the header's reading counter still shows the wait.
+        let read_timeout = match fleet.config.migrator.connect_timeout_secs {
+            0 => Duration::MAX,
+            secs => Duration::from_secs(secs + 5),
+        };
         Workers {
             fleet,
             tx,

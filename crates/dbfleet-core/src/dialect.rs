@@ -1,5 +1,6 @@
-//! The three SQL dialects dbfleet speaks. Everything that differs between them lives in
-//! `crate::driver::*`; this enum is only the name other modules use to ask for it.
+//! The three SQL dialects dbfleet speaks. What differs in how they run SQL lives in
+//! `crate::driver::*`; this enum is the name other modules use to ask for it, and the one
+//! fact the catalog needs before any session exists (whether DDL can roll back).
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,6 +26,13 @@ impl Dialect {
             Dialect::Postgres => "postgres",
             Dialect::Mysql => "mysql",
         }
+    }
+
+    /// Whether DDL can roll back, so a step and its bookkeeping row commit together
+    /// (MySQL/MariaDB commit DDL implicitly). The catalog words its refusals by it before
+    /// any session exists; a session answers the same (`Session::transactional_ddl`).
+    pub fn transactional_ddl(self) -> bool {
+        self != Dialect::Mysql
     }
 }
 

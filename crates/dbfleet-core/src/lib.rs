@@ -14,3 +14,6 @@ pub mod driver;
 pub mod engine;
 pub mod human;
 pub mod suggest;
+
+#[cfg(test)]
+mod layering_tests;

@@ -1,14 +1,25 @@
-//! The one abstraction over sqlx: a `Session` with one database. Each dialect implements
-//! it in its own file; every difference between SQLite, PostgreSQL and MySQL lives below
-//! this folder (the bookkeeping SQL in `bookkeeping.rs`, the rest in the dialect's file).
+//! The driver contract: the one abstraction over sqlx, a `Session` with one database, and
+//! the types it speaks in. This file is only the contract; what each method guarantees is
+//! said here, and `tests/session_contract.rs` checks it on every dialect.
+//!
+//! Below it: `session.rs` writes the contract once over one sqlx connection (statements,
+//! reads of dbfleet's tables, the migration lock's protocol), `rows.rs` decodes dbfleet's
+//! rows whichever database they come from, and each dialect's file says only what its
+//! database does differently (`sqlite.rs`, `postgres.rs`, `mysql.rs`, with what the two
+//! servers share in `server.rs`); `bookkeeping.rs` holds the SQL of dbfleet's own tables,
+//! `dump.rs` the servers' backups, `connect.rs` opens a session of the right dialect.
 //!
 //! The engine drives sessions: it decides what runs and in which order; a session only
 //! knows how its database does each primitive (run a statement, take the lock, back up).
 
 pub mod bookkeeping;
+mod connect;
 pub mod dump;
 mod mysql;
 mod postgres;
+mod rows;
+mod server;
+mod session;
 mod sqlite;
 
 use std::path::Path;
@@ -18,25 +29,12 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 pub use bookkeeping::{Bookkeeping, RowValues};
+pub use connect::{connect, exists, transactional_ddl};
 
-/// The database's own lock held by a live session stands for the holder when its row is
-/// not there (yet, or any more).
-pub(crate) fn unknown_holder(now: &str) -> LockRow {
-    LockRow {
-        holder: "another session".into(),
-        host: String::new(),
-        pid: 0,
-        run_id: String::new(),
-        acquired_at: now.to_owned(),
-        heartbeat_at: now.to_owned(),
-    }
-}
-
-use crate::config::Target;
 use crate::dialect::Dialect;
 
 /// What a session may do. Status and dry runs use `ReadOnly`, which never creates a file,
-/// a table or a lock row.
+/// a table or a lock row: the database refuses writes on such a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     ReadOnly,
@@ -44,6 +42,14 @@ pub enum Access {
     ReadWrite {
         create: bool,
     },
+}
+
+/// How a session is opened: the connect deadline (zero: none), and a per-statement limit
+/// (0: none) where the server has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub statement_secs: u64,
 }
 
 /// One row of the migrations table.
@@ -127,6 +133,8 @@ pub enum LockAttempt {
     /// free) and which this lock's row replaced: a takeover, for the caller to journal.
     Taken { replaced: Option<LockRow> },
     /// Someone holds it; where the database has a lock of its own, a live session does.
+    /// When that session has not written its row yet (or is not dbfleet), the row stands
+    /// for "another session", with `now` as its times.
     Held(LockRow),
 }
 
@@ -153,7 +161,7 @@ pub enum ErrorKind {
     Query,
     Timeout,
     Io,
-    /// The migrations table is another tool's (see `not_ours`).
+    /// The migrations table is another tool's (see `rows::not_ours`).
     NotOurs,
 }
 
@@ -168,20 +176,36 @@ impl DriverError {
 
 pub type DriverResult<T> = Result<T, DriverError>;
 
+/// One open connection to one database (`connect` opens it; nothing is pooled). Every
+/// method runs on that connection, in order; none waits for another session's migration
+/// lock, though a statement may wait its turn behind another connection's write (SQLite's
+/// busy timeout, a server's lock wait) as any statement does.
+///
+/// dbfleet's own two tables (the migrations table and the lock table, named in
+/// `bookkeeping()`) are created by `try_lock` and by nothing else here; every read returns
+/// "nothing" while they do not exist. On PostgreSQL and MySQL they are named in the schema
+/// or database the session was opened in, whatever a migration does to the session later.
 #[async_trait]
 pub trait Session: Send {
     fn dialect(&self) -> Dialect;
+    /// The SQL of dbfleet's tables for this session, in the schema read at connect.
     fn bookkeeping(&self) -> &Bookkeeping;
-    /// Whether DDL can roll back, so a step and its bookkeeping row commit together.
-    /// MySQL commits DDL implicitly; there a half-done step must be tracked as dirty.
+    /// Whether DDL can roll back, so a step and its bookkeeping row commit together: the
+    /// same answer as `transactional_ddl(self.dialect())`, and true to what the database
+    /// does (a table created inside `Bookkeeping::begin` and rolled back is gone). MySQL
+    /// commits DDL implicitly; there a half-done step must be tracked as dirty.
     fn transactional_ddl(&self) -> bool;
 
-    /// Runs one statement as written (no parameters, no statement cache: migrations are DDL).
+    /// Runs `sql` as written: one statement or several separated by `;`, no parameters,
+    /// no statement cache (migrations are DDL). Whatever the statements change in the
+    /// session stays until `restore_session`.
     async fn execute(&mut self, sql: &str) -> DriverResult<()>;
 
     /// Whether the migrations table exists. Never creates it.
     async fn bookkeeping_exists(&mut self) -> DriverResult<bool>;
-    /// Every row of the migrations table; empty when it does not exist yet.
+    /// Every row of the migrations table, ordered by set and version; empty when the
+    /// table does not exist. A table of that name that another tool made is an error that
+    /// says so (and names `migrator.migrations_table`).
     async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>>;
     /// The lock table's row, if any; `None` when free or when the table does not exist.
     async fn read_lock(&mut self) -> DriverResult<Option<LockRow>>;
@@ -190,272 +214,48 @@ pub trait Session: Send {
     /// Creates dbfleet's two tables when missing, under the same mutual exclusion (two
     /// runs creating them at once can collide on PostgreSQL). Only where the database has
     /// a lock of its own does a row left behind get replaced (see `LockAttempt::Taken`);
-    /// on SQLite such a row is `Held` and judged stale or not by the caller.
+    /// on SQLite such a row is `Held` and judged stale or not by the caller. Once taken,
+    /// the lock is this session's until `release_lock`, `clear_lock` or the session ends
+    /// (a server's own lock ends with the connection; the row stays, visibly stale).
     async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt>;
     /// Whether the database's own lock (a PostgreSQL advisory lock, a MySQL named lock) is
-    /// held by a live session right now. `None` where the lock row is all there is (SQLite):
-    /// then staleness is judged from the holder's pid and heartbeat.
+    /// held by a live session right now, this one included. `None` where the lock row is
+    /// all there is (SQLite): then staleness is judged from the holder's pid and heartbeat.
     async fn server_lock_held(&mut self) -> DriverResult<Option<bool>>;
     /// Whether the database has a lock of its own (see `server_lock_held`). Where it does,
     /// a failed `try_lock` proves a live holder; asking again would race its release.
     fn has_server_lock(&self) -> bool;
+    /// Sets the lock row's `heartbeat_at` to `now`, if the row is `holder`'s run's; another
+    /// run's row is left as it is.
     async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()>;
     /// Puts the session back as it was opened, after a migration's statements and before
     /// dbfleet's own or the next migration's: the role, the settings, the current database
     /// a migration may have changed (`SET ROLE`, `SET search_path`, `RESET ALL`, `USE`,
-    /// `SET sql_mode`, `LOCK TABLES`, ...). Each migration thus starts from the session the
-    /// config describes, whichever migration ran before it in the same run.
-    /// `in_step_transaction`: dbfleet's transaction for the step is open and stays open.
-    /// Outside one, a transaction the migration opened and left open is rolled back and
-    /// reported as an error: its statements were not committed.
+    /// `SET sql_mode`, `LOCK TABLES`, `PRAGMA query_only`, ...). Each migration thus starts
+    /// from the session the config describes, whichever migration ran before it in the
+    /// same run, and dbfleet's own rows are written and read as on a fresh session.
+    /// `in_step_transaction`: dbfleet's transaction for the step is open and stays open;
+    /// the engine opens one only where `transactional_ddl()`. Outside one, a transaction
+    /// the migration opened and left open is rolled back and reported as an error: its
+    /// statements were not committed (PostgreSQL, MySQL; a SQLite migration cannot open
+    /// one, as transaction control is refused in migration files).
     async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()>;
     /// Removes this run's lock row and frees the database's own lock, whatever the last
-    /// migration did to the session (it is restored first).
+    /// migration did to the session (it is restored first). Another run's row stays.
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;
-    /// Removes whatever lock row there is; returns it.
+    /// Removes whatever lock row there is, whoever wrote it; returns it (`None` when there
+    /// was none or no lock table). The database's own lock is not touched.
     async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>>;
 
+    /// The application's tables (dbfleet's two left out) and the database's size.
     async fn stats(&mut self) -> DriverResult<DbStats>;
-    /// A consistent copy of the database at `dest`; returns its size in bytes.
+    /// A consistent copy of the database at `dest`, readable by its owner only and never
+    /// empty, without the lock table's row (a restored copy is not locked by a run long
+    /// gone); returns its size in bytes. The servers need their dump tool on `PATH`
+    /// (`dump::backup_tool`).
     async fn backup(&mut self, dest: &Path) -> DriverResult<u64>;
 
+    /// Ends the session and its connection; a server's own lock, if still held, ends with
+    /// it.
     async fn close(self: Box<Self>);
-}
-
-/// sqlx's wording for a connection the server closed under it ("expected to read 4 bytes,
-/// got 0 bytes at EOF", "Broken pipe (os error 32)") says how the socket failed, not what
-/// happened: say that. Other I/O errors (refused, unreachable, timed out) keep their own.
-pub(crate) fn io_message(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as Io;
-    match e.kind() {
-        Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
-            "the connection was closed by the server (the session was killed, or the server restarted or went away)".to_owned()
-        }
-        _ => e.to_string(),
-    }
-}
-
-/// Reads a migrations-table row selected by `Bookkeeping::select_applied`.
-/// A migrations table of the configured name that some other tool made (golang-migrate's
-/// `schema_migrations` has just `version` and `dirty`): say so, rather than "unknown
-/// column" or "unreachable".
-pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError {
-    if e.message.contains("migration_set") {
-        DriverError::new(
-            ErrorKind::NotOurs,
-            format!(
-                "table {} exists but is not dbfleet's (it has no migration_set column; golang-migrate and other tools use that name too): set migrator.migrations_table to another name",
-                bookkeeping.migrations_table
-            ),
-        )
-    } else {
-        e
-    }
-}
-
-/// Under the database's own lock (held by this session): creates the tables when missing
-/// and writes `holder`'s row, replacing one a session that is gone left behind. Returns
-/// the replaced row: that is a takeover, and the caller says so.
-pub(crate) async fn replace_lock_row<S: Session + ?Sized>(
-    session: &mut S,
-    holder: &LockHolder,
-    now: &str,
-) -> DriverResult<Option<LockRow>> {
-    for sql in session.bookkeeping().create_tables() {
-        session.execute(&sql).await?;
-    }
-    let replaced = session.read_lock().await?;
-    if replaced.is_some() {
-        let delete = session.bookkeeping().delete_lock(None);
-        session.execute(&delete).await?;
-    }
-    let insert = session.bookkeeping().insert_lock(
-        &holder.holder,
-        &holder.host,
-        holder.pid,
-        &holder.run_id,
-        now,
-    );
-    session.execute(&insert).await?;
-    Ok(replaced)
-}
-
-/// The migrations table's rows, on any dialect's connection (the table exists).
-pub(crate) async fn fetch_applied<DB>(
-    conn: &mut DB::Connection,
-    bookkeeping: &Bookkeeping,
-    error: fn(sqlx::Error) -> DriverError,
-) -> DriverResult<Vec<AppliedRow>>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-{
-    let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(bookkeeping.select_applied()))
-        .fetch_all(conn)
-        .await
-        .map_err(|e| not_ours(bookkeeping, error(e)))?;
-    rows.iter()
-        .map(applied_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(error)
-}
-
-/// The lock table's row, if any, on any dialect's connection (the table exists).
-pub(crate) async fn fetch_lock<DB>(
-    conn: &mut DB::Connection,
-    bookkeeping: &Bookkeeping,
-    error: fn(sqlx::Error) -> DriverError,
-) -> DriverResult<Option<LockRow>>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-{
-    let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(bookkeeping.select_lock()))
-        .fetch_optional(conn)
-        .await
-        .map_err(error)?;
-    row.as_ref().map(lock_from_row).transpose().map_err(error)
-}
-
-pub(crate) fn applied_from_row<'r, R>(row: &'r R) -> Result<AppliedRow, sqlx::Error>
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let count = |i: usize| -> Result<u32, sqlx::Error> {
-        Ok(u32::try_from(row.try_get::<i64, _>(i)?.max(0)).unwrap_or(u32::MAX))
-    };
-    Ok(AppliedRow {
-        set: row.try_get(0)?,
-        version: row.try_get::<i64, _>(1)?.max(0) as u64,
-        name: row.try_get(2)?,
-        checksum: row.try_get(3)?,
-        status: RowStatus::parse(&row.try_get::<String, _>(4)?),
-        statements_done: count(5)?,
-        statements_total: count(6)?,
-        error: row.try_get::<Option<String>, _>(7)?,
-        applied_at: row.try_get(8)?,
-        execution_ms: row.try_get(9)?,
-        applied_by: row.try_get(10)?,
-        run_id: row.try_get(11)?,
-    })
-}
-
-/// Reads a lock row selected by `Bookkeeping::select_lock`.
-pub(crate) fn lock_from_row<'r, R>(row: &'r R) -> Result<LockRow, sqlx::Error>
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(LockRow {
-        holder: row.try_get(0)?,
-        host: row.try_get(1)?,
-        pid: row.try_get(2)?,
-        run_id: row.try_get(3)?,
-        acquired_at: row.try_get(4)?,
-        heartbeat_at: row.try_get(5)?,
-    })
-}
-
-/// Whether the dialect's DDL can roll back (see `Session::transactional_ddl`), for
-/// planning against a database that does not exist yet.
-pub fn transactional_ddl(dialect: Dialect) -> bool {
-    dialect != Dialect::Mysql
-}
-
-/// Whether the database exists at all, without creating it (a SQLite file not yet made).
-pub fn exists(target: &Target) -> bool {
-    match target.driver {
-        Dialect::Sqlite => Path::new(&target.database).exists(),
-        _ => true,
-    }
-}
-
-/// How a session is opened: the connect deadline (zero: none), and a per-statement limit
-/// (0: none) where the server has one.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    pub connect: Duration,
-    pub statement_secs: u64,
-}
-
-/// Opens a session with the database `target` describes: one connection, closed with
-/// the session. Nothing is pooled, so a fleet of hundreds of databases on one server
-/// holds only as many connections as are working at once.
-pub async fn connect(
-    target: &Target,
-    bookkeeping: Bookkeeping,
-    access: Access,
-    timeouts: Timeouts,
-) -> DriverResult<Box<dyn Session>> {
-    let statement = timeouts.statement_secs;
-    let opening = async {
-        match target.driver {
-            Dialect::Sqlite => sqlite::SqliteSession::open(target, bookkeeping, access)
-                .await
-                .map(|s| Box::new(s) as Box<dyn Session>),
-            Dialect::Postgres => {
-                postgres::PostgresSession::open(target, bookkeeping, access, statement)
-                    .await
-                    .map(|s| Box::new(s) as Box<dyn Session>)
-            }
-            Dialect::Mysql => mysql::MysqlSession::open(target, bookkeeping, access, statement)
-                .await
-                .map(|s| Box::new(s) as Box<dyn Session>),
-        }
-    };
-    let timeout = timeouts.connect;
-    // Zero is no limit, as for statements (and libpq's `connect_timeout=0`).
-    if timeout.is_zero() {
-        return opening.await;
-    }
-    match tokio::time::timeout(timeout, opening).await {
-        Ok(result) => result,
-        Err(_) => Err(DriverError::new(
-            ErrorKind::Timeout,
-            format!(
-                "no connection to {} within {}s",
-                target.server_label(),
-                timeout.as_secs()
-            ),
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_connection_the_server_closed_says_so() {
-        use std::io::{Error, ErrorKind as Io};
-        for kind in [
-            Io::UnexpectedEof,
-            Io::ConnectionReset,
-            Io::ConnectionAborted,
-            Io::BrokenPipe,
-        ] {
-            let raw = Error::new(kind, "expected to read 4 bytes, got 0 bytes at EOF");
-            let message = io_message(&raw);
-            assert!(
-                message.starts_with("the connection was closed by the server"),
-                "{kind:?}: {message}"
-            );
-            assert!(!message.contains("expected to read"), "{message}");
-        }
-        let refused = Error::new(Io::ConnectionRefused, "Connection refused (os error 111)");
-        assert_eq!(io_message(&refused), "Connection refused (os error 111)");
-    }
 }

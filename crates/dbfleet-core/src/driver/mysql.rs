@@ -7,26 +7,22 @@
 //! and `restore_session` puts back whatever differs.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use async_trait::async_trait;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{ConnectOptions, Row};
 
-use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
-    LockHolder, LockRow, Session, dump,
-};
+use super::rows::Plumbing;
+use super::session::{Connected, Driver};
+use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session, server};
 use crate::catalog::hex;
 use crate::config::Target;
 use crate::dialect::Dialect;
 
-pub struct MysqlSession {
-    conn: MySqlConnection,
-    bookkeeping: Bookkeeping,
-    target: Target,
+/// A MySQL session's own state: its named lock, and the session as opened.
+pub struct Mysql {
     lock_name: String,
     /// The session as opened, for `restore_session`; read-write sessions only (a status
     /// read runs no migration).
@@ -95,17 +91,6 @@ struct Opened {
 /// MySQL's error for a table used under `LOCK TABLES` that the lock does not cover.
 const NOT_LOCKED_WITH_LOCK_TABLES: u16 = 1100;
 
-fn error(e: sqlx::Error) -> DriverError {
-    match &e {
-        sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| format!(" ({c})")).unwrap_or_default();
-            DriverError::new(ErrorKind::Query, format!("{}{code}", db.message()))
-        }
-        sqlx::Error::Io(io) => DriverError::new(ErrorKind::Connect, super::io_message(io)),
-        other => DriverError::new(ErrorKind::Query, other.to_string()),
-    }
-}
-
 /// Notes what `restore_session` needs, on a read-write connection just opened: the role,
 /// and the session variables of `SESSION_VARIABLES` this server has, saved server-side.
 async fn note_session(
@@ -128,11 +113,11 @@ async fn note_session(
     )))
     .fetch_all(&mut *conn)
     .await
-    .map_err(error)?
+    .map_err(server::error)?
     .iter()
     .map(|row| row.try_get::<String, _>(0).map(|n| n.to_ascii_lowercase()))
     .collect::<Result<_, _>>()
-    .map_err(error)?;
+    .map_err(server::error)?;
     let variables: Vec<String> = SESSION_VARIABLES
         .iter()
         .filter(|n| known.iter().any(|k| k == *n))
@@ -147,7 +132,7 @@ async fn note_session(
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET {}", saves.join(", "))))
             .execute(&mut *conn)
             .await
-            .map_err(error)?;
+            .map_err(server::error)?;
     }
     let in_transaction = if known.iter().any(|k| k == "in_transaction") {
         "@@in_transaction"
@@ -162,196 +147,139 @@ async fn note_session(
     })
 }
 
+/// The count leaves dbfleet's own tables out; the size is the whole database's.
+const STATS: &str = "SELECT CAST(COALESCE(SUM(table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)), 0) AS SIGNED), \
+     CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
+     FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE())";
+
 /// Named locks are server-wide and at most 64 characters: hash the database and table.
 fn lock_name(database: &str, lock_table: &str) -> String {
     let digest = Sha256::digest(format!("{database}\u{0}{lock_table}").as_bytes());
     format!("dbfleet:{}", &hex(&digest)[..48])
 }
 
-impl MysqlSession {
-    pub async fn open(
-        target: &Target,
-        bookkeeping: Bookkeeping,
-        access: Access,
-        statement_timeout_secs: u64,
-    ) -> DriverResult<MysqlSession> {
-        let mut options = MySqlConnectOptions::new()
-            .host(target.host.as_deref().unwrap_or("localhost"))
-            .port(target.port.unwrap_or(3306))
-            .database(&target.database)
-            .charset(target.charset.as_deref().unwrap_or("utf8mb4"))
-            // Run migrations as the mysql client would: `||` means OR, and the session
-            // keeps the server's time zone.
-            .pipes_as_concat(false)
-            .timezone(None)
-            .log_statements(tracing::log::LevelFilter::Trace);
-        if let Some(user) = &target.username {
-            options = options.username(user);
-        }
-        if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
-            options = options.password(password.expose());
-        }
-        if let Some(mode) = &target.sslmode {
-            let mode = MySqlSslMode::from_str(mode).map_err(|_| {
-                DriverError::new(
-                    ErrorKind::Connect,
-                    format!("sslmode `{mode}`: expected disabled, preferred, required, verify_ca or verify_identity"),
-                )
-            })?;
-            options = options.ssl_mode(mode);
-        }
-        let mut conn = options.connect().await.map_err(|e| {
-            let e = error(e);
-            DriverError::new(
-                ErrorKind::Connect,
-                format!("cannot connect to {}: {}", target.server_label(), e.message),
-            )
-        })?;
-        if access == Access::ReadOnly {
-            // Status and dry runs must not be able to write, whatever goes wrong.
-            sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
-                .execute(&mut conn)
-                .await
-                .map_err(error)?;
-        }
-        if statement_timeout_secs > 0 {
-            // MariaDB's name for it; MySQL has no DDL timeout and refuses the variable.
-            let sql = format!("SET SESSION max_statement_time = {statement_timeout_secs}");
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await;
-        }
-        // Where the tables are, before any migration can `USE` another database.
-        let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(error)?;
-        let opened = match access {
-            Access::ReadOnly => None,
-            Access::ReadWrite { .. } => Some(note_session(&mut conn, database.clone()).await?),
-        };
-        Ok(MysqlSession {
-            conn,
-            lock_name: lock_name(&target.database, &bookkeeping.lock_table),
-            bookkeeping: bookkeeping.in_schema(database),
-            target: target.clone(),
-            opened,
-        })
+/// Opens a MySQL or MariaDB session; a read-write one notes what `restore_session` will
+/// compare the session with.
+pub async fn open(
+    target: &Target,
+    bookkeeping: Bookkeeping,
+    access: Access,
+    statement_timeout_secs: u64,
+) -> DriverResult<Connected<Mysql>> {
+    let mut options = MySqlConnectOptions::new()
+        .host(target.host.as_deref().unwrap_or("localhost"))
+        .port(target.port.unwrap_or(3306))
+        .database(&target.database)
+        .charset(target.charset.as_deref().unwrap_or("utf8mb4"))
+        // Run migrations as the mysql client would: `||` means OR, and the session
+        // keeps the server's time zone.
+        .pipes_as_concat(false)
+        .timezone(None)
+        .log_statements(tracing::log::LevelFilter::Trace);
+    if let Some(user) = &target.username {
+        options = options.username(user);
     }
-
-    async fn table_exists(&mut self, table: &str) -> DriverResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
-        )
-        .bind(&self.bookkeeping.schema)
-        .bind(table)
-        .fetch_optional(&mut self.conn)
+    if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
+        options = options.password(password.expose());
+    }
+    let expected = "disabled, preferred, required, verify_ca or verify_identity";
+    if let Some(mode) = server::sslmode::<MySqlSslMode>(target, expected)? {
+        options = options.ssl_mode(mode);
+    }
+    let mut conn = server::open(target, options).await?;
+    if access == Access::ReadOnly {
+        // Status and dry runs must not be able to write, whatever goes wrong.
+        sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+            .execute(&mut conn)
+            .await
+            .map_err(server::error)?;
+    }
+    if statement_timeout_secs > 0 {
+        // MariaDB's name for it; MySQL has no DDL timeout and refuses the variable.
+        let sql = format!("SET SESSION max_statement_time = {statement_timeout_secs}");
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await;
+    }
+    // Where the tables are, before any migration can `USE` another database.
+    let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(&mut conn)
         .await
-        .map_err(error)?;
-        Ok(found.is_some())
-    }
-
-    async fn release_named_lock(&mut self) -> DriverResult<()> {
-        sqlx::query("SELECT RELEASE_LOCK(?)")
-            .bind(&self.lock_name)
-            .execute(&mut self.conn)
-            .await
-            .map_err(error)?;
-        Ok(())
-    }
+        .map_err(server::error)?;
+    let opened = match access {
+        Access::ReadOnly => None,
+        Access::ReadWrite { .. } => Some(note_session(&mut conn, database.clone()).await?),
+    };
+    let driver = Mysql {
+        lock_name: lock_name(&target.database, &bookkeeping.lock_table),
+        opened,
+    };
+    let bookkeeping = bookkeeping.in_schema(database);
+    Ok(Connected::new(conn, bookkeeping, target, driver))
 }
 
 #[async_trait]
-impl Session for MysqlSession {
-    fn dialect(&self) -> Dialect {
-        Dialect::Mysql
+impl Driver for Mysql {
+    const DIALECT: Dialect = Dialect::Mysql;
+    const SERVER_LOCK: bool = true;
+    type Conn = MySqlConnection;
+    const ERROR: fn(sqlx::Error) -> DriverError = server::error;
+
+    async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?",
+        )
+        .bind(&s.bookkeeping.schema)
+        .bind(table)
+        .fetch_optional(&mut s.conn)
+        .await
+        .map_err(server::error)?;
+        Ok(found.is_some())
     }
 
-    fn bookkeeping(&self) -> &Bookkeeping {
-        &self.bookkeeping
-    }
-
-    fn transactional_ddl(&self) -> bool {
-        super::transactional_ddl(Dialect::Mysql)
-    }
-
-    async fn execute(&mut self, sql: &str) -> DriverResult<()> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut self.conn)
+    async fn take_server_lock(s: &mut Connected<Self>) -> DriverResult<bool> {
+        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(&s.driver.lock_name)
+            .fetch_one(&mut s.conn)
             .await
-            .map_err(error)?;
+            .map_err(server::error)?;
+        Ok(got == Some(1))
+    }
+
+    async fn free_server_lock(s: &mut Connected<Self>) -> DriverResult<()> {
+        sqlx::query("SELECT RELEASE_LOCK(?)")
+            .bind(&s.driver.lock_name)
+            .execute(&mut s.conn)
+            .await
+            .map_err(server::error)?;
         Ok(())
     }
 
-    async fn bookkeeping_exists(&mut self) -> DriverResult<bool> {
-        let table = self.bookkeeping.migrations_table.clone();
-        self.table_exists(&table).await
-    }
-
-    async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>> {
-        if !self.bookkeeping_exists().await? {
-            return Ok(Vec::new());
-        }
-        super::fetch_applied::<sqlx::MySql>(&mut self.conn, &self.bookkeeping, error).await
-    }
-
-    async fn read_lock(&mut self) -> DriverResult<Option<LockRow>> {
-        let table = self.bookkeeping.lock_table.clone();
-        if !self.table_exists(&table).await? {
-            return Ok(None);
-        }
-        super::fetch_lock::<sqlx::MySql>(&mut self.conn, &self.bookkeeping, error).await
-    }
-
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
-        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
-            .bind(&self.lock_name)
-            .fetch_one(&mut self.conn)
-            .await
-            .map_err(error)?;
-        if got != Some(1) {
-            let row = self.read_lock().await?;
-            return Ok(LockAttempt::Held(
-                row.unwrap_or_else(|| super::unknown_holder(now)),
-            ));
-        }
-        match super::replace_lock_row(self, holder, now).await {
-            Ok(replaced) => Ok(LockAttempt::Taken { replaced }),
-            Err(e) => {
-                let _ = self.release_named_lock().await;
-                Err(e)
-            }
-        }
-    }
-
-    fn has_server_lock(&self) -> bool {
-        true
-    }
-
-    async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
+    async fn server_lock_held(s: &mut Connected<Self>) -> DriverResult<Option<bool>> {
         let holder: Option<i64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
-            .bind(&self.lock_name)
-            .fetch_one(&mut self.conn)
+            .bind(&s.driver.lock_name)
+            .fetch_one(&mut s.conn)
             .await
-            .map_err(error)?;
+            .map_err(server::error)?;
         Ok(Some(holder.is_some()))
     }
 
-    async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        let sql = self.bookkeeping.update_heartbeat(&holder.run_id, now);
-        self.execute(&sql).await
-    }
-
-    async fn restore_session(&mut self, _in_step_transaction: bool) -> DriverResult<()> {
-        let Some(opened) = &self.opened else {
+    async fn restore_session(
+        s: &mut Connected<Self>,
+        _in_step_transaction: bool,
+    ) -> DriverResult<()> {
+        let Some(opened) = &s.driver.opened else {
             return Ok(());
         };
         let literal = |v: &Option<String>| match v {
-            Some(v) => self.bookkeeping.literal(v),
+            Some(v) => s.bookkeeping.literal(v),
             None => "NULL".to_owned(),
         };
         // One row of flags (1 = as opened), then a probe that fails only under `LOCK
         // TABLES`. The row is read before the probe can start a transaction of its own.
+        // Its explicit `LIMIT` wins over a migration's `sql_select_limit = 0`, which would
+        // hide it: then every variable looked changed, and setting them all back failed
+        // (MariaDB's `system_versioning_asof` cannot be set to its own `DEFAULT`).
         let mut checks = vec![
             format!("{} <> 0", opened.in_transaction),
             format!("DATABASE() <=> {}", literal(&opened.database)),
@@ -362,15 +290,15 @@ impl Session for MysqlSession {
         for (i, name) in opened.variables.iter().enumerate() {
             checks.push(format!("@@SESSION.{name} <=> @dbfleet_s{i}"));
         }
-        let lock_table = self.bookkeeping.table(&self.bookkeeping.lock_table);
+        let lock_table = s.bookkeeping.table(&s.bookkeeping.lock_table);
         let sql = format!(
-            "SELECT {}; SELECT 1 FROM {lock_table} LIMIT 0",
+            "SELECT {} LIMIT 1; SELECT 1 FROM {lock_table} LIMIT 0",
             checks.join(", ")
         );
         let mut flags: Option<Vec<i64>> = None;
         let mut tables_locked = false;
         {
-            let mut rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch(&mut self.conn);
+            let mut rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch(&mut s.conn);
             while let Some(row) = rows.next().await {
                 match row {
                     Ok(row) if flags.is_none() => {
@@ -378,7 +306,7 @@ impl Session for MysqlSession {
                             (0..row.len())
                                 .map(|i| row.try_get::<Option<i64>, _>(i).map(|v| v.unwrap_or(0)))
                                 .collect::<Result<_, _>>()
-                                .map_err(error)?,
+                                .map_err(server::error)?,
                         );
                     }
                     Ok(_) => {}
@@ -389,7 +317,7 @@ impl Session for MysqlSession {
                     {
                         tables_locked = true;
                     }
-                    Err(e) => return Err(error(e)),
+                    Err(e) => return Err(server::error(e)),
                 }
             }
         }
@@ -406,7 +334,7 @@ impl Session for MysqlSession {
         if flag(1) != 1
             && let Some(database) = &opened.database
         {
-            fixes.push(format!("USE {}", self.bookkeeping.ident(database)));
+            fixes.push(format!("USE {}", s.bookkeeping.ident(database)));
         }
         let mut next = 2;
         if let Some(role) = &opened.role {
@@ -415,7 +343,7 @@ impl Session for MysqlSession {
                     None | Some("NONE") => "SET ROLE NONE".to_owned(),
                     // MySQL 8 lists roles as `name`@`host`: its default ones were active.
                     Some(r) if r.contains('@') => "SET ROLE DEFAULT".to_owned(),
-                    Some(r) => format!("SET ROLE {}", self.bookkeeping.ident(r)),
+                    Some(r) => format!("SET ROLE {}", s.bookkeeping.ident(r)),
                 });
             }
             next += 1;
@@ -432,7 +360,7 @@ impl Session for MysqlSession {
         }
         if !fixes.is_empty() {
             tracing::debug!("restoring the session: {}", fixes.join("; "));
-            self.execute(&fixes.join("; ")).await?;
+            s.execute(&fixes.join("; ")).await?;
         }
         if open {
             return Err(DriverError::new(
@@ -443,49 +371,14 @@ impl Session for MysqlSession {
         Ok(())
     }
 
-    async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
-        // Whatever the last migration left (another current database, `LOCK TABLES`, an
-        // open transaction that would swallow the DELETE), the lock must go.
-        let _ = self.restore_session(false).await;
-        let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
-        let deleted = self.execute(&sql).await;
-        self.release_named_lock().await?;
-        deleted
+    async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats> {
+        s.conn
+            .fetch_stats(STATS, &s.bookkeeping)
+            .await
+            .map_err(server::error)
     }
 
-    async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>> {
-        let current = self.read_lock().await?;
-        if current.is_some() {
-            let sql = self.bookkeeping.delete_lock(None);
-            self.execute(&sql).await?;
-        }
-        Ok(current)
-    }
-
-    async fn stats(&mut self) -> DriverResult<DbStats> {
-        // The count leaves dbfleet's own tables out; the size is the whole database's.
-        let (tables, size): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)), 0) AS SIGNED), \
-             CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
-             FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE())",
-        )
-        .bind(&self.bookkeeping.migrations_table)
-        .bind(&self.bookkeeping.lock_table)
-        .bind(&self.bookkeeping.schema)
-        .fetch_one(&mut self.conn)
-        .await
-        .map_err(error)?;
-        Ok(DbStats {
-            tables: tables.max(0) as u64,
-            size_bytes: size.max(0) as u64,
-        })
-    }
-
-    async fn backup(&mut self, dest: &Path) -> DriverResult<u64> {
-        dump::dump(&self.target, dest, &self.bookkeeping.lock_table).await
-    }
-
-    async fn close(self: Box<Self>) {
-        let _ = self.conn.close().await;
+    async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64> {
+        server::backup(s, dest).await
     }
 }

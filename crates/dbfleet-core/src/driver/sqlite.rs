@@ -9,19 +9,16 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
-use super::{
-    Access, AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockAttempt,
-    LockHolder, LockRow, Session,
-};
+use super::session::{Connected, Driver};
+use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session};
 use crate::config::Target;
 use crate::dialect::Dialect;
 
 /// How long a statement waits for another connection's write lock before SQLite says busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct SqliteSession {
-    conn: SqliteConnection,
-    bookkeeping: Bookkeeping,
+/// A SQLite session's own state.
+pub struct Sqlite {
     /// The values of `PRAGMAS` when the session was opened, for `restore_session`.
     pragmas: Vec<i64>,
 }
@@ -53,249 +50,157 @@ fn error(e: sqlx::Error) -> DriverError {
     DriverError::new(kind, message)
 }
 
-impl SqliteSession {
-    pub async fn open(
-        target: &Target,
-        bookkeeping: Bookkeeping,
-        access: Access,
-    ) -> DriverResult<SqliteSession> {
-        let path = Path::new(&target.database);
-        let create = matches!(access, Access::ReadWrite { create: true });
-        if create && let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                DriverError::new(
-                    ErrorKind::Io,
-                    format!("cannot create {}: {e}", parent.display()),
-                )
-            })?;
-        }
-        if !create && !path.exists() {
-            return Err(DriverError::new(
-                ErrorKind::Connect,
-                format!("database file {} does not exist", path.display()),
-            ));
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(create)
-            .read_only(access == Access::ReadOnly)
-            .busy_timeout(BUSY_TIMEOUT)
-            .log_statements(tracing::log::LevelFilter::Trace);
-        let conn = options.connect().await.map_err(|e| {
+/// Opens a SQLite session: the file must exist unless `access` may create it; a read-only
+/// one cannot write the file, and says so when an interrupted write left it unreadable.
+pub async fn open(
+    target: &Target,
+    bookkeeping: Bookkeeping,
+    access: Access,
+) -> DriverResult<Connected<Sqlite>> {
+    let path = Path::new(&target.database);
+    let create = matches!(access, Access::ReadWrite { create: true });
+    if create && let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| {
             DriverError::new(
-                ErrorKind::Connect,
-                format!("cannot open {}: {}", path.display(), error(e)),
+                ErrorKind::Io,
+                format!("cannot create {}: {e}", parent.display()),
             )
         })?;
-        let mut session = SqliteSession {
-            conn,
-            bookkeeping,
-            pragmas: Vec::new(),
-        };
-        if access != Access::ReadOnly {
-            session.pragmas = session.read_pragmas().await?;
-        }
-        // Only a `-journal` beside the file can be hot: no extra query otherwise.
-        if access == Access::ReadOnly && Path::new(&format!("{}-journal", path.display())).exists()
-        {
-            session.check_no_hot_journal(path).await?;
-        }
-        Ok(session)
     }
-
-    /// A write that died half-way leaves a hot `-journal` beside the file, and SQLite
-    /// must roll it back before anyone reads — which a read-only connection cannot do. Say
-    /// that, instead of the bare "attempt to write a readonly database".
-    async fn check_no_hot_journal(&mut self, path: &Path) -> DriverResult<()> {
-        let probe = sqlx::query("SELECT 1 FROM sqlite_master LIMIT 1")
-            .fetch_optional(&mut self.conn)
-            .await;
-        let Err(e) = probe else { return Ok(()) };
-        let journal = format!("{}-journal", path.display());
-        let readonly = matches!(&e, sqlx::Error::Database(db) if db.message().contains("readonly"));
-        if readonly && Path::new(&journal).exists() {
-            return Err(DriverError::new(
-                ErrorKind::Query,
-                format!(
-                    "{journal} holds a write that was interrupted; the next `dbfleet up` or `down` on this database (or any read-write open) rolls it back"
-                ),
-            ));
-        }
-        Err(error(e))
+    if !create && !path.exists() {
+        return Err(DriverError::new(
+            ErrorKind::Connect,
+            format!("database file {} does not exist", path.display()),
+        ));
     }
-
-    /// Plain `PRAGMA name;` statements: they read a connection flag, never the file, so
-    /// they do not wait behind another connection's lock (the `pragma_*()` table functions
-    /// load the schema, which does).
-    async fn read_pragmas(&mut self) -> DriverResult<Vec<i64>> {
-        let sql = PRAGMAS.map(|p| format!("PRAGMA {p}")).join("; ");
-        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(error)?;
-        use sqlx::Row;
-        let values: Vec<i64> = rows
-            .iter()
-            .map(|row| row.try_get::<i64, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(error)?;
-        if values.len() != PRAGMAS.len() {
-            return Err(DriverError::new(
-                ErrorKind::Query,
-                format!("reading {}: {} values", PRAGMAS.join(", "), values.len()),
-            ));
-        }
-        Ok(values)
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .read_only(access == Access::ReadOnly)
+        .busy_timeout(BUSY_TIMEOUT)
+        .log_statements(tracing::log::LevelFilter::Trace);
+    let mut conn = options.connect().await.map_err(|e| {
+        DriverError::new(
+            ErrorKind::Connect,
+            format!("cannot open {}: {}", path.display(), error(e)),
+        )
+    })?;
+    let pragmas = if access == Access::ReadOnly {
+        Vec::new()
+    } else {
+        read_pragmas(&mut conn).await?
+    };
+    // Only a `-journal` beside the file can be hot: no extra query otherwise.
+    if access == Access::ReadOnly && Path::new(&format!("{}-journal", path.display())).exists() {
+        check_no_hot_journal(&mut conn, path).await?;
     }
+    Ok(Connected::new(
+        conn,
+        bookkeeping,
+        target,
+        Sqlite { pragmas },
+    ))
+}
 
-    async fn table_exists(&mut self, name: &str) -> DriverResult<bool> {
+/// A write that died half-way leaves a hot `-journal` beside the file, and SQLite must roll
+/// it back before anyone reads — which a read-only connection cannot do. Say that, instead
+/// of the bare "attempt to write a readonly database".
+async fn check_no_hot_journal(conn: &mut SqliteConnection, path: &Path) -> DriverResult<()> {
+    let probe = sqlx::query("SELECT 1 FROM sqlite_master LIMIT 1")
+        .fetch_optional(conn)
+        .await;
+    let Err(e) = probe else { return Ok(()) };
+    let journal = format!("{}-journal", path.display());
+    let readonly = matches!(&e, sqlx::Error::Database(db) if db.message().contains("readonly"));
+    if readonly && Path::new(&journal).exists() {
+        return Err(DriverError::new(
+            ErrorKind::Query,
+            format!(
+                "{journal} holds a write that was interrupted; the next `dbfleet up` or `down` on this database (or any read-write open) rolls it back"
+            ),
+        ));
+    }
+    Err(error(e))
+}
+
+/// Plain `PRAGMA name;` statements: they read a connection flag, never the file, so they do
+/// not wait behind another connection's lock (the `pragma_*()` table functions load the
+/// schema, which does).
+async fn read_pragmas(conn: &mut SqliteConnection) -> DriverResult<Vec<i64>> {
+    let sql = PRAGMAS.map(|p| format!("PRAGMA {p}")).join("; ");
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await
+        .map_err(error)?;
+    use sqlx::Row;
+    let values: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(error)?;
+    if values.len() != PRAGMAS.len() {
+        return Err(DriverError::new(
+            ErrorKind::Query,
+            format!("reading {}: {} values", PRAGMAS.join(", "), values.len()),
+        ));
+    }
+    Ok(values)
+}
+
+/// SQLite has no lock of its own beyond its write lock: the session's lock row is written
+/// inside `BEGIN IMMEDIATE` (see `Connected::try_lock`), and a row found there is `Held`.
+#[async_trait]
+impl Driver for Sqlite {
+    const DIALECT: Dialect = Dialect::Sqlite;
+    const SERVER_LOCK: bool = false;
+    type Conn = SqliteConnection;
+    const ERROR: fn(sqlx::Error) -> DriverError = error;
+
+    async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool> {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-                .bind(name)
-                .fetch_optional(&mut self.conn)
+                .bind(table)
+                .fetch_optional(&mut s.conn)
                 .await
                 .map_err(error)?;
         Ok(found.is_some())
     }
-}
 
-#[async_trait]
-impl Session for SqliteSession {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    fn bookkeeping(&self) -> &Bookkeeping {
-        &self.bookkeeping
-    }
-
-    fn transactional_ddl(&self) -> bool {
-        super::transactional_ddl(Dialect::Sqlite)
-    }
-
-    async fn execute(&mut self, sql: &str) -> DriverResult<()> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut self.conn)
-            .await
-            .map_err(error)?;
-        Ok(())
-    }
-
-    async fn bookkeeping_exists(&mut self) -> DriverResult<bool> {
-        let table = self.bookkeeping.migrations_table.clone();
-        self.table_exists(&table).await
-    }
-
-    async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>> {
-        if !self.bookkeeping_exists().await? {
-            return Ok(Vec::new());
-        }
-        super::fetch_applied::<sqlx::Sqlite>(&mut self.conn, &self.bookkeeping, error).await
-    }
-
-    async fn read_lock(&mut self) -> DriverResult<Option<LockRow>> {
-        let table = self.bookkeeping.lock_table.clone();
-        if !self.table_exists(&table).await? {
-            return Ok(None);
-        }
-        super::fetch_lock::<sqlx::Sqlite>(&mut self.conn, &self.bookkeeping, error).await
-    }
-
-    /// `BEGIN IMMEDIATE` takes SQLite's write lock: between it and `COMMIT` no other
-    /// connection can write, so "create the tables, see no lock row, insert ours" is atomic
-    /// and costs one commit.
-    async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {
-        self.execute("BEGIN IMMEDIATE").await?;
-        let attempt = async {
-            for sql in self.bookkeeping.create_tables() {
-                self.execute(&sql).await?;
-            }
-            if let Some(current) = self.read_lock().await? {
-                return Ok(LockAttempt::Held(current));
-            }
-            let insert = self.bookkeeping.insert_lock(
-                &holder.holder,
-                &holder.host,
-                holder.pid,
-                &holder.run_id,
-                now,
-            );
-            self.execute(&insert).await?;
-            Ok(LockAttempt::Taken { replaced: None })
-        }
-        .await;
-        match attempt {
-            Ok(taken @ LockAttempt::Taken { .. }) => {
-                self.execute("COMMIT").await?;
-                Ok(taken)
-            }
-            other => {
-                let _ = self.execute("ROLLBACK").await;
-                other
-            }
-        }
-    }
-
-    fn has_server_lock(&self) -> bool {
-        false
-    }
-
-    async fn server_lock_held(&mut self) -> DriverResult<Option<bool>> {
-        Ok(None)
-    }
-
-    async fn heartbeat(&mut self, holder: &LockHolder, now: &str) -> DriverResult<()> {
-        let sql = self.bookkeeping.update_heartbeat(&holder.run_id, now);
-        self.execute(&sql).await
-    }
-
-    async fn restore_session(&mut self, _in_step_transaction: bool) -> DriverResult<()> {
-        if self.pragmas.is_empty() {
+    async fn restore_session(
+        s: &mut Connected<Self>,
+        _in_step_transaction: bool,
+    ) -> DriverResult<()> {
+        if s.driver.pragmas.is_empty() {
             return Ok(());
         }
-        let now = self.read_pragmas().await?;
+        let now = read_pragmas(&mut s.conn).await?;
         let fixes: Vec<String> = PRAGMAS
             .iter()
-            .zip(now.iter().zip(&self.pragmas))
+            .zip(now.iter().zip(&s.driver.pragmas))
             .filter(|(_, (now, opened))| now != opened)
             .map(|(name, (_, opened))| format!("PRAGMA {name} = {opened}"))
             .collect();
         if fixes.is_empty() {
             return Ok(());
         }
-        self.execute(&fixes.join("; ")).await
+        s.execute(&fixes.join("; ")).await
     }
 
-    async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {
-        let _ = self.restore_session(false).await;
-        let sql = self.bookkeeping.delete_lock(Some(&holder.run_id));
-        self.execute(&sql).await
-    }
-
-    async fn clear_lock(&mut self) -> DriverResult<Option<LockRow>> {
-        let current = self.read_lock().await?;
-        if current.is_some() {
-            let sql = self.bookkeeping.delete_lock(None);
-            self.execute(&sql).await?;
-        }
-        Ok(current)
-    }
-
-    async fn stats(&mut self) -> DriverResult<DbStats> {
+    async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats> {
         let tables: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN (?, ?)",
         )
-        .bind(&self.bookkeeping.migrations_table)
-        .bind(&self.bookkeeping.lock_table)
-        .fetch_one(&mut self.conn)
+        .bind(&s.bookkeeping.migrations_table)
+        .bind(&s.bookkeeping.lock_table)
+        .fetch_one(&mut s.conn)
         .await
         .map_err(error)?;
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&mut self.conn)
+            .fetch_one(&mut s.conn)
             .await
             .map_err(error)?;
         let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
-            .fetch_one(&mut self.conn)
+            .fetch_one(&mut s.conn)
             .await
             .map_err(error)?;
         Ok(DbStats {
@@ -304,10 +209,10 @@ impl Session for SqliteSession {
         })
     }
 
-    async fn backup(&mut self, dest: &Path) -> DriverResult<u64> {
+    async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64> {
         let dest_text = dest.display().to_string();
-        let sql = format!("VACUUM INTO {}", self.bookkeeping.literal(&dest_text));
-        self.execute(&sql).await?;
+        let sql = format!("VACUUM INTO {}", s.bookkeeping.literal(&dest_text));
+        s.execute(&sql).await?;
         super::dump::owner_only(dest)?;
         // The copy holds this run's lock row: a restored backup must not come back locked.
         let mut copy = SqliteConnectOptions::new()
@@ -315,7 +220,7 @@ impl Session for SqliteSession {
             .connect()
             .await
             .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {}", error(e))))?;
-        let unlock = self.bookkeeping.delete_lock(None);
+        let unlock = s.bookkeeping.delete_lock(None);
         let cleared = sqlx::raw_sql(sqlx::AssertSqlSafe(unlock))
             .execute(&mut copy)
             .await
@@ -326,10 +231,6 @@ impl Session for SqliteSession {
             .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {e}")))?
             .len();
         Ok(size)
-    }
-
-    async fn close(self: Box<Self>) {
-        let _ = self.conn.close().await;
     }
 }
 
@@ -359,9 +260,7 @@ mod tests {
             .expect("runtime");
         runtime.block_on(async {
             let access = Access::ReadWrite { create: true };
-            let mut session = SqliteSession::open(&target, book, access)
-                .await
-                .expect("open");
+            let mut session = open(&target, book, access).await.expect("open");
             session.execute("CREATE TABLE t (x)").await.expect("create");
             session.execute("BEGIN IMMEDIATE").await.expect("begin");
             session
@@ -377,8 +276,8 @@ mod tests {
                 .expect("insert");
             session.execute("COMMIT").await.expect("commit");
             assert_eq!(
-                session.read_pragmas().await.expect("pragmas"),
-                session.pragmas
+                read_pragmas(&mut session.conn).await.expect("pragmas"),
+                session.driver.pragmas
             );
             Box::new(session).close().await;
         });

@@ -1,0 +1,109 @@
+//! The `migrator:` section: its settings with their defaults, and the numbers the engine
+//! cannot work with (no database at once, a timeout of years), refused at load with where
+//! they stand.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::{Node, SpannedNode};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigratorSettings {
+    pub migrations_table: String,
+    pub lock_table: String,
+    pub auto_backup: bool,
+    pub dry_run: bool,
+    pub default_database: Option<Spanned<String>>,
+    pub migrations_dir: String,
+    pub database_patterns: Vec<Spanned<String>>,
+    /// Where `auto_backup` puts its copies, relative to the config file.
+    pub backup_dir: String,
+    /// The JSON-lines run journal, relative to the config file.
+    pub journal: String,
+    /// Databases migrated at once, fleet-wide.
+    pub concurrency: usize,
+    /// Databases migrated at once on one server (PostgreSQL/MySQL host:port).
+    pub per_server_concurrency: usize,
+    /// How long a run waits for another holder's migration lock before giving up; 0:
+    /// one try, no wait.
+    pub lock_timeout_secs: u64,
+    /// A lock whose heartbeat is older than this is shown as stale.
+    pub stale_lock_secs: u64,
+    /// Longest wait for a connection to open; 0: no limit (as for statements).
+    pub connect_timeout_secs: u64,
+    /// Longest a single migration statement may run (PostgreSQL `statement_timeout`,
+    /// MariaDB `max_statement_time`); 0: no limit.
+    pub statement_timeout_secs: u64,
+}
+
+impl Default for MigratorSettings {
+    fn default() -> Self {
+        MigratorSettings {
+            migrations_table: "schema_migrations".into(),
+            lock_table: "schema_migrations_lock".into(),
+            auto_backup: true,
+            dry_run: false,
+            default_database: None,
+            migrations_dir: "migrations".into(),
+            database_patterns: Vec::new(),
+            backup_dir: ".dbfleet/backups".into(),
+            journal: ".dbfleet/journal.jsonl".into(),
+            concurrency: 8,
+            per_server_concurrency: 4,
+            lock_timeout_secs: 30,
+            stale_lock_secs: 120,
+            connect_timeout_secs: 10,
+            statement_timeout_secs: 0,
+        }
+    }
+}
+
+/// Databases migrated at once, fleet-wide or on one server: at most this many.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// The longest timeout a setting may ask for: 30 days.
+pub const MAX_TIMEOUT_SECS: u64 = 30 * 24 * 3600;
+
+/// Numbers in `migrator:` that the engine could not work with, and where they stand.
+pub(super) fn check_settings(
+    settings: &MigratorSettings,
+    top: &IndexMap<String, SpannedNode>,
+) -> Result<(), (Option<serde_saphyr::Location>, String)> {
+    let at = |key: &str| match top.get("migrator").map(|m| &m.value) {
+        Some(Node::Map(map)) => map.get(key).map(|n| n.referenced),
+        _ => None,
+    };
+    let counts = [
+        ("concurrency", settings.concurrency),
+        ("per_server_concurrency", settings.per_server_concurrency),
+    ];
+    for (key, value) in counts {
+        if value == 0 || value > MAX_CONCURRENCY {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: databases at once, from 1 to {MAX_CONCURRENCY}"
+                ),
+            ));
+        }
+    }
+    let timeouts = [
+        ("lock_timeout_secs", settings.lock_timeout_secs),
+        ("stale_lock_secs", settings.stale_lock_secs),
+        ("connect_timeout_secs", settings.connect_timeout_secs),
+        ("statement_timeout_secs", settings.statement_timeout_secs),
+    ];
+    for (key, value) in timeouts {
+        if value > MAX_TIMEOUT_SECS {
+            return Err((
+                at(key),
+                format!(
+                    "migrator.{key}: {value} is out of range: seconds, at most {MAX_TIMEOUT_SECS} (30 days)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

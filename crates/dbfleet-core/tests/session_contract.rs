@@ -1,0 +1,479 @@
+//! The `Session` contract (`src/driver/mod.rs`), checked once for every dialect through the
+//! public API: each clause below is one function of a fresh database, and `contract!` at
+//! the bottom runs every clause on every dialect it lists, as `sqlite::<clause>`,
+//! `postgres::<clause>`, `mysql::<clause>`. SQLite runs always; the servers when their URL
+//! is set (see `fresh/mod.rs`). A new dialect runs the whole suite with one more line in
+//! `contract!`'s list and a function in `fresh/mod.rs` that makes a fresh database of it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+mod fresh;
+
+use std::time::{Duration, Instant};
+
+use dbfleet_core::dialect::Dialect;
+use dbfleet_core::driver::{
+    self, AppliedRow, LockAttempt, LockHolder, LockRow, RowStatus, RowValues, Session,
+};
+use fresh::Fresh;
+
+const T0: &str = "2026-01-02T03:04:05.000Z";
+const T1: &str = "2026-01-02T03:04:35.000Z";
+
+fn holder(run: &str) -> LockHolder {
+    LockHolder {
+        holder: format!("ops@{run}-host"),
+        host: format!("{run}-host"),
+        pid: 4242,
+        run_id: run.to_owned(),
+    }
+}
+
+fn row_of(holder: &LockHolder, acquired_at: &str, heartbeat_at: &str) -> LockRow {
+    LockRow {
+        holder: holder.holder.clone(),
+        host: holder.host.clone(),
+        pid: i64::from(holder.pid),
+        run_id: holder.run_id.clone(),
+        acquired_at: acquired_at.to_owned(),
+        heartbeat_at: heartbeat_at.to_owned(),
+    }
+}
+
+async fn run(session: &mut Box<dyn Session>, sql: &str) {
+    session
+        .execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn create_tables(session: &mut Box<dyn Session>) {
+    for sql in session.bookkeeping().create_tables() {
+        run(session, &sql).await;
+    }
+}
+
+async fn tables(session: &mut Box<dyn Session>) -> u64 {
+    session.stats().await.unwrap().tables
+}
+
+/// A server's own lock outlives the client's goodbye for as long as the server takes to
+/// end the connection: waits for it to be free.
+async fn until_server_lock_free(session: &mut Box<dyn Session>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while session.server_lock_held().await.unwrap() == Some(true) {
+        assert!(Instant::now() < deadline, "the closed session's lock stays");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// On a fresh database every read answers "nothing", and none of them, nor a read-only
+/// session's attempt to write, creates a table.
+async fn reads_find_nothing_and_create_nothing(db: Fresh) {
+    let mut session = db.open().await;
+    assert_eq!(session.dialect(), db.dialect());
+    assert!(!session.bookkeeping_exists().await.unwrap());
+    assert_eq!(session.read_applied().await.unwrap(), Vec::new());
+    assert_eq!(session.read_lock().await.unwrap(), None);
+    assert_eq!(session.clear_lock().await.unwrap(), None);
+    let held = session.server_lock_held().await.unwrap();
+    assert_eq!(held, session.has_server_lock().then_some(false));
+    assert_eq!(tables(&mut session).await, 0);
+
+    let mut read_only = db.open_read_only().await;
+    assert!(!read_only.bookkeeping_exists().await.unwrap());
+    assert_eq!(read_only.read_applied().await.unwrap(), Vec::new());
+    assert_eq!(read_only.read_lock().await.unwrap(), None);
+    let refused = read_only.execute("CREATE TABLE written (id INTEGER)").await;
+    assert!(refused.is_err(), "a read-only session wrote");
+    read_only.close().await;
+
+    assert!(!session.bookkeeping_exists().await.unwrap());
+    assert_eq!(tables(&mut session).await, 0);
+    session.close().await;
+}
+
+/// `try_lock` creates dbfleet's tables and writes the holder's row; a second session sees
+/// that holder and does not get the lock; the heartbeat moves only the holder's row;
+/// `release_lock` frees it for the next; `clear_lock` removes whoever's row is there.
+async fn the_lock_is_taken_seen_beaten_released_and_cleared(db: Fresh) {
+    let (a, b) = (holder("run-a"), holder("run-b"));
+    let mut first = db.open().await;
+    let mut second = db.open().await;
+
+    let taken = first.try_lock(&a, T0).await.unwrap();
+    assert_eq!(taken, LockAttempt::Taken { replaced: None });
+    assert!(second.bookkeeping_exists().await.unwrap());
+    assert_eq!(second.read_lock().await.unwrap(), Some(row_of(&a, T0, T0)));
+    assert_eq!(
+        second.try_lock(&b, T1).await.unwrap(),
+        LockAttempt::Held(row_of(&a, T0, T0))
+    );
+
+    first.heartbeat(&a, T1).await.unwrap();
+    assert_eq!(second.read_lock().await.unwrap(), Some(row_of(&a, T0, T1)));
+    // Another run's heartbeat leaves the row as it is.
+    second
+        .heartbeat(&b, "2026-01-02T03:05:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(second.read_lock().await.unwrap(), Some(row_of(&a, T0, T1)));
+
+    first.release_lock(&a).await.unwrap();
+    assert_eq!(second.read_lock().await.unwrap(), None);
+    assert_eq!(
+        second.try_lock(&b, T1).await.unwrap(),
+        LockAttempt::Taken { replaced: None }
+    );
+    assert_eq!(
+        first.try_lock(&a, T1).await.unwrap(),
+        LockAttempt::Held(row_of(&b, T1, T1))
+    );
+
+    assert_eq!(first.clear_lock().await.unwrap(), Some(row_of(&b, T1, T1)));
+    assert_eq!(second.read_lock().await.unwrap(), None);
+    assert_eq!(first.clear_lock().await.unwrap(), None);
+    second.release_lock(&b).await.unwrap();
+    first.close().await;
+    second.close().await;
+}
+
+/// Where the database has a lock of its own, it is held exactly while a session holds the
+/// migration lock, and every session sees it; elsewhere there is none to ask about.
+async fn the_servers_own_lock_is_held_while_the_lock_is(db: Fresh) {
+    let a = holder("run-a");
+    let mut first = db.open().await;
+    let mut second = db.open().await;
+    let server = first.has_server_lock();
+    assert_eq!(second.has_server_lock(), server);
+    let held = |yes: bool| server.then_some(yes);
+
+    assert_eq!(second.server_lock_held().await.unwrap(), held(false));
+    first.try_lock(&a, T0).await.unwrap();
+    assert_eq!(first.server_lock_held().await.unwrap(), held(true));
+    assert_eq!(second.server_lock_held().await.unwrap(), held(true));
+    first.release_lock(&a).await.unwrap();
+    assert_eq!(second.server_lock_held().await.unwrap(), held(false));
+    assert_eq!(first.server_lock_held().await.unwrap(), held(false));
+    first.close().await;
+    second.close().await;
+}
+
+/// A session closed without releasing leaves its row. Where the database has a lock of its
+/// own, that lock went with the session, which proves the row stale: the next `try_lock`
+/// replaces it and says so. On SQLite the row is `Held`, for the caller to judge.
+async fn a_row_left_behind_is_taken_over_only_under_the_servers_lock(db: Fresh) {
+    let (a, b) = (holder("run-a"), holder("run-b"));
+    let mut first = db.open().await;
+    first.try_lock(&a, T0).await.unwrap();
+    first.close().await;
+
+    let mut second = db.open().await;
+    assert_eq!(second.read_lock().await.unwrap(), Some(row_of(&a, T0, T0)));
+    until_server_lock_free(&mut second).await;
+    let attempt = second.try_lock(&b, T1).await.unwrap();
+    if second.has_server_lock() {
+        let replaced = Some(row_of(&a, T0, T0));
+        assert_eq!(attempt, LockAttempt::Taken { replaced });
+        assert_eq!(second.read_lock().await.unwrap(), Some(row_of(&b, T1, T1)));
+        second.release_lock(&b).await.unwrap();
+    } else {
+        assert_eq!(attempt, LockAttempt::Held(row_of(&a, T0, T0)));
+    }
+    second.close().await;
+}
+
+fn values<'a>(set: &'a str, version: u64, name: &'a str, run_id: &'a str) -> RowValues<'a> {
+    RowValues {
+        set,
+        version,
+        name,
+        checksum: "sha256:c0ffee",
+        statements_total: 3,
+        applied_at: Some(T0),
+        execution_ms: Some(1234),
+        applied_by: "ops@host",
+        run_id: Some(run_id),
+    }
+}
+
+/// The row `v` written, then brought to `status` with `done` statements and `error`.
+/// `record_running` writes an execution time of 0, whatever `v` says.
+fn expected(v: &RowValues, status: RowStatus, done: u32, error: Option<&str>) -> AppliedRow {
+    AppliedRow {
+        set: v.set.to_owned(),
+        version: v.version,
+        name: v.name.to_owned(),
+        checksum: v.checksum.to_owned(),
+        status,
+        statements_done: done,
+        statements_total: v.statements_total as u32,
+        error: error.map(str::to_owned),
+        applied_at: T0.to_owned(),
+        execution_ms: v.execution_ms.unwrap() as i64,
+        applied_by: v.applied_by.to_owned(),
+        run_id: v.run_id.unwrap().to_owned(),
+    }
+}
+
+/// Text a literal can get wrong: quotes, backslashes, a non-ASCII character.
+const TRICKY: &str = "it's C:\\new\\table ✓";
+
+/// Every status the engine writes comes back from `read_applied` as written, on a
+/// read-write and a read-only session, ordered by set and version.
+async fn rows_of_every_status_read_back_as_written(db: Fresh) {
+    let mut session = db.open().await;
+    create_tables(&mut session).await;
+    let book = session.bookkeeping().clone();
+    let applied = values("billing", 20260102030405, TRICKY, "run-1");
+    // Rows `record_running` starts have run for 0 ms so far.
+    let started = |v: RowValues<'static>| RowValues {
+        execution_ms: Some(0),
+        ..v
+    };
+    let running = started(values("billing", 20260102030406, "add_index", "run-2"));
+    let failed = started(values("o'brien\\set", 3, "backfill", "run-3"));
+    let reverting = values("zeta", 4, "drop_column", "run-4");
+
+    run(&mut session, &book.record_applied(&applied)).await;
+    run(&mut session, &book.record_running(&running)).await;
+    run(&mut session, &book.record_running(&failed)).await;
+    run(&mut session, &book.record_progress(failed.set, 3, 2)).await;
+    run(&mut session, &book.record_failed(failed.set, 3, TRICKY)).await;
+    run(&mut session, &book.record_applied(&reverting)).await;
+    run(&mut session, &book.record_reverting(reverting.set, 4, 3)).await;
+
+    let want = vec![
+        expected(&applied, RowStatus::Applied, 3, None),
+        expected(&running, RowStatus::Running, 0, None),
+        expected(&failed, RowStatus::Failed, 2, Some(TRICKY)),
+        expected(&reverting, RowStatus::Reverting, 0, None),
+    ];
+    assert_eq!(session.read_applied().await.unwrap(), want);
+    let mut read_only = db.open_read_only().await;
+    assert!(read_only.bookkeeping_exists().await.unwrap());
+    assert_eq!(read_only.read_applied().await.unwrap(), want);
+    read_only.close().await;
+    session.close().await;
+}
+
+/// A migrations table of the configured name that another tool made is named as such.
+async fn a_migrations_table_of_another_tool_is_named(db: Fresh) {
+    let mut session = db.open().await;
+    run(
+        &mut session,
+        "CREATE TABLE schema_migrations (version BIGINT NOT NULL, dirty BOOLEAN NOT NULL)",
+    )
+    .await;
+    assert!(session.bookkeeping_exists().await.unwrap());
+    let error = session.read_applied().await.unwrap_err();
+    assert!(
+        error
+            .message
+            .contains("schema_migrations exists but is not dbfleet's"),
+        "{error}"
+    );
+    session.close().await;
+}
+
+/// `transactional_ddl` says what the database does: a table created in the step's
+/// transaction and rolled back is gone exactly where it says true.
+async fn transactional_ddl_is_what_the_database_does(db: Fresh) {
+    let mut session = db.open().await;
+    let transactional = session.transactional_ddl();
+    assert_eq!(transactional, driver::transactional_ddl(db.dialect()));
+    let begin = session.bookkeeping().begin();
+    run(&mut session, begin).await;
+    run(&mut session, "CREATE TABLE probe (id INTEGER)").await;
+    run(&mut session, "ROLLBACK").await;
+    let left = tables(&mut session).await;
+    assert_eq!(left == 0, transactional, "{left} tables after ROLLBACK");
+    session.close().await;
+}
+
+/// `stats` counts the application's tables, never dbfleet's own, and sizes the database.
+async fn stats_count_the_applications_tables_only(db: Fresh) {
+    let mut session = db.open().await;
+    assert_eq!(tables(&mut session).await, 0);
+    session.try_lock(&holder("run-a"), T0).await.unwrap();
+    assert_eq!(tables(&mut session).await, 0);
+    run(&mut session, "CREATE TABLE one (id INTEGER)").await;
+    run(&mut session, "CREATE TABLE two (id INTEGER)").await;
+    let stats = session.stats().await.unwrap();
+    assert_eq!(stats.tables, 2);
+    assert!(stats.size_bytes > 0, "{stats:?}");
+    session.release_lock(&holder("run-a")).await.unwrap();
+    session.close().await;
+}
+
+/// `backup` writes a non-empty copy only its owner can read, its size returned, without
+/// the lock row of the run that took it.
+async fn a_backup_is_a_private_copy_without_the_lock_row(db: Fresh) {
+    let a = holder("run-backup-7f3a");
+    let mut session = db.open().await;
+    session.try_lock(&a, T0).await.unwrap();
+    run(&mut session, "CREATE TABLE kept (id INTEGER)").await;
+    run(&mut session, "INSERT INTO kept (id) VALUES (1)").await;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("backup");
+
+    let size = session.backup(&dest).await.unwrap();
+    let bytes = std::fs::read(&dest).unwrap();
+    assert!(size > 0);
+    assert_eq!(size, bytes.len() as u64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    if bytes.starts_with(b"SQLite format 3\0") {
+        let mut restored = db.open_copy(&dest).await;
+        assert_eq!(restored.read_lock().await.unwrap(), None);
+        assert_eq!(tables(&mut restored).await, 1);
+        restored.close().await;
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("kept"), "the dump misses the table");
+        assert!(!text.contains(&a.run_id), "the dump holds the lock row");
+    }
+    session.release_lock(&a).await.unwrap();
+    session.close().await;
+}
+
+/// After a migration changed its session (`Fresh::session_changes`: search_path, USE,
+/// sql_mode, a pragma, ...), `restore_session` puts it back as opened: the next
+/// migration's tables land where the config says, and dbfleet's own rows are written and
+/// read back intact, its lock released.
+async fn the_session_is_restored_after_a_migration_changed_it(db: Fresh) {
+    let a = holder("run-a");
+    let mut session = db.open().await;
+    session.try_lock(&a, T0).await.unwrap();
+    for sql in db.session_changes {
+        run(&mut session, sql).await;
+    }
+    session.restore_session(false).await.unwrap();
+
+    run(&mut session, "CREATE TABLE after_restore (id INTEGER)").await;
+    assert_eq!(tables(&mut session).await, 1);
+    let book = session.bookkeeping().clone();
+    let row = RowValues {
+        execution_ms: Some(0),
+        ..values("billing", 1, TRICKY, "run-a")
+    };
+    run(&mut session, &book.record_running(&row)).await;
+    run(&mut session, &book.record_failed("billing", 1, TRICKY)).await;
+    let want = expected(&row, RowStatus::Failed, 0, Some(TRICKY));
+    assert_eq!(session.read_applied().await.unwrap(), vec![want]);
+    session.heartbeat(&a, T1).await.unwrap();
+    assert_eq!(session.read_lock().await.unwrap(), Some(row_of(&a, T0, T1)));
+
+    // The last migration's changes are undone by `release_lock` too.
+    for sql in db.session_changes {
+        run(&mut session, sql).await;
+    }
+    session.release_lock(&a).await.unwrap();
+    let mut other = db.open().await;
+    assert_eq!(other.read_lock().await.unwrap(), None);
+    assert_eq!(other.read_applied().await.unwrap().len(), 1);
+    other.close().await;
+    session.close().await;
+}
+
+/// Inside the step's transaction (only where `transactional_ddl`), `restore_session(true)`
+/// puts the session back and keeps the transaction: the migration and dbfleet's row
+/// commit together.
+async fn restoring_inside_a_step_keeps_its_transaction(db: Fresh) {
+    let mut session = db.open().await;
+    if !session.transactional_ddl() {
+        eprintln!(
+            "skipped: no step runs in a transaction on {:?}",
+            db.dialect()
+        );
+        return;
+    }
+    create_tables(&mut session).await;
+    let book = session.bookkeeping().clone();
+    run(&mut session, book.begin()).await;
+    run(&mut session, "CREATE TABLE in_step (id INTEGER)").await;
+    for sql in db.session_changes {
+        run(&mut session, sql).await;
+    }
+    session.restore_session(true).await.unwrap();
+    let row = values("billing", 1, TRICKY, "run-a");
+    run(&mut session, &book.record_applied(&row)).await;
+    run(&mut session, "COMMIT").await;
+
+    let want = expected(&row, RowStatus::Applied, 3, None);
+    assert_eq!(session.read_applied().await.unwrap(), vec![want]);
+    run(&mut session, "CREATE TABLE after_step (id INTEGER)").await;
+    assert_eq!(tables(&mut session).await, 2);
+    session.close().await;
+}
+
+/// A transaction a migration opened and left open is rolled back by `restore_session`
+/// and reported; the session goes on in autocommit. (SQLite is exempt: a migration file
+/// cannot open one there.)
+async fn a_transaction_left_open_is_rolled_back_and_reported(db: Fresh) {
+    if db.dialect() == Dialect::Sqlite {
+        eprintln!("skipped: a SQLite migration cannot leave a transaction open");
+        return;
+    }
+    let mut session = db.open().await;
+    create_tables(&mut session).await;
+    let book = session.bookkeeping().clone();
+    let lost = values("billing", 1, "lost", "run-a");
+    run(&mut session, "BEGIN").await;
+    run(&mut session, &book.record_applied(&lost)).await;
+    let error = session.restore_session(false).await.unwrap_err();
+    assert!(error.message.contains("left a transaction open"), "{error}");
+    assert_eq!(session.read_applied().await.unwrap(), Vec::new());
+
+    let kept = values("billing", 2, "kept", "run-a");
+    run(&mut session, &book.record_applied(&kept)).await;
+    let mut other = db.open().await;
+    assert_eq!(other.read_applied().await.unwrap().len(), 1);
+    other.close().await;
+    session.close().await;
+}
+
+/// Every clause on every dialect; a new dialect is one more line in `dialects`.
+macro_rules! contract {
+    (dialects: [$($dialect:ident),* $(,)?], clauses: $clauses:tt $(,)?) => {
+        $(contract!(@dialect $dialect $clauses);)*
+    };
+    (@dialect $dialect:ident [$($clause:ident),* $(,)?]) => {
+        mod $dialect {
+            $(
+                #[tokio::test]
+                async fn $clause() {
+                    if let Some(db) = crate::fresh::$dialect().await {
+                        super::$clause(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract! {
+    dialects: [
+        sqlite,
+        postgres,
+        mysql,
+    ],
+    clauses: [
+        reads_find_nothing_and_create_nothing,
+        the_lock_is_taken_seen_beaten_released_and_cleared,
+        the_servers_own_lock_is_held_while_the_lock_is,
+        a_row_left_behind_is_taken_over_only_under_the_servers_lock,
+        rows_of_every_status_read_back_as_written,
+        a_migrations_table_of_another_tool_is_named,
+        transactional_ddl_is_what_the_database_does,
+        stats_count_the_applications_tables_only,
+        a_backup_is_a_private_copy_without_the_lock_row,
+        the_session_is_restored_after_a_migration_changed_it,
+        restoring_inside_a_step_keeps_its_transaction,
+        a_transaction_left_open_is_rolled_back_and_reported,
+    ],
+}
