@@ -114,12 +114,7 @@ pub(super) fn build_entry(
 
     for (key, value) in &merged {
         if !ENTRY_KEYS.contains(&key.as_str()) {
-            let hint = ENTRY_KEYS
-                .iter()
-                .filter(|k| strsim::jaro_winkler(k, key) > 0.8)
-                .max_by(|a, b| {
-                    strsim::jaro_winkler(a, key).total_cmp(&strsim::jaro_winkler(b, key))
-                })
+            let hint = crate::suggest::did_you_mean(ENTRY_KEYS.iter().copied(), key)
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
             note(at(

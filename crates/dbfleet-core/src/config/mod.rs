@@ -214,11 +214,8 @@ fn with_suggestion(message: &str) -> String {
         .map(|(_, list)| list.lines().next().unwrap_or(""))
         .or_else(|| after.split_once("expected ").map(|(_, one)| one))
         .unwrap_or("");
-    let best = expected
-        .split(", ")
-        .map(|k| k.trim().trim_matches('`'))
-        .filter(|k| !k.is_empty() && strsim::jaro_winkler(k, field) > 0.8)
-        .max_by(|a, b| strsim::jaro_winkler(a, field).total_cmp(&strsim::jaro_winkler(b, field)));
+    let candidates = expected.split(", ").map(|k| k.trim().trim_matches('`'));
+    let best = crate::suggest::did_you_mean(candidates, field);
     match best {
         Some(best) => format!("{before}unknown field `{field}` (did you mean `{best}`?){after}"),
         None => message.to_owned(),
