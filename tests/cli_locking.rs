@@ -28,7 +28,7 @@ fn race_once(round: usize) {
     for db in SERVICES {
         let path = fleet.db(db);
         let rows = migration_rows(&path);
-        let mut keys: Vec<(String, i64)> =
+        let mut keys: Vec<(String, u128)> =
             rows.iter().map(|r| (r.set.clone(), r.version)).collect();
         let total = keys.len();
         keys.dedup();
@@ -230,7 +230,7 @@ fn concurrent_sqlite_runs_wait_for_the_lock_and_never_fail_a_step() {
             let db = format!("race{i}");
             let path = fleet.file(&format!("data/{db}.db"));
             let rows = migration_rows(&path);
-            let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+            let versions: Vec<u128> = rows.iter().map(|r| r.version).collect();
             assert_eq!(versions, [1, 2, 3, 4, 5], "trial {trial}, {db}: {rows:?}");
             assert!(rows.iter().all(|r| r.status == "applied"), "{rows:?}");
             assert!(

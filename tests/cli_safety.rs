@@ -72,7 +72,7 @@ fn down_reverts_one_step_by_default() {
     fleet.ok("up -d user_service");
     fleet.ok("down -d user_service");
     let rows = migration_rows(&fleet.db("user_service"));
-    let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+    let versions: Vec<u128> = rows.iter().map(|r| r.version).collect();
     assert_eq!(versions, vec![1, 2, 3], "{rows:?}");
     let user = fleet.status_of("user_service");
     assert_eq!(user["last_version"], "003", "{user:#}");

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use dbfleet_core::catalog::Version;
 use dbfleet_core::engine::SelectionRequest;
 
 #[derive(Debug, Parser)]
@@ -104,7 +105,7 @@ pub struct RunArgs {
     pub selection: SelectionArgs,
     /// up: apply through this version; down: revert every version above it (0 = all).
     #[arg(long, conflicts_with = "steps")]
-    pub to: Option<u64>,
+    pub to: Option<Version>,
     /// How many steps at most.
     #[arg(long)]
     pub steps: Option<usize>,
@@ -131,7 +132,7 @@ pub struct PlanArgs {
     pub down: bool,
     /// up: through this version; down: revert every version above it (0 = all).
     #[arg(long, conflicts_with = "steps")]
-    pub to: Option<u64>,
+    pub to: Option<Version>,
     /// How many steps at most.
     #[arg(long)]
     pub steps: Option<usize>,

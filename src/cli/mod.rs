@@ -22,7 +22,7 @@ use report::{Done, Failure};
 
 use color_eyre::Section;
 use color_eyre::eyre::{Report, WrapErr, eyre};
-use dbfleet_core::catalog::CatalogError;
+use dbfleet_core::catalog::{CatalogError, Version};
 use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::dryrun;
@@ -234,7 +234,7 @@ async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Don
     Ok(exit::OK)
 }
 
-fn limit(direction: Direction, to: Option<u64>, steps: Option<usize>) -> Limit {
+fn limit(direction: Direction, to: Option<Version>, steps: Option<usize>) -> Limit {
     match (to, steps) {
         (Some(v), _) => Limit::To(v),
         (None, Some(n)) => Limit::Steps(n),
@@ -259,7 +259,7 @@ async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> Done {
         fleet,
         &selection,
         direction,
-        limit(direction, args.to, args.steps),
+        limit(direction, args.to.clone(), args.steps),
         args.allow_drift,
         format,
     )

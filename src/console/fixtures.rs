@@ -18,7 +18,7 @@ use super::progress::RunProgress;
 use super::state::{Screen, State};
 use super::theme::Theme;
 use super::update::update;
-use dbfleet_core::catalog::Statement;
+use dbfleet_core::catalog::{Statement, Version};
 use dbfleet_core::config::EntryError;
 use dbfleet_core::dialect::Dialect;
 use dbfleet_core::driver::{AppliedRow, LockRow, RowStatus};
@@ -182,7 +182,7 @@ fn fleet_of(databases: Vec<DbInfo>, patterns: &[&str]) -> FleetInfo {
             .enumerate()
             .map(|(i, name)| MigrationInfo {
                 id: format!("{SHARED_SET}/{:03}_{name}", i + 1),
-                version: i as u64 + 1,
+                version: (i as u64 + 1).into(),
                 label: format!("{:03}_{name}", i + 1),
             })
             .collect(),
@@ -245,7 +245,7 @@ fn migration(
     };
     MigrationStatus {
         id: format!("{set}/{version:03}_{name}"),
-        version,
+        version: version.into(),
         version_text: format!("{version:03}"),
         name: name.to_owned(),
         state,
@@ -501,16 +501,22 @@ fn statements_of(database: &str, name: &str, direction: Direction) -> Vec<Statem
         .collect()
 }
 
-fn step(database: &str, set: &str, version: u64, name: &str, direction: Direction) -> PlannedStep {
+fn step(
+    database: &str,
+    set: &str,
+    version: &Version,
+    name: &str,
+    direction: Direction,
+) -> PlannedStep {
     let file = match direction {
-        Direction::Up => format!("{version:03}_{name}.sqlite.up.sql"),
-        Direction::Down => format!("{version:03}_{name}.down.sql"),
+        Direction::Up => format!("{version:0>3}_{name}.sqlite.up.sql"),
+        Direction::Down => format!("{version:0>3}_{name}.down.sql"),
     };
     PlannedStep {
-        migration: format!("{set}/{version:03}_{name}"),
+        migration: format!("{set}/{version:0>3}_{name}"),
         set: set.to_owned(),
-        version,
-        version_text: format!("{version:03}"),
+        version: version.clone(),
+        version_text: format!("{version:0>3}"),
         name: name.to_owned(),
         direction,
         path: PathBuf::from("migrations").join(set).join(file),
@@ -616,7 +622,7 @@ pub fn plan(
                 let m = set.migrations.iter().find(|m| m.state.is_dirty())?;
                 Some(Box::new(AppliedRow {
                     set: set.set.clone(),
-                    version: m.version,
+                    version: m.version.clone(),
                     name: m.name.clone(),
                     checksum: String::new(),
                     status: RowStatus::Failed,
@@ -665,7 +671,7 @@ pub fn plan(
     };
     plan.steps = chosen
         .iter()
-        .map(|m| step(database, &set_name, m.version, &m.name, direction))
+        .map(|m| step(database, &set_name, &m.version, &m.name, direction))
         .collect();
     plan.sql = render_sql(&plan.steps);
     plan

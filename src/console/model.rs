@@ -5,7 +5,7 @@
 use globset::{Glob, GlobMatcher};
 
 use super::theme::Sym;
-use dbfleet_core::catalog::SetKind;
+use dbfleet_core::catalog::{SetKind, Version};
 use dbfleet_core::dialect::Dialect;
 use dbfleet_core::engine::Fleet;
 use dbfleet_core::engine::dryrun::DatabasePlan;
@@ -49,7 +49,7 @@ pub struct SetInfo {
 pub struct MigrationInfo {
     /// `cross_service/001_add_distributed_locks`
     pub id: String,
-    pub version: u64,
+    pub version: Version,
     pub label: String,
 }
 
@@ -87,7 +87,7 @@ impl FleetInfo {
                     .iter()
                     .map(|m| MigrationInfo {
                         id: m.id(),
-                        version: m.version,
+                        version: m.version.clone(),
                         label: format!("{}_{}", m.version_text, m.name),
                     })
                     .collect(),

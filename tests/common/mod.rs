@@ -401,7 +401,7 @@ pub fn all_tables(path: &Path) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationRow {
     pub set: String,
-    pub version: i64,
+    pub version: u128,
     pub name: String,
     pub status: String,
 }
@@ -414,7 +414,7 @@ pub fn migration_rows(path: &Path) -> Vec<MigrationRow> {
     }
     query_text(
         path,
-        "SELECT migration_set, version, name, status FROM schema_migrations ORDER BY migration_set, version",
+        "SELECT migration_set, version, name, status FROM schema_migrations ORDER BY migration_set, length(version), version",
     )
     .into_iter()
     .map(|r| MigrationRow {

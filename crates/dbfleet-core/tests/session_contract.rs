@@ -11,6 +11,7 @@ mod fresh;
 
 use std::time::{Duration, Instant};
 
+use dbfleet_core::catalog::Version;
 use dbfleet_core::dialect::Dialect;
 use dbfleet_core::driver::{
     self, AppliedRow, LockAttempt, LockHolder, LockRow, RowStatus, RowValues, Session,
@@ -183,7 +184,8 @@ async fn a_row_left_behind_is_taken_over_only_under_the_servers_lock(db: Fresh) 
     second.close().await;
 }
 
-fn values<'a>(set: &'a str, version: u64, name: &'a str, run_id: &'a str) -> RowValues<'a> {
+fn values<'a>(set: &'a str, version: &str, name: &'a str, run_id: &'a str) -> RowValues<'a> {
+    let version: &'a Version = Box::leak(Box::new(Version::parse(version).unwrap()));
     RowValues {
         set,
         version,
@@ -202,7 +204,7 @@ fn values<'a>(set: &'a str, version: u64, name: &'a str, run_id: &'a str) -> Row
 fn expected(v: &RowValues, status: RowStatus, done: u32, error: Option<&str>) -> AppliedRow {
     AppliedRow {
         set: v.set.to_owned(),
-        version: v.version,
+        version: v.version.clone(),
         name: v.name.to_owned(),
         checksum: v.checksum.to_owned(),
         status,
@@ -225,23 +227,35 @@ async fn rows_of_every_status_read_back_as_written(db: Fresh) {
     let mut session = db.open().await;
     create_tables(&mut session).await;
     let book = session.bookkeeping().clone();
-    let applied = values("billing", 20260102030405, TRICKY, "run-1");
+    let applied = values("billing", "20260102030405", TRICKY, "run-1");
     // Rows `record_running` starts have run for 0 ms so far.
     let started = |v: RowValues<'static>| RowValues {
         execution_ms: Some(0),
         ..v
     };
-    let running = started(values("billing", 20260102030406, "add_index", "run-2"));
-    let failed = started(values("o'brien\\set", 3, "backfill", "run-3"));
-    let reverting = values("zeta", 4, "drop_column", "run-4");
+    let running = started(values("billing", "20260102030406", "add_index", "run-2"));
+    let failed = started(values("o'brien\\set", "1.2.10", "backfill", "run-3"));
+    let reverting = values("zeta", "20210101000000000001", "drop_column", "run-4");
 
     run(&mut session, &book.record_applied(&applied)).await;
     run(&mut session, &book.record_running(&running)).await;
     run(&mut session, &book.record_running(&failed)).await;
-    run(&mut session, &book.record_progress(failed.set, 3, 2)).await;
-    run(&mut session, &book.record_failed(failed.set, 3, TRICKY)).await;
+    run(
+        &mut session,
+        &book.record_progress(failed.set, failed.version, 2),
+    )
+    .await;
+    run(
+        &mut session,
+        &book.record_failed(failed.set, failed.version, TRICKY),
+    )
+    .await;
     run(&mut session, &book.record_applied(&reverting)).await;
-    run(&mut session, &book.record_reverting(reverting.set, 4, 3)).await;
+    run(
+        &mut session,
+        &book.record_reverting(reverting.set, reverting.version, 3),
+    )
+    .await;
 
     let want = vec![
         expected(&applied, RowStatus::Applied, 3, None),
@@ -359,10 +373,14 @@ async fn the_session_is_restored_after_a_migration_changed_it(db: Fresh) {
     let book = session.bookkeeping().clone();
     let row = RowValues {
         execution_ms: Some(0),
-        ..values("billing", 1, TRICKY, "run-a")
+        ..values("billing", "1", TRICKY, "run-a")
     };
     run(&mut session, &book.record_running(&row)).await;
-    run(&mut session, &book.record_failed("billing", 1, TRICKY)).await;
+    run(
+        &mut session,
+        &book.record_failed("billing", &Version::from(1), TRICKY),
+    )
+    .await;
     let want = expected(&row, RowStatus::Failed, 0, Some(TRICKY));
     assert_eq!(session.read_applied().await.unwrap(), vec![want]);
     session.heartbeat(&a, T1).await.unwrap();
@@ -400,7 +418,7 @@ async fn restoring_inside_a_step_keeps_its_transaction(db: Fresh) {
         run(&mut session, sql).await;
     }
     session.restore_session(true).await.unwrap();
-    let row = values("billing", 1, TRICKY, "run-a");
+    let row = values("billing", "1", TRICKY, "run-a");
     run(&mut session, &book.record_applied(&row)).await;
     run(&mut session, "COMMIT").await;
 
@@ -422,18 +440,60 @@ async fn a_transaction_left_open_is_rolled_back_and_reported(db: Fresh) {
     let mut session = db.open().await;
     create_tables(&mut session).await;
     let book = session.bookkeeping().clone();
-    let lost = values("billing", 1, "lost", "run-a");
+    let lost = values("billing", "1", "lost", "run-a");
     run(&mut session, "BEGIN").await;
     run(&mut session, &book.record_applied(&lost)).await;
     let error = session.restore_session(false).await.unwrap_err();
     assert!(error.message.contains("left a transaction open"), "{error}");
     assert_eq!(session.read_applied().await.unwrap(), Vec::new());
 
-    let kept = values("billing", 2, "kept", "run-a");
+    let kept = values("billing", "2", "kept", "run-a");
     run(&mut session, &book.record_applied(&kept)).await;
     let mut other = db.open().await;
     assert_eq!(other.read_applied().await.unwrap().len(), 1);
     other.close().await;
+    session.close().await;
+}
+
+/// A migrations table made when versions were integers keeps its rows when `try_lock`
+/// widens its `version` column to text, and then records versions no integer holds.
+async fn an_integer_version_column_is_widened_with_its_rows(db: Fresh) {
+    let mut session = db.open().await;
+    let book = session.bookkeeping().clone();
+    let integer = match db.dialect() {
+        Dialect::Sqlite => "INTEGER",
+        Dialect::Postgres | Dialect::Mysql => "BIGINT",
+    };
+    let create = book.create_tables().swap_remove(0);
+    let text = if db.dialect() == Dialect::Sqlite {
+        "version TEXT"
+    } else {
+        "version VARCHAR(64)"
+    };
+    let old = create.replace(text, &format!("version {integer}"));
+    assert_ne!(old, create, "the test builds the old table");
+    run(&mut session, &old).await;
+    let old_row = values("billing", "20260102030405", TRICKY, "run-0");
+    run(&mut session, &book.record_applied(&old_row)).await;
+    let a = holder("run-a");
+    let attempt = session.try_lock(&a, T0).await.unwrap();
+    assert!(matches!(attempt, LockAttempt::Taken { .. }), "{attempt:?}");
+    let wide = values("billing", "20210101000000000001000", "pop", "run-a");
+    let dotted = values("billing", "1.2.10", "flyway", "run-a");
+    run(&mut session, &book.record_applied(&wide)).await;
+    run(&mut session, &book.record_applied(&dotted)).await;
+    let versions: Vec<String> = session
+        .read_applied()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    assert_eq!(
+        versions,
+        ["1.2.10", "20260102030405", "20210101000000000001000"]
+    );
+    session.release_lock(&a).await.unwrap();
     session.close().await;
 }
 
@@ -475,5 +535,6 @@ contract! {
         the_session_is_restored_after_a_migration_changed_it,
         restoring_inside_a_step_keeps_its_transaction,
         a_transaction_left_open_is_rolled_back_and_reported,
+        an_integer_version_column_is_widened_with_its_rows,
     ],
 }

@@ -3,7 +3,7 @@
 //! stops its set, a warning (a name that looks meant as a migration but is not read), or
 //! nothing to us. Kept apart from loading so the rules a name must follow read in one place.
 
-use super::{MAX_VERSION, SET_FILE};
+use super::{SET_FILE, Version};
 use crate::dialect::Dialect;
 
 /// Why a file directly in the migrations folder deserves a word, if it does: migrations and
@@ -49,9 +49,6 @@ pub(super) fn classify_file(file_name: &str, own_set: bool) -> FileKind<'_> {
     if file_name.ends_with(".sql") {
         return match parse_file_name(file_name) {
             Ok(parsed) => FileKind::Migration(parsed),
-            Err(NameError::VersionTooLarge(version)) => FileKind::Problem(format!(
-                "version {version} is above {MAX_VERSION}, the largest version a migrations table can record (a signed 64-bit integer): number the migration lower"
-            )),
             Err(NameError::Malformed) => FileKind::Problem(format!(
                 "not a migration file name: {}",
                 name_hint(file_name)
@@ -118,7 +115,7 @@ fn normalized_name(file_name: &str) -> Option<String> {
 }
 
 pub(super) struct ParsedName<'a> {
-    pub(super) version: u64,
+    pub(super) version: Version,
     pub(super) version_text: &'a str,
     pub(super) name: &'a str,
     pub(super) dialect: Option<Dialect>,
@@ -127,8 +124,6 @@ pub(super) struct ParsedName<'a> {
 
 enum NameError {
     Malformed,
-    /// The version, as written, is above `MAX_VERSION`.
-    VersionTooLarge(String),
 }
 
 fn parse_file_name(file_name: &str) -> Result<ParsedName<'_>, NameError> {
@@ -156,16 +151,7 @@ fn parse_file_name(file_name: &str) -> Result<ParsedName<'_>, NameError> {
     if version_text.is_empty() || name.is_empty() {
         return Err(NameError::Malformed);
     }
-    // Only digits: parsing fails on overflow alone. Leading zeros do not count.
-    let significant = version_text.trim_start_matches('0');
-    let version = match significant {
-        "" => 0,
-        _ => significant
-            .parse::<u64>()
-            .ok()
-            .filter(|&v| v <= MAX_VERSION)
-            .ok_or_else(|| NameError::VersionTooLarge(version_text.to_owned()))?,
-    };
+    let version = Version::parse(version_text).ok_or(NameError::Malformed)?;
     Ok(ParsedName {
         version,
         version_text,

@@ -12,6 +12,7 @@ mod control;
 mod create;
 mod file_names;
 pub mod splitter;
+mod version;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 pub use control::{TransactionControl, transaction_control};
 pub use create::{CreateError, create_migration};
 pub use splitter::{SplitError, Statement, split_statements};
+pub use version::Version;
 
 use file_names::{FileKind, classify_file, stray_at_root};
 
@@ -38,10 +40,6 @@ pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
 /// undo (without it an empty `.down.sql` makes the migration irreversible), or an up that
 /// only does something in a dialect variant.
 pub const EMPTY_DIRECTIVE: &str = "-- dbfleet:empty";
-
-/// The largest version a migrations table records: its `version` column is a signed 64-bit
-/// integer on every engine (SQLite would store anything larger as an inexact REAL).
-pub const MAX_VERSION: u64 = i64::MAX as u64;
 
 /// The file beside a shared set's migrations that declares which databases it targets.
 pub const SET_FILE: &str = "set.yaml";
@@ -98,7 +96,7 @@ pub enum TargetsDeclared {
 #[derive(Debug, Clone)]
 pub struct Migration {
     pub set: String,
-    pub version: u64,
+    pub version: Version,
     /// The version as the file name writes it (`001`), for display.
     pub version_text: String,
     pub name: String,
@@ -198,8 +196,8 @@ impl MigrationSet {
         }
     }
 
-    pub fn migration(&self, version: u64) -> Option<&Migration> {
-        self.migrations.iter().find(|m| m.version == version)
+    pub fn migration(&self, version: &Version) -> Option<&Migration> {
+        self.migrations.iter().find(|m| &m.version == version)
     }
 
     /// Every problem that stops the set on a database of `dialect`.
@@ -370,7 +368,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     };
     entries.sort();
 
-    let mut migrations: BTreeMap<u64, Migration> = BTreeMap::new();
+    let mut migrations: BTreeMap<Version, Migration> = BTreeMap::new();
     for (path, is_dir) in entries {
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
             warnings.push(format!(
@@ -411,10 +409,10 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             }
         };
         let migration = migrations
-            .entry(parsed.version)
+            .entry(parsed.version.clone())
             .or_insert_with(|| Migration {
                 set: name.clone(),
-                version: parsed.version,
+                version: parsed.version.clone(),
                 version_text: parsed.version_text.to_owned(),
                 name: parsed.name.to_owned(),
                 up: Scripts::default(),
@@ -473,7 +471,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
 /// and returns, per dialect, what stops it there: a file that does not split, a statement
 /// that controls the transaction. Notes which files have no statement.
 fn check_statements(
-    migrations: &mut BTreeMap<u64, Migration>,
+    migrations: &mut BTreeMap<Version, Migration>,
     config: &Config,
 ) -> BTreeMap<Dialect, Vec<String>> {
     let mut problems: BTreeMap<Dialect, Vec<String>> = BTreeMap::new();

@@ -7,6 +7,7 @@
 //! empties the search path (as every `pg_dump` output does) or runs `USE other_db` cannot
 //! redirect dbfleet's own writes.
 
+use crate::catalog::Version;
 use crate::dialect::Dialect;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub struct Bookkeeping {
 #[derive(Debug, Clone)]
 pub struct RowValues<'a> {
     pub set: &'a str,
-    pub version: u64,
+    pub version: &'a Version,
     pub name: &'a str,
     pub checksum: &'a str,
     pub statements_total: usize,
@@ -99,11 +100,13 @@ impl Bookkeeping {
     }
 
     pub fn create_tables(&self) -> Vec<String> {
-        let (text, key, big) = match self.dialect {
-            Dialect::Sqlite => ("TEXT", "TEXT", "INTEGER"),
-            Dialect::Postgres => ("TEXT", "VARCHAR(255)", "BIGINT"),
+        // Versions are text: pop's 20-digit versions and Flyway's `1.2.10` fit no integer.
+        // (Tables made before kept an integer column; integer versions still fit it.)
+        let (text, key, version, big) = match self.dialect {
+            Dialect::Sqlite => ("TEXT", "TEXT", "TEXT", "INTEGER"),
+            Dialect::Postgres => ("TEXT", "VARCHAR(255)", "VARCHAR(64)", "BIGINT"),
             // utf8mb4 keys must stay under InnoDB's index prefix limit.
-            Dialect::Mysql => ("TEXT", "VARCHAR(191)", "BIGINT"),
+            Dialect::Mysql => ("TEXT", "VARCHAR(191)", "VARCHAR(64)", "BIGINT"),
         };
         let short = if self.dialect == Dialect::Sqlite {
             "TEXT"
@@ -112,7 +115,7 @@ impl Bookkeeping {
         };
         vec![
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (\n  migration_set {key} NOT NULL,\n  version {big} NOT NULL,\n  name {short} NOT NULL,\n  checksum {short} NOT NULL,\n  status {short} NOT NULL,\n  statements_done INTEGER NOT NULL DEFAULT 0,\n  statements_total INTEGER NOT NULL DEFAULT 0,\n  error {text},\n  applied_at {short} NOT NULL,\n  execution_ms {big} NOT NULL DEFAULT 0,\n  applied_by {short} NOT NULL,\n  run_id {short} NOT NULL,\n  PRIMARY KEY (migration_set, version)\n)",
+                "CREATE TABLE IF NOT EXISTS {} (\n  migration_set {key} NOT NULL,\n  version {version} NOT NULL,\n  name {short} NOT NULL,\n  checksum {short} NOT NULL,\n  status {short} NOT NULL,\n  statements_done INTEGER NOT NULL DEFAULT 0,\n  statements_total INTEGER NOT NULL DEFAULT 0,\n  error {text},\n  applied_at {short} NOT NULL,\n  execution_ms {big} NOT NULL DEFAULT 0,\n  applied_by {short} NOT NULL,\n  run_id {short} NOT NULL,\n  PRIMARY KEY (migration_set, version)\n)",
                 self.migrations()
             ),
             format!(
@@ -120,6 +123,31 @@ impl Bookkeeping {
                 self.lock()
             ),
         ]
+    }
+
+    /// Turns the integer `version` column of a migrations table made before versions were
+    /// text into text, rows kept. Run under the migration lock; SQLite, which cannot
+    /// change a column's type, copies the table inside the lock's transaction.
+    pub fn widen_version(&self) -> Vec<String> {
+        let table = self.migrations();
+        match self.dialect {
+            Dialect::Postgres => vec![format!(
+                "ALTER TABLE {table} ALTER COLUMN version TYPE VARCHAR(64) USING CAST(version AS TEXT)"
+            )],
+            Dialect::Mysql => vec![format!(
+                "ALTER TABLE {table} MODIFY version VARCHAR(64) NOT NULL"
+            )],
+            Dialect::Sqlite => {
+                let old = self.ident(&format!("{}_before_text_versions", self.migrations_table));
+                let mut statements = vec![format!("ALTER TABLE {table} RENAME TO {old}")];
+                statements.extend(self.create_tables().into_iter().take(1));
+                statements.push(format!(
+                    "INSERT INTO {table} SELECT migration_set, CAST(version AS TEXT), name, checksum, status, statements_done, statements_total, error, applied_at, execution_ms, applied_by, run_id FROM {old}"
+                ));
+                statements.push(format!("DROP TABLE {old}"));
+                statements
+            }
+        }
     }
 
     /// Integers come back as one 64-bit type on every dialect, so one decoder reads them.
@@ -131,10 +159,20 @@ impl Bookkeeping {
         }
     }
 
+    /// Text comes back as text whichever type the column has (an integer `version` column
+    /// of a table made before versions were text).
+    fn text(&self, column: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite | Dialect::Postgres => format!("CAST({column} AS TEXT)"),
+            Dialect::Mysql => format!("CAST({column} AS CHAR)"),
+        }
+    }
+
+    /// Unordered: versions order as numbers, which text columns do not (the reader sorts).
     pub fn select_applied(&self) -> String {
         format!(
-            "SELECT migration_set, {}, name, checksum, status, {}, {}, error, applied_at, {}, applied_by, run_id FROM {} ORDER BY migration_set, version",
-            self.int64("version"),
+            "SELECT migration_set, {}, name, checksum, status, {}, {}, error, applied_at, {}, applied_by, run_id FROM {}",
+            self.text("version"),
             self.int64("statements_done"),
             self.int64("statements_total"),
             self.int64("execution_ms"),
@@ -165,7 +203,7 @@ impl Bookkeeping {
             "INSERT INTO {} (migration_set, version, name, checksum, status, statements_done, statements_total, applied_at, execution_ms, applied_by, run_id) VALUES ({}, {}, {}, {}, '{status}', {done}, {}, {}, {ms}, {}, {})",
             self.migrations(),
             self.literal(row.set),
-            row.version,
+            self.literal(row.version.as_str()),
             self.literal(row.name),
             self.literal(row.checksum),
             row.statements_total,
@@ -177,10 +215,11 @@ impl Bookkeeping {
         )
     }
 
-    fn row_key(&self, set: &str, version: u64) -> String {
+    fn row_key(&self, set: &str, version: &Version) -> String {
         format!(
-            "migration_set = {} AND version = {version}",
-            self.literal(set)
+            "migration_set = {} AND version = {}",
+            self.literal(set),
+            self.literal(version.as_str())
         )
     }
 
@@ -200,7 +239,7 @@ impl Bookkeeping {
         self.insert_row(&started, "running", 0)
     }
 
-    pub fn record_progress(&self, set: &str, version: u64, done: usize) -> String {
+    pub fn record_progress(&self, set: &str, version: &Version, done: usize) -> String {
         format!(
             "UPDATE {} SET statements_done = {done} WHERE {}",
             self.migrations(),
@@ -222,7 +261,7 @@ impl Bookkeeping {
         )
     }
 
-    pub fn record_failed(&self, set: &str, version: u64, error: &str) -> String {
+    pub fn record_failed(&self, set: &str, version: &Version, error: &str) -> String {
         format!(
             "UPDATE {} SET status = 'failed', error = {} WHERE {}",
             self.migrations(),
@@ -233,7 +272,7 @@ impl Bookkeeping {
 
     /// A down that died half-way stays `reverting` (not `failed`): resolving it means the
     /// opposite of resolving a half-done up.
-    pub fn record_revert_failed(&self, set: &str, version: u64, error: &str) -> String {
+    pub fn record_revert_failed(&self, set: &str, version: &Version, error: &str) -> String {
         format!(
             "UPDATE {} SET error = {} WHERE {}",
             self.migrations(),
@@ -242,7 +281,12 @@ impl Bookkeeping {
         )
     }
 
-    pub fn record_reverting(&self, set: &str, version: u64, statements_total: usize) -> String {
+    pub fn record_reverting(
+        &self,
+        set: &str,
+        version: &Version,
+        statements_total: usize,
+    ) -> String {
         format!(
             "UPDATE {} SET status = 'reverting', statements_done = 0, statements_total = {statements_total} WHERE {}",
             self.migrations(),
@@ -250,7 +294,7 @@ impl Bookkeeping {
         )
     }
 
-    pub fn delete_row(&self, set: &str, version: u64) -> String {
+    pub fn delete_row(&self, set: &str, version: &Version) -> String {
         format!(
             "DELETE FROM {} WHERE {}",
             self.migrations(),
@@ -259,7 +303,7 @@ impl Bookkeeping {
     }
 
     /// Accepting an intentional edit of an applied file: its checksum as it is now.
-    pub fn record_checksum(&self, set: &str, version: u64, checksum: &str) -> String {
+    pub fn record_checksum(&self, set: &str, version: &Version, checksum: &str) -> String {
         format!(
             "UPDATE {} SET checksum = {} WHERE {}",
             self.migrations(),
@@ -269,7 +313,7 @@ impl Bookkeeping {
     }
 
     /// Resolving a dirty row as applied keeps it and clears the failure.
-    pub fn mark_applied(&self, set: &str, version: u64) -> String {
+    pub fn mark_applied(&self, set: &str, version: &Version) -> String {
         format!(
             "UPDATE {} SET status = 'applied', error = NULL, statements_done = statements_total WHERE {}",
             self.migrations(),
@@ -347,7 +391,7 @@ mod tests {
         .in_schema(Some("shop`db".into()));
         let row = RowValues {
             set: "s",
-            version: 1,
+            version: &Version::from(1),
             name: "n",
             checksum: "c",
             statements_total: 1,
@@ -366,7 +410,7 @@ mod tests {
         );
         assert!(
             my.select_applied()
-                .ends_with("FROM `shop``db`.`schema_migrations` ORDER BY migration_set, version")
+                .ends_with("FROM `shop``db`.`schema_migrations`")
         );
         for sql in pg.create_tables().iter().chain(my.create_tables().iter()) {
             assert!(
@@ -392,7 +436,7 @@ mod tests {
         let b = Bookkeeping::new(Dialect::Postgres, "schema_migrations", "l");
         let row = RowValues {
             set: "user_service",
-            version: 1,
+            version: &Version::from(1),
             name: "create_users",
             checksum: "abc",
             statements_total: 3,

@@ -31,6 +31,7 @@ use serde::Serialize;
 pub use bookkeeping::{Bookkeeping, RowValues};
 pub use connect::{connect, exists, transactional_ddl};
 
+use crate::catalog::Version;
 use crate::dialect::Dialect;
 
 /// What a session may do. Status and dry runs use `ReadOnly`, which never creates a file,
@@ -56,7 +57,7 @@ pub struct Timeouts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppliedRow {
     pub set: String,
-    pub version: u64,
+    pub version: Version,
     pub name: String,
     pub checksum: String,
     pub status: RowStatus,

@@ -237,6 +237,18 @@ impl Driver for Mysql {
         Ok(found.is_some())
     }
 
+    async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT CAST(data_type AS CHAR) FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND column_name = 'version'",
+        )
+        .bind(&s.bookkeeping.schema)
+        .bind(&s.bookkeeping.migrations_table)
+        .fetch_optional(&mut s.conn)
+        .await
+        .map_err(server::error)?;
+        Ok(kind.is_some_and(|k| k.to_ascii_lowercase().contains("int")))
+    }
+
     async fn take_server_lock(s: &mut Connected<Self>) -> DriverResult<bool> {
         let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
             .bind(&s.driver.lock_name)

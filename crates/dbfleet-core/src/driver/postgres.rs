@@ -119,6 +119,18 @@ impl Driver for Postgres {
             .map_err(server::error)
     }
 
+    async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT data_type::text FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 AND column_name = 'version'",
+        )
+        .bind(&s.bookkeeping.schema)
+        .bind(&s.bookkeeping.migrations_table)
+        .fetch_optional(&mut s.conn)
+        .await
+        .map_err(server::error)?;
+        Ok(kind.is_some_and(|k| k.contains("int")))
+    }
+
     async fn take_server_lock(s: &mut Connected<Self>) -> DriverResult<bool> {
         sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(s.driver.lock_key)

@@ -7,6 +7,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use super::{AppliedRow, Bookkeeping, DbStats, DriverError, ErrorKind, LockRow, RowStatus};
+use crate::catalog::Version;
 
 /// What a session does on its connection the same way whatever the database: implemented
 /// for every sqlx connection that runs queries by `&mut` (SQLite's, PostgreSQL's, MySQL's).
@@ -62,14 +63,15 @@ where
         let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(book.select_applied()))
             .fetch_all(self)
             .await?;
-        rows.iter()
+        let mut applied = rows
+            .iter()
             .map(|row| {
                 let count = |i: usize| -> Result<u32, sqlx::Error> {
                     Ok(u32::try_from(row.try_get::<i64, _>(i)?.max(0)).unwrap_or(u32::MAX))
                 };
                 Ok(AppliedRow {
                     set: row.try_get(0)?,
-                    version: row.try_get::<i64, _>(1)?.max(0) as u64,
+                    version: version(&row.try_get::<String, _>(1)?)?,
                     name: row.try_get(2)?,
                     checksum: row.try_get(3)?,
                     status: RowStatus::parse(&row.try_get::<String, _>(4)?),
@@ -82,7 +84,9 @@ where
                     run_id: row.try_get(11)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        applied.sort_by(|a, b| (&a.set, &a.version).cmp(&(&b.set, &b.version)));
+        Ok(applied)
     }
 
     async fn fetch_lock(&mut self, book: &Bookkeeping) -> Result<Option<LockRow>, sqlx::Error> {
@@ -119,6 +123,13 @@ where
             size_bytes: count(1)?,
         })
     }
+}
+
+/// A recorded version, which dbfleet wrote as digits (dotted for Flyway's versions).
+fn version(text: &str) -> Result<Version, sqlx::Error> {
+    Version::parse(text.trim()).ok_or_else(|| {
+        sqlx::Error::Decode(format!("the migrations table records `{text}` as a version").into())
+    })
 }
 
 /// A failed read of the migrations table, when the table of the configured name is one

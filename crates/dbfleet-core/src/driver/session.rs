@@ -42,6 +42,9 @@ pub(crate) trait Driver: Send + Sized + 'static {
 
     /// Whether dbfleet's table `table` exists, where `bookkeeping` names it.
     async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool>;
+    /// Whether the migrations table's `version` column is an integer: a table made before
+    /// versions were text, which `Bookkeeping::widen_version` turns into text.
+    async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool>;
 
     /// The database's own lock, asked for only where `SERVER_LOCK` (the defaults stand for
     /// a database without one). Takes it if it is free, without waiting; whether it was.
@@ -99,6 +102,11 @@ impl<D: Driver> Connected<D> {
     ) -> DriverResult<LockAttempt> {
         for sql in self.bookkeeping.create_tables() {
             self.execute(&sql).await?;
+        }
+        if D::integer_versions(self).await? {
+            for sql in self.bookkeeping.widen_version() {
+                self.execute(&sql).await?;
+            }
         }
         let replaced = self.read_lock().await?;
         if let Some(current) = replaced.clone() {

@@ -166,6 +166,16 @@ impl Driver for Sqlite {
         Ok(found.is_some())
     }
 
+    async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {
+        let kind: Option<String> =
+            sqlx::query_scalar("SELECT type FROM pragma_table_info(?) WHERE name = 'version'")
+                .bind(&s.bookkeeping.migrations_table)
+                .fetch_optional(&mut s.conn)
+                .await
+                .map_err(error)?;
+        Ok(kind.is_some_and(|k| k.eq_ignore_ascii_case("integer")))
+    }
+
     async fn restore_session(
         s: &mut Connected<Self>,
         _in_step_transaction: bool,

@@ -227,13 +227,13 @@ async fn resolve_in(
     let mut settled = Vec::new();
     for row in dirty {
         let sql = match resolution {
-            Resolution::Applied => book.mark_applied(&row.set, row.version),
-            Resolution::RolledBack => book.delete_row(&row.set, row.version),
+            Resolution::Applied => book.mark_applied(&row.set, &row.version),
+            Resolution::RolledBack => book.delete_row(&row.set, &row.version),
             // Handled before: a checksum is no answer to a half-done step.
             Resolution::AcceptDrift => continue,
         };
         session.execute(&sql).await?;
-        let migration = format!("{}/{:03}_{}", row.set, row.version, row.name);
+        let migration = format!("{}/{:0>3}_{}", row.set, row.version, row.name);
         sink.emit(RunEvent::Resolved {
             database: db.to_owned(),
             by: fleet.identity.who(),
@@ -265,7 +265,7 @@ async fn accept_drift(
                 drifted.push((
                     migration.id(),
                     row.set.clone(),
-                    row.version,
+                    row.version.clone(),
                     script.checksum.clone(),
                 ));
             }
@@ -278,7 +278,7 @@ async fn accept_drift(
     let mut accepted = Vec::new();
     for (id, set, version, checksum) in drifted {
         session
-            .execute(&book.record_checksum(&set, version, &checksum))
+            .execute(&book.record_checksum(&set, &version, &checksum))
             .await?;
         sink.emit(RunEvent::Resolved {
             database: db.to_owned(),

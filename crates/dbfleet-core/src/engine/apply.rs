@@ -35,7 +35,7 @@ pub async fn apply_step(
     let total = step.statements.len();
     let row = |applied_at: Option<&'static str>| RowValues {
         set: &step.set,
-        version: step.version,
+        version: &step.version,
         name: &step.name,
         checksum: &step.checksum,
         statements_total: total,
@@ -59,7 +59,7 @@ pub async fn apply_step(
                 applied_at: Some(&now),
                 ..row(None)
             }),
-            Direction::Down => book.record_reverting(&step.set, step.version, total),
+            Direction::Down => book.record_reverting(&step.set, &step.version, total),
         }
     };
     if let Err(e) = session.execute(&opening).await {
@@ -110,16 +110,16 @@ pub async fn apply_step(
             // down's is still applied). Otherwise keep it dirty until resolved: a failed up
             // as `failed`, a failed down as `reverting`, so resolving knows which way.
             let cleanup = match (step.direction, done) {
-                (Direction::Up, 0) => book.delete_row(&step.set, step.version),
-                (Direction::Down, 0) => book.mark_applied(&step.set, step.version),
-                (Direction::Up, _) => book.record_failed(&step.set, step.version, &error),
-                (Direction::Down, _) => book.record_revert_failed(&step.set, step.version, &error),
+                (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
+                (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
+                (Direction::Up, _) => book.record_failed(&step.set, &step.version, &error),
+                (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, &error),
             };
             let _ = session.execute(&cleanup).await;
             return fail(i + 1, error, done > 0);
         }
         if !step.transactional {
-            let progress = book.record_progress(&step.set, step.version, i + 1);
+            let progress = book.record_progress(&step.set, &step.version, i + 1);
             if let Err(e) = session.execute(&progress).await {
                 return fail(i + 1, format!("recording progress: {e}"), true);
             }
@@ -136,7 +136,7 @@ pub async fn apply_step(
     let closing = match (step.direction, step.transactional) {
         (Direction::Up, true) => book.record_applied(&finished),
         (Direction::Up, false) => book.record_finished(&finished),
-        (Direction::Down, _) => book.delete_row(&step.set, step.version),
+        (Direction::Down, _) => book.delete_row(&step.set, &step.version),
     };
     if let Err(e) = session.execute(&closing).await {
         if step.transactional {

@@ -33,7 +33,7 @@ impl RunRequest {
     pub fn intent(&self) -> Intent {
         Intent {
             direction: self.direction,
-            limit: self.limit,
+            limit: self.limit.clone(),
             allow_drift: self.allow_drift,
         }
     }

@@ -256,7 +256,7 @@ async fn half_apply(
         let now = super::identity::now_text();
         let row = RowValues {
             set: &migration.set,
-            version: migration.version,
+            version: &migration.version,
             name: &migration.name,
             checksum: &script.checksum,
             statements_total: statements.len(),
@@ -272,8 +272,8 @@ async fn half_apply(
         for sql in [
             bookkeeping.record_running(&row),
             first.sql.clone(),
-            bookkeeping.record_progress(&migration.set, migration.version, 1),
-            bookkeeping.record_failed(&migration.set, migration.version, &error),
+            bookkeeping.record_progress(&migration.set, &migration.version, 1),
+            bookkeeping.record_failed(&migration.set, &migration.version, &error),
         ] {
             session.execute(&sql).await.map_err(|e| e.message)?;
         }

@@ -47,6 +47,7 @@ pub async fn plan(
         limit,
         allow_drift,
     };
+    let intent = &intent;
     let parallel = fleet.config.migrator.concurrency.max(4) * 2;
     // Owned names: a closure over borrowed ones is not provably Send inside tokio::spawn.
     futures::stream::iter(selection.databases.clone())
@@ -60,7 +61,7 @@ async fn plan_database(
     fleet: &Fleet,
     selection: &Selection,
     db: &str,
-    intent: Intent,
+    intent: &Intent,
 ) -> DatabasePlan {
     let mut plan = DatabasePlan {
         database: db.to_owned(),

@@ -198,7 +198,7 @@ fn dirty_words(database: &str, row: &AppliedRow) -> String {
         )
     };
     format!(
-        "database is dirty: {what} of {}/{:03}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
+        "database is dirty: {what} of {}/{:0>3}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
         row.set,
         row.version,
         row.name,

@@ -8,16 +8,16 @@ use serde::Serialize;
 
 use super::error::EngineError;
 use super::events::Direction;
-use crate::catalog::{EMPTY_DIRECTIVE, Migration, MigrationSet, Statement};
+use crate::catalog::{EMPTY_DIRECTIVE, Migration, MigrationSet, Statement, Version};
 use crate::dialect::Dialect;
 use crate::driver::{AppliedRow, Bookkeeping, RowStatus, RowValues};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Limit {
     All,
     /// up: through this version; down: revert everything above it (`--to 0` reverts all).
-    To(u64),
+    To(Version),
     Steps(usize),
 }
 
@@ -26,7 +26,7 @@ pub struct PlannedStep {
     /// `set/version_name`
     pub migration: String,
     pub set: String,
-    pub version: u64,
+    pub version: Version,
     pub version_text: String,
     pub name: String,
     pub direction: Direction,
@@ -66,7 +66,7 @@ pub fn drift<'a>(
         .iter()
         .filter(|row| row.set == set.name && row.status == RowStatus::Applied)
         .filter_map(|row| {
-            let migration = set.migration(row.version)?;
+            let migration = set.migration(&row.version)?;
             let script = migration.up.for_dialect(dialect)?;
             (script.checksum != row.checksum).then_some((migration, row))
         })
@@ -112,23 +112,23 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
                 .unwrap_or_default(),
         });
     }
-    let is_applied = |version: u64| {
+    let is_applied = |version: &Version| {
         input
             .applied
             .iter()
-            .any(|r| r.set == set.name && r.version == version)
+            .any(|r| r.set == set.name && &r.version == version)
     };
     match input.direction {
         Direction::Up => {
             let mut pending: Vec<&Migration> = set
                 .migrations
                 .iter()
-                .filter(|m| !is_applied(m.version))
+                .filter(|m| !is_applied(&m.version))
                 .collect();
-            match input.limit {
+            match &input.limit {
                 Limit::All => {}
-                Limit::To(v) => pending.retain(|m| m.version <= v),
-                Limit::Steps(n) => pending.truncate(n),
+                Limit::To(v) => pending.retain(|m| &m.version <= v),
+                Limit::Steps(n) => pending.truncate(*n),
             }
             pending
                 .into_iter()
@@ -138,21 +138,22 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
         Direction::Down => {
             let mut applied: Vec<&AppliedRow> =
                 input.applied.iter().filter(|r| r.set == set.name).collect();
-            applied.sort_by_key(|r| std::cmp::Reverse(r.version));
-            match input.limit {
+            applied.sort_by(|a, b| b.version.cmp(&a.version));
+            match &input.limit {
                 // `--to 0` is documented as "revert all": a set numbered from `000_`
                 // must not keep its first migration.
-                Limit::All | Limit::To(0) => {}
-                Limit::To(v) => applied.retain(|r| r.version > v),
-                Limit::Steps(n) => applied.truncate(n),
+                Limit::All => {}
+                Limit::To(v) if v.is_zero() => {}
+                Limit::To(v) => applied.retain(|r| &r.version > v),
+                Limit::Steps(n) => applied.truncate(*n),
             }
             applied
                 .into_iter()
                 .map(|row| {
                     let migration =
-                        set.migration(row.version)
+                        set.migration(&row.version)
                             .ok_or_else(|| EngineError::FilesGone {
-                                migration: format!("{}/{:03}_{}", set.name, row.version, row.name),
+                                migration: format!("{}/{:0>3}_{}", set.name, row.version, row.name),
                                 set: set.name.clone(),
                             })?;
                     step(input, migration, Direction::Down)
@@ -196,7 +197,7 @@ fn step(
     Ok(PlannedStep {
         migration: migration.id(),
         set: migration.set.clone(),
-        version: migration.version,
+        version: migration.version.clone(),
         version_text: migration.version_text.clone(),
         name: migration.name.clone(),
         direction,
@@ -216,7 +217,7 @@ fn step(
 /// (applying it records the migration and changes nothing), and, on the way up, a down that
 /// is empty (the migration will be irreversible).
 pub fn step_warnings(set: &MigrationSet, step: &PlannedStep, dialect: Dialect) -> Vec<String> {
-    let Some(migration) = set.migration(step.version) else {
+    let Some(migration) = set.migration(&step.version) else {
         return Vec::new();
     };
     if step.direction != Direction::Up {
@@ -284,7 +285,7 @@ pub fn render_sql(
         ));
         let row = RowValues {
             set: &step.set,
-            version: step.version,
+            version: &step.version,
             name: &step.name,
             checksum: &step.checksum,
             statements_total: step.statements.len(),
@@ -304,7 +305,7 @@ pub fn render_sql(
                 Direction::Up => line(&bookkeeping.record_running(&row)),
                 Direction::Down => line(&bookkeeping.record_reverting(
                     &step.set,
-                    step.version,
+                    &step.version,
                     step.statements.len(),
                 )),
             }
@@ -312,13 +313,13 @@ pub fn render_sql(
         for (i, statement) in step.statements.iter().enumerate() {
             line(&statement.sql);
             if !step.transactional {
-                line(&bookkeeping.record_progress(&step.set, step.version, i + 1));
+                line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
             }
         }
         match (step.direction, step.transactional) {
             (Direction::Up, true) => line(&bookkeeping.record_applied(&row)),
             (Direction::Up, false) => line(&bookkeeping.record_finished(&row)),
-            (Direction::Down, _) => line(&bookkeeping.delete_row(&step.set, step.version)),
+            (Direction::Down, _) => line(&bookkeeping.delete_row(&step.set, &step.version)),
         }
         if step.transactional {
             line("COMMIT");

@@ -15,7 +15,7 @@ use crate::config::Target;
 use crate::driver::{AppliedRow, Session};
 
 /// What the operator asked of each database: which way, how far, drift allowed or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intent {
     pub direction: Direction,
     pub limit: Limit,
@@ -73,7 +73,7 @@ pub struct Decision {
 pub fn decide(
     fleet: &Fleet,
     prepared: &Prepared,
-    intent: Intent,
+    intent: &Intent,
     applied: &[AppliedRow],
     transactional_ddl: bool,
 ) -> Result<Decision, EngineError> {
@@ -88,7 +88,7 @@ pub fn decide(
         transactional_ddl,
         applied,
         direction: intent.direction,
-        limit: intent.limit,
+        limit: intent.limit.clone(),
         allow_drift: intent.allow_drift,
     })?;
     let pending_elsewhere = if steps.is_empty() && intent.direction == Direction::Up {

@@ -371,7 +371,7 @@ fn decide(
     transactional_ddl: bool,
 ) -> Result<Vec<PlannedStep>, Outcome> {
     let intent = cx.run.request.intent();
-    let decision = prepare::decide(cx.fleet(), &cx.db, intent, applied, transactional_ddl)
+    let decision = prepare::decide(cx.fleet(), &cx.db, &intent, applied, transactional_ddl)
         .map_err(|reason| Outcome::Refused { reason })?;
     if !decision.steps.is_empty() {
         return Ok(decision.steps);

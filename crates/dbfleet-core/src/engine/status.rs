@@ -8,7 +8,7 @@ use super::Fleet;
 use super::error::{self, EngineError};
 use super::lock::{LockState, assess};
 use super::selection::Selection;
-use crate::catalog::MigrationSet;
+use crate::catalog::{MigrationSet, Version};
 use crate::config::Target;
 use crate::dialect::Dialect;
 use crate::driver::{self, Access, AppliedRow, RowStatus};
@@ -113,7 +113,7 @@ impl MigrationState {
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationStatus {
     pub id: String,
-    pub version: u64,
+    pub version: Version,
     pub version_text: String,
     pub name: String,
     pub state: MigrationState,
@@ -399,7 +399,7 @@ fn set_status(
             let current = m.up.for_dialect(dialect).map(|s| s.checksum.as_str());
             MigrationStatus {
                 id: m.id(),
-                version: m.version,
+                version: m.version.clone(),
                 version_text: m.version_text.clone(),
                 name: m.name.clone(),
                 state,
@@ -415,11 +415,11 @@ fn set_status(
         })
         .collect();
     for row in rows.iter().filter(|r| r.set == set.name) {
-        if set.migration(row.version).is_none() {
+        if set.migration(&row.version).is_none() {
             migrations.push(MigrationStatus {
-                id: format!("{}/{:03}_{}", set.name, row.version, row.name),
-                version: row.version,
-                version_text: format!("{:03}", row.version),
+                id: format!("{}/{:0>3}_{}", set.name, row.version, row.name),
+                version: row.version.clone(),
+                version_text: format!("{:0>3}", row.version),
                 name: row.name.clone(),
                 state: MigrationState::Missing,
                 applied_at: Some(row.applied_at.clone()),
@@ -433,7 +433,7 @@ fn set_status(
             });
         }
     }
-    migrations.sort_by_key(|m| m.version);
+    migrations.sort_by(|a, b| a.version.cmp(&b.version));
     SetStatus::counted(
         &set.name,
         set.is_shared(),
