@@ -59,6 +59,15 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
         "migrations/fn_service/002_index.down.sql",
         "-- dbfleet:no-transaction\nDROP INDEX CONCURRENTLY items_name;\n",
     );
+    // As golang-migrate and goose folders have them: no marker at all.
+    fleet.write(
+        "migrations/fn_service/003_unique_index.up.sql",
+        "ALTER TABLE items ADD COLUMN code TEXT;\nCREATE UNIQUE INDEX CONCURRENTLY items_code ON items (code);\n",
+    );
+    fleet.write(
+        "migrations/fn_service/003_unique_index.down.sql",
+        "DROP INDEX CONCURRENTLY items_code;\nALTER TABLE items DROP COLUMN code;\n",
+    );
     let plan = fleet.run_with_env(
         &["plan", "-d", "fn_service"],
         &[("MICROSERVICE_DB_PASSWORD", &server.password)],
@@ -67,6 +76,9 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
         plan.stdout.contains("no transaction"),
         "{}",
         plan.describe()
+    );
+    plan.expect_ok().expect_contains(
+        "003_unique_index.up.sql, 2 statements, no transaction: CREATE UNIQUE INDEX CONCURRENTLY at line 2 cannot run inside a transaction block",
     );
     let up = fleet.run_with_env(
         &["up", "-d", "fn_service"],
@@ -79,6 +91,11 @@ fn plpgsql_bodies_and_create_index_concurrently_apply() {
         "SELECT indexname::text FROM pg_indexes WHERE indexname = 'items_name'",
     );
     assert_eq!(index.len(), 1);
+    let unique = server.query(
+        real,
+        "SELECT indexname::text FROM pg_indexes WHERE indexname = 'items_code'",
+    );
+    assert_eq!(unique.len(), 1, "{}", up.describe());
     server.query(
         real,
         "INSERT INTO items (name) VALUES ('x') RETURNING id::text",

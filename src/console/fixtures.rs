@@ -523,6 +523,7 @@ fn step(
         checksum: checksum(&format!("{set}/{version}/{name}")),
         statements: statements_of(database, name, direction),
         transactional: true,
+        outside_transaction: None,
     }
 }
 

@@ -72,6 +72,21 @@ pub fn transaction_control(sql: &str, dialect: Dialect) -> Option<TransactionCon
     }
 }
 
+/// The first `n` words of a statement, upper-cased, with comments, quoted text and
+/// punctuation stepped over (`REINDEX (VERBOSE) INDEX CONCURRENTLY` gives all four).
+pub(super) fn leading_words(sql: &str, dialect: Dialect, n: usize) -> Vec<String> {
+    let mut tokens = Tokens::new(sql, dialect);
+    let mut words = Vec::with_capacity(n);
+    while words.len() < n {
+        match tokens.next_token() {
+            Some(Token::Word(word)) => words.push(word),
+            Some(Token::Punct(_) | Token::Quoted) => {}
+            None => break,
+        }
+    }
+    words
+}
+
 /// The words of a statement, upper-cased, with comments, quoted text and punctuation left
 /// out; `sets_autocommit` looks at punctuation too.
 #[derive(Clone)]

@@ -8,6 +8,7 @@
 //! the transaction) to that set and dialect, so they break only the databases that use them.
 //! Files that look meant as migrations but are not read are the set's warnings.
 
+mod autocommit;
 mod control;
 mod create;
 mod file_names;
@@ -22,6 +23,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+pub use autocommit::needs_autocommit;
 pub use control::{TransactionControl, transaction_control};
 pub use create::{CreateError, create_migration};
 pub use splitter::{SplitError, Statement, split_statements};

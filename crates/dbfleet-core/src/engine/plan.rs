@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::error::EngineError;
 use super::events::Direction;
-use crate::catalog::{EMPTY_DIRECTIVE, Migration, MigrationSet, Statement, Version};
+use crate::catalog::{
+    EMPTY_DIRECTIVE, Migration, MigrationSet, Statement, Version, needs_autocommit,
+};
 use crate::dialect::Dialect;
 use crate::driver::{AppliedRow, Bookkeeping, RowStatus, RowValues};
 
@@ -36,6 +38,11 @@ pub struct PlannedStep {
     pub statements: Vec<Statement>,
     /// The step and its bookkeeping row commit together.
     pub transactional: bool,
+    /// Why a step runs outside a transaction on a database whose DDL could roll back: a
+    /// statement that cannot run in one (`CREATE INDEX CONCURRENTLY at line 3`), or the
+    /// file's own marker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_transaction: Option<String>,
 }
 
 impl PlannedStep {
@@ -194,6 +201,19 @@ fn step(
             file: file_name(&script.path),
         });
     }
+    let outside_transaction = if !input.transactional_ddl {
+        None
+    } else if script.no_transaction {
+        Some("the file asks for no transaction".to_owned())
+    } else {
+        statements.iter().find_map(|statement| {
+            let keywords = needs_autocommit(&statement.sql, input.dialect)?;
+            Some(format!(
+                "{keywords} at line {} cannot run inside a transaction block",
+                statement.line
+            ))
+        })
+    };
     Ok(PlannedStep {
         migration: migration.id(),
         set: migration.set.clone(),
@@ -209,7 +229,8 @@ fn step(
             .map(|s| s.checksum.clone())
             .unwrap_or_default(),
         statements,
-        transactional: input.transactional_ddl && !script.no_transaction,
+        transactional: input.transactional_ddl && outside_transaction.is_none(),
+        outside_transaction,
     })
 }
 
@@ -277,10 +298,10 @@ pub fn render_sql(
             step.file_label(),
             step.statements.len(),
             if step.statements.len() == 1 { "" } else { "s" },
-            if step.transactional {
-                ""
-            } else {
-                ", no transaction"
+            match (&step.outside_transaction, step.transactional) {
+                (_, true) => String::new(),
+                (Some(why), false) => format!(", no transaction: {why}"),
+                (None, false) => ", no transaction".to_owned(),
             }
         ));
         let row = RowValues {
