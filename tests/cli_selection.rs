@@ -222,3 +222,59 @@ fn log_lines_carry_no_colour_codes_into_a_pipe() {
     assert!(!stderr.is_empty(), "debug logging printed something");
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
+
+#[test]
+fn shards_split_the_selection_into_disjoint_parts_that_cover_it() {
+    let fleet = Fleet::new();
+    let everyone: Vec<String> = fleet
+        .status_json("--all")
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_owned())
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for i in 1..=3 {
+        let part: Vec<String> = fleet
+            .status_json(&format!("--all --shard {i}/3"))
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_owned())
+            .collect();
+        for name in &part {
+            assert!(!seen.contains(name), "{name} is in two shards");
+        }
+        seen.extend(part);
+    }
+    seen.sort();
+    let mut all = everyone.clone();
+    all.sort();
+    assert_eq!(seen, all, "the shards cover the fleet");
+
+    // Three jobs started together migrate every database exactly once.
+    let jobs: Vec<_> = (1..=3)
+        .map(|i| {
+            fleet
+                .command(&["up", "--patterns=*_service", "--shard", &format!("{i}/3")])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for job in jobs {
+        let out = job.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for db in &everyone {
+        let set = fleet.migration_count(db);
+        let rows = common::migration_rows(&fleet.db(db));
+        assert_eq!(rows.len(), set, "{db}: {rows:?}");
+    }
+
+    for bad in ["0/3", "4/3", "1/0", "2", "a/b"] {
+        fleet
+            .run(&["status", "--shard", bad])
+            .expect_code(2)
+            .expect_contains("is not a shard");
+    }
+}

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use dbfleet_core::catalog::Version;
 use dbfleet_core::engine::SelectionRequest;
+use dbfleet_core::engine::selection::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +85,10 @@ pub struct SelectionArgs {
     /// e.g. cross_service.
     #[arg(long)]
     pub directory: Option<String>,
+    /// Only this job's share of the selection, for a CI matrix of N jobs: I/N (1-based). Each
+    /// database belongs to exactly one job, by a hash of its name.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 impl SelectionArgs {
@@ -95,6 +100,7 @@ impl SelectionArgs {
             patterns: self.patterns.clone(),
             all: self.all,
             directory: self.directory.clone(),
+            shard: self.shard,
         }
     }
 }

@@ -187,6 +187,13 @@ fn select(
             return Err(Failure::misconfigured(&broken));
         }
     }
+    if let Some(shard) = request.shard {
+        eprintln!(
+            "note: shard {shard}: {} of the {} selected databases; the other jobs take the rest",
+            selection.databases.len(),
+            selection.databases.len() + selection.other_shards
+        );
+    }
     if !selection.not_targeted.is_empty() {
         eprintln!(
             "note: set {} does not target {}; skipped",

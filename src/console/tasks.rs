@@ -279,6 +279,7 @@ fn select(fleet: &Fleet, databases: Vec<String>, set: Option<String>) -> Result<
         patterns: Vec::new(),
         all: false,
         directory: set,
+        shard: None,
     };
     fleet
         .select(&request, WhenUnspecified::DefaultDatabase)

@@ -206,6 +206,7 @@ async fn up(fleet: &Arc<Fleet>, db: &str, set: Option<&str>, limit: Limit) -> Re
             databases: vec![db.to_owned()],
             set: set.map(str::to_owned),
             not_targeted: Vec::new(),
+            other_shards: 0,
         },
         backup: false,
         allow_drift: false,

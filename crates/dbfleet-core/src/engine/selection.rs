@@ -1,7 +1,11 @@
 //! Which databases a command acts on: `-d`, `--databases`, `--patterns` (globset), `--all`,
 //! `--directory` for a shared set, or the config's `default_database`.
 
+use std::fmt;
+use std::str::FromStr;
+
 use globset::{Glob, GlobSetBuilder};
+use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -19,6 +23,61 @@ pub struct SelectionRequest {
     pub all: bool,
     /// `--directory cross_service`: the migration set to run instead of each database's own.
     pub directory: Option<String>,
+    /// `--shard 2/4`: only this job's share of what the rest selects.
+    pub shard: Option<Shard>,
+}
+
+/// Job `index` of `count` (1-based, as CI matrices count). Every job of a matrix resolves
+/// the same selection from the same config, orders it by a hash of each name and deals it
+/// out in turn: the jobs agree on the split with no coordinator, each database falls to
+/// exactly one job, and the shares differ by one database at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// This job's share of `databases`, in their order.
+    pub fn share(self, databases: Vec<String>) -> Vec<String> {
+        let mut dealt: Vec<(Vec<u8>, &String)> = databases
+            .iter()
+            .map(|db| (Sha256::digest(db.as_bytes()).to_vec(), db))
+            .collect();
+        dealt.sort();
+        let count = self.count as usize;
+        let mine: Vec<String> = dealt
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| position % count == self.index as usize - 1)
+            .map(|(_, (_, db))| db.clone())
+            .collect();
+        databases
+            .into_iter()
+            .filter(|db| mine.contains(db))
+            .collect()
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a shard: expected I/N with 1 <= I <= N, e.g. 2/4");
+        let (index, count) = s.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = index.trim().parse().map_err(|_| bad())?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 /// What to do when nothing selects databases explicitly.
@@ -38,6 +97,8 @@ pub struct Selection {
     pub set: Option<String>,
     /// Selected but not targeted by the chosen set, with the reason.
     pub not_targeted: Vec<String>,
+    /// Selected, and left to the other jobs of `--shard`.
+    pub other_shards: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -242,7 +303,7 @@ pub fn resolve(
         }
     };
 
-    let (databases, not_targeted): (Vec<String>, Vec<String>) =
+    let (mut databases, not_targeted): (Vec<String>, Vec<String>) =
         chosen.into_iter().partition(|db| targeted(db));
     if databases.is_empty()
         && let Some(set_name) = &set
@@ -257,7 +318,12 @@ pub fn resolve(
             targets,
         });
     }
+    let selected = databases.len();
+    if let Some(shard) = request.shard {
+        databases = shard.share(databases);
+    }
     Ok(Selection {
+        other_shards: selected - databases.len(),
         databases,
         set,
         not_targeted,
