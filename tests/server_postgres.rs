@@ -209,3 +209,55 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
     assert_eq!(server.lock_rows(real), 0, "no lock left");
     assert_eq!(servers::versions_and_statuses(&server, real), four);
 }
+
+/// Tenants as schemas of one database: each schema's run takes its own lock, so one
+/// tenant's long migration does not hold the others back (with a 1 s lock timeout, a
+/// shared lock would fail tenant_b while tenant_a sleeps).
+#[test]
+fn tenants_as_schemas_of_one_database_migrate_in_parallel() {
+    let Some(server) = servers::server(Postgres) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["tenants"]);
+    let real = dbs.real("tenants");
+    for schema in ["tenant_a", "tenant_b"] {
+        server.query(real, &format!("CREATE SCHEMA {schema}"));
+    }
+    let mut config = format!(
+        "database:\n  driver: postgres\n  host: {}\n  port: {}\n  username: {}\n  password: ${{MICROSERVICE_DB_PASSWORD}}\n  database: {real}\n\ndatabases:\n",
+        server.host, server.port, server.user
+    );
+    for schema in ["tenant_a", "tenant_b"] {
+        config.push_str(&format!("  {schema}:\n    schema: {schema}\n"));
+    }
+    config.push_str("\nmigrator:\n  auto_backup: false\n  lock_timeout_secs: 1\n");
+    let fleet = servers::fleet_with(&config);
+    fleet.write("migrations/tenant_set/set.yaml", "targets: [\"tenant_*\"]\n");
+    fleet.write(
+        "migrations/tenant_set/001_accounts.up.sql",
+        "CREATE TABLE accounts (id INT);\nSELECT pg_sleep(CASE WHEN current_schema() = 'tenant_a' THEN 4 ELSE 0 END);\n",
+    );
+    let mut slow = servers::Background::start(
+        &fleet,
+        &server,
+        &["up", "-d", "tenant_a", "--directory", "tenant_set"],
+    );
+    slow.wait_for("step", 20);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let quick = fleet.run_with_env(
+        &["up", "-d", "tenant_b", "--directory", "tenant_set"],
+        &[("MICROSERVICE_DB_PASSWORD", &server.password)],
+    );
+    quick.expect_ok();
+    let slow = slow.finish(&["up", "-d", "tenant_a"]);
+    slow.expect_ok();
+    for schema in ["tenant_a", "tenant_b"] {
+        let found = server.query(
+            real,
+            &format!(
+                "SELECT count(*)::text FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'accounts'"
+            ),
+        );
+        assert_eq!(found[0][0].as_deref(), Some("1"), "{schema}");
+    }
+}

@@ -160,6 +160,31 @@ async fn the_servers_own_lock_is_held_while_the_lock_is(db: Fresh) {
     second.close().await;
 }
 
+/// A live session holding the server's lock with no row of its own (its row not written
+/// yet, or not dbfleet) is named as the server knows it, never as an empty "pid 0".
+async fn a_holder_without_a_row_is_named_by_the_server(db: Fresh) {
+    let mut first = db.open().await;
+    if !first.has_server_lock() {
+        eprintln!("skipped: SQLite has no lock of its own besides the row");
+        first.close().await;
+        return;
+    }
+    let a = holder("run-a");
+    first.try_lock(&a, T0).await.unwrap();
+    let delete = first.bookkeeping().delete_lock(None);
+    run(&mut first, &delete).await;
+    let mut second = db.open().await;
+    let attempt = second.try_lock(&holder("run-b"), T1).await.unwrap();
+    let LockAttempt::Held(row) = attempt else {
+        panic!("the lock was free: {attempt:?}");
+    };
+    assert!(row.holder.starts_with("server session "), "{row:?}");
+    assert!(row.pid > 0, "{row:?}");
+    assert_eq!(row.run_id, "");
+    second.close().await;
+    first.close().await;
+}
+
 /// A session closed without releasing leaves its row. Where the database has a lock of its
 /// own, that lock went with the session, which proves the row stale: the next `try_lock`
 /// replaces it and says so. On SQLite the row is `Held`, for the caller to judge.
@@ -526,6 +551,7 @@ contract! {
         reads_find_nothing_and_create_nothing,
         the_lock_is_taken_seen_beaten_released_and_cleared,
         the_servers_own_lock_is_held_while_the_lock_is,
+        a_holder_without_a_row_is_named_by_the_server,
         a_row_left_behind_is_taken_over_only_under_the_servers_lock,
         rows_of_every_status_read_back_as_written,
         a_migrations_table_of_another_tool_is_named,

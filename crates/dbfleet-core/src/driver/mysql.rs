@@ -16,7 +16,9 @@ use sqlx::{ConnectOptions, Row};
 
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
-use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session, server};
+use super::{
+    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockRow, Session, server,
+};
 use crate::catalog::hex;
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -247,6 +249,33 @@ impl Driver for Mysql {
         .await
         .map_err(server::error)?;
         Ok(kind.is_some_and(|k| k.to_ascii_lowercase().contains("int")))
+    }
+
+    async fn server_lock_holder(
+        s: &mut Connected<Self>,
+        now: &str,
+    ) -> DriverResult<Option<LockRow>> {
+        let found = sqlx::query(
+            "SELECT CAST(p.ID AS SIGNED), CAST(COALESCE(p.USER, '') AS CHAR), CAST(COALESCE(p.HOST, '') AS CHAR)              FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
+        )
+        .bind(&s.driver.lock_name)
+        .fetch_optional(&mut s.conn)
+        .await
+        .map_err(server::error)?;
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        let text = |i: usize| row.try_get::<String, _>(i).map_err(server::error);
+        let host = text(2)?;
+        // `HOST` is `client:port`.
+        let client = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+        Ok(Some(server::session_holder(
+            row.try_get::<i64, _>(0).map_err(server::error)?,
+            &text(1)?,
+            "",
+            client,
+            now,
+        )))
     }
 
     async fn take_server_lock(s: &mut Connected<Self>) -> DriverResult<bool> {

@@ -13,7 +13,9 @@ use sqlx::{ConnectOptions, Row};
 
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
-use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session, server};
+use super::{
+    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockRow, Session, server,
+};
 use crate::config::Target;
 use crate::dialect::Dialect;
 
@@ -41,10 +43,12 @@ const STATS: &str = "SELECT (SELECT count(*) FROM information_schema.tables \
      AND table_type = 'BASE TABLE' AND table_name NOT IN ($1, $2))::bigint, \
      pg_database_size(current_database())::bigint";
 
-/// Advisory locks are scoped to the database already; the key only has to tell dbfleet's
-/// lock apart from the application's own advisory locks.
-fn lock_key(lock_table: &str) -> i64 {
-    let digest = Sha256::digest(format!("dbfleet:{lock_table}").as_bytes());
+/// Advisory locks are scoped to the database already; the key tells apart what is being
+/// migrated inside it (the schema the bookkeeping lives in: tenants as schemas of one
+/// database migrate in parallel) and dbfleet's lock from the application's own.
+fn lock_key(schema: Option<&str>, lock_table: &str) -> i64 {
+    let schema = schema.unwrap_or_default();
+    let digest = Sha256::digest(format!("dbfleet:{schema}.{lock_table}").as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
@@ -97,7 +101,7 @@ pub async fn open(
         .await
         .map_err(server::error)?;
     let driver = Postgres {
-        lock_key: lock_key(&bookkeeping.lock_table),
+        lock_key: lock_key(schema.as_deref(), &bookkeeping.lock_table),
     };
     let bookkeeping = bookkeeping.in_schema(schema);
     Ok(Connected::new(conn, bookkeeping, target, driver))
@@ -146,6 +150,32 @@ impl Driver for Postgres {
             .await
             .map_err(server::error)?;
         Ok(())
+    }
+
+    async fn server_lock_holder(
+        s: &mut Connected<Self>,
+        now: &str,
+    ) -> DriverResult<Option<LockRow>> {
+        let key = s.driver.lock_key as u64;
+        let found = sqlx::query(
+            "SELECT a.pid::bigint, COALESCE(a.usename::text, ''), COALESCE(a.application_name, ''),              COALESCE(host(a.client_addr), 'local socket')              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid              WHERE l.locktype = 'advisory' AND l.granted              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())              AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 LIMIT 1",
+        )
+        .bind((key >> 32) as i64)
+        .bind((key & 0xffff_ffff) as i64)
+        .fetch_optional(&mut s.conn)
+        .await
+        .map_err(server::error)?;
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        let text = |i: usize| row.try_get::<String, _>(i).map_err(server::error);
+        Ok(Some(server::session_holder(
+            row.try_get::<i64, _>(0).map_err(server::error)?,
+            &text(1)?,
+            &text(2)?,
+            &text(3)?,
+            now,
+        )))
     }
 
     async fn server_lock_held(s: &mut Connected<Self>) -> DriverResult<Option<bool>> {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::ConnectOptions;
 
 use super::session::{Connected, Driver};
-use super::{DriverError, DriverResult, ErrorKind, dump};
+use super::{DriverError, DriverResult, ErrorKind, LockRow, dump};
 use crate::config::Target;
 
 /// A server's error: its message and SQLSTATE or error number, the connection's fate in
@@ -102,5 +102,30 @@ mod tests {
         }
         let refused = Error::new(Io::ConnectionRefused, "Connection refused (os error 111)");
         assert_eq!(io_message(&refused), "Connection refused (os error 111)");
+    }
+}
+
+/// The server session that holds the database's own lock without a row of dbfleet's, as a
+/// lock row: who, from where, its server-side process id.
+pub(crate) fn session_holder(
+    pid: i64,
+    user: &str,
+    application: &str,
+    client: &str,
+    now: &str,
+) -> LockRow {
+    let user = if user.is_empty() { "?" } else { user };
+    let application = if application.is_empty() {
+        String::new()
+    } else {
+        format!(" ({application})")
+    };
+    LockRow {
+        holder: format!("server session {pid} of {user}@{client}{application}"),
+        host: client.to_owned(),
+        pid,
+        run_id: String::new(),
+        acquired_at: now.to_owned(),
+        heartbeat_at: now.to_owned(),
     }
 }

@@ -55,6 +55,14 @@ pub(crate) trait Driver: Send + Sized + 'static {
     async fn free_server_lock(_s: &mut Connected<Self>) -> DriverResult<()> {
         Ok(())
     }
+    /// The live session holding the database's own lock, as the server tells it, for a
+    /// holder that has not written its row (yet, or is not dbfleet).
+    async fn server_lock_holder(
+        _s: &mut Connected<Self>,
+        _now: &str,
+    ) -> DriverResult<Option<LockRow>> {
+        Ok(None)
+    }
     /// See `Session::server_lock_held`.
     async fn server_lock_held(_s: &mut Connected<Self>) -> DriverResult<Option<bool>> {
         Ok(None)
@@ -176,10 +184,16 @@ impl<D: Driver> Session for Connected<D> {
         if D::SERVER_LOCK {
             if !D::take_server_lock(self).await? {
                 // Taken, but its row may not be written yet (or not by dbfleet).
-                let row = self.read_lock().await?;
-                return Ok(LockAttempt::Held(
-                    row.unwrap_or_else(|| unknown_holder(now)),
-                ));
+                let row = match self.read_lock().await? {
+                    Some(row) => row,
+                    // Best effort: the server may not show other users' sessions.
+                    None => D::server_lock_holder(self, now)
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| unknown_holder(now)),
+                };
+                return Ok(LockAttempt::Held(row));
             }
             let attempt = self.write_lock_row(holder, now).await;
             if attempt.is_err() {
