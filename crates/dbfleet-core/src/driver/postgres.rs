@@ -8,7 +8,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Row};
 
 use super::rows::Plumbing;
@@ -25,8 +25,8 @@ pub struct Postgres {
 /// Puts back what a migration may have changed in the session: `SET SESSION
 /// AUTHORIZATION`, `SET ROLE`, and every setting (`search_path`, `statement_timeout`,
 /// `default_transaction_read_only`, ...). `RESET ALL` returns each to the session's
-/// default, which includes what dbfleet set at connect (startup options), so a migration's
-/// own `RESET ALL` cannot undo those either.
+/// default, which includes what dbfleet set at connect (startup options, the entry's
+/// `session:` among them), so a migration's own `RESET ALL` cannot undo those either.
 const RESET_SESSION: &str = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
 
 /// Whether an explicit transaction block is open: `transaction_timestamp()` equals
@@ -50,44 +50,55 @@ fn lock_key(lock_table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// Opens a PostgreSQL session: the schema, read-only mode and statement limit go in as
-/// startup options, so they are the session's defaults that `RESET ALL` returns to.
+/// The options a session of `target` connects with. The schema, read-only mode, statement
+/// limit and the entry's `session:` settings go in as startup options, so they are the
+/// session's defaults that `RESET ALL` returns to: each migration starts from them.
+pub(crate) fn connect_options(
+    target: &Target,
+    access: Access,
+    statement_timeout_secs: u64,
+) -> DriverResult<PgConnectOptions> {
+    let connection = &target.connection;
+    let fresh = || {
+        PgConnectOptions::new_without_pgpass()
+            .host("localhost")
+            .port(5432)
+    };
+    let options = server::with_target(target, fresh)?
+        .database(&target.database)
+        .application_name(connection.application_name.as_deref().unwrap_or("dbfleet"))
+        .log_statements(tracing::log::LevelFilter::Trace);
+    // In this order, the later winning: dbfleet's schema and statement limit, then what
+    // the entry's `session:` says, then read-only, which nothing may turn off.
+    let mut settings: Vec<(&str, String)> = Vec::new();
+    if let Some(schema) = &target.schema {
+        settings.push(("search_path", schema.clone()));
+    }
+    if statement_timeout_secs > 0 {
+        settings.push(("statement_timeout", format!("{statement_timeout_secs}s")));
+    }
+    for setting in &connection.session {
+        settings.push((&setting.name, setting.value.to_string()));
+    }
+    if access == Access::ReadOnly {
+        // Status and dry runs must not be able to write, whatever goes wrong.
+        settings.push(("default_transaction_read_only", "on".into()));
+    }
+    Ok(if settings.is_empty() {
+        options
+    } else {
+        options.options(settings)
+    })
+}
+
+/// Opens a PostgreSQL session with `connect_options`.
 pub async fn open(
     target: &Target,
     bookkeeping: Bookkeeping,
     access: Access,
     statement_timeout_secs: u64,
 ) -> DriverResult<Connected<Postgres>> {
-    let mut options = PgConnectOptions::new_without_pgpass()
-        .host(target.host.as_deref().unwrap_or("localhost"))
-        .port(target.port.unwrap_or(5432))
-        .database(&target.database)
-        .application_name("dbfleet")
-        .log_statements(tracing::log::LevelFilter::Trace);
-    if let Some(user) = &target.username {
-        options = options.username(user);
-    }
-    if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
-        options = options.password(password.expose());
-    }
-    let expected = "disable, allow, prefer, require, verify-ca or verify-full";
-    if let Some(mode) = server::sslmode::<PgSslMode>(target, expected)? {
-        options = options.ssl_mode(mode);
-    }
-    let mut settings: Vec<(&str, String)> = Vec::new();
-    if let Some(schema) = &target.schema {
-        settings.push(("search_path", schema.clone()));
-    }
-    if access == Access::ReadOnly {
-        // Status and dry runs must not be able to write, whatever goes wrong.
-        settings.push(("default_transaction_read_only", "on".into()));
-    }
-    if statement_timeout_secs > 0 {
-        settings.push(("statement_timeout", format!("{statement_timeout_secs}s")));
-    }
-    if !settings.is_empty() {
-        options = options.options(settings);
-    }
+    let options = connect_options(target, access, statement_timeout_secs)?;
     let mut conn = server::open(target, options).await?;
     // Where the tables are, before any migration can change the search path. `None`
     // when the path names no existing schema: then nothing can be created anyway, and
