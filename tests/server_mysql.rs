@@ -136,3 +136,83 @@ fn a_migration_that_changes_its_session_cannot_redirect_or_block_the_bookkeeping
         "dirty until resolved"
     );
 }
+
+/// `session:` (issue 10, item 5): MariaDB's strict `sql_mode` refuses a too-long string;
+/// a database whose entry sets a non-strict one takes it (truncated). A migration that
+/// changes `sql_mode` leaves the next one the configured mode, not the server's. A
+/// variable the server does not know fails at connect, naming the setting and its place.
+#[test]
+fn session_settings_apply_to_every_migration_on_mariadb() {
+    let Some(server) = servers::server(Mysql) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["loose_service", "strict_service"]);
+    let (loose, strict) = (dbs.real("loose_service"), dbs.real("strict_service"));
+    let config = servers::seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n")
+        .replace(
+            &format!("    database: {loose}\n"),
+            &format!(
+                "    database: {loose}\n    session:\n      sql_mode: NO_ENGINE_SUBSTITUTION\n      foreign_key_checks: false\n"
+            ),
+        );
+    let fleet = servers::fleet_with(&config);
+    let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
+    let too_long = "CREATE TABLE codes (c VARCHAR(3));\nINSERT INTO codes VALUES ('abcdef');\n";
+    for db in ["loose_service", "strict_service"] {
+        fleet.write(&format!("migrations/{db}/001_codes.up.sql"), too_long);
+    }
+    fleet.write(
+        "migrations/loose_service/002_strict.up.sql",
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES';\nSET SESSION foreign_key_checks = 1;\nCREATE TABLE seen_in_2 AS SELECT @@SESSION.sql_mode AS m;\n",
+    );
+    fleet.write(
+        "migrations/loose_service/003_after.up.sql",
+        "CREATE TABLE seen_in_3 AS SELECT @@SESSION.sql_mode AS m, @@SESSION.foreign_key_checks AS f;\nINSERT INTO codes VALUES ('ghijkl');\n",
+    );
+
+    let up = fleet.run_with_env(&["up", "-d", "strict_service"], &env);
+    up.expect_code(1)
+        .expect_contains("Data too long for column");
+
+    let up = fleet.run_with_env(&["up", "-d", "loose_service"], &env);
+    up.expect_ok()
+        .expect_contains("✓ loose_service  succeeded, 3 step(s)");
+    assert_eq!(
+        server.query(loose, "SELECT c FROM codes ORDER BY c"),
+        [[Some("abc".to_owned())], [Some("ghi".to_owned())]],
+        "truncated under the configured sql_mode, in 001 and again in 003"
+    );
+    assert_eq!(
+        server.query(loose, "SELECT m FROM seen_in_2"),
+        [[Some("STRICT_ALL_TABLES".to_owned())]]
+    );
+    assert_eq!(
+        server.query(loose, "SELECT m, CAST(f AS CHAR) FROM seen_in_3"),
+        [[
+            Some("NO_ENGINE_SUBSTITUTION".to_owned()),
+            Some("0".to_owned())
+        ]],
+        "003 starts from the configured session, not 002's nor the server's"
+    );
+    assert!(server.query(strict, "SELECT c FROM codes").is_empty());
+
+    // A variable the server does not know: the connection fails, naming where it is.
+    fleet.write(
+        "config.yaml",
+        &config.replace(
+            "      foreign_key_checks: false\n",
+            "      foreign_key_checks: false\n      no_such_variable: 1\n",
+        ),
+    );
+    let up = fleet.run_with_env(&["up", "-d", "loose_service"], &env);
+    up.expect_code(1)
+        .expect_contains("databases.loose_service.session.no_such_variable: the server refused this `session:` setting: Unknown system variable 'no_such_variable'");
+    let line = config
+        .lines()
+        .position(|l| l.contains("foreign_key_checks: false"))
+        .unwrap()
+        + 2;
+    up.expect_contains(&format!("config.yaml:{line}:25: databases.loose_service"));
+    assert!(!up.all().contains(&server.password) || server.password.is_empty());
+}

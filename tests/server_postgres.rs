@@ -232,7 +232,10 @@ fn tenants_as_schemas_of_one_database_migrate_in_parallel() {
     }
     config.push_str("\nmigrator:\n  auto_backup: false\n  lock_timeout_secs: 1\n");
     let fleet = servers::fleet_with(&config);
-    fleet.write("migrations/tenant_set/set.yaml", "targets: [\"tenant_*\"]\n");
+    fleet.write(
+        "migrations/tenant_set/set.yaml",
+        "targets: [\"tenant_*\"]\n",
+    );
     fleet.write(
         "migrations/tenant_set/001_accounts.up.sql",
         "CREATE TABLE accounts (id INT);\nSELECT pg_sleep(CASE WHEN current_schema() = 'tenant_a' THEN 4 ELSE 0 END);\n",
@@ -260,4 +263,83 @@ fn tenants_as_schemas_of_one_database_migrate_in_parallel() {
         );
         assert_eq!(found[0][0].as_deref(), Some("1"), "{schema}");
     }
+}
+
+/// `session:` (issue 10, item 5): the settings, the defaults' merged under the entry's, are
+/// the session every migration starts from, whatever the one before changed (`RESET ALL`
+/// returns to them). A setting the server does not know fails at connect, naming it and
+/// where it is written.
+#[test]
+fn session_settings_apply_to_every_migration_on_postgres() {
+    let Some(server) = servers::server(Postgres) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["tuned_service"]);
+    let real = dbs.real("tuned_service");
+    let config = servers::seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n")
+        .replace(
+            "  charset: utf8mb4\n\ndatabases:\n",
+            "  charset: utf8mb4\n  session:\n    lock_timeout: 5s\n    idle_in_transaction_session_timeout: 60000\n\ndatabases:\n",
+        )
+        .replace(
+            &format!("    database: {real}\n"),
+            &format!(
+                "    database: {real}\n    session:\n      search_path: public, pg_catalog\n      idle_in_transaction_session_timeout: 0\n"
+            ),
+        );
+    let fleet = servers::fleet_with(&config);
+    let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
+    let probe = |table: &str| {
+        format!(
+            "CREATE TABLE {table} AS SELECT current_setting('lock_timeout') AS lt, current_setting('search_path') AS sp, current_setting('idle_in_transaction_session_timeout') AS it;\n"
+        )
+    };
+    fleet.write(
+        "migrations/tuned_service/001_first.up.sql",
+        &format!(
+            "{}SET lock_timeout = '1min';\nSET search_path = pg_catalog;\n",
+            probe("public.seen_in_1")
+        ),
+    );
+    fleet.write(
+        "migrations/tuned_service/002_second.up.sql",
+        &format!("RESET ALL;\n{}", probe("public.seen_in_2")),
+    );
+    let up = fleet.run_with_env(&["up", "-d", "tuned_service"], &env);
+    up.expect_ok()
+        .expect_contains("✓ tuned_service  succeeded, 2 step(s)");
+    let configured = [[
+        Some("5s".to_owned()),
+        Some("public, pg_catalog".to_owned()),
+        Some("0".to_owned()),
+    ]];
+    for table in ["seen_in_1", "seen_in_2"] {
+        assert_eq!(
+            server.query(real, &format!("SELECT lt, sp, it FROM {table}")),
+            configured,
+            "{table}: the configured session, the entry's value over the defaults'"
+        );
+    }
+
+    fleet.write(
+        "config.yaml",
+        &config.replace(
+            "    lock_timeout: 5s\n",
+            "    lock_timeout: 5s\n    no_such_setting: 1\n",
+        ),
+    );
+    let status = fleet.run_with_env(&["up", "-d", "tuned_service"], &env);
+    status.expect_code(1).expect_contains(
+        "database.session.no_such_setting: the server refused this `session:` setting: unrecognized configuration parameter \"no_such_setting\"",
+    );
+    let line = config
+        .lines()
+        .position(|l| l.contains("lock_timeout: 5s"))
+        .unwrap()
+        + 2;
+    status.expect_contains("✗ tuned_service  failed after 0 step(s): cannot connect to postgres@");
+    status.expect_contains(&format!(
+        "config.yaml:{line}:22: database.session.no_such_setting"
+    ));
 }

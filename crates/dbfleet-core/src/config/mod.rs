@@ -11,7 +11,9 @@ mod entry;
 mod env_expand;
 mod excerpt;
 mod node;
+mod password;
 mod secret;
+mod session;
 mod settings;
 
 use std::fmt;
@@ -26,6 +28,7 @@ pub use entry::{NAME_CHARACTERS, name_problem};
 pub use env_expand::{ExpandError, expand};
 pub use node::{Node, SpannedNode};
 pub use secret::Secret;
+pub use session::{SESSION_NAME_CHARACTERS, SessionSetting, SessionValue, session_name_problem};
 pub use settings::{MAX_CONCURRENCY, MAX_TIMEOUT_SECS, MigratorSettings};
 
 use dependencies::check_dependencies;
@@ -85,6 +88,34 @@ pub struct Target {
     pub charset: Option<String>,
     pub schema: Option<String>,
     pub sslmode: Option<String>,
+    /// The rest of what opening a server connection takes: the URL's own options, TLS
+    /// files, a Unix socket, the session settings.
+    pub connection: ConnectionOptions,
+}
+
+/// What a server connection takes besides where the server is and who logs in. Empty for
+/// SQLite.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionOptions {
+    /// The entry's `url:`, handed whole to the driver's parser at connect so every option
+    /// of its grammar (`options=`, `statement-cache-capacity=`, ...) reaches the
+    /// connection; the `Target`'s fields, which hold the URL's parts where it has them,
+    /// are applied over it. A secret: it may hold the password.
+    pub url: Option<Secret>,
+    /// A Unix socket: PostgreSQL's socket folder, MySQL's socket file. Used instead of
+    /// host and port.
+    pub socket: Option<String>,
+    /// The CA certificate that verifies the server (`sslrootcert`; MySQL's `ssl-ca`).
+    pub ssl_root_cert: Option<String>,
+    /// The client's certificate and key, for servers that check them.
+    pub ssl_cert: Option<String>,
+    pub ssl_key: Option<String>,
+    /// PostgreSQL's `application_name`; `dbfleet` when not given.
+    pub application_name: Option<String>,
+    /// `session:`: settings every connection starts with, in the order written, the
+    /// defaults' first. They are part of the session a migration starts from and that
+    /// `Session::restore_session` puts back.
+    pub session: Vec<SessionSetting>,
 }
 
 impl Target {
@@ -105,9 +136,16 @@ impl Target {
                     .as_deref()
                     .map(|u| format!("{u}@"))
                     .unwrap_or_default();
-                let host = self.host.as_deref().unwrap_or("localhost");
-                let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-                format!("{user}{host}{port}/{}", self.database)
+                // A Unix socket stands where the host and port would.
+                let server = match (&self.host, &self.connection.socket) {
+                    (None, Some(socket)) => socket.clone(),
+                    (host, _) => {
+                        let host = host.as_deref().unwrap_or("localhost");
+                        let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
+                        format!("{host}{port}")
+                    }
+                };
+                format!("{user}{server}/{}", self.database)
             }
         }
     }
@@ -119,7 +157,10 @@ impl Target {
             _ => Some(format!(
                 "{}://{}:{}",
                 self.driver,
-                self.host.as_deref().unwrap_or("localhost"),
+                self.host
+                    .as_deref()
+                    .or(self.connection.socket.as_deref())
+                    .unwrap_or("localhost"),
                 self.port.unwrap_or(0)
             )),
         }
@@ -488,3 +529,6 @@ fn has_content(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod connection_tests;

@@ -62,9 +62,12 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    let connection = &target.connection;
     let host = target.host.as_deref().unwrap_or("localhost");
     match target.driver {
         Dialect::Postgres => {
+            // A socket folder is libpq's host.
+            let host = connection.socket.as_deref().unwrap_or(host);
             command
                 .arg("--host")
                 .arg(host)
@@ -86,6 +89,15 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
             if let Some(mode) = &target.sslmode {
                 command.env("PGSSLMODE", mode);
             }
+            for (var, value) in [
+                ("PGSSLROOTCERT", &connection.ssl_root_cert),
+                ("PGSSLCERT", &connection.ssl_cert),
+                ("PGSSLKEY", &connection.ssl_key),
+            ] {
+                if let Some(value) = value {
+                    command.env(var, value);
+                }
+            }
         }
         Dialect::Mysql => {
             command
@@ -103,6 +115,16 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
             }
             if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
                 command.env("MYSQL_PWD", password.expose());
+            }
+            for (option, value) in [
+                ("--socket", &connection.socket),
+                ("--ssl-ca", &connection.ssl_root_cert),
+                ("--ssl-cert", &connection.ssl_cert),
+                ("--ssl-key", &connection.ssl_key),
+            ] {
+                if let Some(value) = value {
+                    command.arg(format!("{option}={value}"));
+                }
             }
             command.arg(&target.database);
         }

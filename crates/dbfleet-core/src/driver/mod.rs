@@ -14,6 +14,8 @@
 
 pub mod bookkeeping;
 mod connect;
+#[cfg(test)]
+mod connect_options_tests;
 pub mod dump;
 mod mysql;
 mod postgres;

@@ -11,8 +11,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
-use sqlx::{ConnectOptions, Row};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
@@ -20,7 +20,7 @@ use super::{
     Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockRow, Session, server,
 };
 use crate::catalog::hex;
-use crate::config::Target;
+use crate::config::{SessionSetting, SessionValue, Target};
 use crate::dialect::Dialect;
 
 /// A MySQL session's own state: its named lock, and the session as opened.
@@ -98,15 +98,26 @@ const NOT_LOCKED_WITH_LOCK_TABLES: u16 = 1100;
 async fn note_session(
     conn: &mut MySqlConnection,
     database: Option<String>,
+    session: &[SessionSetting],
 ) -> DriverResult<Opened> {
+    // dbfleet's list, and what the entry's `session:` sets: a migration that changes
+    // one of those gets it put back too.
+    let mut watched: Vec<String> = SESSION_VARIABLES.iter().map(|n| (*n).to_owned()).collect();
+    for setting in session {
+        let name = setting.name.to_ascii_lowercase();
+        if !watched.contains(&name) {
+            watched.push(name);
+        }
+    }
     // MySQL before 8.0 has no roles.
     let role = sqlx::query_scalar::<_, Option<String>>("SELECT CURRENT_ROLE()")
         .fetch_one(&mut *conn)
         .await
         .ok();
-    let names = SESSION_VARIABLES
+    let names = watched
         .iter()
-        .chain(["in_transaction"].iter())
+        .map(String::as_str)
+        .chain(["in_transaction"])
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -120,11 +131,7 @@ async fn note_session(
     .map(|row| row.try_get::<String, _>(0).map(|n| n.to_ascii_lowercase()))
     .collect::<Result<_, _>>()
     .map_err(server::error)?;
-    let variables: Vec<String> = SESSION_VARIABLES
-        .iter()
-        .filter(|n| known.iter().any(|k| k == *n))
-        .map(|n| (*n).to_owned())
-        .collect();
+    let variables: Vec<String> = watched.into_iter().filter(|n| known.contains(n)).collect();
     if !variables.is_empty() {
         let saves: Vec<String> = variables
             .iter()
@@ -160,48 +167,84 @@ fn lock_name(database: &str, lock_table: &str) -> String {
     format!("dbfleet:{}", &hex(&digest)[..48])
 }
 
-/// Opens a MySQL or MariaDB session; a read-write one notes what `restore_session` will
-/// compare the session with.
+/// The options a session of `target` connects with (`server::with_target`).
+pub(crate) fn connect_options(target: &Target) -> DriverResult<MySqlConnectOptions> {
+    let connection = &target.connection;
+    // Run migrations as the mysql client would: `||` means OR, and the session keeps the
+    // server's time zone unless the URL names one (`session: {time_zone: ...}` also does).
+    let mut options = server::with_target(target, || {
+        MySqlConnectOptions::new().host("localhost").port(3306)
+    })?
+    .database(&target.database)
+    .pipes_as_concat(false)
+    .log_statements(tracing::log::LevelFilter::Trace);
+    let url_time_zone = connection.url.as_ref().is_some_and(|url| {
+        url::Url::parse(url.expose()).is_ok_and(|u| {
+            u.query_pairs()
+                .any(|(k, _)| k == "timezone" || k == "time-zone")
+        })
+    });
+    if !url_time_zone {
+        options = options.timezone(None);
+    }
+    if let Some(charset) = &target.charset {
+        options = options.charset(charset);
+    }
+    Ok(options)
+}
+
+/// The entry's `session:` settings, one `SET SESSION` each so a refusal names its
+/// setting. The value is a bound parameter: no quoting to get wrong, whatever the
+/// server's `sql_mode` says about backslashes.
+async fn apply_session(conn: &mut MySqlConnection, target: &Target) -> DriverResult<()> {
+    for setting in &target.connection.session {
+        // The name is identifier characters only (`config::session_name_problem`).
+        let sql = format!("SET SESSION {} = ?", setting.name);
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let query = match &setting.value {
+            SessionValue::Str(s) => query.bind(s.clone()),
+            SessionValue::Int(i) => query.bind(*i),
+            SessionValue::Float(x) => query.bind(*x),
+            SessionValue::Bool(b) => query.bind(if *b { "ON" } else { "OFF" }),
+        };
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| server::session_refused(setting, server::error(e)))?;
+    }
+    Ok(())
+}
+
+/// Opens a MySQL or MariaDB session with `connect_options` and the entry's `session:`
+/// settings; a read-write one then notes what `restore_session` will compare the session
+/// with, so the configured settings are what it puts back.
 pub async fn open(
     target: &Target,
     bookkeeping: Bookkeeping,
     access: Access,
     statement_timeout_secs: u64,
 ) -> DriverResult<Connected<Mysql>> {
-    let mut options = MySqlConnectOptions::new()
-        .host(target.host.as_deref().unwrap_or("localhost"))
-        .port(target.port.unwrap_or(3306))
-        .database(&target.database)
-        .charset(target.charset.as_deref().unwrap_or("utf8mb4"))
-        // Run migrations as the mysql client would: `||` means OR, and the session
-        // keeps the server's time zone.
-        .pipes_as_concat(false)
-        .timezone(None)
-        .log_statements(tracing::log::LevelFilter::Trace);
-    if let Some(user) = &target.username {
-        options = options.username(user);
-    }
-    if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
-        options = options.password(password.expose());
-    }
-    let expected = "disabled, preferred, required, verify_ca or verify_identity";
-    if let Some(mode) = server::sslmode::<MySqlSslMode>(target, expected)? {
-        options = options.ssl_mode(mode);
-    }
+    let options = connect_options(target)?;
     let mut conn = server::open(target, options).await?;
-    if access == Access::ReadOnly {
-        // Status and dry runs must not be able to write, whatever goes wrong.
-        sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
-            .execute(&mut conn)
-            .await
-            .map_err(server::error)?;
-    }
     if statement_timeout_secs > 0 {
         // MariaDB's name for it; MySQL has no DDL timeout and refuses the variable.
         let sql = format!("SET SESSION max_statement_time = {statement_timeout_secs}");
         let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut conn)
             .await;
+    }
+    // After dbfleet's statement limit, so the entry's own wins; before read-only, which
+    // nothing may turn off.
+    if let Err(e) = apply_session(&mut conn, target).await {
+        let _ = conn.close().await;
+        return Err(e);
+    }
+    if access == Access::ReadOnly {
+        // Status and dry runs must not be able to write, whatever goes wrong.
+        sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+            .execute(&mut conn)
+            .await
+            .map_err(server::error)?;
     }
     // Where the tables are, before any migration can `USE` another database.
     let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
@@ -210,7 +253,9 @@ pub async fn open(
         .map_err(server::error)?;
     let opened = match access {
         Access::ReadOnly => None,
-        Access::ReadWrite { .. } => Some(note_session(&mut conn, database.clone()).await?),
+        Access::ReadWrite { .. } => {
+            Some(note_session(&mut conn, database.clone(), &target.connection.session).await?)
+        }
     };
     let driver = Mysql {
         lock_name: lock_name(&target.database, &bookkeeping.lock_table),
@@ -256,26 +301,17 @@ impl Driver for Mysql {
         now: &str,
     ) -> DriverResult<Option<LockRow>> {
         let found = sqlx::query(
-            "SELECT CAST(p.ID AS SIGNED), CAST(COALESCE(p.USER, '') AS CHAR), CAST(COALESCE(p.HOST, '') AS CHAR)              FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
+            "SELECT CAST(p.ID AS SIGNED), CAST(COALESCE(p.USER, '') AS CHAR), CAST('' AS CHAR), \
+             CAST(SUBSTRING_INDEX(COALESCE(p.HOST, ''), ':', 1) AS CHAR) \
+             FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
         )
         .bind(&s.driver.lock_name)
         .fetch_optional(&mut s.conn)
         .await
         .map_err(server::error)?;
-        let Some(row) = found else {
-            return Ok(None);
-        };
-        let text = |i: usize| row.try_get::<String, _>(i).map_err(server::error);
-        let host = text(2)?;
-        // `HOST` is `client:port`.
-        let client = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-        Ok(Some(server::session_holder(
-            row.try_get::<i64, _>(0).map_err(server::error)?,
-            &text(1)?,
-            "",
-            client,
-            now,
-        )))
+        found
+            .map(|row| server::session_holder(&row, now))
+            .transpose()
     }
 
     async fn take_server_lock(s: &mut Connected<Self>) -> DriverResult<bool> {

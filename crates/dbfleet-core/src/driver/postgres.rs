@@ -8,7 +8,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Row};
 
 use super::rows::Plumbing;
@@ -27,8 +27,8 @@ pub struct Postgres {
 /// Puts back what a migration may have changed in the session: `SET SESSION
 /// AUTHORIZATION`, `SET ROLE`, and every setting (`search_path`, `statement_timeout`,
 /// `default_transaction_read_only`, ...). `RESET ALL` returns each to the session's
-/// default, which includes what dbfleet set at connect (startup options), so a migration's
-/// own `RESET ALL` cannot undo those either.
+/// default, which includes what dbfleet set at connect (startup options, the entry's
+/// `session:` among them), so a migration's own `RESET ALL` cannot undo those either.
 const RESET_SESSION: &str = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
 
 /// Whether an explicit transaction block is open: `transaction_timestamp()` equals
@@ -54,44 +54,55 @@ fn lock_key(schema: Option<&str>, lock_table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// Opens a PostgreSQL session: the schema, read-only mode and statement limit go in as
-/// startup options, so they are the session's defaults that `RESET ALL` returns to.
+/// The options a session of `target` connects with. The schema, read-only mode, statement
+/// limit and the entry's `session:` settings go in as startup options, so they are the
+/// session's defaults that `RESET ALL` returns to: each migration starts from them.
+pub(crate) fn connect_options(
+    target: &Target,
+    access: Access,
+    statement_timeout_secs: u64,
+) -> DriverResult<PgConnectOptions> {
+    let connection = &target.connection;
+    let fresh = || {
+        PgConnectOptions::new_without_pgpass()
+            .host("localhost")
+            .port(5432)
+    };
+    let options = server::with_target(target, fresh)?
+        .database(&target.database)
+        .application_name(connection.application_name.as_deref().unwrap_or("dbfleet"))
+        .log_statements(tracing::log::LevelFilter::Trace);
+    // In this order, the later winning: dbfleet's schema and statement limit, then what
+    // the entry's `session:` says, then read-only, which nothing may turn off.
+    let mut settings: Vec<(&str, String)> = Vec::new();
+    if let Some(schema) = &target.schema {
+        settings.push(("search_path", schema.clone()));
+    }
+    if statement_timeout_secs > 0 {
+        settings.push(("statement_timeout", format!("{statement_timeout_secs}s")));
+    }
+    for setting in &connection.session {
+        settings.push((&setting.name, setting.value.to_string()));
+    }
+    if access == Access::ReadOnly {
+        // Status and dry runs must not be able to write, whatever goes wrong.
+        settings.push(("default_transaction_read_only", "on".into()));
+    }
+    Ok(if settings.is_empty() {
+        options
+    } else {
+        options.options(settings)
+    })
+}
+
+/// Opens a PostgreSQL session with `connect_options`.
 pub async fn open(
     target: &Target,
     bookkeeping: Bookkeeping,
     access: Access,
     statement_timeout_secs: u64,
 ) -> DriverResult<Connected<Postgres>> {
-    let mut options = PgConnectOptions::new_without_pgpass()
-        .host(target.host.as_deref().unwrap_or("localhost"))
-        .port(target.port.unwrap_or(5432))
-        .database(&target.database)
-        .application_name("dbfleet")
-        .log_statements(tracing::log::LevelFilter::Trace);
-    if let Some(user) = &target.username {
-        options = options.username(user);
-    }
-    if let Some(password) = target.password.as_ref().filter(|p| !p.is_empty()) {
-        options = options.password(password.expose());
-    }
-    let expected = "disable, allow, prefer, require, verify-ca or verify-full";
-    if let Some(mode) = server::sslmode::<PgSslMode>(target, expected)? {
-        options = options.ssl_mode(mode);
-    }
-    let mut settings: Vec<(&str, String)> = Vec::new();
-    if let Some(schema) = &target.schema {
-        settings.push(("search_path", schema.clone()));
-    }
-    if access == Access::ReadOnly {
-        // Status and dry runs must not be able to write, whatever goes wrong.
-        settings.push(("default_transaction_read_only", "on".into()));
-    }
-    if statement_timeout_secs > 0 {
-        settings.push(("statement_timeout", format!("{statement_timeout_secs}s")));
-    }
-    if !settings.is_empty() {
-        options = options.options(settings);
-    }
+    let options = connect_options(target, access, statement_timeout_secs)?;
     let mut conn = server::open(target, options).await?;
     // Where the tables are, before any migration can change the search path. `None`
     // when the path names no existing schema: then nothing can be created anyway, and
@@ -158,24 +169,21 @@ impl Driver for Postgres {
     ) -> DriverResult<Option<LockRow>> {
         let key = s.driver.lock_key as u64;
         let found = sqlx::query(
-            "SELECT a.pid::bigint, COALESCE(a.usename::text, ''), COALESCE(a.application_name, ''),              COALESCE(host(a.client_addr), 'local socket')              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid              WHERE l.locktype = 'advisory' AND l.granted              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())              AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 LIMIT 1",
+            "SELECT a.pid::bigint, COALESCE(a.usename::text, ''), COALESCE(a.application_name, ''), \
+             COALESCE(host(a.client_addr), 'local socket') \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 LIMIT 1",
         )
         .bind((key >> 32) as i64)
         .bind((key & 0xffff_ffff) as i64)
         .fetch_optional(&mut s.conn)
         .await
         .map_err(server::error)?;
-        let Some(row) = found else {
-            return Ok(None);
-        };
-        let text = |i: usize| row.try_get::<String, _>(i).map_err(server::error);
-        Ok(Some(server::session_holder(
-            row.try_get::<i64, _>(0).map_err(server::error)?,
-            &text(1)?,
-            &text(2)?,
-            &text(3)?,
-            now,
-        )))
+        found
+            .map(|row| server::session_holder(&row, now))
+            .transpose()
     }
 
     async fn server_lock_held(s: &mut Connected<Self>) -> DriverResult<Option<bool>> {

@@ -263,6 +263,7 @@ mod tests {
             charset: None,
             schema: None,
             sslmode: None,
+            connection: crate::config::ConnectionOptions::default(),
         };
         let book = Bookkeeping::new(Dialect::Sqlite, "m", "l");
         let runtime = tokio::runtime::Builder::new_current_thread()

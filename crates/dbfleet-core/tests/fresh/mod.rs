@@ -134,6 +134,7 @@ fn target(driver: Dialect, database: String) -> Target {
         charset: None,
         schema: None,
         sslmode: None,
+        connection: dbfleet_core::config::ConnectionOptions::default(),
     }
 }
 
