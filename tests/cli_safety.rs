@@ -412,3 +412,83 @@ fn down_to_zero_reverts_a_migration_numbered_zero_too() {
     assert_eq!(migration_rows(&fleet.db("shared_service")), Vec::new());
     assert_eq!(schema(&fleet.db("shared_service")), Vec::new());
 }
+
+/// Runs `args` on a pseudo-terminal (util-linux `script`), typing `answer`; the output.
+fn on_a_terminal(fleet: &Fleet, args: &str, answer: &str) -> String {
+    let binary = env!("CARGO_BIN_EXE_dbfleet");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{binary} {args}"), "/dev/null"])
+        .current_dir(fleet.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn production_guards_a_down_and_an_up_over_several_databases_in_every_front() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d shared_service");
+    let config = fleet
+        .read("config.yaml")
+        .replace("environment: demo", "environment: production");
+    fleet.write("config.yaml", &config);
+    let before = fleet.data_snapshot();
+
+    // Without a terminal: refused, nothing touched, unless --yes.
+    for line in ["down -d shared_service", "up --patterns=*_service"] {
+        fleet
+            .line(line)
+            .expect_code(2)
+            .expect_contains("protected by environment: production")
+            .expect_contains("there is no terminal to confirm it on; nothing was run");
+    }
+    assert!(
+        fleet.data_snapshot() == before,
+        "a refused run changed data/"
+    );
+    // An up on one database is not guarded; a dry run never is.
+    fleet.ok("up -d user_service --dry-run");
+    fleet.ok("down --patterns=*_service --to 0 --dry-run");
+
+    // On a terminal: the count typed wrong stops, right goes on.
+    let wrong = on_a_terminal(&fleet, "down -d shared_service", "2\n");
+    assert!(wrong.contains("Type 1 to go on"), "{wrong}");
+    assert!(wrong.contains("not confirmed"), "{wrong}");
+    assert_eq!(migration_rows(&fleet.db("shared_service")).len(), 3);
+    let right = on_a_terminal(&fleet, "down -d shared_service", "1\n");
+    assert!(right.contains("succeeded, 1 step(s)"), "{right}");
+    assert_eq!(migration_rows(&fleet.db("shared_service")).len(), 2);
+
+    fleet
+        .ok("down -d shared_service --yes")
+        .expect_contains("succeeded, 1 step(s)");
+    assert_eq!(migration_rows(&fleet.db("shared_service")).len(), 1);
+}
+
+#[test]
+fn protect_patterns_guard_the_databases_they_name_outside_production() {
+    let fleet = Fleet::new();
+    fleet.append("config.yaml", "\nprotect: [\"order_*\"]\n");
+    fleet.ok("up -d order_service");
+    fleet.ok("up -d user_service");
+    fleet
+        .line("up --databases=user_service,order_service")
+        .expect_code(2)
+        .expect_contains("up on 2 database(s), 1 protected by protect: [order_*] (order_service)");
+    fleet
+        .line("down -d order_service")
+        .expect_code(2)
+        .expect_contains("protected by protect: [order_*]");
+    fleet.ok("down -d user_service");
+    fleet.line("status").expect_contains("order_service");
+}

@@ -127,6 +127,10 @@ pub struct RunArgs {
     /// Print every statement as it starts (plain output).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Confirm a guarded run (production or `protect:`: a down, or an up over several
+    /// databases) without a terminal to type the count on, as in CI.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -26,6 +26,7 @@ use dbfleet_core::catalog::{CatalogError, Version};
 use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::dryrun;
+use dbfleet_core::engine::guard::{self, Guard};
 use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, PendingSet, Selection, SelectionRequest, WhenUnspecified, status,
@@ -357,6 +358,40 @@ fn plan_step_warnings(fleet: &Fleet, plan: &dryrun::DatabasePlan) -> Vec<String>
         .collect()
 }
 
+/// A guarded run goes on when the operator types the number of databases on a terminal,
+/// or said `--yes`; without a terminal and without `--yes` it is refused.
+fn confirm_guarded_run(guard: &Guard, direction: Direction, yes: bool) -> Result<(), Failure> {
+    let what = guard.describe(direction);
+    if yes {
+        eprintln!("note: {what}; confirmed by --yes");
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            eyre!("{what}: refused, there is no terminal to confirm it on; nothing was run")
+                .suggestion("add --yes where a pipeline has already approved the run"),
+        ));
+    }
+    let mut stderr = std::io::stderr();
+    let _ = write!(
+        stderr,
+        "{what}.\nType {} to go on (anything else stops): ",
+        guard.count
+    );
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if answer.trim() == guard.count.to_string() {
+        Ok(())
+    } else {
+        Err(Failure::failed(eyre!(
+            "not confirmed (typed {:?}, expected {}); nothing was run",
+            answer.trim(),
+            guard.count
+        )))
+    }
+}
+
 async fn run_command(
     fleet: Arc<Fleet>,
     direction: Direction,
@@ -385,6 +420,9 @@ async fn run_command(
             format,
         )
         .await;
+    }
+    if let Some(guard) = guard::guard(&fleet.config, direction, &selection.databases) {
+        confirm_guarded_run(&guard, direction, args.yes)?;
     }
     let sets: Vec<&str> = match &selection.set {
         Some(set) => vec![set.as_str()],

@@ -191,6 +191,7 @@ fn fleet_of(databases: Vec<DbInfo>, patterns: &[&str]) -> FleetInfo {
     FleetInfo {
         config_path: "config.yaml".to_owned(),
         environment: Some("demo".to_owned()),
+        protect: Vec::new(),
         read_only: false,
         databases,
         shared_sets: vec![shared],

@@ -17,6 +17,8 @@ use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, MigrationStat
 pub struct FleetInfo {
     pub config_path: String,
     pub environment: Option<String>,
+    /// The config's `protect:` patterns (guard rails, with `environment`).
+    pub protect: Vec<String>,
     /// `migrator.dry_run`: up and down only preview, so the console is read-only.
     pub read_only: bool,
     pub databases: Vec<DbInfo>,
@@ -97,6 +99,7 @@ impl FleetInfo {
         FleetInfo {
             config_path: config.path.display().to_string(),
             environment: config.environment.clone(),
+            protect: config.protect.clone(),
             read_only: config.migrator.dry_run,
             databases,
             shared_sets,

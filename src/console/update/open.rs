@@ -10,7 +10,7 @@ use crate::console::state::{
     Confirm, ConfirmKind, FlashLevel, InspectView, MatrixView, Overlay, PreviewView, Prompt,
     PromptKind, RunConfirm, Screen, State,
 };
-use dbfleet_core::engine::{Direction, Limit};
+use dbfleet_core::engine::{Direction, Limit, guard};
 
 pub(super) fn inspect(state: &mut State, db: Option<usize>) -> Vec<Command> {
     let Some(db) = db else {
@@ -63,12 +63,16 @@ pub(super) fn run_confirm(state: &mut State, direction: Direction) -> Vec<Comman
     }
     let id = state.next_id();
     let set = state.set_name().map(str::to_owned);
-    let production = state
-        .fleet
-        .environment
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case("production"));
-    let must_type = direction == Direction::Down || production;
+    // The CLI's rule (production or `protect:`), and every down besides: here the
+    // operator is at a keyboard anyway.
+    let guarded = guard::guard_for(
+        state.fleet.environment.as_deref(),
+        &state.fleet.protect,
+        direction,
+        &databases,
+    )
+    .is_some();
+    let must_type = direction == Direction::Down || guarded;
     state.overlay = Some(Overlay::Confirm(Confirm {
         kind: ConfirmKind::Run(RunConfirm {
             direction,

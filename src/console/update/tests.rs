@@ -428,20 +428,38 @@ fn down_works_only_once_the_count_is_typed() {
 }
 
 #[test]
-fn production_wants_the_count_typed_for_up_too() {
+fn production_wants_the_count_typed_for_an_up_over_several_databases() {
     let mut fleet = fixtures::demo_fleet();
     fleet.environment = Some("production".into());
     let mut state = fixtures::loaded_state(fleet, SIZE);
-    mark(&mut state, &["order_service"]);
+    mark(&mut state, &["order_service", "user_service"]);
     let commands = press(&mut state, 'U');
     answer_plan(&mut state, &commands);
     press_key(&mut state, KeyCode::Tab);
     assert!(press_key(&mut state, KeyCode::Enter).is_empty());
-    type_text(&mut state, "1");
+    type_text(&mut state, "2");
     assert!(matches!(
         press_key(&mut state, KeyCode::Enter).as_slice(),
         [Command::StartRun { .. }]
     ));
+}
+
+#[test]
+fn the_cli_guard_rule_decides_when_an_up_wants_the_count() {
+    // One database in production: an up is confirmed as anywhere else (as in the CLI).
+    let mut fleet = fixtures::demo_fleet();
+    fleet.environment = Some("production".into());
+    let mut state = fixtures::loaded_state(fleet, SIZE);
+    mark(&mut state, &["order_service"]);
+    press(&mut state, 'U');
+    assert!(confirm(&state).typed.is_none());
+    // `protect:` guards the databases it names, whatever the environment.
+    let mut fleet = fixtures::demo_fleet();
+    fleet.protect = vec!["order_*".into()];
+    let mut state = fixtures::loaded_state(fleet, SIZE);
+    mark(&mut state, &["order_service", "user_service"]);
+    press(&mut state, 'U');
+    assert!(confirm(&state).typed.is_some());
 }
 
 fn press_binding(state: &mut State, binding: &crate::console::keys::Binding) -> Vec<Command> {

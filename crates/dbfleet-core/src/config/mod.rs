@@ -46,6 +46,9 @@ pub struct Config {
     pub base_dir: PathBuf,
     /// A label such as `production`; the console makes it stand out.
     pub environment: Option<String>,
+    /// Glob patterns over database names that get production's guard rails whatever the
+    /// environment (`protect: ["billing_*"]`); checked at load.
+    pub protect: Vec<String>,
     pub databases: Vec<DatabaseEntry>,
     pub migrator: MigratorSettings,
     /// Targets of shared migration sets declared in the config (`sets:`). A set can also
@@ -188,6 +191,8 @@ pub struct SetDeclaration {
 struct RawConfig {
     #[serde(default)]
     environment: Option<Spanned<String>>,
+    #[serde(default)]
+    protect: Vec<Spanned<String>>,
     #[serde(default)]
     database: Option<SpannedNode>,
     /// Names with where they stand: a bad name is reported at its line.
@@ -467,11 +472,17 @@ impl Config {
             ),
             None => None,
         };
+        for pattern in &raw.protect {
+            globset::Glob::new(&pattern.value)
+                .map_err(|e| invalid(&pattern.referenced, format!("protect: {}", e.kind())))?;
+        }
+        let protect = raw.protect.into_iter().map(|p| p.value).collect();
 
         Ok(Config {
             path: path.to_owned(),
             base_dir,
             environment,
+            protect,
             databases,
             migrator: raw.migrator,
             sets,

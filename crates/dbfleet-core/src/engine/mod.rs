@@ -23,6 +23,7 @@ pub mod dryrun;
 pub mod elsewhere;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod identity;
 pub mod journal;
 pub mod lock;
