@@ -492,3 +492,38 @@ fn protect_patterns_guard_the_databases_they_name_outside_production() {
     fleet.ok("down -d user_service");
     fleet.line("status").expect_contains("order_service");
 }
+
+#[test]
+fn applied_by_names_a_real_actor_without_user_and_the_override_when_set() {
+    let fleet = Fleet::new();
+    let out = fleet
+        .command(&["up", "-d", "shared_service"])
+        .env_remove("USER")
+        .env_remove("USERNAME")
+        .env_remove("LOGNAME")
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let applied_by = |fleet: &Fleet| {
+        fleet.status_of("shared_service")["sets"][0]["migrations"][0]["applied_by"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let who = applied_by(&fleet);
+    assert!(!who.starts_with("unknown@"), "{who}");
+
+    let fleet = Fleet::new();
+    let out = fleet
+        .command(&["up", "-d", "shared_service"])
+        .env("DBFLEET_ACTOR", "deploy-bot")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        applied_by(&fleet).starts_with("deploy-bot@"),
+        "{}",
+        applied_by(&fleet)
+    );
+}

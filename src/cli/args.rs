@@ -11,7 +11,7 @@ use dbfleet_core::engine::selection::Shard;
 #[derive(Debug, Parser)]
 #[command(
     name = "dbfleet",
-    version,
+    version = env!("DBFLEET_VERSION"),
     about = "Migrate a fleet of databases together, and see the whole fleet's migration state at a glance",
     after_help = "Without a command, dbfleet opens the console on a terminal and prints the fleet's status otherwise.\nExit codes: 0 ok · 1 a database failed, was refused or blocked · 2 usage or config error · 3 status --check found problems · 130 interrupted"
 )]
@@ -58,6 +58,13 @@ pub enum Command {
     /// and every database is SQLite).
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Print a shell completion script: `dbfleet completions bash > /etc/bash_completion.d/dbfleet`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `dbfleet man > dbfleet.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

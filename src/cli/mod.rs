@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use args::{
     Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs, ResolveArgs, RunArgs,
@@ -45,6 +45,26 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    // Generated from the command line alone: no config needed.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "dbfleet", &mut std::io::stdout());
+            return code(exit::OK);
+        }
+        Some(Command::Man) => {
+            let page = clap_mangen::Man::new(Cli::command());
+            let mut roff = Vec::new();
+            return code(match page.render(&mut roff) {
+                Ok(()) => {
+                    print(&String::from_utf8_lossy(&roff));
+                    exit::OK
+                }
+                Err(e) => Failure::failed(eyre!("cannot render the man page: {e}")).print(),
+            });
+        }
+        _ => {}
+    }
     // The console owns the screen and logs to a file; everything else logs to stderr.
     if !opens_console(&cli) {
         let _ = tracing_subscriber::fmt()
@@ -117,6 +137,8 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Create(args)) => create_command(&fleet, &args),
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
         Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
+        // Answered in `run`, before any config is read.
+        Some(Command::Completions { .. } | Command::Man) => Ok(exit::OK),
     }
 }
 
