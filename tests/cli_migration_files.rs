@@ -508,3 +508,38 @@ fn a_broken_set_creates_nothing_on_a_database_that_does_not_exist_yet() {
         fleet.database_files()
     );
 }
+
+#[test]
+fn validate_checks_config_and_every_set_offline() {
+    let fleet = Fleet::new();
+    fleet
+        .ok("validate")
+        .expect_contains("✓ config.yaml: 6 database(s)")
+        .expect_contains("nothing a run would refuse");
+    fleet.write("migrations/user_service/009_bad.sql", "SELECT 1;\n");
+    fleet.write(
+        "migrations/order_service/010_tx.up.sql",
+        "BEGIN;\nCREATE TABLE t (x INT);\n",
+    );
+    let config = fleet.read("config.yaml").replace(
+        "  message_service:\n",
+        "  message_service:\n    driver: oracle\n",
+    );
+    fleet.write("config.yaml", &config);
+    let out = fleet.line("validate");
+    out.expect_code(1)
+        .expect_contains("✗ set user_service: migrations/user_service/009_bad.sql: not a migration file name")
+        .expect_contains("✗ set order_service (sqlite): migrations/order_service/010_tx.up.sql:1: `BEGIN` opens a transaction")
+        .expect_contains("✗ database message_service: ")
+        .expect_contains("3 problem(s) a run would refuse");
+    let json = fleet.line("validate --format json");
+    json.expect_code(1);
+    assert_eq!(json.json()["problems"].as_array().unwrap().len(), 3);
+    assert!(
+        fleet.database_files().is_empty(),
+        "validate opened no database: {:?}",
+        fleet.database_files()
+    );
+    fleet.write("config.yaml", "databases: [\n");
+    fleet.line("validate").expect_code(2);
+}

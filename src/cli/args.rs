@@ -58,6 +58,9 @@ pub enum Command {
     /// and every database is SQLite).
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Check the config and every migration set offline (no connection): exit 0 clean,
+    /// 1 when a run would refuse something, 2 when the config does not load.
+    Validate,
     /// Print a shell completion script: `dbfleet completions bash > /etc/bash_completion.d/dbfleet`.
     Completions {
         #[arg(value_enum)]

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use dbfleet_core::engine::status::{DatabaseStatus, MigrationState, Verdict};
+use dbfleet_core::engine::validate::Validation;
 
 /// The engine's verdict in a word, and its symbol, as the console shows it too.
 pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
@@ -194,6 +195,37 @@ pub fn history(entries: &[&dbfleet_core::engine::journal::JournalEntry]) -> Stri
         for (line, _) in entry.lines() {
             let _ = writeln!(out, "{line}");
         }
+    }
+    out
+}
+
+/// `dbfleet validate`'s report: one line per finding, then the verdict.
+pub fn validation(config: &std::path::Path, found: &Validation) -> String {
+    let mut out = String::new();
+    for finding in &found.problems {
+        out.push_str(&format!("✗ {}: {}\n", finding.subject, finding.message));
+    }
+    for finding in &found.warnings {
+        out.push_str(&format!(
+            "warning: {}: {}\n",
+            finding.subject, finding.message
+        ));
+    }
+    let counts = format!(
+        "{} database(s), {} migration set(s), {} migration(s)",
+        found.databases, found.sets, found.migrations
+    );
+    if found.is_clean() {
+        out.push_str(&format!(
+            "✓ {}: {counts}; nothing a run would refuse\n",
+            config.display()
+        ));
+    } else {
+        out.push_str(&format!(
+            "✗ {}: {counts}; {} problem(s) a run would refuse\n",
+            config.display(),
+            found.problems.len()
+        ));
     }
     out
 }

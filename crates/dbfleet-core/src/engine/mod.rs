@@ -33,6 +33,7 @@ pub mod runner;
 pub mod selection;
 pub mod sink;
 pub mod status;
+pub mod validate;
 
 use std::collections::HashMap;
 use std::path::Path;
