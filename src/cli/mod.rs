@@ -137,24 +137,24 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Create(args)) => create_command(&fleet, &args),
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
         Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
-        Some(Command::Validate) => validate_command(&fleet, cli.format),
+        Some(Command::Validate) => Ok(validate_command(&fleet, cli.format)),
         // Answered in `run`, before any config is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(exit::OK),
     }
 }
 
-fn validate_command(fleet: &Fleet, format: Format) -> Done {
+fn validate_command(fleet: &Fleet, format: Format) -> u8 {
     let found = dbfleet_core::engine::validate::validate(fleet);
     if format == Format::Json {
         print(&(serde_json::to_string_pretty(&found).unwrap_or_default() + "\n"));
     } else {
         print(&status_view::validation(&fleet.config.path, &found));
     }
-    Ok(if found.is_clean() {
+    if found.is_clean() {
         exit::OK
     } else {
         exit::RUN_FAILED
-    })
+    }
 }
 
 /// `dbfleet` alone is the console on a terminal and the status table in a pipe, so
