@@ -434,3 +434,46 @@ fn duplicate_key_checker_used_on_the_journal_catches_a_repeated_key() {
     assert!(duplicate_keys(r#"{"a":{"b":1,"b":2}}"#).is_err());
     assert!(duplicate_keys(r#"{"a":[{"b":1},{"b":2}],"outcome":{"outcome":"x"}}"#).is_ok());
 }
+
+/// `examples/ci/github-actions.yml`'s run steps, as `examples/ci/run-workflow-locally.sh`
+/// plays them, on the demo fleet: validate, then per matrix job shared_service and the
+/// job's service up, then `status --check` passes.
+#[test]
+fn the_example_workflow_runs_its_matrix_to_an_up_to_date_fleet() {
+    let fleet = Fleet::new();
+    let script = common::repo_root().join("examples/ci/run-workflow-locally.sh");
+    let services = [
+        "user_service",
+        "product_service",
+        "order_service",
+        "message_service",
+        "analytics_service",
+    ];
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("config.yaml")
+        .args(services)
+        .current_dir(fleet.path())
+        .env("DBFLEET", env!("CARGO_BIN_EXE_dbfleet"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("== job").count(), services.len(), "{stdout}");
+    for db in services.iter().chain(["shared_service"].iter()) {
+        let status = fleet.status_of(db);
+        assert_eq!(status["sets"][0]["pending"], 0, "{db}: {status:#}");
+        assert!(
+            status["sets"][0]["migrations"][0]["applied_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("github-actions/local@"),
+            "{status:#}"
+        );
+    }
+}
