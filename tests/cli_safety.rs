@@ -527,3 +527,85 @@ fn applied_by_names_a_real_actor_without_user_and_the_override_when_set() {
         applied_by(&fleet)
     );
 }
+
+/// Outcome word of `db` in an `up`'s summary line (`✗ user_service  failed after ...`).
+fn outcome_of(out: &common::Output, db: &str) -> String {
+    summary_line(out, db)
+        .split_whitespace()
+        .skip(2)
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn max_failures_stops_starting_databases_and_says_which_never_started() {
+    let fleet = Fleet::new();
+    let config = fleet
+        .read("config.yaml")
+        .replace("migrator:\n", "migrator:\n  concurrency: 1\n");
+    fleet.write("config.yaml", &config);
+    for db in ["user_service", "product_service"] {
+        fleet.write(&format!("migrations/{db}/009_broken.up.sql"), BROKEN_SQL);
+    }
+    let out = fleet.line("up --patterns=*_service --max-failures 1");
+    out.expect_code(1);
+    let outcomes: Vec<String> = ["user_service", "product_service"]
+        .iter()
+        .map(|db| outcome_of(&out, db))
+        .collect();
+    assert!(
+        outcomes.contains(&"failed after".to_owned())
+            && outcomes.contains(&"not started:".to_owned()),
+        "{outcomes:?}\n{}",
+        out.describe()
+    );
+    out.expect_contains("1 database(s) failed or were refused (--max-failures 1)");
+    // The one never started is untouched: no migrations table was even created.
+    let untouched = if outcomes[0] == "not started:" {
+        "user_service"
+    } else {
+        "product_service"
+    };
+    assert!(
+        migration_rows(&fleet.db(untouched)).is_empty(),
+        "{untouched}"
+    );
+    fleet
+        .line("up --patterns=*_service --max-failures 0")
+        .expect_code(2);
+}
+
+#[test]
+fn a_failing_canary_keeps_the_rest_of_the_fleet_untouched() {
+    let fleet = Fleet::new();
+    fleet.write("migrations/order_service/009_broken.up.sql", BROKEN_SQL);
+    let out = fleet.line("up --patterns=*_service --canary order_service");
+    out.expect_code(1);
+    assert_eq!(outcome_of(&out, "order_service"), "failed after");
+    // The canary's own dependencies ran first; everything else never started.
+    for db in ["shared_service", "user_service", "product_service"] {
+        assert!(
+            summary_line(&out, db).contains("succeeded"),
+            "{db}\n{}",
+            out.describe()
+        );
+    }
+    for db in ["message_service", "analytics_service"] {
+        assert!(
+            summary_line(&out, db)
+                .contains("not started: the canary (order_service) did not go well"),
+            "{db}\n{}",
+            out.describe()
+        );
+        assert!(migration_rows(&fleet.db(db)).is_empty(), "{db}");
+    }
+    // A canary that goes well lets the rest run.
+    std::fs::remove_file(fleet.file("migrations/order_service/009_broken.up.sql")).unwrap();
+    let out = fleet.line("up --patterns=*_service --canary 1");
+    out.expect_ok();
+    fleet
+        .line("up --patterns=*_service --canary nobody")
+        .expect_code(2)
+        .expect_contains("not among the selected databases");
+}

@@ -137,6 +137,14 @@ pub struct RunArgs {
     /// Print every statement as it starts (plain output).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Run these databases first (comma-separated names, or a number: the first N of the
+    /// selection) and start the others only if every one of them went well.
+    #[arg(long, value_name = "NAMES|N")]
+    pub canary: Option<String>,
+    /// Start no more databases once K have failed or been refused (default:
+    /// migrator.max_failures, else no limit); those never started are reported.
+    #[arg(long, value_name = "K", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_failures: Option<usize>,
     /// Confirm a guarded run (production or `protect:`: a down, or an up over several
     /// databases) without a terminal to type the count on, as in CI.
     #[arg(long, short = 'y')]

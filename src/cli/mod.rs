@@ -27,7 +27,7 @@ use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::guard::{self, Guard};
-use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
+use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, PendingSet, Selection, SelectionRequest, WhenUnspecified, status,
 };
@@ -395,6 +395,34 @@ fn plan_step_warnings(fleet: &Fleet, plan: &dryrun::DatabasePlan) -> Vec<String>
         .collect()
 }
 
+/// `--canary`: names from the selection, or the selection's first N.
+fn canary(value: Option<&str>, selection: &[String]) -> Result<Vec<String>, Failure> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    if let Ok(n) = value.trim().parse::<usize>() {
+        if n == 0 || n >= selection.len() {
+            return Err(Failure::usage(eyre!(
+                "--canary {n}: a canary is 1 to {} of the {} selected database(s)",
+                selection.len().saturating_sub(1),
+                selection.len()
+            )));
+        }
+        return Ok(selection[..n].to_vec());
+    }
+    let names = dbfleet_core::engine::selection::split_list(&[value.to_owned()]);
+    if names.is_empty() {
+        return Err(Failure::usage(eyre!("--canary was given empty")));
+    }
+    if let Some(outside) = names.iter().find(|n| !selection.contains(n)) {
+        return Err(Failure::usage(eyre!(
+            "--canary {outside}: not among the selected databases ({})",
+            selection.join(", ")
+        )));
+    }
+    Ok(names)
+}
+
 /// A guarded run goes on when the operator types the number of databases on a terminal,
 /// or said `--yes`; without a terminal and without `--yes` it is refused.
 fn confirm_guarded_run(guard: &Guard, direction: Direction, yes: bool) -> Result<(), Failure> {
@@ -458,6 +486,10 @@ async fn run_command(
         )
         .await;
     }
+    let containment = Containment {
+        canary: canary(args.canary.as_deref(), &selection.databases)?,
+        max_failures: args.max_failures.or(fleet.config.migrator.max_failures),
+    };
     if let Some(guard) = guard::guard(&fleet.config, direction, &selection.databases) {
         confirm_guarded_run(&guard, direction, args.yes)?;
     }
@@ -475,6 +507,7 @@ async fn run_command(
         backup: fleet.config.migrator.auto_backup && !args.no_backup,
         allow_drift: args.allow_drift,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        containment,
     };
     let control = RunControl::new();
     let on_interrupt = control.clone();

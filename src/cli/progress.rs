@@ -27,7 +27,7 @@ pub fn outcome_line(outcome: &Outcome) -> (&'static str, String) {
         Outcome::Succeeded { .. } | Outcome::UpToDate => "✓",
         Outcome::PendingElsewhere { .. } => "●",
         Outcome::Failed { .. } | Outcome::Refused { .. } => "✗",
-        Outcome::Blocked { .. } => "·",
+        Outcome::Blocked { .. } | Outcome::NotStarted { .. } => "·",
         Outcome::Cancelled { .. } => "⊘",
     };
     (symbol, outcome.describe())

@@ -11,7 +11,7 @@ use super::model::FleetInfo;
 use super::msg::{Command, Msg, PlanResult, Reloaded};
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::dryrun;
-use dbfleet_core::engine::runner::{self, RunControl, RunRequest};
+use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
 };
@@ -231,6 +231,10 @@ impl Workers {
                 backup: fleet.config.migrator.auto_backup,
                 allow_drift: false,
                 command,
+                containment: Containment {
+                    max_failures: fleet.config.migrator.max_failures,
+                    ..Containment::default()
+                },
             };
             let (events_tx, mut events) = mpsc::unbounded_channel();
             let run = tokio::spawn(runner::run(fleet, request, events_tx, control));

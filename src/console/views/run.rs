@@ -27,7 +27,7 @@ fn row_sym(row: &RunRow) -> Sym {
             Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
             Outcome::PendingElsewhere { .. } => Sym::Pending,
             Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
-            Outcome::Blocked { .. } => Sym::NotTargeted,
+            Outcome::Blocked { .. } | Outcome::NotStarted { .. } => Sym::NotTargeted,
             Outcome::Cancelled { .. } => Sym::Locked,
         },
     }

@@ -26,6 +26,9 @@ pub struct MigratorSettings {
     pub concurrency: usize,
     /// Databases migrated at once on one server (PostgreSQL/MySQL host:port).
     pub per_server_concurrency: usize,
+    /// A run stops starting databases once this many have failed or been refused
+    /// (`--max-failures`); unset: never.
+    pub max_failures: Option<usize>,
     /// How long a run waits for another holder's migration lock before giving up; 0:
     /// one try, no wait.
     pub lock_timeout_secs: u64,
@@ -52,6 +55,7 @@ impl Default for MigratorSettings {
             journal: ".dbfleet/journal.jsonl".into(),
             concurrency: 8,
             per_server_concurrency: 4,
+            max_failures: None,
             lock_timeout_secs: 30,
             stale_lock_secs: 120,
             connect_timeout_secs: 10,
@@ -88,6 +92,12 @@ pub(super) fn check_settings(
                 ),
             ));
         }
+    }
+    if settings.max_failures == Some(0) {
+        return Err((
+            at("max_failures"),
+            "migrator.max_failures: 0 would start no database; give the number of failures after which a run stops starting new ones (1 or more), or leave it out".to_owned(),
+        ));
     }
     let timeouts = [
         ("lock_timeout_secs", settings.lock_timeout_secs),

@@ -27,6 +27,17 @@ pub struct RunRequest {
     pub allow_drift: bool,
     /// The command line, for the journal.
     pub command: String,
+    /// Canary databases and the failure budget: how a bad migration is kept from the rest.
+    pub containment: Containment,
+}
+
+/// `--canary` runs these databases first and starts the others only if every one of them
+/// went well; `--max-failures K` starts no database once K have failed or been refused.
+/// What was never started says so (`Outcome::NotStarted`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Containment {
+    pub canary: Vec<String>,
+    pub max_failures: Option<usize>,
 }
 
 impl RunRequest {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::runner::{self, RunControl, RunRequest};
+use super::runner::{self, Containment, RunControl, RunRequest};
 use super::{Direction, Fleet, Limit, Selection};
 use crate::catalog::{Migration, MigrationSet};
 use crate::config::Target;
@@ -211,6 +211,7 @@ async fn up(fleet: &Arc<Fleet>, db: &str, set: Option<&str>, limit: Limit) -> Re
         backup: false,
         allow_drift: false,
         command: "dbfleet demo reset".to_owned(),
+        containment: Containment::default(),
     };
     let (tx, _rx) = mpsc::unbounded_channel();
     let summary = runner::run(fleet.clone(), request, tx, RunControl::new())

@@ -52,6 +52,8 @@ pub enum Outcome {
     Blocked { by: Vec<String> },
     /// Stopped by the operator; `applied` steps had completed.
     Cancelled { applied: usize },
+    /// Never started: the run was contained (a canary failed, `--max-failures` reached).
+    NotStarted { reason: String },
 }
 
 impl Outcome {
@@ -78,6 +80,7 @@ impl Outcome {
             Outcome::Refused { reason } => format!("refused: {reason}"),
             Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
             Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
+            Outcome::NotStarted { reason } => format!("not started: {reason}"),
         }
     }
 
@@ -90,6 +93,7 @@ impl Outcome {
             Outcome::Refused { .. } => "refused",
             Outcome::Blocked { .. } => "blocked",
             Outcome::Cancelled { .. } => "cancelled",
+            Outcome::NotStarted { .. } => "not started",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,7 @@ use crate::catalog::MigrationSet;
 use crate::dialect::Dialect;
 use crate::driver::{self, Access, AppliedRow, LockHolder, Session};
 
-pub use super::context::RunRequest;
+pub use super::context::{Containment, RunRequest};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -103,6 +104,13 @@ struct Runner {
     control: RunControl,
     fleet_permits: Semaphore,
     server_permits: HashMap<String, Arc<Semaphore>>,
+    /// Databases failed or refused so far, against `Containment::max_failures`.
+    failures: AtomicUsize,
+    /// Opens (`Some(true)`) once every canary went well; `Some(false)` when one did not.
+    canary_gate: Option<watch::Receiver<Option<bool>>>,
+    /// The canaries and what they run after (a canary's dependencies go first, or the
+    /// canary would wait for them while they wait for it).
+    ahead_of_the_gate: Vec<String>,
 }
 
 type Dependencies = Vec<(String, watch::Receiver<Option<bool>>)>;
@@ -133,11 +141,33 @@ pub async fn run(
         set: request.selection.set.clone(),
     });
 
+    let mut done_senders = HashMap::new();
+    let mut done_receivers = HashMap::new();
+    for db in &databases {
+        let (tx, rx) = watch::channel(None::<bool>);
+        done_senders.insert(db.clone(), tx);
+        done_receivers.insert(db.clone(), rx);
+    }
+    let canary_gate = canary_gate(&request.containment.canary, &done_receivers);
+    let mut ahead_of_the_gate = request.containment.canary.clone();
+    let mut i = 0;
+    while let Some(db) = ahead_of_the_gate.get(i).cloned() {
+        for before in run_after(&fleet, &databases, &db, request.direction) {
+            if databases.contains(&before) && !ahead_of_the_gate.contains(&before) {
+                ahead_of_the_gate.push(before);
+            }
+        }
+        i += 1;
+    }
+
     let runner = Arc::new(Runner {
         fleet_permits: Semaphore::new(fleet.config.migrator.concurrency),
         server_permits: fleet
             .server_slots(&databases, fleet.config.migrator.per_server_concurrency),
         control: control.clone(),
+        failures: AtomicUsize::new(0),
+        canary_gate,
+        ahead_of_the_gate,
         context: RunContext {
             holder: LockHolder {
                 holder: fleet.identity.who(),
@@ -154,13 +184,6 @@ pub async fn run(
         },
     });
 
-    let mut done_senders = HashMap::new();
-    let mut done_receivers = HashMap::new();
-    for db in &databases {
-        let (tx, rx) = watch::channel(None::<bool>);
-        done_senders.insert(db.clone(), tx);
-        done_receivers.insert(db.clone(), rx);
-    }
     let mut tasks = Vec::new();
     for db in &databases {
         let deps: Dependencies =
@@ -241,6 +264,9 @@ async fn migrate_database(runner: &Runner, db: &str, deps: Dependencies) -> Outc
     let outcome = match migrate_database_inner(runner, db, deps, cancel).await {
         Ok(outcome) | Err(outcome) => outcome,
     };
+    if matches!(outcome, Outcome::Failed { .. } | Outcome::Refused { .. }) {
+        runner.failures.fetch_add(1, Ordering::SeqCst);
+    }
     runner.context.events.emit(RunEvent::Finished {
         database: db.to_owned(),
         outcome: outcome.clone(),
@@ -260,6 +286,7 @@ async fn migrate_database_inner(
     let prepared = prepare::prepare(&context.fleet, &context.request.selection, db)
         .map_err(|reason| Outcome::Refused { reason })?;
     wait_for(context, db, deps, &cancel).await?;
+    wait_for_canary(runner, db, &cancel).await?;
 
     let _fleet_permit = tokio::select! {
         _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
@@ -279,6 +306,7 @@ async fn migrate_database_inner(
     if cancel.is_cancelled() {
         return Err(Outcome::Cancelled { applied: 0 });
     }
+    within_failure_budget(runner)?;
 
     let cx = DatabaseRun {
         run: context,
@@ -292,6 +320,84 @@ async fn migrate_database_inner(
         None => without_own_set(&cx).await,
         Some(set) => with_own_set(&cx, set).await,
     })
+}
+
+/// A gate that opens once every canary went well, closed for good when one did not;
+/// `None` without canaries.
+fn canary_gate(
+    canary: &[String],
+    done: &HashMap<String, watch::Receiver<Option<bool>>>,
+) -> Option<watch::Receiver<Option<bool>>> {
+    if canary.is_empty() {
+        return None;
+    }
+    let watched: Vec<watch::Receiver<Option<bool>>> =
+        canary.iter().filter_map(|d| done.get(d).cloned()).collect();
+    let (open, gate) = watch::channel(None::<bool>);
+    tokio::spawn(async move {
+        let mut all_ok = true;
+        for mut rx in watched {
+            let ok = loop {
+                if let Some(ok) = *rx.borrow() {
+                    break ok;
+                }
+                if rx.changed().await.is_err() {
+                    break false;
+                }
+            };
+            all_ok &= ok;
+        }
+        let _ = open.send(Some(all_ok));
+    });
+    Some(gate)
+}
+
+/// A database outside the canaries waits for them before it takes a slot (a slot held
+/// while waiting could starve the canaries), and does not start if one did not go well.
+async fn wait_for_canary(
+    runner: &Runner,
+    db: &str,
+    cancel: &CancellationToken,
+) -> Result<(), Outcome> {
+    let canary = &runner.context.request.containment.canary;
+    let Some(gate) = &runner.canary_gate else {
+        return Ok(());
+    };
+    if runner.ahead_of_the_gate.iter().any(|c| c == db) {
+        return Ok(());
+    }
+    let mut gate = gate.clone();
+    let open = loop {
+        if let Some(open) = *gate.borrow() {
+            break open;
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+            changed = gate.changed() => if changed.is_err() { break false },
+        }
+    };
+    if open {
+        Ok(())
+    } else {
+        Err(Outcome::NotStarted {
+            reason: format!("the canary ({}) did not go well", canary.join(", ")),
+        })
+    }
+}
+
+/// Once its slot is taken, whether the failure budget still lets `db` start: the
+/// databases already running finish, no new one starts.
+fn within_failure_budget(runner: &Runner) -> Result<(), Outcome> {
+    let Some(max) = runner.context.request.containment.max_failures else {
+        return Ok(());
+    };
+    let failed = runner.failures.load(Ordering::SeqCst);
+    if failed >= max {
+        return Err(Outcome::NotStarted {
+            reason: format!("{failed} database(s) failed or were refused (--max-failures {max})"),
+        });
+    }
+    Ok(())
 }
 
 /// Waits for the databases `db` runs after; `Err` when one of them did not succeed
