@@ -434,8 +434,30 @@ fn emit_connecting(cx: &DatabaseRun<'_>) {
 /// applied now (a concurrent run may have applied steps meanwhile), backs up, runs, and
 /// releases the lock.
 async fn locked_run(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
+    // Another tool's database must not get dbfleet's tables, nor its migrations re-run.
+    let target = cx.db.target;
+    let foreign = match session.bookkeeping_exists().await {
+        Ok(true) => Ok(()),
+        Ok(false) => prepare::refuse_other_tool(session, cx.name(), target, None).await,
+        Err(e) => Err(EngineError::from_driver(target, &e)),
+    };
+    if let Err(reason) = foreign {
+        return match reason {
+            EngineError::Unreachable(_) => Outcome::Failed {
+                error: reason,
+                applied: 0,
+            },
+            reason => Outcome::Refused { reason },
+        };
+    }
     match lock::acquire(cx, session).await {
         Ok(()) => {}
+        Err(LockFailure::Failed(e)) if e.kind == driver::ErrorKind::NotOurs => {
+            let reason = prepare::refuse_other_tool(session, cx.name(), target, Some(&e)).await;
+            return Outcome::Refused {
+                reason: reason.err().unwrap_or(EngineError::from_driver(target, &e)),
+            };
+        }
         Err(LockFailure::Refused(reason)) => return Outcome::Refused { reason },
         Err(LockFailure::Cancelled) => {
             // The cancel may have cut a lock attempt that had already committed its row:
