@@ -329,6 +329,15 @@ fn other_tools_tables(dialect: Dialect) -> Vec<&'static str> {
     sql
 }
 
+/// A tool as `other_tools` found it: name, table, `through`, applied, unsettled.
+type Seen<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+);
+
 /// `other_tools` finds other tools' tables and reads what they say was applied, dirty,
 /// failed or half-done, on a read-only session, creating nothing; `try_lock` refuses a
 /// migrations table of the configured name that another tool made (golang-migrate's
@@ -343,7 +352,7 @@ async fn other_tools_are_read_and_nothing_is_created(db: Fresh) {
     let mut read_only = db.open_read_only().await;
     let mut found = read_only.other_tools().await.unwrap();
     found.sort_by_key(|t| t.tool.name());
-    let seen: Vec<(&str, &str, Option<&str>, Vec<&str>, Vec<&str>)> = found
+    let seen: Vec<Seen> = found
         .iter()
         .map(|t| {
             (
