@@ -128,6 +128,7 @@ impl OtherTool {
         match (&self.through, self.applied.len()) {
             (Some(v), 0) => format!("at version {v}"),
             (Some(v), n) => format!("{n} applied, baseline {v}"),
+            (None, 0) => "nothing applied".into(),
             (None, n) => format!("{n} applied"),
         }
     }

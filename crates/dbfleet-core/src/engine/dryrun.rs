@@ -172,12 +172,12 @@ async fn read(fleet: &Fleet, prepared: &Prepared<'_>) -> Result<Read, EngineErro
             session.close().await;
             return Err(EngineError::from_driver(target, &e));
         }
-        Ok((applied, false, lock)) => {
+        Ok((applied, has_tables, lock)) if applied.is_empty() => {
             let refusal =
                 prepare::refuse_other_tool(session.as_mut(), prepared.database, target, None).await;
             session.close().await;
             refusal?;
-            (applied, false, lock)
+            (applied, has_tables, lock)
         }
         Ok(read) => {
             session.close().await;

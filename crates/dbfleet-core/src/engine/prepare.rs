@@ -125,9 +125,10 @@ pub fn managed_by(database: &str, tool: &OtherTool, book: &Bookkeeping) -> Engin
 }
 
 /// Refuses a database another migration tool manages, before anything is created there
-/// (taking the lock creates dbfleet's tables). Asked only where dbfleet's migrations table
-/// is missing or is another tool's (`not_ours`), so a database already on dbfleet pays
-/// nothing; with no other tool found, a table that is not dbfleet's is still refused.
+/// (taking the lock creates dbfleet's tables). Asked only where dbfleet has no rows (its
+/// migrations table is missing, empty, or another tool's: `not_ours`), so a database
+/// already on dbfleet pays nothing; with no other tool found, a table that is not
+/// dbfleet's is still refused.
 pub async fn refuse_other_tool(
     session: &mut dyn Session,
     database: &str,

@@ -396,8 +396,8 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
     status
 }
 
-/// dbfleet's rows, and where it has none (no table, or the configured name is another
-/// tool's) the tool that manages the database instead, if any.
+/// dbfleet's rows, and where it has none (no table, an empty one, or the configured name
+/// is another tool's) the tool that manages the database instead, if any.
 async fn read_rows(
     session: &mut dyn driver::Session,
     name: &str,
@@ -407,7 +407,7 @@ async fn read_rows(
         Err(e) if e.kind == driver::ErrorKind::NotOurs => (Vec::new(), Some(e)),
         Err(e) => return Err(e),
     };
-    if !rows.is_empty() || (not_ours.is_none() && session.bookkeeping_exists().await?) {
+    if !rows.is_empty() {
         return Ok((rows, None));
     }
     let tools = session.other_tools().await?;
