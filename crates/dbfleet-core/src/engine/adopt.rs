@@ -167,8 +167,10 @@ async fn one(
     .await;
     session.close().await;
     if let Err(refused) = written {
+        // The database's own words, secrets removed.
         adoption.refused = Some(match refused {
             EngineError::Unreachable(message) => EngineError::Unreachable(target.scrub(&message)),
+            EngineError::LockFailed(message) => EngineError::LockFailed(target.scrub(&message)),
             other => other,
         });
     }
@@ -235,7 +237,7 @@ fn decide<'a>(
             .any(|r| r.set == set.name && r.version == m.version)
     };
     let mut decision = Decision::default();
-    let through = match source {
+    let tool = match source {
         Source::Baseline(version) => {
             decision.from = Some("baseline".into());
             decision.summary = Some(format!("everything up to {version}"));
@@ -261,7 +263,6 @@ fn decide<'a>(
             }
         },
     };
-    let tool = through;
     decision.from = Some(tool.tool.name().to_owned());
     decision.table = Some(tool.table.clone());
     decision.summary = Some(tool.summary());
