@@ -389,13 +389,15 @@ fn another_tools_migrations_table_is_named_not_reported_unreachable() {
         .output()
         .expect("the sqlite3 shell");
     assert!(made.status.success(), "{made:?}");
+    // Named as golang-migrate's, with the setting that lets dbfleet's table sit beside it.
     let out = fleet.line("status -d user_service");
-    out.expect_contains("schema_migrations exists but is not dbfleet's")
-        .expect_contains("migrator.migrations_table");
+    out.expect_contains("managed by golang-migrate (nothing applied, table schema_migrations)")
+        .expect_contains("migrator.migrations_table: dbfleet_migrations");
     fleet
         .line("up -d user_service")
         .expect_code(1)
-        .expect_contains("not dbfleet's");
+        .expect_contains("managed by golang-migrate")
+        .expect_contains("migrator.migrations_table: dbfleet_migrations");
 }
 
 #[test]

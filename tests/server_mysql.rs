@@ -29,6 +29,11 @@ fn unreachable_server_and_wrong_password_fail_only_their_databases_on_mariadb() 
 }
 
 #[test]
+fn golang_migrate_and_flyway_databases_are_adopted_on_mariadb() {
+    scenarios::adopt_golang_migrate_and_flyway(Mysql);
+}
+
+#[test]
 fn backup_restores_on_mariadb() {
     scenarios::backup_restores(Mysql);
 }

@@ -29,6 +29,11 @@ fn unreachable_server_fails_only_its_databases_on_postgres() {
 }
 
 #[test]
+fn golang_migrate_and_flyway_databases_are_adopted_on_postgres() {
+    scenarios::adopt_golang_migrate_and_flyway(Postgres);
+}
+
+#[test]
 fn backup_restores_on_postgres() {
     scenarios::backup_restores(Postgres);
 }

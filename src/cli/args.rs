@@ -50,6 +50,13 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Settle a dirty database: mark its half-done step as applied or as rolled back.
     Resolve(ResolveArgs),
+    /// Take databases over from another migration tool: record what its table says it
+    /// applied (golang-migrate, sqlx, goose, dbmate, Flyway, pop, Atlas) as applied, without
+    /// running anything. A dry run unless --apply.
+    Adopt(AdoptArgs),
+    /// Mark every migration up to --to as applied without running it, for a database that
+    /// predates any migration tool. A dry run unless --apply.
+    Baseline(BaselineArgs),
     /// Past runs, unlocks and resolves, from the journal: who, when, what, how it ended.
     History(HistoryArgs),
     /// Open the console (what `dbfleet` alone does on a terminal).
@@ -229,4 +236,26 @@ pub struct ResolveArgs {
     /// Applied files were edited on purpose: record their checksums as they are now.
     #[arg(long)]
     pub accept_drift: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AdoptArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Record for real (without it: show what would be recorded, change nothing).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The last version already in the database: it and every version before it are
+    /// recorded as applied.
+    #[arg(long)]
+    pub to: Version,
+    /// Record for real (without it: show what would be recorded, change nothing).
+    #[arg(long)]
+    pub apply: bool,
 }

@@ -1,6 +1,7 @@
 //! The headless front: the same engine as the console, driven by arguments, reporting
 //! through the same event stream.
 
+pub mod adopt_view;
 pub mod args;
 pub mod exit;
 pub mod progress;
@@ -14,8 +15,8 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser};
 
 use args::{
-    Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs, ResolveArgs, RunArgs,
-    StatusArgs, UnlockArgs,
+    BaselineArgs, Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs,
+    ResolveArgs, RunArgs, StatusArgs, UnlockArgs,
 };
 use exit::code;
 use report::{Done, Failure};
@@ -25,6 +26,7 @@ use color_eyre::eyre::{Report, WrapErr, eyre};
 use dbfleet_core::catalog::{CatalogError, Version};
 use dbfleet_core::engine::FleetError;
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::adopt;
 use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::guard::{self, Guard};
 use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
@@ -140,6 +142,18 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Validate) => Ok(validate_command(&fleet, cli.format)),
         // Answered in `run`, before any config is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(exit::OK),
+        Some(Command::Adopt(args)) => {
+            let source = adopt::Source::Adopt;
+            adopt_command(&fleet, &args.selection, source, args.apply, cli.format).await
+        }
+        Some(Command::Baseline(BaselineArgs {
+            selection,
+            to,
+            apply,
+        })) => {
+            let source = adopt::Source::Baseline(to);
+            adopt_command(&fleet, &selection, source, apply, cli.format).await
+        }
     }
 }
 
@@ -653,4 +667,31 @@ async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
         }
     }
     Ok(if failed { exit::RUN_FAILED } else { exit::OK })
+}
+
+async fn adopt_command(
+    fleet: &Fleet,
+    selection: &args::SelectionArgs,
+    source: adopt::Source,
+    apply: bool,
+    format: Format,
+) -> Done {
+    let selection = select(
+        fleet,
+        &selection.request(),
+        WhenUnspecified::DefaultDatabase,
+    )?;
+    let adoptions = adopt::run(fleet, &selection, &source, apply).await;
+    let refused = adoptions.iter().any(|a| a.refused.is_some());
+    match format {
+        Format::Json => print(
+            &(serde_json::to_string_pretty(&adoptions).unwrap_or_else(|e| e.to_string()) + "\n"),
+        ),
+        Format::Text => {
+            let (out, err) = adopt_view::render_text(&adoptions, &source, apply);
+            eprint!("{err}");
+            print(&out);
+        }
+    }
+    Ok(if refused { exit::RUN_FAILED } else { exit::OK })
 }

@@ -18,6 +18,7 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
         Verdict::StaleLock(_) | Verdict::Locked(_) => "⊘",
         Verdict::Drift(_) | Verdict::FileMissing(_) => "~",
         Verdict::Pending(_) => "●",
+        Verdict::ManagedBy(_) => "»",
         Verdict::UpToDate => "✓",
     };
     (symbol, verdict.word())
@@ -75,6 +76,9 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
     for s in statuses {
         if let Some(error) = &s.error {
             let _ = writeln!(out, "\n{}: {error}", s.name);
+        }
+        if let Some(managed) = &s.managed_by {
+            let _ = writeln!(out, "\n{}: {}", s.name, managed.advice);
         }
     }
     if short {

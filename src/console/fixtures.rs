@@ -428,6 +428,24 @@ pub fn loaded_state(fleet: FleetInfo, size: (u16, u16)) -> State {
     state
 }
 
+/// `name`'s status says golang-migrate manages it (`summary`: `at version 3`), not dbfleet.
+pub fn managed_by_golang_migrate(state: &mut State, name: &str, summary: &str) {
+    let Some(status) = state
+        .dbs
+        .iter_mut()
+        .find(|d| d.info.name == name)
+        .and_then(|d| d.status.as_mut())
+    else {
+        panic!("{name} has no status");
+    };
+    status.managed_by = Some(dbfleet_core::engine::status::ManagedBy {
+        tool: "golang-migrate".into(),
+        table: "schema_migrations".into(),
+        summary: summary.into(),
+        advice: format!("run `dbfleet adopt -d {name}`"),
+    });
+}
+
 /// The demo fleet with its statuses in.
 pub fn demo_state(size: (u16, u16)) -> State {
     loaded_state(demo_fleet(), size)

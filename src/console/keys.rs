@@ -370,7 +370,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Fleet,
         &[key('R')],
         A::Resolve,
-        "resolve the focused dirty database, or accept its drift (confirm)",
+        "resolve the focused dirty database, accept its drift, or adopt it from another tool (confirm)",
         None,
     ),
     bind(
@@ -412,7 +412,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Inspect,
         &[key('R')],
         A::Resolve,
-        "resolve this dirty database, or accept its drift (confirm)",
+        "resolve this dirty database, accept its drift, or adopt it from another tool (confirm)",
         Some("resolve"),
     ),
     bind(

@@ -180,7 +180,7 @@ impl Health {
                 Verdict::Dirty => Sym::Dirty,
                 Verdict::StaleLock(_) | Verdict::Locked(_) => Sym::Locked,
                 Verdict::Drift(_) | Verdict::FileMissing(_) => Sym::Drift,
-                Verdict::Pending(_) => Sym::Pending,
+                Verdict::Pending(_) | Verdict::ManagedBy(_) => Sym::Pending,
                 Verdict::UpToDate => Sym::Ok,
             },
         }

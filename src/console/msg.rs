@@ -76,6 +76,8 @@ pub enum Command {
     CancelRun,
     CancelDatabase(String),
     Unlock(String),
+    /// Record what another tool applied on this database (`dbfleet adopt --apply`).
+    Adopt(String),
     Resolve {
         database: String,
         resolution: Resolution,

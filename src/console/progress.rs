@@ -354,7 +354,8 @@ impl RunProgress {
                     ok != outcomes.len(),
                 );
             }
-            RunEvent::LockCleared { .. } | RunEvent::Resolved { .. } => {}
+            RunEvent::LockCleared { .. } | RunEvent::Resolved { .. } | RunEvent::Adopted { .. } => {
+            }
         }
         None
     }

@@ -126,6 +126,14 @@ pub enum ConfirmKind {
         /// The half-done step is a down: "applied" and "rolled back" mean the opposite.
         reverting: bool,
     },
+    /// Another tool manages it and dbfleet has not adopted it: record what that tool
+    /// applied (`dbfleet adopt --apply`).
+    Adopt {
+        database: String,
+        tool: String,
+        /// What the tool's table says and what adopting does, in words.
+        detail: String,
+    },
     /// Applied files edited since they ran: record their checksums as they are now.
     AcceptDrift {
         database: String,
@@ -156,6 +164,9 @@ impl Confirm {
                 ),
             ],
             ConfirmKind::Unlock { .. } => vec!["Cancel".into(), "Clear the lock".into()],
+            ConfirmKind::Adopt { tool, .. } => {
+                vec!["Cancel".into(), format!("Adopt from {tool}")]
+            }
             ConfirmKind::AcceptDrift { .. } => {
                 vec!["Cancel".into(), "Accept the edited files".into()]
             }

@@ -10,6 +10,7 @@ use tokio::sync::{Semaphore, mpsc};
 use super::model::FleetInfo;
 use super::msg::{Command, Msg, PlanResult, Reloaded};
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::adopt;
 use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
 use dbfleet_core::engine::{
@@ -132,6 +133,14 @@ impl Workers {
                             }
                         })
                         .map_err(|e| dbfleet_core::human::with_causes(&e));
+                    let _ = tx.send(Msg::AdminDone { database, result });
+                });
+            }
+            Command::Adopt(database) => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = adopt(&fleet, &database).await;
                     let _ = tx.send(Msg::AdminDone { database, result });
                 });
             }
@@ -288,6 +297,30 @@ fn select(fleet: &Fleet, databases: Vec<String>, set: Option<String>) -> Result<
     fleet
         .select(&request, WhenUnspecified::DefaultDatabase)
         .map_err(|e| e.to_string())
+}
+
+/// `dbfleet adopt -d database --apply`, in the words of the console's flash.
+async fn adopt(fleet: &Fleet, database: &str) -> Result<String, String> {
+    let selection = select(fleet, vec![database.to_owned()], None)?;
+    let adoptions = adopt::run(fleet, &selection, &adopt::Source::Adopt, true).await;
+    let Some(done) = adoptions.first() else {
+        return Err("nothing selected".into());
+    };
+    if let Some(refused) = &done.refused {
+        return Err(refused.to_string());
+    }
+    Ok(match &done.from {
+        Some(tool) => format!(
+            "recorded {} migration(s) as applied (adopted from {tool}){}",
+            done.record.len(),
+            if done.without_file.is_empty() {
+                String::new()
+            } else {
+                format!("; applied without a file: {}", done.without_file.join(", "))
+            }
+        ),
+        None => "no other tool's bookkeeping found: nothing to adopt".into(),
+    })
 }
 
 async fn plan(

@@ -733,3 +733,145 @@ pub fn killed_connection_is_worded_and_the_lock_left_reported(engine: Engine) {
         }
     }
 }
+
+/// Issue 10, item 3 on a server: shared_service was run by golang-migrate (at version 2),
+/// user_service by Flyway (1 and 2 applied), order_service by golang-migrate left dirty
+/// at version 3. Each tool's table is made with its own definition for the engine. The
+/// applications' tables are real (made by the files 001 and 002, then dbfleet's own
+/// bookkeeping of that dropped). `adopt` dry-runs, refuses the dirty one, records the
+/// two; `up` then runs only what is new, and the tools' tables are untouched.
+pub fn adopt_golang_migrate_and_flyway(engine: Engine) {
+    let Some(server) = server(engine) else {
+        return;
+    };
+    let dbs = Databases::create(
+        &server,
+        &["shared_service", "user_service", "order_service"],
+    );
+    let config = seed_shaped_config(&dbs, &[], "")
+        .replace("  auto_backup: true\n", "  auto_backup: false\n");
+    // The history before dbfleet: files 001 and 002 ran, recorded elsewhere.
+    let fleet = fleet_with(
+        &config
+            .replace(
+                "migrations_table: schema_migrations",
+                "migrations_table: earlier",
+            )
+            .replace(
+                "lock_table: schema_migrations_lock",
+                "lock_table: earlier_lock",
+            ),
+    );
+    ok(
+        &fleet,
+        &server,
+        "up --to 2 -d shared_service -d user_service -d order_service",
+    );
+    let (golang, flyway) = match engine {
+        Engine::Postgres => (
+            r#"CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)"#,
+            r#"CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)"#,
+        ),
+        Engine::Mysql => (
+            "CREATE TABLE `schema_migrations` (version bigint not null primary key, dirty boolean not null)",
+            "CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`))",
+        ),
+    };
+    let setup: [(&str, Vec<&str>); 3] = [
+        (
+            "shared_service",
+            vec![
+                golang,
+                "INSERT INTO schema_migrations (version, dirty) VALUES (2, false)",
+            ],
+        ),
+        (
+            "user_service",
+            vec![
+                flyway,
+                "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', 11, 'ops', 5, true), (2, '2', 'create profiles', 'SQL', 'V2__create_profiles.sql', 12, 'ops', 5, true)",
+            ],
+        ),
+        (
+            "order_service",
+            vec![
+                golang,
+                "INSERT INTO schema_migrations (version, dirty) VALUES (3, true)",
+            ],
+        ),
+    ];
+    for (name, statements) in &setup {
+        let real = dbs.real(name);
+        server.query(real, "DROP TABLE earlier");
+        server.query(real, "DROP TABLE earlier_lock");
+        for sql in statements {
+            server.query(real, sql);
+        }
+    }
+    let fleet = fleet_with(&config);
+    // The configured name is golang-migrate's: refused, with what to set.
+    run(&fleet, &server, "up -d shared_service")
+        .expect_code(1)
+        .expect_contains("migrator.migrations_table: dbfleet_migrations");
+    let fleet = fleet_with(&config.replace(
+        "migrations_table: schema_migrations",
+        "migrations_table: dbfleet_migrations",
+    ));
+    let all = "-d shared_service -d user_service -d order_service";
+    run(&fleet, &server, &format!("up {all}"))
+        .expect_code(1)
+        .expect_contains("shared_service: ✗ refused: managed by golang-migrate (at version 2")
+        .expect_contains("user_service: ✗ refused: managed by Flyway (2 applied");
+    run(&fleet, &server, &format!("adopt {all}"))
+        .expect_code(1)
+        .expect_contains("shared_service: managed by golang-migrate (at version 2, table schema_migrations); would record 2 migration(s)")
+        .expect_contains("user_service: managed by Flyway (2 applied, table flyway_schema_history); would record 2 migration(s)")
+        .expect_contains("order_service: REFUSED: golang-migrate left version 3 unsettled")
+        .expect_contains("`migrate force 3`");
+    for name in ["shared_service", "user_service", "order_service"] {
+        assert!(
+            !server
+                .tables(dbs.real(name))
+                .contains(&"dbfleet_migrations".to_owned()),
+            "the dry run created dbfleet's table in {name}"
+        );
+    }
+    ok(
+        &fleet,
+        &server,
+        "adopt -d shared_service -d user_service --apply",
+    );
+    let up = ok(
+        &fleet,
+        &server,
+        &format!("up {}", "-d shared_service -d user_service"),
+    );
+    up.expect_contains("shared_service: ✓ succeeded, 1 step(s)")
+        .expect_contains("user_service: ✓ succeeded, 2 step(s)");
+    for (name, adopted, total) in [("shared_service", 2, 3), ("user_service", 2, 4)] {
+        let rows = server.query(
+            dbs.real(name),
+            "SELECT applied_by FROM dbfleet_migrations WHERE status = 'applied'",
+        );
+        let by: Vec<String> = rows.into_iter().filter_map(|r| r[0].clone()).collect();
+        assert_eq!(by.len(), total, "{name}: {by:?}");
+        assert_eq!(
+            by.iter().filter(|b| b.starts_with("adopted from ")).count(),
+            adopted,
+            "{name}: {by:?}"
+        );
+    }
+    // The tools' tables as they were.
+    let one = |db: &str, sql: &str| -> String {
+        let rows = server.query(dbs.real(db), sql);
+        rows[0][0].clone().unwrap_or_default().trim().to_owned()
+    };
+    let text = |column: &str| match engine {
+        Engine::Postgres => format!("CAST({column} AS TEXT)"),
+        Engine::Mysql => format!("CAST({column} AS CHAR)"),
+    };
+    let from = format!("SELECT {} FROM schema_migrations", text("version"));
+    assert_eq!(one("shared_service", &from), "2");
+    let from = format!("SELECT {} FROM flyway_schema_history", text("COUNT(*)"));
+    assert_eq!(one("user_service", &from), "2");
+}

@@ -70,6 +70,10 @@ fn activate(state: &mut State) -> Vec<Command> {
                 resolution,
             }]
         }
+        ConfirmKind::Adopt { database, .. } => {
+            state.flash(FlashLevel::Info, format!("adopting {database}…"));
+            vec![Command::Adopt(database)]
+        }
         ConfirmKind::AcceptDrift { database, .. } => {
             state.flash(
                 FlashLevel::Info,

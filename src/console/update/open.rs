@@ -140,6 +140,21 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
         return;
     };
     let name = database.info.name.clone();
+    if let Some(managed) = database.status.as_ref().and_then(|s| s.managed_by.as_ref()) {
+        state.overlay = Some(Overlay::Confirm(Confirm {
+            kind: ConfirmKind::Adopt {
+                database: name,
+                tool: managed.tool.clone(),
+                detail: format!(
+                    "{} ({}, table {})",
+                    managed.tool, managed.summary, managed.table
+                ),
+            },
+            focus: 0,
+            typed: None,
+        }));
+        return;
+    }
     if let Some(status) = database
         .status
         .as_ref()

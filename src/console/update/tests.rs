@@ -947,3 +947,27 @@ fn the_history_screen_keeps_the_latest_entries() {
         .map(|e| e.run_id.clone());
     assert_eq!(newest.as_deref(), Some("the-newest"));
 }
+
+#[test]
+fn r_on_a_database_another_tool_manages_offers_to_adopt_it() {
+    let mut state = demo();
+    let i = state
+        .dbs
+        .iter()
+        .position(|d| d.info.name == "order_service")
+        .expect("order_service");
+    fixtures::managed_by_golang_migrate(&mut state, "order_service", "at version 3");
+    assert_eq!(
+        state.health(i),
+        Health::Is(Verdict::ManagedBy("golang-migrate: at version 3".into()))
+    );
+    focus(&mut state, "order_service");
+    press(&mut state, 'R');
+    assert_eq!(confirm(&state).buttons()[1], "Adopt from golang-migrate");
+    // Cancel is where the focus starts: Enter there adopts nothing.
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    press(&mut state, 'R');
+    press_key(&mut state, KeyCode::Tab);
+    let commands = press_key(&mut state, KeyCode::Enter);
+    assert_eq!(commands, [Command::Adopt("order_service".into())]);
+}

@@ -196,6 +196,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
                 ),
             ],
         ),
+        ConfirmKind::Adopt {
+            database, detail, ..
+        } => (
+            format!(" Adopt {database} "),
+            vec![
+                Line::from(format!("{database} is managed by {detail}.")),
+                Line::from(
+                    "Adopt records what that tool applied as applied in dbfleet's table, without running anything; its table stays as it is. Then up runs only what is new (CLI: dbfleet adopt).",
+                ),
+            ],
+        ),
         ConfirmKind::AcceptDrift {
             database,
             migrations,

@@ -425,6 +425,17 @@ fn confirm_resolve() {
 }
 
 #[test]
+fn confirm_adopt() {
+    both("confirm_adopt", |size| {
+        let mut state = fixtures::demo_state(size);
+        fixtures::managed_by_golang_migrate(&mut state, "order_service", "at version 158");
+        focus(&mut state, "order_service");
+        update(&mut state, char_key('R'));
+        state
+    });
+}
+
+#[test]
 fn confirm_accept_drift() {
     both("confirm_accept_drift", |size| {
         let mut state = fixtures::loaded_state(fixtures::every_state_fleet(), size);

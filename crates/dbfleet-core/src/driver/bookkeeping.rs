@@ -228,6 +228,13 @@ impl Bookkeeping {
         self.insert_row(row, "applied", row.statements_total)
     }
 
+    /// A migration recorded as applied without running it: taken over from another tool's
+    /// table (`dbfleet adopt`) or below a baseline (`dbfleet baseline`). `applied_by` says
+    /// which; every statement counts as done.
+    pub fn record_adopted(&self, row: &RowValues) -> String {
+        self.insert_row(row, "applied", row.statements_total)
+    }
+
     /// Before a step that cannot run in a transaction: if it dies half-way, this row makes
     /// the database dirty instead of silently half-migrated.
     pub fn record_running(&self, row: &RowValues) -> String {

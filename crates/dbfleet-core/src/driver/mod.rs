@@ -17,6 +17,7 @@ mod connect;
 #[cfg(test)]
 mod connect_options_tests;
 pub mod dump;
+pub mod foreign;
 mod mysql;
 mod postgres;
 mod rows;
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 pub use bookkeeping::{Bookkeeping, RowValues};
 pub use connect::{connect, exists, transactional_ddl};
+pub use foreign::{OtherTool, Tool};
 
 use crate::catalog::Version;
 use crate::dialect::Dialect;
@@ -212,9 +214,16 @@ pub trait Session: Send {
     async fn read_applied(&mut self) -> DriverResult<Vec<AppliedRow>>;
     /// The lock table's row, if any; `None` when free or when the table does not exist.
     async fn read_lock(&mut self) -> DriverResult<Option<LockRow>>;
+    /// Other migration tools' bookkeeping tables found here, under their default names, and
+    /// what each says was applied, left dirty, failed or half-done (`foreign.rs`): in the
+    /// session's schema or database, and on PostgreSQL also Atlas's own schema. dbfleet's
+    /// own table is never one of them, whatever its name. Reads only: works on a
+    /// `ReadOnly` session, and creates nothing.
+    async fn other_tools(&mut self) -> DriverResult<Vec<OtherTool>>;
 
     /// Takes the database's migration lock if nobody holds it. Never waits for the holder.
-    /// Creates dbfleet's two tables when missing, under the same mutual exclusion (two
+    /// A migrations table of the configured name that another tool made is a `NotOurs`
+    /// error, and is left as it was. Creates dbfleet's two tables when missing, under the same mutual exclusion (two
     /// runs creating them at once can collide on PostgreSQL). Only where the database has
     /// a lock of its own does a row left behind get replaced (see `LockAttempt::Taken`);
     /// on SQLite such a row is `Held` and judged stale or not by the caller. Once taken,

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{ConnectOptions, Connection, Row};
 
+use super::foreign::{self, ForeignColumn};
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
 use super::{
@@ -282,6 +283,19 @@ impl Driver for Mysql {
         .await
         .map_err(server::error)?;
         Ok(found.is_some())
+    }
+
+    async fn columns(s: &mut Connected<Self>, tables: &[&str]) -> DriverResult<Vec<ForeignColumn>> {
+        let sql = format!(
+            "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR) FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name IN ({})",
+            foreign::name_list(&s.bookkeeping, tables)
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&s.bookkeeping.schema)
+            .fetch_all(&mut s.conn)
+            .await
+            .map_err(server::error)?;
+        Ok(rows.into_iter().map(ForeignColumn::here).collect())
     }
 
     async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Row};
 
+use super::foreign::{self, ATLAS_SCHEMA, ForeignColumn};
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
 use super::{
@@ -132,6 +133,28 @@ impl Driver for Postgres {
             .fetch_one(&mut s.conn)
             .await
             .map_err(server::error)
+    }
+
+    async fn columns(s: &mut Connected<Self>, tables: &[&str]) -> DriverResult<Vec<ForeignColumn>> {
+        // The session's own schema reads as NULL.
+        let sql = format!(
+            "SELECT CASE WHEN table_schema = COALESCE($1, current_schema()) THEN NULL ELSE table_schema::text END, table_name::text, column_name::text FROM information_schema.columns WHERE table_schema IN (COALESCE($1, current_schema()), {}) AND table_name IN ({})",
+            s.bookkeeping.literal(ATLAS_SCHEMA),
+            foreign::name_list(&s.bookkeeping, tables)
+        );
+        let rows: Vec<(Option<String>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&s.bookkeeping.schema)
+            .fetch_all(&mut s.conn)
+            .await
+            .map_err(server::error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(schema, table, column)| ForeignColumn {
+                schema,
+                table,
+                column,
+            })
+            .collect())
     }
 
     async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {

@@ -30,6 +30,12 @@ pub(crate) trait Plumbing: sqlx::Connection {
         bookkeeping: &Bookkeeping,
     ) -> impl Future<Output = Result<Option<LockRow>, sqlx::Error>> + Send;
 
+    /// Any query's rows, every value as text (the query casts them), NULL as `None`.
+    fn fetch_texts(
+        &mut self,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, sqlx::Error>> + Send;
+
     /// The dialect's statistics query `sql`, with the migrations table's name, the lock
     /// table's and the schema (NULL: the current one) bound in that order, answering the
     /// number of tables and the size in bytes.
@@ -106,6 +112,19 @@ where
         .transpose()
     }
 
+    async fn fetch_texts(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_all(self)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .collect()
+            })
+            .collect()
+    }
+
     async fn fetch_stats(
         &mut self,
         sql: &'static str,
@@ -137,14 +156,19 @@ fn version(text: &str) -> Result<Version, sqlx::Error> {
 /// `dirty`): say so, rather than "unknown column" or "unreachable".
 pub(crate) fn not_ours(bookkeeping: &Bookkeeping, e: DriverError) -> DriverError {
     if e.message.contains("migration_set") {
-        DriverError::new(
-            ErrorKind::NotOurs,
-            format!(
-                "table {} exists but is not dbfleet's (it has no migration_set column; golang-migrate and other tools use that name too): set migrator.migrations_table to another name",
-                bookkeeping.migrations_table
-            ),
-        )
+        not_ours_error(bookkeeping)
     } else {
         e
     }
+}
+
+/// The migrations table of the configured name is another tool's.
+pub(crate) fn not_ours_error(bookkeeping: &Bookkeeping) -> DriverError {
+    DriverError::new(
+        ErrorKind::NotOurs,
+        format!(
+            "table {} exists but is not dbfleet's (it has no migration_set column; golang-migrate and other tools use that name too): set migrator.migrations_table to another name",
+            bookkeeping.migrations_table
+        ),
+    )
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use sqlx::Connection;
 
-use super::rows::{Plumbing, not_ours};
+use super::foreign::{self, ForeignColumn, OtherTool};
+use super::rows::{Plumbing, not_ours, not_ours_error};
 use super::{
     AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, LockAttempt, LockHolder, LockRow,
     Session,
@@ -42,6 +43,10 @@ pub(crate) trait Driver: Send + Sized + 'static {
 
     /// Whether dbfleet's table `table` exists, where `bookkeeping` names it.
     async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool>;
+    /// The columns of the tables named `tables` (`foreign::TABLES`, or dbfleet's migrations
+    /// table) in the session's schema or database, and on PostgreSQL also in Atlas's own
+    /// schema (`foreign::ATLAS_SCHEMA`).
+    async fn columns(s: &mut Connected<Self>, tables: &[&str]) -> DriverResult<Vec<ForeignColumn>>;
     /// Whether the migrations table's `version` column is an integer: a table made before
     /// versions were text, which `Bookkeeping::widen_version` turns into text.
     async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool>;
@@ -108,6 +113,18 @@ impl<D: Driver> Connected<D> {
         holder: &LockHolder,
         now: &str,
     ) -> DriverResult<LockAttempt> {
+        // A table of that name another tool made (golang-migrate's `schema_migrations`):
+        // create nothing beside it, and never widen or write it.
+        let table = self.bookkeeping.migrations_table.clone();
+        let columns = D::columns(self, &[table.as_str()]).await?;
+        let own: Vec<_> = columns.iter().filter(|c| c.schema.is_none()).collect();
+        if !own.is_empty()
+            && !own
+                .iter()
+                .any(|c| c.column.eq_ignore_ascii_case("migration_set"))
+        {
+            return Err(not_ours_error(&self.bookkeeping));
+        }
         for sql in self.bookkeeping.create_tables() {
             self.execute(&sql).await?;
         }
@@ -178,6 +195,21 @@ impl<D: Driver> Session for Connected<D> {
             .fetch_lock(&self.bookkeeping)
             .await
             .map_err(D::ERROR)
+    }
+
+    async fn other_tools(&mut self) -> DriverResult<Vec<OtherTool>> {
+        let columns = D::columns(self, &foreign::TABLES).await?;
+        let mut found = Vec::new();
+        for (tool, schema, table) in foreign::detect(&columns) {
+            let sql = foreign::select(&self.bookkeeping, tool, schema.as_deref(), &table);
+            let rows = self.conn.fetch_texts(&sql).await.map_err(D::ERROR)?;
+            let shown = match &schema {
+                Some(schema) => format!("{schema}.{table}"),
+                None => table,
+            };
+            found.push(foreign::interpret(tool, shown, schema.is_none(), &rows));
+        }
+        Ok(found)
     }
 
     async fn try_lock(&mut self, holder: &LockHolder, now: &str) -> DriverResult<LockAttempt> {

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
+use super::foreign::{self, ForeignColumn};
 use super::session::{Connected, Driver};
 use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session};
 use crate::config::Target;
@@ -164,6 +165,18 @@ impl Driver for Sqlite {
                 .await
                 .map_err(error)?;
         Ok(found.is_some())
+    }
+
+    async fn columns(s: &mut Connected<Self>, tables: &[&str]) -> DriverResult<Vec<ForeignColumn>> {
+        let sql = format!(
+            "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name IN ({})",
+            foreign::name_list(&s.bookkeeping, tables)
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut s.conn)
+            .await
+            .map_err(error)?;
+        Ok(rows.into_iter().map(ForeignColumn::here).collect())
     }
 
     async fn integer_versions(s: &mut Connected<Self>) -> DriverResult<bool> {

@@ -156,8 +156,34 @@ async fn read(fleet: &Fleet, prepared: &Prepared<'_>) -> Result<Read, EngineErro
     let transactional_ddl = session.transactional_ddl();
     let server_lock = session.has_server_lock();
     let bookkeeping = session.bookkeeping().clone();
-    session.close().await;
-    let (applied, has_tables, lock) = read.map_err(|e| EngineError::from_driver(target, &e))?;
+    let (applied, has_tables, lock) = match read {
+        // Another tool's table under the configured name, or no table of dbfleet's at all:
+        // the run would refuse a database another tool manages, and so does its plan.
+        Err(e) if e.kind == driver::ErrorKind::NotOurs => {
+            let refusal =
+                prepare::refuse_other_tool(session.as_mut(), prepared.database, target, Some(&e))
+                    .await;
+            session.close().await;
+            return Err(refusal
+                .err()
+                .unwrap_or(EngineError::from_driver(target, &e)));
+        }
+        Err(e) => {
+            session.close().await;
+            return Err(EngineError::from_driver(target, &e));
+        }
+        Ok((applied, has_tables, lock)) if applied.is_empty() => {
+            let refusal =
+                prepare::refuse_other_tool(session.as_mut(), prepared.database, target, None).await;
+            session.close().await;
+            refusal?;
+            (applied, has_tables, lock)
+        }
+        Ok(read) => {
+            session.close().await;
+            read
+        }
+    };
     if let Some(lock) = lock
         && lock::run_refuses(&lock, server_lock)
     {

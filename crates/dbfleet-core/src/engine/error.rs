@@ -29,6 +29,23 @@ pub enum EngineError {
     /// `schema_migrations`): the driver's message, which names the setting to change.
     #[error("{0}")]
     ForeignTable(String),
+    /// Another tool's bookkeeping is here and dbfleet's is not (or the configured name is
+    /// that tool's table): `up` would start over from the first migration.
+    #[error("{}", managed_words(.0))]
+    ManagedBy(Box<Managed>),
+    /// Another tool left a version dirty, failed or half-done: adopting it would record a
+    /// half-done migration as applied.
+    #[error(
+        "{} left version {} unsettled in its table {} ({}); {}, then adopt again",
+        .0.tool, .0.version, .0.table, .0.detail, .0.advice
+    )]
+    ForeignUnsettled(Box<ForeignUnsettled>),
+    /// More than one other tool's table: which one tells the truth is the operator's call.
+    #[error(
+        "bookkeeping of several tools found: {}; adopt takes one: remove (or rename) the stale table(s), then adopt again",
+        .0.join(", ")
+    )]
+    SeveralTools(Vec<String>),
     /// The set's files are broken for this driver: a duplicate version, a misnamed file,
     /// transaction control, a file the splitter cannot read.
     #[error("migration set {set} has problems: {}", .problems.join("; "))]
@@ -145,6 +162,8 @@ impl EngineError {
             EngineError::Misconfigured(_) => "misconfigured",
             EngineError::Unreachable(_) => "unreachable",
             EngineError::ForeignTable(_) => "foreign_table",
+            EngineError::ManagedBy(_) | EngineError::SeveralTools(_) => "managed_by_other_tool",
+            EngineError::ForeignUnsettled(_) => "other_tool_dirty",
             EngineError::SetProblem { .. }
             | EngineError::BadFile(_)
             | EngineError::NoUpScript { .. } => "set_problem",
@@ -178,6 +197,46 @@ fn short(checksum: &str) -> &str {
 fn no_own_set(database: &str) -> String {
     format!(
         "{database} has no migration set of its own (no folder {database}/ in the migrations folder);"
+    )
+}
+
+/// A database another migration tool manages (`EngineError::ManagedBy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Managed {
+    pub database: String,
+    pub tool: String,
+    pub table: String,
+    /// What its table says, in short: `at version 158`, `12 applied`.
+    pub summary: String,
+    /// The tool's table has the name `migrator.migrations_table` gives dbfleet's.
+    pub collides: bool,
+}
+
+/// What another tool left unsettled (`EngineError::ForeignUnsettled`), and the tool's own
+/// way to settle it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignUnsettled {
+    pub tool: String,
+    pub table: String,
+    pub version: String,
+    pub detail: String,
+    pub advice: String,
+}
+
+/// The name dbfleet's table can take when the configured one is another tool's.
+pub const FREE_TABLE_NAME: &str = "dbfleet_migrations";
+
+fn managed_words(m: &Managed) -> String {
+    let (database, tool, table, summary) = (&m.database, &m.tool, &m.table, &m.summary);
+    let first = if m.collides {
+        format!(
+            "; its table has the name dbfleet's migrations table is configured with, so first set `migrator.migrations_table: {FREE_TABLE_NAME}` in the config (and keep {tool}'s table as it is)"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "managed by {tool} ({summary}, table {table}), not yet by dbfleet{first}: run `dbfleet adopt -d {database}` to record what {tool} applied (or `dbfleet baseline --to VERSION -d {database}`)"
     )
 }
 

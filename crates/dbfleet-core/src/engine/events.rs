@@ -217,6 +217,17 @@ pub enum RunEvent {
         was: String,
         now: String,
     },
+    /// `dbfleet adopt` or `dbfleet baseline` recorded migrations as applied without running
+    /// them: `from` names the tool whose table said so (`golang-migrate`), or `baseline`.
+    Adopted {
+        database: String,
+        by: String,
+        from: String,
+        set: String,
+        versions: Vec<String>,
+        /// Versions the other tool applied that have no file in the set.
+        without_file: Vec<String>,
+    },
     RunFinished {
         run_id: String,
         outcomes: Vec<(String, Outcome)>,
@@ -241,7 +252,8 @@ impl RunEvent {
             | RunEvent::StepFailed { database, .. }
             | RunEvent::Finished { database, .. }
             | RunEvent::LockCleared { database, .. }
-            | RunEvent::Resolved { database, .. } => Some(database),
+            | RunEvent::Resolved { database, .. }
+            | RunEvent::Adopted { database, .. } => Some(database),
             RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => None,
         }
     }

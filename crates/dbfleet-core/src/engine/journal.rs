@@ -302,6 +302,27 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                 str_of(&v, "database").unwrap_or_default(),
                 str_of(&v, "error").unwrap_or_default()
             )),
+            "adopted" => {
+                let from = str_of(&v, "from").unwrap_or_default();
+                entry.unfinished = false;
+                entry.command = if from == "baseline" {
+                    "baseline".into()
+                } else {
+                    "adopt".into()
+                };
+                entry.by = str_of(&v, "by").or(entry.by.take());
+                let count = v["versions"].as_array().map_or(0, Vec::len);
+                let how = if from == "baseline" {
+                    "as a baseline".to_owned()
+                } else {
+                    format!("adopted from {from}")
+                };
+                entry.repairs.push(format!(
+                    "{}: recorded {count} migration(s) of {} as applied ({how})",
+                    str_of(&v, "database").unwrap_or_default(),
+                    str_of(&v, "set").unwrap_or_default(),
+                ));
+            }
             "resolved" => {
                 entry.unfinished = false;
                 entry.command = "resolve".into();

@@ -11,11 +11,13 @@
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection
 //! - `admin`: unlock and resolve, the explicit repairs
+//! - `adopt`: taking a database over from another tool (`adopt`) or a baseline, unrun
 //! - `error`: why a database is refused or fails, typed (`EngineError`)
 //! - `events`, `sink` and `journal`: what a run reports, where it goes, and what it
 //!   leaves behind
 
 pub mod admin;
+pub mod adopt;
 pub mod apply;
 pub mod context;
 pub mod demo;

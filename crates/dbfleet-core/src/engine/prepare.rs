@@ -12,7 +12,7 @@ use super::plan::{self, Limit, PlanInput, PlannedStep};
 use super::selection::Selection;
 use crate::catalog::MigrationSet;
 use crate::config::Target;
-use crate::driver::{AppliedRow, Session};
+use crate::driver::{AppliedRow, Bookkeeping, OtherTool, Session};
 
 /// What the operator asked of each database: which way, how far, drift allowed or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,4 +111,39 @@ pub async fn read_applied(
         .read_applied()
         .await
         .map_err(|e| EngineError::from_driver(target, &e))
+}
+
+/// The refusal for a database `tool` manages and dbfleet does not (yet).
+pub fn managed_by(database: &str, tool: &OtherTool, book: &Bookkeeping) -> EngineError {
+    EngineError::ManagedBy(Box::new(super::error::Managed {
+        database: database.to_owned(),
+        tool: tool.tool.name().to_owned(),
+        table: tool.table.clone(),
+        summary: tool.summary(),
+        collides: tool.in_own_schema && tool.table == book.migrations_table,
+    }))
+}
+
+/// Refuses a database another migration tool manages, before anything is created there
+/// (taking the lock creates dbfleet's tables). Asked only where dbfleet has no rows (its
+/// migrations table is missing, empty, or another tool's: `not_ours`), so a database
+/// already on dbfleet pays nothing; with no other tool found, a table that is not
+/// dbfleet's is still refused.
+pub async fn refuse_other_tool(
+    session: &mut dyn Session,
+    database: &str,
+    target: &Target,
+    not_ours: Option<&crate::driver::DriverError>,
+) -> Result<(), EngineError> {
+    let tools = session
+        .other_tools()
+        .await
+        .map_err(|e| EngineError::from_driver(target, &e))?;
+    if let Some(tool) = tools.first() {
+        return Err(managed_by(database, tool, session.bookkeeping()));
+    }
+    match not_ours {
+        Some(e) => Err(EngineError::from_driver(target, e)),
+        None => Ok(()),
+    }
 }

@@ -540,8 +540,25 @@ fn emit_connecting(cx: &DatabaseRun<'_>) {
 /// applied now (a concurrent run may have applied steps meanwhile), backs up, runs, and
 /// releases the lock.
 async fn locked_run(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
+    // Another tool's database must not get dbfleet's tables, nor its migrations re-run.
+    // A database busy right now (a SQLite file under another connection's write lock) is
+    // asked again under the lock, which waits for it (`run_steps`).
+    let target = cx.db.target;
+    let foreign = match session.bookkeeping_exists().await {
+        Ok(false) => prepare::refuse_other_tool(session, cx.name(), target, None).await,
+        Ok(true) | Err(_) => Ok(()),
+    };
+    if let Err(reason) = foreign {
+        return not_ours(reason);
+    }
     match lock::acquire(cx, session).await {
         Ok(()) => {}
+        Err(LockFailure::Failed(e)) if e.kind == driver::ErrorKind::NotOurs => {
+            let reason = prepare::refuse_other_tool(session, cx.name(), target, Some(&e)).await;
+            return Outcome::Refused {
+                reason: reason.err().unwrap_or(EngineError::from_driver(target, &e)),
+            };
+        }
         Err(LockFailure::Refused(reason)) => return Outcome::Refused { reason },
         Err(LockFailure::Cancelled) => {
             // The cancel may have cut a lock attempt that had already committed its row:
@@ -572,11 +589,30 @@ async fn locked_run(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome 
     outcome
 }
 
+/// Refused as another tool's database; failed when that could not be read.
+fn not_ours(reason: EngineError) -> Outcome {
+    match reason {
+        EngineError::Unreachable(_) => Outcome::Failed {
+            error: reason,
+            applied: 0,
+        },
+        reason => Outcome::Refused { reason },
+    }
+}
+
 async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
     let applied = match prepare::read_applied(session, cx.db.target).await {
         Ok(rows) => rows,
         Err(error) => return Outcome::Failed { error, applied: 0 },
     };
+    // Nothing of dbfleet's here: another tool's database is refused, whatever the check
+    // before the lock could see.
+    if applied.is_empty()
+        && let Err(reason) =
+            prepare::refuse_other_tool(session, cx.name(), cx.db.target, None).await
+    {
+        return not_ours(reason);
+    }
     let steps = match decide(cx, &applied, session.transactional_ddl()) {
         Ok(steps) => steps,
         Err(outcome) => return outcome,

@@ -35,7 +35,21 @@ pub struct DatabaseStatus {
     /// Misconfigured or unreachable: why. JSON: `"error"` in words, `"error_kind"` beside it.
     #[serde(flatten, serialize_with = "error::as_status_error")]
     pub error: Option<EngineError>,
+    /// Another migration tool's bookkeeping, where dbfleet has none of its own yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<ManagedBy>,
     pub sets: Vec<SetStatus>,
+}
+
+/// A database another tool manages and dbfleet has not adopted yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedBy {
+    pub tool: String,
+    pub table: String,
+    /// What its table says, in short: `at version 158`, `12 applied`.
+    pub summary: String,
+    /// What to do, in words (`dbfleet adopt -d ...`).
+    pub advice: String,
 }
 
 /// A database's state in one word, worst first (see `DatabaseStatus::verdict`).
@@ -47,6 +61,8 @@ pub enum Verdict {
     StaleLock(String),
     Locked(String),
     Drift(usize),
+    /// Another tool's bookkeeping and none of dbfleet's: `golang-migrate: at version 158`.
+    ManagedBy(String),
     /// Applied migrations whose files are gone from disk: nothing can revert them, and a
     /// deleted file is seldom meant.
     FileMissing(usize),
@@ -65,6 +81,7 @@ impl Verdict {
             Verdict::StaleLock(_) => "stale lock".into(),
             Verdict::Locked(_) => "locked".into(),
             Verdict::Drift(_) => "drift".into(),
+            Verdict::ManagedBy(what) => format!("managed by {what} — adopt?"),
             Verdict::FileMissing(n) => format!("{n} file(s) missing"),
             Verdict::SetProblem(_) => "set problem".into(),
             Verdict::Pending(n) => format!("{n} pending"),
@@ -145,6 +162,7 @@ impl DatabaseStatus {
             tables: None,
             size_bytes: None,
             error: None,
+            managed_by: None,
             sets: Vec::new(),
         }
     }
@@ -168,6 +186,9 @@ impl DatabaseStatus {
             } else {
                 Verdict::Locked(lock.row.holder.clone())
             };
+        }
+        if let Some(m) = &self.managed_by {
+            return Verdict::ManagedBy(format!("{}: {}", m.tool, m.summary));
         }
         if !self.drift.is_empty() {
             return Verdict::Drift(self.drift.len());
@@ -206,6 +227,9 @@ impl DatabaseStatus {
         }
         if self.dirty {
             problems.push("dirty".into());
+        }
+        if let Some(m) = &self.managed_by {
+            problems.push(m.advice.clone());
         }
         if !self.drift.is_empty() {
             problems.push(format!("drift: {}", self.drift.join(", ")));
@@ -291,7 +315,8 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
             }
             Ok(mut session) => {
                 let read = async {
-                    let rows = session.read_applied().await?;
+                    let (rows, managed_by) = read_rows(session.as_mut(), name).await?;
+                    status.managed_by = managed_by;
                     let lock = session.read_lock().await?;
                     let held = match lock {
                         Some(_) => session.server_lock_held().await?,
@@ -369,6 +394,39 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
         status.sets.push(set_status);
     }
     status
+}
+
+/// dbfleet's rows, and where it has none (no table, an empty one, or the configured name
+/// is another tool's) the tool that manages the database instead, if any.
+async fn read_rows(
+    session: &mut dyn driver::Session,
+    name: &str,
+) -> Result<(Vec<AppliedRow>, Option<ManagedBy>), driver::DriverError> {
+    let (rows, not_ours) = match session.read_applied().await {
+        Ok(rows) => (rows, None),
+        Err(e) if e.kind == driver::ErrorKind::NotOurs => (Vec::new(), Some(e)),
+        Err(e) => return Err(e),
+    };
+    if !rows.is_empty() {
+        return Ok((rows, None));
+    }
+    let tools = session.other_tools().await?;
+    let Some(tool) = tools.first() else {
+        return match not_ours {
+            Some(e) => Err(e),
+            None => Ok((rows, None)),
+        };
+    };
+    let advice = super::prepare::managed_by(name, tool, session.bookkeeping()).to_string();
+    Ok((
+        rows,
+        Some(ManagedBy {
+            tool: tool.tool.name().to_owned(),
+            table: tool.table.clone(),
+            summary: tool.summary(),
+            advice,
+        }),
+    ))
 }
 
 fn set_status(
