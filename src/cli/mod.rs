@@ -470,12 +470,16 @@ fn create_command(fleet: &Fleet, args: &CreateArgs) -> Done {
         )));
     }
     let dir = fleet.catalog.root.join(&set);
-    let (up, down) = dbfleet_core::catalog::create_migration(&dir, &args.name, args.timestamp)?;
-    print(&format!(
-        "created {}\ncreated {}\n",
-        up.display(),
-        down.display()
-    ));
+    // In a folder of another tool's format, that tool's file (never dbfleet's pair).
+    let format = fleet
+        .catalog
+        .set(&set)
+        .map_or(dbfleet_core::catalog::Format::Dbfleet, |s| s.format);
+    let created =
+        dbfleet_core::catalog::create_in_format(&dir, &args.name, args.timestamp, format)?;
+    for path in created {
+        print(&format!("created {}\n", path.display()));
+    }
     Ok(exit::OK)
 }
 

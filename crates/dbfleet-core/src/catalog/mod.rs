@@ -22,7 +22,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 pub use control::{TransactionControl, transaction_control};
-pub use create::{CreateError, create_migration};
+pub use create::{CreateError, create_in_format, create_migration};
 pub use formats::{Format, atlas_sum};
 pub use splitter::{SplitError, Statement, split_statements};
 pub use version::Version;
@@ -547,6 +547,9 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             }
             None => scripts.plain = Some(part.script),
         }
+    }
+    if format == Format::Pop {
+        formats::nothing_elsewhere(&mut migrations);
     }
     for migration in migrations.values() {
         if migration.up.is_empty() {

@@ -30,6 +30,7 @@ pub use crate::format::Format;
 
 pub use atlas::atlas_sum;
 pub(super) use dbfleet::stray_at_root;
+pub(super) use pop::nothing_elsewhere;
 
 impl Format {
     /// What a file of this format is named like, for "does not match" lines.

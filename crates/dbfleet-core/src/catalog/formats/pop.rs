@@ -5,8 +5,10 @@
 //! not read, with one warning for the set. popx's `.autocommit` runs the file outside a
 //! transaction. fizz files (pop's own DDL language, not SQL) are refused.
 
+use std::collections::BTreeMap;
+
 use super::{FolderFile, Format, Part, Reading, script, split_version};
-use crate::catalog::Version;
+use crate::catalog::{Migration, Version};
 use crate::dialect::Dialect;
 
 pub(super) const EXPECTED: &str =
@@ -141,5 +143,23 @@ pub(super) fn read(reading: &mut Reading) {
                 tags.join(", ")
             ),
         );
+    }
+}
+
+/// A version written only for other dialects does not exist on this one (popx leaves it
+/// out): there it is a migration with nothing to run, said so, rather than one missing its
+/// file.
+pub(in crate::catalog) fn nothing_elsewhere(migrations: &mut BTreeMap<Version, Migration>) {
+    for migration in migrations.values_mut() {
+        for scripts in [&mut migration.up, &mut migration.down] {
+            let Some(variant) = scripts.variants.values().next() else {
+                continue;
+            };
+            if scripts.plain.is_none() {
+                let mut empty = script(&variant.path, "", 1, Format::Pop);
+                empty.empty_on_purpose = true;
+                scripts.plain = Some(empty);
+            }
+        }
     }
 }
