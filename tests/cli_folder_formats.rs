@@ -286,6 +286,10 @@ fn many_unmatched_files_are_one_line_per_set() {
     out.expect_contains("40 files in migrations/shared do not match the flyway format");
     out.expect_contains("first: migrations/shared/x00.sql");
     assert!(!out.all().contains("x01.sql"), "{}", out.describe());
+    // For one database, every one of them.
+    fleet
+        .ok("status -d a1")
+        .expect_contains("not a migration of set shared (flyway): migrations/shared/x39.sql");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -215,6 +215,21 @@ async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Don
         Format::Json => print(&(status_view::render_json(&fleet.config.path, &statuses) + "\n")),
         Format::Text => print(&status_view::render_text(&statuses, args.short)),
     }
+    // Many files that fit no name are one line per database; for one database, all of them.
+    if let [only] = statuses.as_slice()
+        && format == Format::Text
+    {
+        for set in only.sets.iter().filter_map(|s| fleet.catalog.set(&s.set)) {
+            if set.unmatched.len() > dbfleet_core::catalog::UNMATCHED_LISTED {
+                for line in &set.unmatched {
+                    eprintln!(
+                        "not a migration of set {} ({}): {line}",
+                        set.name, set.format
+                    );
+                }
+            }
+        }
+    }
     if args.check {
         let problems: Vec<String> = statuses
             .iter()

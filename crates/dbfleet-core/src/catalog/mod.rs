@@ -71,6 +71,10 @@ pub struct MigrationSet {
     pub warnings: Vec<String>,
     /// How the folder is written: declared, or detected from its files.
     pub format: Format,
+    /// Every `.sql` file that fits no migration name of the format, with why: the problems
+    /// say them one by one, or in one line when there are many (`dbfleet status` for one
+    /// database lists them all).
+    pub unmatched: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -499,8 +503,14 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         format,
         folder,
         &name,
+        own,
         config,
     ));
+    let unmatched = read
+        .unmatched
+        .iter()
+        .map(|(file, why)| format!("{file}: {why}"))
+        .collect();
 
     let mut migrations: BTreeMap<Version, Migration> = BTreeMap::new();
     for part in read.parts {
@@ -569,11 +579,12 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         dialect_problems,
         warnings,
         format,
+        unmatched,
     }
 }
 
 /// More files than this that fit no migration name of the set's format are said in one line.
-const UNMATCHED_LISTED: usize = 5;
+pub const UNMATCHED_LISTED: usize = 5;
 
 /// The problems of files that fit no migration name: one each, or one line for many.
 fn unmatched_problems(
@@ -581,6 +592,7 @@ fn unmatched_problems(
     format: Format,
     folder: &Path,
     set: &str,
+    own: bool,
     config: &Config,
 ) -> Vec<String> {
     if unmatched.len() <= UNMATCHED_LISTED {
@@ -597,8 +609,9 @@ fn unmatched_problems(
     let Some((first, why)) = unmatched.first() else {
         return Vec::new();
     };
+    let database = if own { set } else { "DATABASE" };
     vec![format!(
-        "{} files in {} do not match the {format} format ({}); first: {first} ({why}); see `dbfleet status -d {set}`, or declare the set's `format:` if it is another",
+        "{} files in {} do not match the {format} format ({}); first: {first} ({why}); see them all with `dbfleet status -d {database}`, or declare the set's `format:` if it is another",
         unmatched.len(),
         shown(folder, config),
         format.expected()

@@ -574,10 +574,11 @@ fn many_files_that_fit_no_name_are_said_in_one_line() {
         set.problems
     );
     assert!(
-        set.problems[0].contains("see `dbfleet status -d app`"),
+        set.problems[0].contains("see them all with `dbfleet status -d app`"),
         "{:?}",
         set.problems
     );
+    assert_eq!(set.unmatched.len(), 12);
 }
 
 #[test]
