@@ -11,8 +11,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{FolderFile, Format, Part, Reading, golang_migrate, script, split_version};
-use crate::catalog::Version;
+use super::{FolderFile, Format, Numbered, Part, Reading, read_numbered, script};
 
 pub(super) const EXPECTED: &str = "expected <version>_<description>.sql, listed in atlas.sum";
 
@@ -28,22 +27,14 @@ pub(super) fn read(reading: &mut Reading) {
         if file.is_set_file() || file.name == SUM_FILE || !file.name.ends_with(".sql") {
             continue;
         }
-        let parsed = if golang_layout {
-            golang_migrate::parse(&file.name)
-                .filter(|p| p.dialect.is_none())
-                .map(|p| (p.version_text, p.name, p.up))
-        } else {
-            split_version(file.name.trim_end_matches(".sql")).map(|(v, n)| (v, n, true))
-        };
-        let Some((version_text, name, up)) = parsed else {
-            reading.unmatched(&file.path, "no `<version>_` at the start of its name");
-            continue;
-        };
-        let Some(version) = Version::parse(version_text) else {
-            reading.unmatched(&file.path, "its version is not a number");
-            continue;
-        };
-        let Some(text) = reading.text(&file.path) else {
+        let Some(Numbered {
+            version,
+            version_text,
+            name,
+            up,
+            text,
+        }) = read_numbered(reading, file, golang_layout, !golang_layout)
+        else {
             continue;
         };
         summed.push((file.name.clone(), text.clone().into_bytes()));

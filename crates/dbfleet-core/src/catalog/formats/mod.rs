@@ -263,6 +263,50 @@ pub(super) fn lines_with_ranges(text: &str) -> Vec<(usize, Range<usize>)> {
     out
 }
 
+/// A file named `{version}_{name}.sql`, read.
+pub(super) struct Numbered<'f> {
+    pub version: Version,
+    pub version_text: &'f str,
+    pub name: &'f str,
+    pub up: bool,
+    pub text: String,
+}
+
+/// Reads a file named `{version}_{name}.up.sql` / `.down.sql` (when `pairs`, no dialect
+/// tag) or `{version}_{name}.sql` as an up (when `plain`); says why not otherwise.
+pub(super) fn read_numbered<'f>(
+    reading: &mut Reading,
+    file: &'f FolderFile,
+    pairs: bool,
+    plain: bool,
+) -> Option<Numbered<'f>> {
+    let pair = golang_migrate::parse(&file.name)
+        .filter(|p| pairs && p.dialect.is_none())
+        .map(|p| (p.version_text, p.name, p.up));
+    let single = || {
+        let stem = file.name.strip_suffix(".sql")?;
+        split_version(stem)
+            .filter(|_| plain)
+            .map(|(v, n)| (v, n, true))
+    };
+    let Some((version_text, name, up)) = pair.or_else(single) else {
+        reading.unmatched(&file.path, "no `<version>_` at the start of its name");
+        return None;
+    };
+    let Some(version) = Version::parse(version_text) else {
+        reading.unmatched(&file.path, "its version is not a number");
+        return None;
+    };
+    let text = reading.text(&file.path)?;
+    Some(Numbered {
+        version,
+        version_text,
+        name,
+        up,
+        text,
+    })
+}
+
 /// `{digits}_{rest}`: the version digits and the rest, when the name starts that way.
 pub(super) fn split_version(stem: &str) -> Option<(&str, &str)> {
     let digits = stem
