@@ -472,7 +472,8 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     }
     let declared_format = declared
         .and_then(|d| d.format)
-        .or_else(|| set_file.as_ref().and_then(|f| f.as_ref()?.format));
+        .or_else(|| set_file.as_ref().and_then(|f| f.as_ref()?.format))
+        .or(config.migrator.format);
     let format = match declared_format
         .map(Ok)
         .unwrap_or_else(|| formats::detect(&files))

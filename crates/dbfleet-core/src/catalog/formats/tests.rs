@@ -555,6 +555,21 @@ fn a_format_declared_in_the_own_folders_set_yaml() {
 }
 
 #[test]
+fn a_fleet_wide_format_is_the_default_a_set_may_override() {
+    let files = [(
+        "1_x.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n",
+    )];
+    let (_d, set) = load(&files, "migrator:\n  format: sqlx\n");
+    assert_eq!(set.format, Format::Sqlx);
+    let (_d, set) = load(
+        &files,
+        "migrator:\n  format: sqlx\nsets:\n  app:\n    format: dbmate\n",
+    );
+    assert_eq!(set.format, Format::Dbmate);
+}
+
+#[test]
 fn many_files_that_fit_no_name_are_said_in_one_line() {
     let mut files: Vec<(String, &str)> = (1..=12)
         .map(|i| (format!("x{i}.sql"), "SELECT 1;"))
