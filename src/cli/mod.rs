@@ -274,6 +274,21 @@ async fn status_command(fleet: &Fleet, args: &StatusArgs, format: Format) -> Don
         Format::Json => print(&(status_view::render_json(&fleet.config.path, &statuses) + "\n")),
         Format::Text => print(&status_view::render_text(&statuses, args.short)),
     }
+    // Many files that fit no name are one line per database; for one database, all of them.
+    if let [only] = statuses.as_slice()
+        && format == Format::Text
+    {
+        for set in only.sets.iter().filter_map(|s| fleet.catalog.set(&s.set)) {
+            if set.unmatched.len() > dbfleet_core::catalog::UNMATCHED_LISTED {
+                for line in &set.unmatched {
+                    eprintln!(
+                        "not a migration of set {} ({}): {line}",
+                        set.name, set.format
+                    );
+                }
+            }
+        }
+    }
     if args.check {
         let problems: Vec<String> = statuses
             .iter()
@@ -599,12 +614,16 @@ fn create_command(fleet: &Fleet, args: &CreateArgs) -> Done {
         )));
     }
     let dir = fleet.catalog.root.join(&set);
-    let (up, down) = dbfleet_core::catalog::create_migration(&dir, &args.name, args.timestamp)?;
-    print(&format!(
-        "created {}\ncreated {}\n",
-        up.display(),
-        down.display()
-    ));
+    // In a folder of another tool's format, that tool's file (never dbfleet's pair).
+    let format = fleet
+        .catalog
+        .set(&set)
+        .map_or(dbfleet_core::catalog::Format::Dbfleet, |s| s.format);
+    let created =
+        dbfleet_core::catalog::create_in_format(&dir, &args.name, args.timestamp, format)?;
+    for path in created {
+        print(&format!("created {}\n", path.display()));
+    }
     Ok(exit::OK)
 }
 

@@ -166,7 +166,7 @@ impl From<CreateError> for Failure {
             CreateError::Exists(_) => {
                 Some("pick another name, or edit the migration that is there")
             }
-            CreateError::BadName(_) => None,
+            CreateError::BadName(_) | CreateError::Unsupported(_) => None,
         };
         usage_with(Report::new(e), suggestion)
     }

@@ -11,6 +11,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("catalog", &["driver", "engine"]),
     ("driver", &["engine"]),
     ("dialect.rs", &["config", "catalog", "driver", "engine"]),
+    ("format.rs", &["config", "catalog", "driver", "engine"]),
     ("human.rs", &["config", "catalog", "driver", "engine"]),
     ("suggest.rs", &["config", "catalog", "driver", "engine"]),
 ];

@@ -4,7 +4,7 @@
 //! program (an operator, a CI plugin) drive it through the same typed events and errors.
 //!
 //! The staircase, each layer importing only those below it:
-//! `engine` → `driver` → `catalog` → `config`, with `dialect`, `human` and `suggest`
+//! `engine` → `driver` → `catalog` → `config`, with `dialect`, `format`, `human` and `suggest`
 //! shared by all.
 
 pub mod catalog;
@@ -12,6 +12,7 @@ pub mod config;
 pub mod dialect;
 pub mod driver;
 pub mod engine;
+pub mod format;
 pub mod human;
 pub mod suggest;
 

@@ -20,6 +20,18 @@ pub struct TransactionControl {
     pub effect: &'static str,
 }
 
+impl TransactionControl {
+    /// `BEGIN`, `START TRANSACTION`.
+    pub fn opens(&self) -> bool {
+        self.effect == OPENS
+    }
+
+    /// `COMMIT`, `END`.
+    pub fn commits(&self) -> bool {
+        self.effect == COMMITS
+    }
+}
+
 const OPENS: &str = "opens a transaction";
 const COMMITS: &str = "commits the transaction";
 const ROLLS_BACK: &str = "rolls back the transaction";

@@ -1,7 +1,10 @@
 //! `dbfleet create NAME`: a new pair of migration files with the next version, holding only
 //! comments: `plan` warns about the empty up, and the down stays irreversible until written.
+//! In a folder of another tool's format, the file that tool would write (`create_in_format`).
 
 use std::path::{Path, PathBuf};
+
+use super::{Format, Version};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
@@ -17,6 +20,121 @@ pub enum CreateError {
     },
     #[error("{0} already exists")]
     Exists(PathBuf),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Creates the next migration of a folder written in `format`: dbfleet's pair, or the file
+/// the folder's tool would write (one goose or dbmate file with both sections, a sqlx
+/// up-only file, a Flyway `V…__name.sql`). Atlas folders are refused: a new file needs a
+/// new `atlas.sum`, which is Atlas's to write.
+pub fn create_in_format(
+    dir: &Path,
+    name: &str,
+    timestamp: bool,
+    format: Format,
+) -> Result<Vec<PathBuf>, CreateError> {
+    let single = |header: &str| -> Result<Vec<PathBuf>, CreateError> {
+        let (up, down) = create_migration(dir, name, timestamp)?;
+        let _ = std::fs::remove_file(&down);
+        let file = up.with_file_name(
+            up.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .replace(".up.sql", ".sql"),
+        );
+        let written = std::fs::rename(&up, &file).and_then(|()| std::fs::write(&file, header));
+        if let Err(source) = written {
+            let _ = std::fs::remove_file(&up);
+            return Err(CreateError::Io { path: file, source });
+        }
+        Ok(vec![file])
+    };
+    match format {
+        Format::Dbfleet | Format::GolangMigrate | Format::Pop => {
+            let (up, down) = create_migration(dir, name, timestamp)?;
+            Ok(vec![up, down])
+        }
+        Format::Sqlx if has_pairs(dir) => {
+            let (up, down) = create_migration(dir, name, timestamp)?;
+            Ok(vec![up, down])
+        }
+        Format::Sqlx => single(&format!("-- {name}\n")),
+        Format::Goose => single(&format!(
+            "-- +goose Up\n-- {name}\n\n-- +goose Down\n-- Until this section has a statement, the migration is irreversible: `dbfleet down` refuses it.\n"
+        )),
+        Format::Dbmate => single(&format!(
+            "-- migrate:up\n-- {name}\n\n-- migrate:down\n-- Until this section has a statement, the migration is irreversible: `dbfleet down` refuses it.\n"
+        )),
+        Format::Flyway => create_flyway(dir, name),
+        Format::Atlas => Err(CreateError::Unsupported(format!(
+            "{} is an Atlas folder: a new file needs a new atlas.sum. Create it with `atlas migrate new {name}` (or `atlas migrate hash` after writing it)",
+            dir.display()
+        ))),
+    }
+}
+
+fn has_pairs(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".up.sql"))
+    })
+}
+
+/// `V{next}__{name}.sql`: the highest version with its last part one higher, written with
+/// the same separator (`V1_27__` → `V1_28__`).
+fn create_flyway(dir: &Path, name: &str) -> Result<Vec<PathBuf>, CreateError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(CreateError::BadName(name.to_owned()));
+    }
+    let mut highest: Option<(Version, String)> = None;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some((text, _)) = file_name
+            .strip_prefix('V')
+            .and_then(|rest| rest.split_once("__"))
+        else {
+            continue;
+        };
+        if let Some(version) = Version::parse(text)
+            && highest.as_ref().is_none_or(|(v, _)| &version > v)
+        {
+            highest = Some((version, text.to_owned()));
+        }
+    }
+    let next = match highest {
+        None => "1".to_owned(),
+        Some((_, text)) => {
+            let cut = text.rfind(['.', '_']).map_or(0, |i| i + 1);
+            let last: String = text[cut..].to_owned();
+            let bumped = increment(&last);
+            format!("{}{bumped}", &text[..cut])
+        }
+    };
+    let path = dir.join(format!("V{next}__{name}.sql"));
+    if path.exists() {
+        return Err(CreateError::Exists(path));
+    }
+    std::fs::write(&path, format!("-- {name}\n")).map_err(|source| CreateError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(vec![path])
+}
+
+/// A decimal number one higher, digit by digit (any length), keeping its width.
+fn increment(digits: &str) -> String {
+    let mut out: Vec<u8> = digits.bytes().collect();
+    for byte in out.iter_mut().rev() {
+        if *byte == b'9' {
+            *byte = b'0';
+        } else {
+            *byte += 1;
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+    }
+    format!("1{}", String::from_utf8_lossy(&out))
 }
 
 /// Creates `<dir>/<next version>_<name>.up.sql` and `.down.sql`. The next version follows
@@ -91,6 +209,39 @@ pub fn create_migration(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(paths: &[PathBuf]) -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_folder_of_another_format_gets_that_formats_files() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let goose = dir.path().join("goose");
+        std::fs::create_dir_all(&goose).unwrap();
+        std::fs::write(goose.join("00041_a.sql"), "-- +goose Up\n").unwrap();
+        let made = create_in_format(&goose, "b", false, Format::Goose).unwrap();
+        assert_eq!(names(&made), ["00042_b.sql"]);
+        let text = std::fs::read_to_string(&made[0]).unwrap();
+        assert!(text.starts_with("-- +goose Up\n") && text.contains("-- +goose Down"));
+
+        let fly = dir.path().join("fly");
+        std::fs::create_dir_all(&fly).unwrap();
+        std::fs::write(fly.join("V1_9__a.sql"), "").unwrap();
+        std::fs::write(fly.join("V1_10__b.sql"), "").unwrap();
+        assert_eq!(
+            names(&create_in_format(&fly, "c", false, Format::Flyway).unwrap()),
+            ["V1_11__c.sql"]
+        );
+        assert_eq!(increment("099"), "100");
+        assert_eq!(increment("99"), "100");
+
+        let err = create_in_format(dir.path(), "x", false, Format::Atlas).unwrap_err();
+        assert!(err.to_string().contains("atlas migrate new x"), "{err}");
+    }
 
     #[test]
     fn timestamps_created_in_one_second_never_collide() {

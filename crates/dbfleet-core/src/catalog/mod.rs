@@ -11,7 +11,7 @@
 mod autocommit;
 mod control;
 mod create;
-mod file_names;
+pub mod formats;
 pub mod splitter;
 mod version;
 
@@ -21,15 +21,15 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 pub use autocommit::needs_autocommit;
 pub use control::{TransactionControl, transaction_control};
-pub use create::{CreateError, create_migration};
+pub use create::{CreateError, create_in_format, create_migration};
+pub use formats::{Format, atlas_sum};
 pub use splitter::{SplitError, Statement, split_statements};
 pub use version::Version;
 
-use file_names::{FileKind, classify_file, stray_at_root};
+use formats::{FolderFile, FolderRead, Reading, stray_at_root};
 
 use crate::config::Config;
 use crate::dialect::Dialect;
@@ -43,7 +43,8 @@ pub const NO_TRANSACTION_DIRECTIVE: &str = "-- dbfleet:no-transaction";
 /// only does something in a dialect variant.
 pub const EMPTY_DIRECTIVE: &str = "-- dbfleet:empty";
 
-/// The file beside a shared set's migrations that declares which databases it targets.
+/// The file beside a set's migrations that declares which databases it targets (a shared
+/// set) and how its folder is written (`format:`, any set).
 pub const SET_FILE: &str = "set.yaml";
 
 #[derive(Debug, Clone)]
@@ -70,6 +71,12 @@ pub struct MigrationSet {
     /// Files in the set's folder that look meant as migrations but are not read (`.SQL`, a
     /// trailing space, a subfolder): shown, never refused.
     pub warnings: Vec<String>,
+    /// How the folder is written: declared, or detected from its files.
+    pub format: Format,
+    /// Every `.sql` file that fits no migration name of the format, with why: the problems
+    /// say them one by one, or in one line when there are many (`dbfleet status` for one
+    /// database lists them all).
+    pub unmatched: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +131,14 @@ pub struct Script {
     pub empty_on_purpose: bool,
     /// The dialects in which the file has no statement at all (nothing, or only comments).
     pub blank_in: Vec<Dialect>,
+    /// The file's line `sql` starts at: 1, or where the section starts in a file that
+    /// holds both directions (goose, dbmate).
+    pub first_line: usize,
+    /// Byte ranges of `sql` that are one statement each as written, never split (goose's
+    /// `StatementBegin` … `StatementEnd` blocks).
+    pub whole: Vec<std::ops::Range<usize>>,
+    /// The format of the folder the file was read from.
+    pub format: Format,
 }
 
 impl Scripts {
@@ -161,8 +176,49 @@ impl Migration {
 }
 
 impl Script {
+    /// The statements as they run: split at top-level terminators, blocks kept whole, line
+    /// numbers the file's. A `BEGIN` … `COMMIT` pair around the whole of a file written for
+    /// a tool that ran files as they are is left out where dbfleet's own transaction holds
+    /// the file (see `Format::runs_files_as_written`).
     pub fn statements(&self, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
-        split_statements(&self.sql, dialect)
+        let mut statements = Vec::new();
+        let mut at = 0;
+        let end = self.sql.len();
+        for block in self.whole.iter().chain(std::iter::once(&(end..end))) {
+            let lines_before = self.first_line - 1 + self.sql[..at].matches('\n').count();
+            let between = self.sql.get(at..block.start).unwrap_or_default();
+            for mut statement in
+                split_statements(between, dialect).map_err(|e| e.shifted(lines_before))?
+            {
+                statement.line += lines_before;
+                statements.push(statement);
+            }
+            let text = self.sql.get(block.clone()).unwrap_or_default();
+            let trimmed = text.trim();
+            if !trimmed.is_empty() {
+                let blank_lines = text[..text.len() - text.trim_start().len()]
+                    .matches('\n')
+                    .count();
+                statements.push(Statement {
+                    sql: trimmed
+                        .strip_suffix(';')
+                        .unwrap_or(trimmed)
+                        .trim_end()
+                        .to_owned(),
+                    line: self.first_line
+                        + self.sql[..block.start].matches('\n').count()
+                        + blank_lines,
+                });
+            }
+            at = block.end.max(at);
+        }
+        if self.format.runs_files_as_written()
+            && dialect.transactional_ddl()
+            && !self.no_transaction
+        {
+            strip_wrapping_transaction(&mut statements, dialect);
+        }
+        Ok(statements)
     }
 
     /// No statement in `dialect` (nothing, or only comments).
@@ -228,10 +284,14 @@ pub enum CatalogError {
     MissingRoot { path: PathBuf },
 }
 
+/// `set.yaml`: a shared set's targets, and any set's format.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SetFile {
-    targets: Vec<String>,
+    #[serde(default)]
+    targets: Option<Vec<String>>,
+    #[serde(default)]
+    format: Option<Format>,
 }
 
 impl Catalog {
@@ -321,25 +381,41 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let own = databases.contains(&name);
+    let declared = config.sets.get(&name);
+    let set_file_path = folder.join(SET_FILE);
+    // `None`: no set.yaml; `Some(None)`: one that does not read (said as a problem).
+    let set_file = std::fs::read_to_string(&set_file_path).ok().map(|text| {
+        serde_saphyr::from_str::<SetFile>(&text)
+            .map_err(|e| {
+                let set_file = shown(&set_file_path, config);
+                let rendered = e.to_string().replace("<input>", &set_file);
+                problems.push(format!("{set_file}: {rendered}"));
+            })
+            .ok()
+    });
     let kind = if own {
+        if set_file
+            .as_ref()
+            .is_some_and(|f| f.as_ref().is_some_and(|f| f.targets.is_some()))
+        {
+            warnings.push(format!(
+                "{}: not read: set.yaml declares the targets of a shared set, and this folder is a database's own set",
+                shown(&set_file_path, config)
+            ));
+        }
         SetKind::Own
     } else {
-        let (targets, declared) = if let Some(decl) = config.sets.get(&name) {
-            (decl.targets.clone(), TargetsDeclared::InConfig)
-        } else {
-            let set_file = folder.join(SET_FILE);
-            match std::fs::read_to_string(&set_file) {
-                Ok(text) => match serde_saphyr::from_str::<SetFile>(&text) {
-                    Ok(file) => (file.targets, TargetsDeclared::BesideTheSet),
-                    Err(e) => {
-                        let set_file = shown(&set_file, config);
-                        let rendered = e.to_string().replace("<input>", &set_file);
-                        problems.push(format!("{set_file}: {rendered}"));
-                        (Vec::new(), TargetsDeclared::BesideTheSet)
-                    }
-                },
-                Err(_) => (Vec::new(), TargetsDeclared::Nowhere),
-            }
+        let (targets, declared) = match (declared.and_then(|d| d.targets.clone()), &set_file) {
+            (Some(targets), _) => (targets, TargetsDeclared::InConfig),
+            (
+                None,
+                Some(Some(SetFile {
+                    targets: Some(targets),
+                    ..
+                })),
+            ) => (targets.clone(), TargetsDeclared::BesideTheSet),
+            (None, Some(None)) => (Vec::new(), TargetsDeclared::BesideTheSet),
+            (None, _) => (Vec::new(), TargetsDeclared::Nowhere),
         };
         let mut builder = GlobSetBuilder::new();
         for target in &targets {
@@ -370,7 +446,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     };
     entries.sort();
 
-    let mut migrations: BTreeMap<Version, Migration> = BTreeMap::new();
+    let mut files = Vec::new();
     for (path, is_dir) in entries {
         let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
             warnings.push(format!(
@@ -391,36 +467,76 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             }
             continue;
         }
-        let parsed = match classify_file(file_name, own) {
-            FileKind::Migration(parsed) => parsed,
-            FileKind::Problem(why) => {
-                problems.push(format!("{}: {why}", shown(&path, config)));
-                continue;
-            }
-            FileKind::Warning(why) => {
-                warnings.push(format!("{}: {why}", shown(&path, config)));
-                continue;
-            }
-            FileKind::Other => continue,
-        };
-        let script = match read_script(&path) {
-            Ok(script) => script,
-            Err(e) => {
-                problems.push(format!("{}: {e}", shown(&path, config)));
-                continue;
-            }
-        };
+        files.push(FolderFile {
+            name: file_name.to_owned(),
+            path,
+        });
+    }
+    let declared_format = declared
+        .and_then(|d| d.format)
+        .or_else(|| set_file.as_ref().and_then(|f| f.as_ref()?.format))
+        .or(config.migrator.format);
+    let format = match declared_format
+        .map(Ok)
+        .unwrap_or_else(|| formats::detect(&files))
+    {
+        Ok(format) => format,
+        Err(mixed) => {
+            problems.push(format!("{}: {mixed}", shown(folder, config)));
+            Format::Dbfleet
+        }
+    };
+    let shown_path = |path: &Path| shown(path, config);
+    let mut reading = Reading {
+        files: &files,
+        shown: &shown_path,
+        out: FolderRead::default(),
+    };
+    if problems
+        .iter()
+        .all(|p| !p.contains("the folder mixes two formats"))
+    {
+        formats::read(format, &mut reading);
+    }
+    let read = reading.out;
+    problems.extend(read.problems);
+    warnings.extend(read.warnings);
+    problems.extend(unmatched_problems(
+        &read.unmatched,
+        format,
+        folder,
+        &name,
+        own,
+        config,
+    ));
+    let unmatched = read
+        .unmatched
+        .iter()
+        .map(|(file, why)| format!("{file}: {why}"))
+        .collect();
+
+    let mut migrations: BTreeMap<Version, Migration> = BTreeMap::new();
+    for part in read.parts {
         let migration = migrations
-            .entry(parsed.version.clone())
+            .entry(part.version.clone())
             .or_insert_with(|| Migration {
                 set: name.clone(),
-                version: parsed.version.clone(),
-                version_text: parsed.version_text.to_owned(),
-                name: parsed.name.to_owned(),
+                version: part.version.clone(),
+                version_text: part.version_text.clone(),
+                name: part.name.clone(),
                 up: Scripts::default(),
                 down: Scripts::default(),
             });
-        if migration.name != parsed.name || migration.version_text != parsed.version_text {
+        let scripts = if part.up {
+            &mut migration.up
+        } else {
+            &mut migration.down
+        };
+        let taken = match part.dialect {
+            Some(dialect) => scripts.variants.contains_key(&dialect),
+            None => scripts.plain.is_some(),
+        };
+        if migration.name != part.name || migration.version_text != part.version_text || taken {
             let other = migration
                 .up
                 .plain
@@ -433,22 +549,20 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
                 .unwrap_or_default();
             problems.push(format!(
                 "duplicate version {} in set {name}: {other} and {}",
-                parsed.version,
-                shown(&path, config)
+                part.version,
+                shown(&part.script.path, config)
             ));
             continue;
         }
-        let scripts = if parsed.up {
-            &mut migration.up
-        } else {
-            &mut migration.down
-        };
-        match parsed.dialect {
+        match part.dialect {
             Some(dialect) => {
-                scripts.variants.insert(dialect, script);
+                scripts.variants.insert(dialect, part.script);
             }
-            None => scripts.plain = Some(script),
+            None => scripts.plain = Some(part.script),
         }
+    }
+    if format == Format::Pop {
+        formats::nothing_elsewhere(&mut migrations);
     }
     for migration in migrations.values() {
         if migration.up.is_empty() {
@@ -458,6 +572,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
             ));
         }
     }
+    warnings.sort();
     let dialect_problems = check_statements(&mut migrations, config);
     MigrationSet {
         name,
@@ -466,7 +581,44 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         problems,
         dialect_problems,
         warnings,
+        format,
+        unmatched,
     }
+}
+
+/// More files than this that fit no migration name of the set's format are said in one line.
+pub const UNMATCHED_LISTED: usize = 5;
+
+/// The problems of files that fit no migration name: one each, or one line for many.
+fn unmatched_problems(
+    unmatched: &[(String, String)],
+    format: Format,
+    folder: &Path,
+    set: &str,
+    own: bool,
+    config: &Config,
+) -> Vec<String> {
+    if unmatched.len() <= UNMATCHED_LISTED {
+        return unmatched
+            .iter()
+            .map(|(file, why)| {
+                format!(
+                    "{file}: not a migration of the {format} format ({why}); {}",
+                    format.expected()
+                )
+            })
+            .collect();
+    }
+    let Some((first, why)) = unmatched.first() else {
+        return Vec::new();
+    };
+    let database = if own { set } else { "DATABASE" };
+    vec![format!(
+        "{} files in {} do not match the {format} format ({}); first: {first} ({why}); see them all with `dbfleet status -d {database}`, or declare the set's `format:` if it is another",
+        unmatched.len(),
+        shown(folder, config),
+        format.expected()
+    )]
 }
 
 /// Splits every file in each dialect that would run it (its variant, else the plain file)
@@ -542,6 +694,22 @@ fn control_problem(
     )
 }
 
+/// Leaves out a `BEGIN` first and a `COMMIT` last, when nothing else in between controls
+/// the transaction: the file then runs as one transaction of dbfleet's, as it did.
+fn strip_wrapping_transaction(statements: &mut Vec<Statement>, dialect: Dialect) {
+    let controls = |s: &Statement| transaction_control(&s.sql, dialect);
+    let [first, middle @ .., last] = statements.as_slice() else {
+        return;
+    };
+    if controls(first).is_some_and(|c| c.opens())
+        && controls(last).is_some_and(|c| c.commits())
+        && !middle.iter().any(|s| controls(s).is_some())
+    {
+        statements.pop();
+        statements.remove(0);
+    }
+}
+
 /// Whether a subfolder of a set holds `.sql` files (which would be silently left out).
 fn holds_sql_files(folder: &Path) -> bool {
     std::fs::read_dir(folder).is_ok_and(|entries| {
@@ -551,23 +719,6 @@ fn holds_sql_files(folder: &Path) -> bool {
                 .to_ascii_lowercase()
                 .contains(".sql")
         })
-    })
-}
-
-fn read_script(path: &Path) -> Result<Script, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let checksum = hex(&Sha256::digest(&bytes));
-    let sql = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
-    let has_line = |directive: &str| sql.lines().any(|l| l.trim() == directive);
-    let no_transaction = has_line(NO_TRANSACTION_DIRECTIVE);
-    let empty_on_purpose = has_line(EMPTY_DIRECTIVE);
-    Ok(Script {
-        path: path.to_owned(),
-        sql: sql.into(),
-        checksum,
-        no_transaction,
-        empty_on_purpose,
-        blank_in: Vec::new(),
     })
 }
 

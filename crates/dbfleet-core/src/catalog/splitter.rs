@@ -39,6 +39,16 @@ impl SplitError {
             }
         }
     }
+
+    /// The error of a text that starts `lines` lines into its file.
+    pub fn shifted(self, lines: usize) -> SplitError {
+        match self {
+            SplitError::Unterminated { what, line } => SplitError::Unterminated {
+                what,
+                line: line + lines,
+            },
+        }
+    }
 }
 
 const STRING_LITERAL: &str = "string literal";

@@ -498,7 +498,7 @@ fn files_that_look_meant_as_migrations_are_never_ignored_silently() {
     assert_eq!(
         cross.warnings,
         [
-            "migrations/cross_service/set.yml: not read: a shared set's targets file must be named exactly `set.yaml`"
+            "migrations/cross_service/set.yml: not read: a set's declaration (targets, format) must be named exactly `set.yaml`"
         ]
     );
     assert!(!cross.declares_targets());

@@ -1,7 +1,8 @@
 //! A migration's version as the tools write them: digits of any length (`001`, a 14-digit
 //! timestamp, pop's 20 digits) or Flyway's dotted numbers (`1.2.10`, also written
 //! `1_2_10`). Compared segment by segment as numbers, without ever converting to a
-//! machine integer, so no version is too long.
+//! machine integer, so no version is too long. Flyway's repeatable migrations (`R__x.sql`)
+//! have no number: their version is `R__x`, ordered after every numbered one.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -17,10 +18,27 @@ pub struct Version(String);
 
 impl Version {
     pub const ZERO: &'static str = "0";
+    /// What a repeatable migration's version starts with: `R__` and its description.
+    pub const REPEATABLE: &'static str = "R__";
+
+    /// A Flyway repeatable migration's version (`R__create_views`), `None` for an empty
+    /// description.
+    pub fn repeatable(description: &str) -> Option<Version> {
+        (!description.is_empty()).then(|| Version(format!("{}{description}", Self::REPEATABLE)))
+    }
+
+    /// A repeatable migration (Flyway's `R__`): re-applied whenever its file changes, after
+    /// the numbered ones, never reverted.
+    pub fn is_repeatable(&self) -> bool {
+        self.0.starts_with(Self::REPEATABLE)
+    }
 
     /// `text` read as a version: digit runs separated by `.` or `_`. `None` when it is
     /// anything else (empty, a letter, two separators in a row).
     pub fn parse(text: &str) -> Option<Version> {
+        if let Some(description) = text.strip_prefix(Self::REPEATABLE) {
+            return Version::repeatable(description);
+        }
         let mut segments: Vec<&str> = Vec::new();
         for segment in text.split(['.', '_']) {
             if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
@@ -70,6 +88,12 @@ fn compare_numbers(a: &str, b: &str) -> Ordering {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
+        match (self.is_repeatable(), other.is_repeatable()) {
+            (true, true) => return self.0.cmp(&other.0),
+            (true, false) => return Ordering::Greater,
+            (false, true) => return Ordering::Less,
+            (false, false) => {}
+        }
         let mut left = self.segments();
         let mut right = other.segments();
         loop {
@@ -158,6 +182,17 @@ mod tests {
             assert!(Version::parse(text).is_none(), "{text:?}");
         }
         assert!("x".parse::<Version>().unwrap_err().contains("`x`"));
+    }
+
+    #[test]
+    fn repeatables_come_after_every_numbered_version() {
+        let views = v("R__views");
+        assert_eq!(views, Version::repeatable("views").unwrap());
+        assert_eq!(views.as_str(), "R__views");
+        assert!(views.is_repeatable() && !v("1").is_repeatable());
+        assert!(views > v("99999999999999999999999"));
+        assert!(v("R__a") < views);
+        assert!(Version::parse("R__").is_none());
     }
 
     #[test]

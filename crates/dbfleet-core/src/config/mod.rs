@@ -36,6 +36,7 @@ use entry::build_entry;
 use settings::check_settings;
 
 use crate::dialect::Dialect;
+use crate::format::Format;
 
 pub const DEFAULT_CONFIG_FILE: &str = "config.yaml";
 
@@ -182,8 +183,11 @@ impl Target {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetDeclaration {
-    /// Database names or glob patterns (`*_service`) the set applies to.
-    pub targets: Vec<String>,
+    /// Database names or glob patterns (`*_service`) the set applies to. `None` when the
+    /// entry only declares the format (a database's own set, or targets in `set.yaml`).
+    pub targets: Option<Vec<String>>,
+    /// How the set's folder is written, when it could be read two ways.
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,7 +211,10 @@ struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSet {
-    targets: Vec<Spanned<String>>,
+    #[serde(default)]
+    targets: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    format: Option<Format>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -442,7 +449,16 @@ impl Config {
             if let Some(problem) = name_problem(&set.value) {
                 return Err(invalid(&set.referenced, format!("sets: {problem}")));
             }
-            for target in &decl.targets {
+            if decl.targets.is_none() && decl.format.is_none() {
+                return Err(invalid(
+                    &set.referenced,
+                    format!(
+                        "sets.{}: declare its `targets:`, its `format:`, or both",
+                        set.value
+                    ),
+                ));
+            }
+            for target in decl.targets.iter().flatten() {
                 Glob::new(&target.value).map_err(|e| {
                     invalid(
                         &target.referenced,
@@ -453,7 +469,10 @@ impl Config {
             sets.insert(
                 set.value,
                 SetDeclaration {
-                    targets: decl.targets.into_iter().map(|t| t.value).collect(),
+                    targets: decl
+                        .targets
+                        .map(|targets| targets.into_iter().map(|t| t.value).collect()),
+                    format: decl.format,
                 },
             );
         }

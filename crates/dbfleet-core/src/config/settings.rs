@@ -39,6 +39,9 @@ pub struct MigratorSettings {
     /// Longest a single migration statement may run (PostgreSQL `statement_timeout`,
     /// MariaDB `max_statement_time`); 0: no limit.
     pub statement_timeout_secs: u64,
+    /// How every set's folder is written unless it says otherwise (`sets:`, `set.yaml`);
+    /// unset: detected per set from its files.
+    pub format: Option<crate::format::Format>,
 }
 
 impl Default for MigratorSettings {
@@ -60,6 +63,7 @@ impl Default for MigratorSettings {
             stale_lock_secs: 120,
             connect_timeout_secs: 10,
             statement_timeout_secs: 0,
+            format: None,
         }
     }
 }

@@ -50,6 +50,16 @@ pub async fn apply_step(
         dirty,
     };
 
+    // Outside a transaction the row goes first: a failure then leaves the repeatable
+    // pending again, which is what it was.
+    if step.replaces_row()
+        && !step.transactional
+        && let Err(e) = session
+            .execute(&book.delete_row(&step.set, &step.version))
+            .await
+    {
+        return fail(0, format!("cannot start {}: {e}", step.migration), false);
+    }
     let opening = if step.transactional {
         book.begin().to_owned()
     } else {
@@ -63,6 +73,15 @@ pub async fn apply_step(
         }
     };
     if let Err(e) = session.execute(&opening).await {
+        return fail(0, format!("cannot start {}: {e}", step.migration), false);
+    }
+    if step.replaces_row()
+        && step.transactional
+        && let Err(e) = session
+            .execute(&book.delete_row(&step.set, &step.version))
+            .await
+    {
+        let _ = session.execute("ROLLBACK").await;
         return fail(0, format!("cannot start {}: {e}", step.migration), false);
     }
 

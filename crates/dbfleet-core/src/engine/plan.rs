@@ -49,6 +49,12 @@ impl PlannedStep {
     pub fn file_label(&self) -> String {
         file_name(&self.path)
     }
+
+    /// Applying a repeatable migration again replaces its row (deleting none the first
+    /// time), in the step's transaction where there is one.
+    pub fn replaces_row(&self) -> bool {
+        self.direction == Direction::Up && self.version.is_repeatable()
+    }
 }
 
 /// Refuses when any set left a step half-done: nothing may run on a dirty database until
@@ -63,7 +69,8 @@ pub fn check_dirty(database: &str, applied: &[AppliedRow]) -> Result<(), EngineE
     }
 }
 
-/// Applied rows whose file changed since: `(migration id, recorded, current)`.
+/// Applied rows whose file changed since: `(migration id, recorded, current)`. A changed
+/// repeatable migration (Flyway's `R__`) is not drift: it is pending again.
 pub fn drift<'a>(
     set: &'a MigrationSet,
     dialect: Dialect,
@@ -71,7 +78,9 @@ pub fn drift<'a>(
 ) -> Vec<(&'a Migration, &'a AppliedRow)> {
     applied
         .iter()
-        .filter(|row| row.set == set.name && row.status == RowStatus::Applied)
+        .filter(|row| {
+            row.set == set.name && row.status == RowStatus::Applied && !row.version.is_repeatable()
+        })
         .filter_map(|row| {
             let migration = set.migration(&row.version)?;
             let script = migration.up.for_dialect(dialect)?;
@@ -125,13 +134,20 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
             .iter()
             .any(|r| r.set == set.name && &r.version == version)
     };
+    // Applied, and still as applied: a repeatable whose file changed runs again.
+    let is_current = |m: &Migration| {
+        if !m.version.is_repeatable() {
+            return is_applied(&m.version);
+        }
+        let checksum = m.up.for_dialect(input.dialect).map(|s| s.checksum.as_str());
+        input.applied.iter().any(|r| {
+            r.set == set.name && r.version == m.version && Some(r.checksum.as_str()) == checksum
+        })
+    };
     match input.direction {
         Direction::Up => {
-            let mut pending: Vec<&Migration> = set
-                .migrations
-                .iter()
-                .filter(|m| !is_applied(&m.version))
-                .collect();
+            let mut pending: Vec<&Migration> =
+                set.migrations.iter().filter(|m| !is_current(m)).collect();
             match &input.limit {
                 Limit::All => {}
                 Limit::To(v) => pending.retain(|m| &m.version <= v),
@@ -143,8 +159,12 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
                 .collect()
         }
         Direction::Down => {
-            let mut applied: Vec<&AppliedRow> =
-                input.applied.iter().filter(|r| r.set == set.name).collect();
+            // Repeatables are never reverted (as in Flyway): they have no undo.
+            let mut applied: Vec<&AppliedRow> = input
+                .applied
+                .iter()
+                .filter(|r| r.set == set.name && !r.version.is_repeatable())
+                .collect();
             applied.sort_by(|a, b| b.version.cmp(&a.version));
             match &input.limit {
                 // `--to 0` is documented as "revert all": a set numbered from `000_`
@@ -321,7 +341,11 @@ pub fn render_sql(
         };
         if step.transactional {
             line(bookkeeping.begin());
-        } else {
+        }
+        if step.replaces_row() {
+            line(&bookkeeping.delete_row(&step.set, &step.version));
+        }
+        if !step.transactional {
             match step.direction {
                 Direction::Up => line(&bookkeeping.record_running(&row)),
                 Direction::Down => line(&bookkeeping.record_reverting(

@@ -442,8 +442,15 @@ fn set_status(
             let row = rows
                 .iter()
                 .find(|r| r.set == set.name && r.version == m.version);
+            let current = m.up.for_dialect(dialect).map(|s| s.checksum.as_str());
+            // A repeatable (Flyway's `R__`) whose file changed is pending again, not drift.
+            let changed_repeatable = m.version.is_repeatable()
+                && row.is_some_and(|r| {
+                    r.status == RowStatus::Applied && Some(r.checksum.as_str()) != current
+                });
             let state = match row.map(|r| r.status) {
                 None => MigrationState::Pending,
+                Some(_) if changed_repeatable => MigrationState::Pending,
                 Some(RowStatus::Running | RowStatus::Reverting)
                     if row.map(|r| r.run_id.as_str()) == live_run =>
                 {
@@ -454,7 +461,6 @@ fn set_status(
                 Some(RowStatus::Failed) => MigrationState::Failed,
                 Some(RowStatus::Reverting) => MigrationState::Reverting,
             };
-            let current = m.up.for_dialect(dialect).map(|s| s.checksum.as_str());
             MigrationStatus {
                 id: m.id(),
                 version: m.version.clone(),
@@ -464,7 +470,9 @@ fn set_status(
                 applied_at: row.map(|r| r.applied_at.clone()),
                 applied_by: row.map(|r| r.applied_by.clone()),
                 execution_ms: row.map(|r| r.execution_ms),
-                checksum_ok: row.map(|r| Some(r.checksum.as_str()) == current),
+                checksum_ok: row
+                    .filter(|_| !changed_repeatable)
+                    .map(|r| Some(r.checksum.as_str()) == current),
                 statements_done: row.map(|r| r.statements_done),
                 statements_total: row.map(|r| r.statements_total),
                 error: row.and_then(|r| r.error.clone()),

@@ -1,14 +1,69 @@
-//! The grammar of migration file names (`<version>_<name>[.<dialect>].<up|down>.sql`), and
-//! what each file in the migrations folder is by its name: a migration, a problem that
-//! stops its set, a warning (a name that looks meant as a migration but is not read), or
-//! nothing to us. Kept apart from loading so the rules a name must follow read in one place.
+//! dbfleet's own format: the grammar of migration file names
+//! (`<version>_<name>[.<dialect>].<up|down>.sql`), and what each file in the migrations
+//! folder is by its name: a migration, a problem that stops its set, a warning (a name that
+//! looks meant as a migration but is not read), or nothing to us. Kept apart from loading so
+//! the rules a name must follow read in one place.
 
-use super::{SET_FILE, Version};
+use super::super::{SET_FILE, Version};
+use super::{Format, Part, Reading, leading_no_transaction, read_text, script};
 use crate::dialect::Dialect;
+
+pub(super) const EXPECTED: &str = EXPECTED_NAME;
+
+/// Reads a folder of dbfleet's format. sqlx's and morph's markers at the start of a file
+/// are honoured too: their `.up.sql` / `.down.sql` folders read as this format.
+pub(super) fn read(reading: &mut Reading) {
+    read_as(reading, Format::Dbfleet, classify_file);
+}
+
+/// Reads the folder with `classify`, dbfleet's way of reporting what is not a migration.
+pub(super) fn read_as(
+    reading: &mut Reading,
+    format: Format,
+    classify: impl Fn(&str) -> FileKind<'_>,
+) {
+    for file in reading.files {
+        let path = &file.path;
+        let parsed = match classify(&file.name) {
+            FileKind::Migration(parsed) => parsed,
+            FileKind::Problem(why) => {
+                reading.problem(path, why);
+                continue;
+            }
+            FileKind::Warning(why) => {
+                reading.warning(path, why);
+                continue;
+            }
+            FileKind::Other => continue,
+        };
+        let text = match read_text(path) {
+            Ok(text) => text,
+            Err(e) => {
+                reading.problem(path, e);
+                continue;
+            }
+        };
+        let mut script = script(path, &text, 1, format);
+        script.no_transaction |= leading_no_transaction(&text);
+        reading.push(Part {
+            version: parsed.version,
+            version_text: parsed.version_text.to_owned(),
+            name: parsed.name.to_owned(),
+            dialect: parsed.dialect,
+            up: parsed.up,
+            script,
+        });
+    }
+}
+
+/// Whether `file_name` is a migration of this format.
+pub(super) fn is_migration_name(file_name: &str) -> bool {
+    parse_file_name(file_name).is_ok()
+}
 
 /// Why a file directly in the migrations folder deserves a word, if it does: migrations and
 /// `set.yaml` only count inside a set's folder. Anything else there (a README) is fine.
-pub(super) fn stray_at_root(file_name: &str) -> Option<&'static str> {
+pub(in crate::catalog) fn stray_at_root(file_name: &str) -> Option<&'static str> {
     let lower = file_name.trim().to_ascii_lowercase();
     if file_name.starts_with('.') {
         None
@@ -36,15 +91,11 @@ pub(super) enum FileKind<'a> {
 
 const EXPECTED_NAME: &str = "expected <version>_<name>.up.sql or .down.sql (optionally <version>_<name>.<sqlite|postgres|mysql>.up.sql)";
 
-pub(super) fn classify_file(file_name: &str, own_set: bool) -> FileKind<'_> {
+/// What `file_name` is in a set's folder. `set.yaml` is the set's declaration, read
+/// before its files.
+pub(super) fn classify_file(file_name: &str) -> FileKind<'_> {
     if file_name == SET_FILE {
-        return if own_set {
-            FileKind::Warning(
-                "not read: set.yaml declares the targets of a shared set, and this folder is a database's own set".to_owned(),
-            )
-        } else {
-            FileKind::Other
-        };
+        return FileKind::Other;
     }
     if file_name.ends_with(".sql") {
         return match parse_file_name(file_name) {
@@ -65,9 +116,10 @@ pub(super) fn classify_file(file_name: &str, own_set: bool) -> FileKind<'_> {
         FileKind::Warning(
             "not read: only files whose names end in `.sql` are migrations".to_owned(),
         )
-    } else if !own_set && (lower == SET_FILE || lower == "set.yml") {
+    } else if lower == SET_FILE || lower == "set.yml" {
         FileKind::Warning(
-            "not read: a shared set's targets file must be named exactly `set.yaml`".to_owned(),
+            "not read: a set's declaration (targets, format) must be named exactly `set.yaml`"
+                .to_owned(),
         )
     } else {
         FileKind::Other
