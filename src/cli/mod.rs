@@ -2,6 +2,7 @@
 //! through the same event stream.
 
 pub mod args;
+pub mod backups_view;
 pub mod exit;
 pub mod progress;
 pub mod report;
@@ -117,6 +118,10 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Create(args)) => create_command(&fleet, &args),
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
         Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
+        Some(Command::Backups(args)) => backups_view::backups_command(&fleet, &args, cli.format),
+        Some(Command::Restore(args)) => {
+            backups_view::restore_command(&fleet, &args, cli.format).await
+        }
     }
 }
 

@@ -354,7 +354,10 @@ impl RunProgress {
                     ok != outcomes.len(),
                 );
             }
-            RunEvent::LockCleared { .. } | RunEvent::Resolved { .. } => {}
+            RunEvent::LockCleared { .. }
+            | RunEvent::Resolved { .. }
+            | RunEvent::Restored { .. }
+            | RunEvent::BackupsPruned { .. } => {}
         }
         None
     }

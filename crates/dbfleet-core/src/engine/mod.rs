@@ -11,12 +11,14 @@
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection
 //! - `admin`: unlock and resolve, the explicit repairs
+//! - `backups`: the backups listed, pruned by retention, and restored
 //! - `error`: why a database is refused or fails, typed (`EngineError`)
 //! - `events`, `sink` and `journal`: what a run reports, where it goes, and what it
 //!   leaves behind
 
 pub mod admin;
 pub mod apply;
+pub mod backups;
 pub mod context;
 pub mod demo;
 pub mod dryrun;
