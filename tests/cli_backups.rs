@@ -66,7 +66,7 @@ fn a_restored_backup_brings_back_the_rows_and_the_bookkeeping_of_its_time() {
     let dry = fleet.run(&["restore", "-d", "shared_service", "--from", &oldest]);
     dry.expect_ok()
         .expect_contains("nothing was changed; add --apply")
-        .expect_contains("first, the current state is saved as");
+        .expect_contains("first, the current state is saved as one more backup in");
     assert_eq!(fleet.data_snapshot(), before, "a dry run changes nothing");
 
     let refused = fleet.run(&[

@@ -145,9 +145,10 @@ pub async fn restore_command(fleet: &Fleet, args: &RestoreArgs, format: Format) 
         ));
         if let Some(safety) = &report.safety_backup {
             print(&format!(
-                "{}: what it replaced is saved in {} (restore it with --from to undo)\n",
+                "{}: what it replaced is saved in {} (`dbfleet restore -d {}` puts it back)\n",
                 report.database,
-                safety.display()
+                safety.display(),
+                report.database
             ));
         }
     }
@@ -170,10 +171,10 @@ fn describe(plan: &RestorePlan) -> String {
         human::time(&b.taken_at),
         human::size(b.bytes)
     );
-    match &plan.safety_backup {
-        Some(safety) => out.push_str(&format!(
-            "  first, the current state is saved as {}\n",
-            safety.display()
+    match &plan.safety_backup_in {
+        Some(dir) => out.push_str(&format!(
+            "  first, the current state is saved as one more backup in {}\n",
+            dir.display()
         )),
         None => out.push_str("  the database does not exist: nothing to save first\n"),
     }

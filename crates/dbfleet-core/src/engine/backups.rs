@@ -265,9 +265,9 @@ pub struct RestorePlan {
     pub database: String,
     pub driver: Dialect,
     pub backup: BackupFile,
-    /// Where the current state is saved first; `None` when there is nothing to save (a
-    /// SQLite file that does not exist).
-    pub safety_backup: Option<PathBuf>,
+    /// The folder the current state is saved in first, as one more backup; `None` when
+    /// there is nothing to save (a SQLite file that does not exist).
+    pub safety_backup_in: Option<PathBuf>,
     /// The migration lock as it is now: a run holding it refuses the restore.
     pub lock: Option<LockState>,
     /// Whether a failed restore leaves the database as it was (SQLite: the file is
@@ -388,12 +388,7 @@ pub async fn plan(
     Ok(RestorePlan {
         database: db.to_owned(),
         driver: target.driver,
-        safety_backup: exists.then(|| {
-            fleet
-                .config
-                .backup_dir()
-                .join(file_name(db, target.driver, Utc::now()))
-        }),
+        safety_backup_in: exists.then(|| fleet.config.backup_dir()),
         backup,
         lock,
         atomic: target.driver != Dialect::Mysql,
