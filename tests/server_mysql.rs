@@ -39,6 +39,11 @@ fn backup_restores_on_mariadb() {
 }
 
 #[test]
+fn restore_puts_back_a_backup_on_mariadb() {
+    scenarios::restore_puts_back_a_backup(Mysql);
+}
+
+#[test]
 fn failed_down_is_told_apart_from_a_failed_up_on_mariadb() {
     scenarios::failed_down_is_told_apart_from_a_failed_up(Mysql);
 }

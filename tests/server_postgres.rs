@@ -39,6 +39,11 @@ fn backup_restores_on_postgres() {
 }
 
 #[test]
+fn restore_puts_back_a_backup_on_postgres() {
+    scenarios::restore_puts_back_a_backup(Postgres);
+}
+
+#[test]
 fn plpgsql_bodies_and_create_index_concurrently_apply() {
     let Some(server) = servers::server(Postgres) else {
         return;

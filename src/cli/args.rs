@@ -61,6 +61,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Open the console (what `dbfleet` alone does on a terminal).
     Console,
+    /// The backups runs took: database, when, which run, size; newest first.
+    Backups(BackupsArgs),
+    /// Put a database back as a backup holds it (a dry run unless --apply).
+    Restore(RestoreArgs),
     /// The demo fleet's teaching scenarios (only where the config says `environment: demo`
     /// and every database is SQLite).
     #[command(subcommand)]
@@ -258,4 +262,26 @@ pub struct BaselineArgs {
     /// Record for real (without it: show what would be recorded, change nothing).
     #[arg(long)]
     pub apply: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupsArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The database to restore.
+    #[arg(short = 'd', long = "database")]
+    pub database: String,
+    /// The backup file to restore (default: the database's newest backup).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Restore for real (without it, only say what would be done).
+    #[arg(long)]
+    pub apply: bool,
+    /// Confirm without a terminal to type the database's name on, as in CI.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

@@ -3,6 +3,7 @@
 
 pub mod adopt_view;
 pub mod args;
+pub mod backups_view;
 pub mod exit;
 pub mod progress;
 pub mod report;
@@ -153,6 +154,10 @@ async fn dispatch(cli: Cli) -> Done {
         })) => {
             let source = adopt::Source::Baseline(to);
             adopt_command(&fleet, &selection, source, apply, cli.format).await
+        }
+        Some(Command::Backups(args)) => backups_view::backups_command(&fleet, &args, cli.format),
+        Some(Command::Restore(args)) => {
+            backups_view::restore_command(&fleet, &args, cli.format).await
         }
     }
 }

@@ -47,6 +47,15 @@ fn lock_left(database: &str, error: &str) -> String {
     )
 }
 
+/// What `backup_retention_days` removed after the run.
+fn pruned(database: &str, removed: &[String]) -> String {
+    format!(
+        "{database}: removed {} backup(s) older than backup_retention_days: {}",
+        removed.len(),
+        removed.join(", ")
+    )
+}
+
 fn plain(line: String) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`dbfleet up | head`) is the reader's choice, not an error of ours.
@@ -136,6 +145,7 @@ impl Reporter {
                 "{database}: backup {path} ({})",
                 dbfleet_core::human::size(*bytes)
             )),
+            RunEvent::BackupsPruned { database, removed } => plain(pruned(database, removed)),
             RunEvent::StepStarted {
                 database,
                 migration,
@@ -290,6 +300,9 @@ impl Bars {
                 let short: String = text.chars().take(60).collect();
                 self.bar(database)
                     .finish_with_message(format!("{symbol} {short}"));
+            }
+            RunEvent::BackupsPruned { database, removed } => {
+                let _ = self.multi.println(pruned(database, removed));
             }
             _ => {}
         }

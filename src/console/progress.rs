@@ -354,8 +354,11 @@ impl RunProgress {
                     ok != outcomes.len(),
                 );
             }
-            RunEvent::LockCleared { .. } | RunEvent::Resolved { .. } | RunEvent::Adopted { .. } => {
-            }
+            RunEvent::LockCleared { .. }
+            | RunEvent::Resolved { .. }
+            | RunEvent::Adopted { .. }
+            | RunEvent::Restored { .. }
+            | RunEvent::BackupsPruned { .. } => {}
         }
         None
     }

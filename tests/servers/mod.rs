@@ -118,6 +118,30 @@ impl Server {
         });
     }
 
+    /// Runs statements on `database` (`;`-separated), with the admin's credentials.
+    pub fn admin_on(&self, database: &str, sql: &str) {
+        let url = self.url_for(database);
+        runtime().block_on(async {
+            let result = match self.engine {
+                Engine::Postgres => match sqlx::PgConnection::connect(&url).await {
+                    Ok(mut conn) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                        .execute(&mut conn)
+                        .await
+                        .map(drop),
+                    Err(e) => Err(e),
+                },
+                Engine::Mysql => match sqlx::MySqlConnection::connect(&url).await {
+                    Ok(mut conn) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                        .execute(&mut conn)
+                        .await
+                        .map(drop),
+                    Err(e) => Err(e),
+                },
+            };
+            result.unwrap_or_else(|e| panic!("{sql} on {database}: {e}"));
+        });
+    }
+
     /// A URL for one database, with the admin's credentials.
     pub fn url_for(&self, database: &str) -> String {
         let mut url = url::Url::parse(&self.admin_url).unwrap();

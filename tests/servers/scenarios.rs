@@ -457,6 +457,125 @@ pub fn backup_restores(engine: Engine) {
     }
 }
 
+/// `dbfleet restore` on a server: the backup of an earlier run brings back its rows and
+/// its bookkeeping, objects made since are gone (a PostgreSQL schema too, and `public`
+/// keeps its privileges), the state it replaced is saved first, and the database migrates
+/// on. On PostgreSQL a dump that fails half-way changes nothing (one transaction).
+pub fn restore_puts_back_a_backup(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["shared_service"]);
+    let real = dbs.real("shared_service").to_owned();
+    let fleet = fleet_with(&seed_shaped_config(&dbs, &[], ""));
+    ok(&fleet, &server, "up -d shared_service --to 1 --no-backup");
+    server.admin_on(
+        &real,
+        "INSERT INTO system_configs (config_key, config_value) VALUES ('restore_kept', 'yes')",
+    );
+    let count = "SELECT CAST(count(*) AS CHAR(20)) FROM system_configs";
+    let rows_then = server.query(&real, count);
+    let tables_then = server.tables(&real);
+    let public_acl = "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'";
+    let acl_then = (engine == Engine::Postgres).then(|| server.query(&real, public_acl));
+    ok(&fleet, &server, "up -d shared_service --to 2");
+    ok(&fleet, &server, "up -d shared_service");
+    let later = match engine {
+        Engine::Postgres => {
+            "CREATE SCHEMA later; CREATE TABLE later.t (x int); CREATE TABLE stray (x int);              DELETE FROM system_configs"
+        }
+        Engine::Mysql => {
+            "CREATE TABLE stray (x int); CREATE VIEW stray_v AS SELECT 1 AS one;              DELETE FROM system_configs"
+        }
+    };
+    server.admin_on(&real, later);
+
+    let listed = ok(&fleet, &server, "backups --format json").json();
+    let listed = listed.as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+    assert!(
+        listed.iter().all(|b| b["run_id"].is_string()),
+        "{listed:#?}"
+    );
+    let oldest = listed[1]["path"].as_str().unwrap().to_owned();
+
+    let tables_before = server.tables(&real);
+    ok(
+        &fleet,
+        &server,
+        &format!("restore -d shared_service --from {oldest}"),
+    )
+    .expect_contains("nothing was changed");
+    assert_eq!(
+        server.tables(&real),
+        tables_before,
+        "a dry run changes nothing"
+    );
+
+    let restored = ok(
+        &fleet,
+        &server,
+        &format!("restore -d shared_service --from {oldest} --apply --yes"),
+    );
+    restored.expect_contains("what it replaced is saved in");
+    assert_eq!(server.tables(&real), tables_then, "the tables of that time");
+    assert_eq!(
+        server.query(&real, count),
+        rows_then,
+        "the rows of that time"
+    );
+    let versions: Vec<String> = server
+        .migration_rows(&real)
+        .into_iter()
+        .map(|(_, v, status)| format!("{v} {status}"))
+        .collect();
+    assert_eq!(versions, ["1 applied"], "the bookkeeping of that time");
+    assert_eq!(server.lock_rows(&real), 0, "no lock left behind");
+    match engine {
+        Engine::Postgres => {
+            let schemas = server.query(
+                &real,
+                "SELECT nspname::text FROM pg_namespace WHERE nspname = 'later'",
+            );
+            assert!(schemas.is_empty(), "a schema made since is gone");
+            assert_eq!(
+                Some(server.query(&real, public_acl)),
+                acl_then,
+                "public's privileges"
+            );
+        }
+        Engine::Mysql => {
+            let views = server.query(
+                &real,
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.views WHERE table_schema = DATABASE()",
+            );
+            assert!(views.is_empty(), "a view made since is gone: {views:?}");
+        }
+    }
+    let journal = fleet.read("journal.jsonl");
+    assert!(journal.contains("\"event\":\"restored\""), "{journal}");
+    ok(&fleet, &server, "up -d shared_service");
+    assert_eq!(server.migration_rows(&real).len(), 3, "it migrates on");
+
+    if engine == Engine::Postgres {
+        // A dump that fails half-way: the transaction rolls back, nothing changed.
+        let broken = fleet.file("shared_service-20200101T000000.000Z.sql");
+        std::fs::write(&broken, "CREATE TABLE half_way (x int);\nNOT SQL AT ALL;\n").unwrap();
+        let tables = server.tables(&real);
+        let failed = run(
+            &fleet,
+            &server,
+            &format!(
+                "restore -d shared_service --from {} --apply --yes",
+                broken.display()
+            ),
+        );
+        failed
+            .expect_code(1)
+            .expect_contains("the database is as it was");
+        assert_eq!(server.tables(&real), tables, "rolled back");
+        assert_eq!(server.migration_rows(&real).len(), 3);
+    }
+}
+
 /// A down that fails where DDL cannot roll back: at its first statement nothing was
 /// reverted, so the migration is still applied and the database clean; half-way, the row
 /// stays `reverting` and the advice is the down's (`--rolled-back` when the revert is done).

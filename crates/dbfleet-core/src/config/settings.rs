@@ -20,6 +20,9 @@ pub struct MigratorSettings {
     pub database_patterns: Vec<Spanned<String>>,
     /// Where `auto_backup` puts its copies, relative to the config file.
     pub backup_dir: String,
+    /// After a run that succeeded on a database, its backups older than this many days
+    /// are removed (the newest always stays); unset: every backup is kept.
+    pub backup_retention_days: Option<u64>,
     /// The JSON-lines run journal, relative to the config file.
     pub journal: String,
     /// Databases migrated at once, fleet-wide.
@@ -55,6 +58,7 @@ impl Default for MigratorSettings {
             migrations_dir: "migrations".into(),
             database_patterns: Vec::new(),
             backup_dir: ".dbfleet/backups".into(),
+            backup_retention_days: None,
             journal: ".dbfleet/journal.jsonl".into(),
             concurrency: 8,
             per_server_concurrency: 4,
@@ -73,6 +77,9 @@ pub const MAX_CONCURRENCY: usize = 1024;
 
 /// The longest timeout a setting may ask for: 30 days.
 pub const MAX_TIMEOUT_SECS: u64 = 30 * 24 * 3600;
+
+/// The longest `backup_retention_days`: 100 years.
+pub const MAX_RETENTION_DAYS: u64 = 36_500;
 
 /// Numbers in `migrator:` that the engine could not work with, and where they stand.
 pub(super) fn check_settings(
@@ -118,6 +125,16 @@ pub(super) fn check_settings(
                 ),
             ));
         }
+    }
+    if let Some(days) = settings.backup_retention_days
+        && (days == 0 || days > MAX_RETENTION_DAYS)
+    {
+        return Err((
+            at("backup_retention_days"),
+            format!(
+                "migrator.backup_retention_days: {days} is out of range: days a backup is kept, from 1 to {MAX_RETENTION_DAYS}; leave it out to keep every backup"
+            ),
+        ));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::config::Target;
 use crate::dialect::Dialect;
 
 /// The first of `names` found on `PATH`.
-fn find_on_path(names: &[&str]) -> Option<PathBuf> {
+pub(super) fn find_on_path(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
@@ -57,11 +57,57 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
     std::fs::File::create(dest)
         .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?;
     owner_only(dest)?;
-    let mut command = tokio::process::Command::new(&tool);
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut command = client_command(&tool, target);
+    command.stdout(Stdio::null());
+    match target.driver {
+        Dialect::Postgres => {
+            command
+                .arg("--format=plain")
+                .arg(format!("--exclude-table-data={lock_table}"))
+                .arg("--file")
+                .arg(dest);
+            // Tenants as schemas of one database: the entry's own schema, which its lock
+            // guards, and nothing of the others (a restore must not roll them back).
+            if let Some(schema) = &target.schema {
+                command.arg(format!("--schema=\"{}\"", schema.replace('"', "\"\"")));
+            }
+            command.arg("--dbname").arg(&target.database);
+        }
+        Dialect::Mysql => {
+            command
+                .arg("--single-transaction")
+                .arg("--routines")
+                .arg("--triggers")
+                .arg(format!("--ignore-table={}.{lock_table}", target.database))
+                .arg(format!("--result-file={}", dest.display()))
+                .arg(&target.database);
+        }
+        Dialect::Sqlite => {}
+    }
+    finish(&tool, target, command.output().await)?;
+    let size = std::fs::metadata(dest)
+        .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?
+        .len();
+    if size == 0 {
+        return Err(DriverError::new(
+            ErrorKind::Io,
+            format!(
+                "{} wrote an empty backup {}",
+                tool.display(),
+                dest.display()
+            ),
+        ));
+    }
+    Ok(size)
+}
+
+/// `tool` (a server's dump or client program) set up to reach `target`: where the server
+/// is, who logs in, TLS files and socket; the password in the environment (`PGPASSWORD`,
+/// `MYSQL_PWD`), never on the command line. stdin is closed and stderr captured; the
+/// caller adds what the tool is to do and the database.
+pub(super) fn client_command(tool: &Path, target: &Target) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(tool);
+    command.stdin(Stdio::null()).stderr(Stdio::piped());
     let connection = &target.connection;
     let host = target.host.as_deref().unwrap_or("localhost");
     match target.driver {
@@ -73,13 +119,7 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
                 .arg(host)
                 .arg("--port")
                 .arg(target.port.unwrap_or(5432).to_string())
-                .arg("--no-password")
-                .arg("--format=plain")
-                .arg(format!("--exclude-table-data={lock_table}"))
-                .arg("--file")
-                .arg(dest)
-                .arg("--dbname")
-                .arg(&target.database);
+                .arg("--no-password");
             if let Some(user) = &target.username {
                 command.arg("--username").arg(user);
             }
@@ -104,12 +144,7 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
                 .arg("--host")
                 .arg(host)
                 .arg("--port")
-                .arg(target.port.unwrap_or(3306).to_string())
-                .arg("--single-transaction")
-                .arg("--routines")
-                .arg("--triggers")
-                .arg(format!("--ignore-table={}.{lock_table}", target.database))
-                .arg(format!("--result-file={}", dest.display()));
+                .arg(target.port.unwrap_or(3306).to_string());
             if let Some(user) = &target.username {
                 command.arg("--user").arg(user);
             }
@@ -126,37 +161,32 @@ pub async fn dump(target: &Target, dest: &Path, lock_table: &str) -> DriverResul
                     command.arg(format!("{option}={value}"));
                 }
             }
-            command.arg(&target.database);
         }
         Dialect::Sqlite => {}
     }
-    let output = command.output().await.map_err(|e| {
+    command
+}
+
+/// A tool's stdout when it succeeded; its stderr, secrets removed, when it did not.
+pub(super) fn finish(
+    tool: &Path,
+    target: &Target,
+    output: std::io::Result<std::process::Output>,
+) -> DriverResult<Vec<u8>> {
+    let output = output.map_err(|e| {
         DriverError::new(ErrorKind::Io, format!("cannot run {}: {e}", tool.display()))
     })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(DriverError::new(
-            ErrorKind::Io,
-            target.scrub(&format!(
-                "{} failed ({}): {}",
-                tool.display(),
-                output.status,
-                stderr.trim()
-            )),
-        ));
+    if output.status.success() {
+        return Ok(output.stdout);
     }
-    let size = std::fs::metadata(dest)
-        .map_err(|e| DriverError::new(ErrorKind::Io, format!("{}: {e}", dest.display())))?
-        .len();
-    if size == 0 {
-        return Err(DriverError::new(
-            ErrorKind::Io,
-            format!(
-                "{} wrote an empty backup {}",
-                tool.display(),
-                dest.display()
-            ),
-        ));
-    }
-    Ok(size)
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Err(DriverError::new(
+        ErrorKind::Io,
+        target.scrub(&format!(
+            "{} failed ({}): {}",
+            tool.display(),
+            output.status,
+            stderr.trim()
+        )),
+    ))
 }

@@ -7,7 +7,8 @@
 //! rows whichever database they come from, and each dialect's file says only what its
 //! database does differently (`sqlite.rs`, `postgres.rs`, `mysql.rs`, with what the two
 //! servers share in `server.rs`); `bookkeeping.rs` holds the SQL of dbfleet's own tables,
-//! `dump.rs` the servers' backups, `connect.rs` opens a session of the right dialect.
+//! `dump.rs` the servers' backups, `restore.rs` putting one back, `connect.rs` opens a
+//! session of the right dialect.
 //!
 //! The engine drives sessions: it decides what runs and in which order; a session only
 //! knows how its database does each primitive (run a statement, take the lock, back up).
@@ -20,6 +21,7 @@ pub mod dump;
 pub mod foreign;
 mod mysql;
 mod postgres;
+pub mod restore;
 mod rows;
 mod server;
 mod session;

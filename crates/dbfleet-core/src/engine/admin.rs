@@ -75,7 +75,7 @@ impl From<DriverError> for AdminError {
     }
 }
 
-fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, AdminError> {
+pub(super) fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, AdminError> {
     match fleet.config.database(db).map(|e| &e.target) {
         Some(Ok(target)) => Ok(target),
         Some(Err(e)) => Err(AdminError::Misconfigured {
@@ -89,7 +89,7 @@ fn target<'a>(fleet: &'a Fleet, db: &str) -> Result<&'a Target, AdminError> {
     }
 }
 
-fn journal(fleet: &Fleet) -> Result<EventSink, AdminError> {
+pub(super) fn journal(fleet: &Fleet) -> Result<EventSink, AdminError> {
     let path = fleet.config.journal_path();
     let journal = Journal::open(&path, &fleet.identity.new_run_id())
         .map_err(|source| RunError { path, source })?;
@@ -154,16 +154,41 @@ pub async fn resolve(
     let mut session = fleet
         .open(target, Access::ReadWrite { create: false })
         .await?;
-    let holder = LockHolder {
+    let holder = holder(fleet);
+    // Never settle a row under a live run's feet: take the lock, once, without waiting.
+    let result = match lock_once(fleet, db, session.as_mut(), &holder).await {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let settled = resolve_in(fleet, db, resolution, session.as_mut()).await;
+            let _ = session.release_lock(&holder).await;
+            settled
+        }
+    };
+    session.close().await;
+    result
+}
+
+/// This process as a lock holder, for a repair (a run id of its own).
+pub(super) fn holder(fleet: &Fleet) -> LockHolder {
+    LockHolder {
         holder: fleet.identity.who(),
         host: fleet.identity.host.clone(),
         pid: fleet.identity.pid,
         run_id: fleet.identity.new_run_id(),
-    };
-    // Never settle a row under a live run's feet: take the lock, once, without waiting.
-    let result = match session.try_lock(&holder, &now_text()).await {
-        Err(e) => Err(e.into()),
-        Ok(LockAttempt::Held(row)) => {
+    }
+}
+
+/// Takes `db`'s migration lock once, without waiting, for a repair: refused while another
+/// run holds it (a stale lock too, where `unlock` must clear it first). A server's lock
+/// left by a session that is gone is taken over, and journaled.
+pub(super) async fn lock_once(
+    fleet: &Fleet,
+    db: &str,
+    session: &mut dyn Session,
+    holder: &LockHolder,
+) -> Result<(), AdminError> {
+    match session.try_lock(holder, &now_text()).await? {
+        LockAttempt::Held(row) => {
             let server_lock = session.has_server_lock();
             let state = assess(
                 row,
@@ -177,32 +202,27 @@ pub async fn resolve(
                 lock: Box::new(state.row),
             })
         }
-        Ok(LockAttempt::Taken { replaced }) => {
-            let journaled = match replaced {
-                // A server's lock left by a session that is gone: taken over, and said so.
-                Some(row) => journal(fleet).map(|sink| {
-                    sink.emit(RunEvent::LockTakenOver {
-                        database: db.to_owned(),
-                        by: fleet.identity.who(),
-                        holder: row.holder,
-                        holder_pid: row.pid,
-                        holder_run_id: row.run_id,
-                        since: row.acquired_at,
-                        heartbeat_at: row.heartbeat_at,
-                    })
-                }),
-                None => Ok(()),
-            };
-            let settled = match journaled {
-                Ok(()) => resolve_in(fleet, db, resolution, session.as_mut()).await,
-                Err(e) => Err(e),
-            };
-            let _ = session.release_lock(&holder).await;
-            settled
+        LockAttempt::Taken { replaced: None } => Ok(()),
+        LockAttempt::Taken {
+            replaced: Some(row),
+        } => {
+            let taken_over = journal(fleet).map(|sink| {
+                sink.emit(RunEvent::LockTakenOver {
+                    database: db.to_owned(),
+                    by: fleet.identity.who(),
+                    holder: row.holder,
+                    holder_pid: row.pid,
+                    holder_run_id: row.run_id,
+                    since: row.acquired_at,
+                    heartbeat_at: row.heartbeat_at,
+                });
+            });
+            if taken_over.is_err() {
+                let _ = session.release_lock(holder).await;
+            }
+            taken_over
         }
-    };
-    session.close().await;
-    result
+    }
 }
 
 async fn resolve_in(

@@ -228,6 +228,22 @@ pub enum RunEvent {
         /// Versions the other tool applied that have no file in the set.
         without_file: Vec<String>,
     },
+    /// `dbfleet restore` put a backup back: `file` is now the database; `safety_backup`
+    /// holds what it replaced (`None`: there was no database to keep).
+    Restored {
+        database: String,
+        by: String,
+        file: String,
+        /// The run that took `file`, where the journal knows it.
+        backup_run_id: Option<String>,
+        safety_backup: Option<String>,
+    },
+    /// `backup_retention_days` removed these backups of a database after a run that
+    /// succeeded on it.
+    BackupsPruned {
+        database: String,
+        removed: Vec<String>,
+    },
     RunFinished {
         run_id: String,
         outcomes: Vec<(String, Outcome)>,
@@ -253,7 +269,9 @@ impl RunEvent {
             | RunEvent::Finished { database, .. }
             | RunEvent::LockCleared { database, .. }
             | RunEvent::Resolved { database, .. }
-            | RunEvent::Adopted { database, .. } => Some(database),
+            | RunEvent::Adopted { database, .. }
+            | RunEvent::Restored { database, .. }
+            | RunEvent::BackupsPruned { database, .. } => Some(database),
             RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => None,
         }
     }

@@ -72,7 +72,7 @@ impl Journal {
     }
 }
 
-/// One entry of `dbfleet history`: a run, or an `unlock` / `resolve`, as the journal
+/// One entry of `dbfleet history`: a run, or an `unlock` / `resolve` / `restore`, as the journal
 /// tells it.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
@@ -321,6 +321,19 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                     "{}: recorded {count} migration(s) of {} as applied ({how})",
                     str_of(&v, "database").unwrap_or_default(),
                     str_of(&v, "set").unwrap_or_default(),
+                ));
+            }
+            "restored" => {
+                entry.unfinished = false;
+                entry.command = "restore".into();
+                entry.by = str_of(&v, "by").or(entry.by.take());
+                entry.repairs.push(format!(
+                    "{}: restored {}{}",
+                    str_of(&v, "database").unwrap_or_default(),
+                    str_of(&v, "file").unwrap_or_default(),
+                    str_of(&v, "safety_backup")
+                        .map(|s| format!(" (what it replaced: {s})"))
+                        .unwrap_or_default()
                 ));
             }
             "resolved" => {

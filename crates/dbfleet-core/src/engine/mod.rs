@@ -12,6 +12,7 @@
 //! - `status`: read-only inspection
 //! - `admin`: unlock and resolve, the explicit repairs
 //! - `adopt`: taking a database over from another tool (`adopt`) or a baseline, unrun
+//! - `backups`: the backups listed, pruned by retention, and restored
 //! - `error`: why a database is refused or fails, typed (`EngineError`)
 //! - `events`, `sink` and `journal`: what a run reports, where it goes, and what it
 //!   leaves behind
@@ -19,6 +20,7 @@
 pub mod admin;
 pub mod adopt;
 pub mod apply;
+pub mod backups;
 pub mod context;
 pub mod demo;
 pub mod dryrun;

@@ -25,7 +25,6 @@ use super::plan::{self, PlannedStep};
 use super::prepare;
 use super::sink::EventSink;
 use crate::catalog::MigrationSet;
-use crate::dialect::Dialect;
 use crate::driver::{self, Access, AppliedRow, LockHolder, Session};
 
 pub use super::context::{Containment, RunRequest};
@@ -229,6 +228,7 @@ pub async fn run(
         cancelled: control.is_cancelled(),
         journal: journal_path,
     };
+    super::backups::prune_after_run(&fleet, &summary.outcomes, &events);
     events.emit(RunEvent::RunFinished {
         run_id,
         outcomes,
@@ -697,12 +697,8 @@ async fn backup(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Result<(), E
             dir.display()
         ))
     })?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-    let extension = match cx.db.target.driver {
-        Dialect::Sqlite => "sqlite3",
-        Dialect::Postgres | Dialect::Mysql => "sql",
-    };
-    let path = dir.join(format!("{db}-{stamp}.{extension}"));
+    let name = super::backups::file_name(db, cx.db.target.driver, chrono::Utc::now());
+    let path = dir.join(name);
     let bytes = session.backup(&path).await.map_err(|e| {
         EngineError::BackupFailed(format!(
             "backup to {} failed: {e}; nothing was changed",
