@@ -388,3 +388,29 @@ fn baseline_refuses_a_dirty_database() {
         .expect_code(1)
         .expect_contains("database is dirty");
 }
+
+/// golang-migrate creates its table before its first migration: a table that records
+/// nothing leaves nothing to adopt, and `up` runs the set (nothing could run twice). Under
+/// dbfleet's own table name it still stands in the way.
+#[test]
+fn another_tools_empty_table_does_not_block_up() {
+    let empty = "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);
+  CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);";
+    let fleet = fleet_managed_by(empty);
+    let status = fleet.status_of(DB);
+    assert!(status["managed_by"].is_null(), "{status:#}");
+    fleet
+        .ok(&format!("up -d {DB}"))
+        .expect_contains("succeeded, 3 step(s)");
+
+    let fleet = fleet_managed_by(empty);
+    let config = fleet.read("config.yaml").replace(
+        "migrations_table: dbfleet_migrations",
+        "migrations_table: schema_migrations",
+    );
+    fleet.write("config.yaml", &config);
+    fleet
+        .line(&format!("up -d {DB}"))
+        .expect_code(1)
+        .expect_contains("managed by golang-migrate");
+}

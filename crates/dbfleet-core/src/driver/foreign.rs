@@ -123,6 +123,19 @@ pub struct OtherTool {
 }
 
 impl OtherTool {
+    /// Whether the tool's table records anything: an applied, dirty or failed version,
+    /// or a current version above zero. A table the tool made and never used (golang-migrate
+    /// creates it before the first migration) leaves nothing to adopt and nothing that
+    /// `up` could run twice.
+    pub fn records_anything(&self) -> bool {
+        !self.applied.is_empty()
+            || !self.unsettled.is_empty()
+            || self
+                .through
+                .as_deref()
+                .is_some_and(|v| !v.trim_start_matches('0').is_empty())
+    }
+
     /// `at version 158`, `12 applied`, `12 applied, baseline 3`.
     pub fn summary(&self) -> String {
         match (&self.through, self.applied.len()) {

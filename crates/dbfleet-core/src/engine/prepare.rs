@@ -120,8 +120,13 @@ pub fn managed_by(database: &str, tool: &OtherTool, book: &Bookkeeping) -> Engin
         tool: tool.tool.name().to_owned(),
         table: tool.table.clone(),
         summary: tool.summary(),
-        collides: tool.in_own_schema && tool.table == book.migrations_table,
+        collides: collides(tool, book),
     }))
+}
+
+/// The other tool's table has the name dbfleet's migrations table is configured with.
+pub fn collides(tool: &OtherTool, book: &Bookkeeping) -> bool {
+    tool.in_own_schema && tool.table == book.migrations_table
 }
 
 /// Refuses a database another migration tool manages, before anything is created there
@@ -139,8 +144,14 @@ pub async fn refuse_other_tool(
         .other_tools()
         .await
         .map_err(|e| EngineError::from_driver(target, &e))?;
-    if let Some(tool) = tools.first() {
-        return Err(managed_by(database, tool, session.bookkeeping()));
+    let book = session.bookkeeping();
+    // A tool that recorded nothing stands in the way only where its table has the name
+    // dbfleet's must take.
+    if let Some(tool) = tools
+        .iter()
+        .find(|t| t.records_anything() || collides(t, book))
+    {
+        return Err(managed_by(database, tool, book));
     }
     match not_ours {
         Some(e) => Err(EngineError::from_driver(target, e)),

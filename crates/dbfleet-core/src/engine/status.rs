@@ -411,7 +411,10 @@ async fn read_rows(
         return Ok((rows, None));
     }
     let tools = session.other_tools().await?;
-    let Some(tool) = tools.first() else {
+    let book = session.bookkeeping();
+    let in_the_way =
+        |t: &&driver::OtherTool| t.records_anything() || super::prepare::collides(t, book);
+    let Some(tool) = tools.iter().find(in_the_way) else {
         return match not_ours {
             Some(e) => Err(e),
             None => Ok((rows, None)),
