@@ -278,3 +278,41 @@ fn shards_split_the_selection_into_disjoint_parts_that_cover_it() {
             .expect_contains("is not a shard");
     }
 }
+
+/// The status table's columns fit what they hold: a 14-digit version and a lock holder's
+/// name push no row out of line (every STATE starts where its header does).
+#[test]
+fn the_status_table_sizes_its_columns_from_their_content() {
+    let fleet = migrated_fleet();
+    fleet.write(
+        "migrations/shared_service/20260101120000_wide.up.sql",
+        "CREATE TABLE wide (x INT);\n",
+    );
+    fleet.ok("up -d shared_service");
+    common::insert_lock(
+        &fleet.db("user_service"),
+        "a-rather-long-operator-name@build-host-17",
+        "build-host-17",
+        common::dead_pid(),
+        "run-x",
+    );
+    let out = fleet.ok("status --short");
+    let lines: Vec<&str> = out.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    // The header is ASCII: its byte offset is its column.
+    let state_at = lines[0].find("STATE").unwrap();
+    for line in &lines[1..] {
+        let cells: String = line.chars().skip(state_at).collect();
+        assert!(
+            cells.starts_with(['✓', '●', '⊘', '!', '~', '?', '✗', '»']),
+            "misaligned: {line:?}\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("20260101120000"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("a-rather-long-operator-name@build-host-17"),
+        "{}",
+        out.stdout
+    );
+}

@@ -35,44 +35,75 @@ fn state_symbol(state: MigrationState, checksum_ok: Option<bool>) -> &'static st
     }
 }
 
-pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
+/// Columns sized from what they hold (a 14-digit version, a stale lock's holder), so no
+/// row is pushed out of line; numbers right-aligned.
+const HEADER: [&str; 9] = [
+    "DATABASE", "DRIVER", "APPLIED", "PENDING", "LAST", "TABLES", "SIZE", "LOCK", "STATE",
+];
+const RIGHT: [bool; 9] = [false, false, true, true, false, true, true, false, false];
+
+fn table(rows: &[[String; 9]]) -> String {
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header = HEADER.map(str::to_owned);
     let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            let gap = if i == 0 { "" } else { "  " };
+            if i == row.len() - 1 {
+                let _ = write!(line, "{gap}{cell}");
+            } else if RIGHT[i] {
+                let _ = write!(line, "{gap}{}{cell}", " ".repeat(pad));
+            } else {
+                let _ = write!(line, "{gap}{cell}{}", " ".repeat(pad));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
     let width = statuses
         .iter()
         .map(|s| s.name.len())
         .max()
         .unwrap_or(8)
         .max(8);
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:<8} {:>7} {:>7}  {:<6} {:>6} {:>10}  {:<20} STATE",
-        "DATABASE", "DRIVER", "APPLIED", "PENDING", "LAST", "TABLES", "SIZE", "LOCK"
-    );
-    for s in statuses {
-        let (symbol, word) = health(s);
-        // Unknown is not zero: an unreachable database shows dashes, not "0 pending, free".
-        let known = s.error.is_none();
-        let count = |n: usize| if known { n.to_string() } else { "-".to_owned() };
-        let lock = match &s.lock {
-            None if !known => "-".to_owned(),
-            None => "free".to_owned(),
-            Some(l) if l.stale => format!("stale: {}", l.row.holder),
-            Some(l) => format!("held: {}", l.row.holder),
-        };
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<8} {:>7} {:>7}  {:<6} {:>6} {:>10}  {:<20} {symbol} {word}",
-            s.name,
-            s.driver.map_or_else(|| "-".into(), |d| d.to_string()),
-            count(s.applied),
-            count(s.pending),
-            s.last_version.as_deref().unwrap_or("-"),
-            s.tables.map_or_else(|| "-".into(), |t| t.to_string()),
-            s.size_bytes
-                .map_or_else(|| "-".into(), dbfleet_core::human::size),
-            lock,
-        );
-    }
+    let rows: Vec<[String; 9]> = statuses
+        .iter()
+        .map(|s| {
+            let (symbol, word) = health(s);
+            // Unknown is not zero: an unreachable database shows dashes, not "0 pending, free".
+            let known = s.error.is_none();
+            let count = |n: usize| if known { n.to_string() } else { "-".to_owned() };
+            let lock = match &s.lock {
+                None if !known => "-".to_owned(),
+                None => "free".to_owned(),
+                Some(l) if l.stale => format!("stale: {}", l.row.holder),
+                Some(l) => format!("held: {}", l.row.holder),
+            };
+            [
+                s.name.clone(),
+                s.driver.map_or_else(|| "-".into(), |d| d.to_string()),
+                count(s.applied),
+                count(s.pending),
+                s.last_version.as_deref().unwrap_or("-").to_owned(),
+                s.tables.map_or_else(|| "-".into(), |t| t.to_string()),
+                s.size_bytes
+                    .map_or_else(|| "-".into(), dbfleet_core::human::size),
+                lock,
+                format!("{symbol} {word}"),
+            ]
+        })
+        .collect();
+    let mut out = table(&rows);
     for s in statuses {
         if let Some(error) = &s.error {
             let _ = writeln!(out, "\n{}: {error}", s.name);
