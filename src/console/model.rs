@@ -2,7 +2,7 @@
 //! (read once, from files, before the first frame) and the latest status of each database
 //! (arriving later from background readers).
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::theme::Sym;
 use dbfleet_core::catalog::{SetKind, Version};
@@ -268,23 +268,25 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
 }
 
 /// A glob as operators type it: plain text (no `*?[{`) means "contains".
-pub fn matcher(pattern: &str) -> Result<GlobMatcher, String> {
-    let pattern = pattern.trim();
-    let glob_text = if pattern.contains(['*', '?', '[', '{']) {
-        pattern.to_owned()
-    } else {
-        format!("*{pattern}*")
-    };
-    Glob::new(&glob_text)
-        .map(|g| g.compile_matcher())
-        .map_err(|e| e.kind().to_string())
+pub fn matcher(pattern: &str) -> Result<GlobSet, String> {
+    // Comma lists as the CLI takes them (`user*,order*`; commas inside `{a,b}` belong to
+    // the glob), each part a glob, or a substring when it has no glob character.
+    let mut builder = GlobSetBuilder::new();
+    for part in dbfleet_core::engine::selection::split_list(&[pattern.to_owned()]) {
+        let glob_text = if part.contains(['*', '?', '[', '{']) {
+            part
+        } else {
+            format!("*{part}*")
+        };
+        builder.add(Glob::new(&glob_text).map_err(|e| e.kind().to_string())?);
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
-/// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10`
+/// `2026-11-23T13:10:10.635Z` → `2026-11-23 13:10:10Z`, as the CLI prints it: the `Z`
+/// says UTC to an operator in another zone.
 pub fn short_time(rfc3339: &str) -> String {
     dbfleet_core::human::time(rfc3339)
-        .trim_end_matches('Z')
-        .to_owned()
 }
 
 /// Milliseconds as people read a duration: `850 ms`, `3.2s`, `4m05s`.

@@ -971,3 +971,17 @@ fn r_on_a_database_another_tool_manages_offers_to_adopt_it() {
     let commands = press_key(&mut state, KeyCode::Enter);
     assert_eq!(commands, [Command::Adopt("order_service".into())]);
 }
+
+#[test]
+fn mark_takes_a_comma_list_as_the_cli_does() {
+    let mut state = every();
+    press(&mut state, '+');
+    type_text(&mut state, "user*,order*");
+    assert_eq!(prompt(&state).matches, Ok(2));
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(marked(&state), ["user_service", "order_service"]);
+    // Commas inside braces belong to the glob.
+    press(&mut state, '-');
+    type_text(&mut state, "{user,order}_service");
+    assert_eq!(prompt(&state).matches, Ok(2));
+}

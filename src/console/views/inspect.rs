@@ -251,7 +251,8 @@ struct Columns {
 impl Columns {
     fn for_width(width: usize) -> Columns {
         let wide = width >= 100;
-        let (applied, by, time, checksum) = if wide { (20, 20, 9, 9) } else { (20, 14, 7, 8) };
+        // `2026-11-23 09:12:41Z` and its blank.
+        let (applied, by, time, checksum) = if wide { (21, 20, 9, 9) } else { (21, 14, 7, 8) };
         Columns {
             migration: width
                 .saturating_sub(3 + applied + by + time + checksum)
