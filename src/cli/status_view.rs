@@ -246,6 +246,9 @@ pub fn validation(config: &std::path::Path, found: &Validation) -> String {
             finding.subject, finding.message
         ));
     }
+    for finding in &found.notes {
+        let _ = writeln!(out, "note: {}: {}", finding.subject, finding.message);
+    }
     let counts = format!(
         "{} database(s), {} migration set(s), {} migration(s)",
         found.databases, found.sets, found.migrations

@@ -71,6 +71,9 @@ pub struct MigrationSet {
     /// Files in the set's folder that look meant as migrations but are not read (`.SQL`, a
     /// trailing space, a subfolder): shown, never refused.
     pub warnings: Vec<String>,
+    /// Files knowingly left unread: another engine's variants (pop's `.cockroach.`). Said by
+    /// `validate`, not on every run: nothing is wrong with them.
+    pub notes: Vec<String>,
     /// How the folder is written: declared, or detected from its files.
     pub format: Format,
     /// Every `.sql` file that fits no migration name of the format, with why: the problems
@@ -501,6 +504,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
     let read = reading.out;
     problems.extend(read.problems);
     warnings.extend(read.warnings);
+    let notes = read.notes;
     problems.extend(unmatched_problems(
         &read.unmatched,
         format,
@@ -581,6 +585,7 @@ fn load_set(config: &Config, databases: &[String], folder: &Path, name: String) 
         problems,
         dialect_problems,
         warnings,
+        notes,
         format,
         unmatched,
     }

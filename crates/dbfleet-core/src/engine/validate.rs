@@ -17,6 +17,8 @@ pub struct Validation {
     pub problems: Vec<Finding>,
     /// What a run would print and go on.
     pub warnings: Vec<Finding>,
+    /// Files knowingly left unread (another engine's variants): nothing to fix.
+    pub notes: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +79,9 @@ pub fn validate(fleet: &Fleet) -> Validation {
         for warning in &set.warnings {
             out.warnings
                 .push(finding(format!("set {}", set.name), warning));
+        }
+        for note in &set.notes {
+            out.notes.push(finding(format!("set {}", set.name), note));
         }
         if set.is_shared() && !set.declares_targets() {
             out.warnings.push(finding(

@@ -85,6 +85,8 @@ pub(super) struct FolderRead {
     pub parts: Vec<Part>,
     pub problems: Vec<String>,
     pub warnings: Vec<String>,
+    /// Files knowingly left unread (see `MigrationSet::notes`).
+    pub notes: Vec<String>,
     /// `.sql` files that fit no migration name of the format: (file as shown, why). Many of
     /// them are summarised in one line (see `catalog::load_set`).
     pub unmatched: Vec<(String, String)>,
@@ -106,6 +108,11 @@ impl Reading<'_> {
     pub fn warning(&mut self, path: &Path, why: impl fmt::Display) {
         let file = (self.shown)(path);
         self.out.warnings.push(format!("{file}: {why}"));
+    }
+
+    pub fn note(&mut self, path: &Path, why: impl fmt::Display) {
+        let file = (self.shown)(path);
+        self.out.notes.push(format!("{file}: {why}"));
     }
 
     pub fn unmatched(&mut self, path: &Path, why: impl Into<String>) {

@@ -134,7 +134,7 @@ pub(super) fn read(reading: &mut Reading) {
         tags.sort_unstable();
         tags.dedup();
         let count = ignored.len();
-        reading.warning(
+        reading.note(
             &first.path,
             format!(
                 "not read, with {} more file{} for {}: no database of dbfleet's fleet is that engine (MariaDB runs the `mysql` files)",
