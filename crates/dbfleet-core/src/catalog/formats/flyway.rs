@@ -118,6 +118,15 @@ fn read_file(reading: &mut Reading, file: &FolderFile, name: &FlywayName) {
     let Some(text) = reading.text(&file.path) else {
         return;
     };
+    if let Some((line, placeholder)) = placeholder(&text) {
+        reading.problem(
+            &file.path,
+            format!(
+                "line {line}: `{placeholder}` is a Flyway placeholder, which dbfleet does not substitute (Flyway itself fails on one it has no value for): write its value in the file"
+            ),
+        );
+        return;
+    }
     let mut script = script(&file.path, &text, 1, Format::Flyway);
     match in_transaction(&conf_path(&file.path)) {
         Ok(Some(in_transaction)) => script.no_transaction |= !in_transaction,
@@ -135,6 +144,25 @@ fn read_file(reading: &mut Reading, file: &FolderFile, name: &FlywayName) {
         up: name.prefix != 'U',
         script,
     });
+}
+
+/// The first `${name}` (Flyway's placeholder syntax, `${flyway:defaultSchema}` too) and
+/// its line.
+fn placeholder(text: &str) -> Option<(usize, &str)> {
+    let mut from = 0;
+    while let Some(offset) = text[from..].find("${") {
+        let start = from + offset;
+        let rest = &text[start + 2..];
+        let name_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':')))
+            .unwrap_or(rest.len());
+        if name_len > 0 && rest[name_len..].starts_with('}') {
+            let line = text[..start].matches('\n').count() + 1;
+            return Some((line, &text[start..start + 2 + name_len + 1]));
+        }
+        from = start + 2;
+    }
+    None
 }
 
 fn conf_path(script: &Path) -> std::path::PathBuf {

@@ -305,6 +305,35 @@ fn flyway_baselines_are_refused_and_a_repeatable_only_set_is_warned_about() {
 }
 
 #[test]
+fn flyway_placeholders_are_refused_with_their_line() {
+    let (_d, set) = load(
+        &[
+            ("V1__init.sql", "CREATE TABLE a (x INT);\n"),
+            (
+                "V2__grant.sql",
+                "-- cost: ${not a placeholder\nGRANT SELECT ON a TO ${reader_role};\n",
+            ),
+        ],
+        "",
+    );
+    assert_eq!(set.problems.len(), 1, "{:?}", set.problems);
+    assert!(
+        set.problems[0].contains("V2__grant.sql: line 2: `${reader_role}` is a Flyway placeholder"),
+        "{:?}",
+        set.problems
+    );
+    // PostgreSQL's dollar quoting is not a placeholder.
+    let (_d, set) = load(
+        &[(
+            "V1__fn.sql",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $${ SELECT 1 }$$;\n",
+        )],
+        "",
+    );
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+}
+
+#[test]
 fn dbmate_sections_with_their_own_transaction_option() {
     let (_d, set) = load(
         &[
