@@ -158,7 +158,8 @@ fn placeholder(text: &str) -> Option<(usize, &str)> {
             .unwrap_or(rest.len());
         if name_len > 0 && rest[name_len..].starts_with('}') {
             let line = text[..start].matches('\n').count() + 1;
-            return Some((line, &text[start..start + 2 + name_len + 1]));
+            let end = start + 2 + name_len;
+            return Some((line, &text[start..=end]));
         }
         from = start + 2;
     }
