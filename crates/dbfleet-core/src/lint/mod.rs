@@ -240,18 +240,21 @@ fn lint_statements(
             finding.line = statement.line;
             match allows.iter().find(|(rule, _)| rule == finding.rule) {
                 Some((_, true)) => {}
-                Some((rule, false)) => found.push(Finding {
-                    rule: "allow-without-reason",
-                    severity: Severity::Warning,
-                    file: file.to_owned(),
-                    line: statement.line,
-                    why: format!(
-                        "`-- {ALLOW_DIRECTIVE} {rule}` gives no reason, so it silences nothing"
-                    ),
-                    instead: format!(
-                        "say why after the rule's name: `-- {ALLOW_DIRECTIVE} {rule} <reason>`"
-                    ),
-                }),
+                Some((rule, false)) => {
+                    found.push(Finding {
+                        rule: "allow-without-reason",
+                        severity: Severity::Warning,
+                        file: file.to_owned(),
+                        line: statement.line,
+                        why: format!(
+                            "`-- {ALLOW_DIRECTIVE} {rule}` gives no reason, so it silences nothing"
+                        ),
+                        instead: format!(
+                            "say why after the rule's name: `-- {ALLOW_DIRECTIVE} {rule} <reason>`"
+                        ),
+                    });
+                    found.push(finding);
+                }
                 None => found.push(finding),
             }
         }
