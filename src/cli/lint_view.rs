@@ -123,8 +123,9 @@ fn text(groups: &[Group]) -> String {
         })
         .collect();
     out.push_str(&format!(
-        "{} sets linted: {}\n",
+        "{} set{} linted: {}\n",
         groups.len(),
+        if groups.len() == 1 { "" } else { "s" },
         said.join(", ")
     ));
     out

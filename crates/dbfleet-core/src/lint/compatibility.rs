@@ -6,7 +6,7 @@
 use super::{Finding, Severity, Sql};
 use crate::dialect::Dialect;
 
-const EXPAND_CONTRACT: &str = "add the new name beside the old (a new column kept in step, or a view under the old name), switch the release to it, remove the old one in a later release";
+pub(super) const EXPAND_CONTRACT: &str = "add the new name beside the old (a new column kept in step, or a view under the old name), switch the release to it, remove the old one in a later release";
 
 pub(super) fn check(sql: &Sql, dialect: Dialect, found: &mut Vec<Finding>) {
     let rename_table = |from: String, to: &str| {

@@ -8,66 +8,125 @@
 use squawk_linter::{Linter, Rule};
 use squawk_syntax::SourceFile;
 
+use super::compatibility::EXPAND_CONTRACT;
+use super::destructive::KEEP_A_BACKUP;
 use super::{Finding, Severity};
 
-/// Squawk's rules used, with dbfleet's name and severity for each.
-const MAPPED: &[(Rule, &str, Severity)] = &[
-    (Rule::BanDropTable, "drop-table", Severity::Error),
-    (Rule::BanDropColumn, "drop-column", Severity::Error),
-    (Rule::BanDropSchema, "drop-schema", Severity::Error),
-    (Rule::BanDropDatabase, "drop-database", Severity::Error),
+/// Squawk's rules used: dbfleet's name, severity, what the flagged SQL does and the safer
+/// way (squawk's own words name the lock but not always the case, and not in one line).
+const MAPPED: &[(Rule, &str, Severity, &str, &str)] = &[
+    (
+        Rule::BanDropTable,
+        "drop-table",
+        Severity::Error,
+        "drops the table and every row in it; the release still running may query it",
+        KEEP_A_BACKUP,
+    ),
+    (
+        Rule::BanDropColumn,
+        "drop-column",
+        Severity::Error,
+        "drops the column and its data; the release still running may read or write it",
+        "stop reading and writing the column in one release, drop it in a later one",
+    ),
+    (
+        Rule::BanDropSchema,
+        "drop-schema",
+        Severity::Error,
+        "drops the schema with everything in it",
+        KEEP_A_BACKUP,
+    ),
+    (
+        Rule::BanDropDatabase,
+        "drop-database",
+        Severity::Error,
+        "drops the database with everything in it",
+        KEEP_A_BACKUP,
+    ),
     (
         Rule::RequireConcurrentIndexCreation,
         "index-without-concurrently",
         Severity::Warning,
+        "blocks every write to the table until the index is built",
+        "CREATE INDEX CONCURRENTLY (dbfleet runs such a migration outside a transaction by itself)",
     ),
     (
         Rule::RequireConcurrentIndexDeletion,
         "drop-index-without-concurrently",
         Severity::Warning,
+        "takes an ACCESS EXCLUSIVE lock on the table: reads and writes wait until the index is dropped",
+        "DROP INDEX CONCURRENTLY",
     ),
     (
         Rule::AddingFieldWithDefault,
         "volatile-default",
         Severity::Warning,
+        "is a volatile (or generated) default: adding the column rewrites the whole table under an ACCESS EXCLUSIVE lock",
+        "add the column without it, backfill in batches, then SET DEFAULT for new rows",
     ),
     (
         Rule::AddingNotNullableField,
         "set-not-null",
         Severity::Warning,
+        "scans the whole table for NULLs under an ACCESS EXCLUSIVE lock",
+        "add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (PostgreSQL 12+ then skips the scan)",
     ),
     (
         Rule::ConstraintMissingNotValid,
         "constraint-without-not-valid",
         Severity::Warning,
+        "checks every existing row while holding a lock that blocks writes",
+        "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (validating takes a lock that lets writes through)",
     ),
     (
         Rule::AddingForeignKeyConstraint,
         "constraint-without-not-valid",
         Severity::Warning,
+        "checks every existing row while holding a lock that blocks writes on both tables",
+        "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (validating takes a lock that lets writes through)",
     ),
     (
         Rule::ChangingColumnType,
         "column-type-change",
         Severity::Warning,
+        "rewrites the table under an ACCESS EXCLUSIVE lock (reads and writes wait), and the release still running may not expect the new type",
+        "add a new column, backfill it in batches, switch the release to it, drop the old one later",
     ),
     (
         Rule::DisallowedUniqueConstraint,
         "unique-without-index",
         Severity::Warning,
+        "builds its index under an ACCESS EXCLUSIVE lock: reads and writes wait until it is built",
+        "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... UNIQUE USING INDEX",
     ),
     (
         Rule::AddingSerialPrimaryKeyField,
         "add-primary-key",
         Severity::Warning,
+        "builds the primary key's index under an ACCESS EXCLUSIVE lock: reads and writes wait until it is built",
+        "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD PRIMARY KEY USING INDEX",
     ),
     (
         Rule::AddingRequiredField,
         "add-required-column",
         Severity::Warning,
+        "adds a NOT NULL column without a default: it fails on a table that has rows",
+        "add it with a default, or nullable and backfilled, then SET NOT NULL",
     ),
-    (Rule::RenamingColumn, "rename-column", Severity::Warning),
-    (Rule::RenamingTable, "rename-table", Severity::Warning),
+    (
+        Rule::RenamingColumn,
+        "rename-column",
+        Severity::Warning,
+        "renames a column: the release still running reads and writes the old name and fails",
+        EXPAND_CONTRACT,
+    ),
+    (
+        Rule::RenamingTable,
+        "rename-table",
+        Severity::Warning,
+        "renames a table: the release still running queries the old name and fails",
+        EXPAND_CONTRACT,
+    ),
 ];
 
 /// dbfleet's own rules that squawk answers for on PostgreSQL.
@@ -80,31 +139,40 @@ pub(super) const COVERS: &[&str] = &[
     "rename-table",
 ];
 
+/// The flagged SQL is quoted in a finding up to this many characters.
+const QUOTED: usize = 60;
+
 /// Squawk's findings on one statement, one per rule.
 pub(super) fn lint(sql: &str) -> Vec<Finding> {
     let parse = SourceFile::parse(sql);
-    let mut linter = Linter::from(MAPPED.iter().map(|(rule, _, _)| *rule));
+    let mut linter = Linter::from(MAPPED.iter().map(|m| m.0));
     let mut found: Vec<Finding> = Vec::new();
     for violation in linter.lint(&parse, sql) {
-        let Some((squawk_rule, rule, severity)) =
-            MAPPED.iter().find(|(r, _, _)| *r == violation.code)
+        let Some((squawk_rule, rule, severity, does, instead)) =
+            MAPPED.iter().find(|m| m.0 == violation.code)
         else {
             continue;
         };
         if found.iter().any(|f| f.rule == *rule) {
             continue;
         }
-        let instead = violation
-            .help
-            .unwrap_or_else(|| default_instead(rule).to_owned());
+        let range =
+            usize::from(violation.text_range.start())..usize::from(violation.text_range.end());
+        let flagged = sql
+            .get(range)
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let quoted = match flagged.char_indices().nth(QUOTED) {
+            Some((cut, _)) => format!("{}…", &flagged[..cut]),
+            None => flagged,
+        };
         found.push(Finding::new(
             rule,
             *severity,
-            format!(
-                "{} (squawk {squawk_rule})",
-                violation.message.trim_end_matches('.')
-            ),
-            instead.trim_end_matches('.'),
+            format!("`{quoted}` {does} (squawk {squawk_rule})"),
+            *instead,
         ));
     }
     // A UNIQUE constraint cannot be NOT VALID: the index built first is the answer.
@@ -112,20 +180,6 @@ pub(super) fn lint(sql: &str) -> Vec<Finding> {
         found.retain(|f| f.rule != "constraint-without-not-valid");
     }
     found
-}
-
-fn default_instead(rule: &str) -> &'static str {
-    match rule {
-        "drop-column" => {
-            "stop reading and writing the column in one release, drop it in a later one"
-        }
-        "rename-column" | "rename-table" => {
-            "add the new name beside the old, switch the release to it, remove the old one in a later release"
-        }
-        _ => {
-            "stop using it in one release, back it up, and drop it in a later release (then `-- dbfleet:allow` it with the reason)"
-        }
-    }
 }
 
 #[cfg(test)]
