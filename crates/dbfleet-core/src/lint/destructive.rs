@@ -5,7 +5,7 @@
 use super::{Finding, Severity, Sql};
 use crate::dialect::Dialect;
 
-pub(super) const KEEP_A_BACKUP: &str = "stop using it in one release, back it up, and drop it in a later release (then `-- dbfleet:allow` it with the reason)";
+pub(super) const KEEP_A_BACKUP: &str = "stop using it in one release and drop it in a later one, after a backup; `-- dbfleet:allow <rule> <reason>` says it is meant";
 
 pub(super) fn check(sql: &Sql, dialect: Dialect, found: &mut Vec<Finding>) {
     let error =

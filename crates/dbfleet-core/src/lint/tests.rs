@@ -31,7 +31,7 @@ fn findings_are_located_at_their_statement() {
     assert_eq!(at, [(4, "drop-table"), (5, "delete-without-where")]);
     assert_eq!(
         found[0].located(),
-        "f.sql:4: error drop-table: drops table b and every row in it; the release still running may query it (instead: stop using it in one release, back it up, and drop it in a later release (then `-- dbfleet:allow` it with the reason))"
+        "f.sql:4: error drop-table: drops table b and every row in it; the release still running may query it (instead: stop using it in one release and drop it in a later one, after a backup; `-- dbfleet:allow <rule> <reason>` says it is meant)"
     );
 }
 
