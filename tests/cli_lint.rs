@@ -101,6 +101,12 @@ fn the_project_allow_list_silences_a_rule_everywhere() {
     out.expect_code(1);
     out.expect_contains(&format!("{CLEANUP}:2: error delete-without-where"));
     assert!(!out.stdout.contains("drop-table"), "{}", out.describe());
+    // A name that is no rule is said, with the likely one.
+    let typo = fleet.read(CONFIG).replace("[drop-table]", "[drop-tabel]");
+    fleet.write(CONFIG, &typo);
+    let out = fleet.line("lint -d user_service");
+    out.expect_contains("warning: migrator.lint_allow: `drop-tabel` is no lint rule, so it silences nothing (did you mean `drop-table`?)");
+    out.expect_contains(&format!("{CLEANUP}:1: error drop-table"));
 }
 
 #[test]

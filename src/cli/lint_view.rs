@@ -29,6 +29,16 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
         &args.selection.request(),
         WhenUnspecified::WholeFleet,
     )?;
+    for rule in &fleet.config.migrator.lint_allow {
+        if !lint::RULE_NAMES.contains(&rule.as_str()) {
+            eprintln!(
+                "warning: migrator.lint_allow: `{rule}` is no lint rule, so it silences nothing{}",
+                dbfleet_core::suggest::did_you_mean(lint::RULE_NAMES.iter().copied(), rule)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     let mut groups: BTreeMap<(String, Dialect), Vec<String>> = BTreeMap::new();
     for database in &selection.databases {
         let Some(Ok(entry)) = fleet.config.database(database).map(|e| e.target.as_ref()) else {

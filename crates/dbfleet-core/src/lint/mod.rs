@@ -22,6 +22,34 @@ use crate::dialect::Dialect;
 /// The comment that silences a rule for one statement: `-- dbfleet:allow <rule> <reason>`.
 pub const ALLOW_DIRECTIVE: &str = "dbfleet:allow";
 
+/// Every rule's name, as `-- dbfleet:allow` and `migrator.lint_allow` write it.
+pub const RULE_NAMES: &[&str] = &[
+    "drop-table",
+    "drop-column",
+    "drop-schema",
+    "drop-database",
+    "truncate",
+    "delete-without-where",
+    "update-without-where",
+    "index-without-concurrently",
+    "drop-index-without-concurrently",
+    "volatile-default",
+    "set-not-null",
+    "constraint-without-not-valid",
+    "column-type-change",
+    "unique-without-index",
+    "add-primary-key",
+    "add-required-column",
+    "missing-lock-timeout",
+    "add-index",
+    "alter-without-algorithm",
+    "table-rebuild",
+    "rename-column",
+    "rename-table",
+    "no-transaction",
+    "allow-without-reason",
+];
+
 /// How much a finding matters: `error` findings can refuse a run (`migrator.lint_refuse`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

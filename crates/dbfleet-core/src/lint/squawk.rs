@@ -129,6 +129,12 @@ const MAPPED: &[(Rule, &str, Severity, &str, &str)] = &[
     ),
 ];
 
+/// dbfleet's names of the squawk rules used.
+#[cfg(test)]
+pub(super) fn mapped_names() -> Vec<&'static str> {
+    MAPPED.iter().map(|m| m.1).collect()
+}
+
 /// dbfleet's own rules that squawk answers for on PostgreSQL.
 pub(super) const COVERS: &[&str] = &[
     "drop-table",

@@ -22,6 +22,15 @@ pub(super) fn script_rules(text: &str, dialect: Dialect) -> Vec<&'static str> {
 }
 
 #[test]
+fn every_rule_a_finding_can_carry_is_named_in_rule_names() {
+    let mapped = squawk::mapped_names();
+    let used = squawk::COVERS.iter().chain(locking::RULES).chain(&mapped);
+    for rule in used {
+        assert!(RULE_NAMES.contains(rule), "{rule}");
+    }
+}
+
+#[test]
 fn findings_are_located_at_their_statement() {
     let found = script(
         "CREATE TABLE a (id INT);\n\n-- gone\nDROP TABLE b;\nDELETE FROM a;",
