@@ -30,10 +30,10 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
         WhenUnspecified::WholeFleet,
     )?;
     for rule in &fleet.config.migrator.lint_allow {
-        if !lint::RULE_NAMES.contains(&rule.as_str()) {
+        if !lint::rule_names().any(|name| name == rule) {
             eprintln!(
                 "warning: migrator.lint_allow: `{rule}` is no lint rule, so it silences nothing{}",
-                dbfleet_core::suggest::did_you_mean(lint::RULE_NAMES.iter().copied(), rule)
+                dbfleet_core::suggest::did_you_mean(lint::rule_names(), rule)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default()
             );

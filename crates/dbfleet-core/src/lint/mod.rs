@@ -23,7 +23,12 @@ use crate::dialect::Dialect;
 pub const ALLOW_DIRECTIVE: &str = "dbfleet:allow";
 
 /// Every rule's name, as `-- dbfleet:allow` and `migrator.lint_allow` write it.
-pub const RULE_NAMES: &[&str] = &[
+pub fn rule_names() -> impl Iterator<Item = &'static str> {
+    OTHER_RULES.iter().chain(locking::RULES).copied()
+}
+
+/// The rules that are not about locking (those are `locking::RULES`).
+const OTHER_RULES: &[&str] = &[
     "drop-table",
     "drop-column",
     "drop-schema",
@@ -31,18 +36,7 @@ pub const RULE_NAMES: &[&str] = &[
     "truncate",
     "delete-without-where",
     "update-without-where",
-    "index-without-concurrently",
-    "drop-index-without-concurrently",
-    "volatile-default",
-    "set-not-null",
-    "constraint-without-not-valid",
-    "column-type-change",
-    "unique-without-index",
-    "add-primary-key",
-    "add-required-column",
     "missing-lock-timeout",
-    "add-index",
-    "alter-without-algorithm",
     "table-rebuild",
     "rename-column",
     "rename-table",
