@@ -72,6 +72,10 @@ pub enum Command {
     /// Check the config and every migration set offline (no connection): exit 0 clean,
     /// 1 when a run would refuse something, 2 when the config does not load.
     Validate,
+    /// What the migrations will do to a live database, offline: destructive, locking and
+    /// backward-incompatible statements, per set and dialect. Exit 0, 1 when a finding
+    /// reaches --fail-on, 2 when the config does not load.
+    Lint(LintArgs),
     /// Print a shell completion script: `dbfleet completions bash > /etc/bash_completion.d/dbfleet`.
     Completions {
         #[arg(value_enum)]
@@ -262,6 +266,21 @@ pub struct BaselineArgs {
     /// Record for real (without it: show what would be recorded, change nothing).
     #[arg(long)]
     pub apply: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The least severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,6 +5,7 @@ pub mod adopt_view;
 pub mod args;
 pub mod backups_view;
 pub mod exit;
+pub mod lint_view;
 pub mod progress;
 pub mod report;
 pub mod status_view;
@@ -141,6 +142,7 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
         Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
         Some(Command::Validate) => Ok(validate_command(&fleet, cli.format)),
+        Some(Command::Lint(args)) => lint_view::lint_command(&fleet, &args, cli.format),
         // Answered in `run`, before any config is read.
         Some(Command::Completions { .. } | Command::Man) => Ok(exit::OK),
         Some(Command::Adopt(args)) => {

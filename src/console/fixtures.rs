@@ -543,6 +543,7 @@ fn step(
         statements: statements_of(database, name, direction),
         transactional: true,
         outside_transaction: None,
+        findings: Vec::new(),
     }
 }
 

@@ -7,8 +7,9 @@ use std::path::Path;
 
 /// Each top-level module, and the modules it may not name with `crate::`.
 const RULES: &[(&str, &[&str])] = &[
-    ("config", &["catalog", "driver", "engine"]),
-    ("catalog", &["driver", "engine"]),
+    ("config", &["catalog", "driver", "engine", "lint"]),
+    ("catalog", &["driver", "engine", "lint"]),
+    ("lint", &["config", "driver", "engine"]),
     ("driver", &["engine"]),
     ("dialect.rs", &["config", "catalog", "driver", "engine"]),
     ("format.rs", &["config", "catalog", "driver", "engine"]),

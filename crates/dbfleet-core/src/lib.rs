@@ -5,7 +5,7 @@
 //!
 //! The staircase, each layer importing only those below it:
 //! `engine` → `driver` → `catalog` → `config`, with `dialect`, `format`, `human` and `suggest`
-//! shared by all.
+//! shared by all; `lint` reads the catalog for the engine and knows nothing of databases.
 
 pub mod catalog;
 pub mod config;
@@ -14,6 +14,7 @@ pub mod driver;
 pub mod engine;
 pub mod format;
 pub mod human;
+pub mod lint;
 pub mod suggest;
 
 #[cfg(test)]

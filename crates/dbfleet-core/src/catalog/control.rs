@@ -92,11 +92,38 @@ pub(super) fn leading_words(sql: &str, dialect: Dialect, n: usize) -> Vec<String
     while words.len() < n {
         match tokens.next_token() {
             Some(Token::Word(word)) => words.push(word),
-            Some(Token::Punct(_) | Token::Quoted) => {}
+            Some(Token::Punct(_) | Token::Quoted(_)) => {}
             None => break,
         }
     }
     words
+}
+
+/// Every token of a statement, for the lint's rules: words upper-cased, a quoted
+/// identifier (`"orders"`, `` `orders` ``) as its text upper-cased, a string literal as `'`,
+/// and punctuation as its one character; comments left out.
+pub fn statement_tokens(sql: &str, dialect: Dialect) -> Vec<String> {
+    let mut tokens = Tokens::new(sql, dialect);
+    let mut out = Vec::new();
+    while let Some(token) = tokens.next_token() {
+        match token {
+            Token::Word(word) => out.push(word),
+            Token::Punct(byte) => out.push(char::from(byte).to_string()),
+            Token::Quoted(start) => {
+                let text = sql.get(start..tokens.pos).unwrap_or_default();
+                let identifier = match text.as_bytes().first() {
+                    Some(b'`') => true,
+                    Some(b'"') => dialect != Dialect::Mysql,
+                    _ => false,
+                };
+                match text.get(1..text.len().saturating_sub(1)) {
+                    Some(inner) if identifier => out.push(inner.to_ascii_uppercase()),
+                    _ => out.push("'".to_owned()),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The words of a statement, upper-cased, with comments, quoted text and punctuation left
@@ -111,7 +138,8 @@ struct Tokens<'a> {
 enum Token {
     Word(String),
     Punct(u8),
-    Quoted,
+    /// Where its opening quote is.
+    Quoted(usize),
 }
 
 impl<'a> Tokens<'a> {
@@ -143,9 +171,10 @@ impl<'a> Tokens<'a> {
                     self.skip_past(b"*/");
                 }
                 b'\'' | b'"' | b'`' => {
+                    let start = self.pos;
                     self.pos += 1;
                     self.skip_past(&[byte]);
-                    return Some(Token::Quoted);
+                    return Some(Token::Quoted(start));
                 }
                 _ if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 => {
                     let start = self.pos;
@@ -197,7 +226,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<String> {
         match self.next_token()? {
             Token::Word(word) => Some(word),
-            Token::Punct(_) | Token::Quoted => None,
+            Token::Punct(_) | Token::Quoted(_) => None,
         }
     }
 }

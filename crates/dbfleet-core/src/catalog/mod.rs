@@ -23,7 +23,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 pub use autocommit::needs_autocommit;
-pub use control::{TransactionControl, transaction_control};
+pub use control::{TransactionControl, statement_tokens, transaction_control};
 pub use create::{CreateError, create_in_format, create_migration};
 pub use formats::{Format, atlas_sum};
 pub use splitter::{SplitError, Statement, split_statements};

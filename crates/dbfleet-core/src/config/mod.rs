@@ -29,7 +29,7 @@ pub use env_expand::{ExpandError, expand};
 pub use node::{Node, SpannedNode};
 pub use secret::Secret;
 pub use session::{SESSION_NAME_CHARACTERS, SessionSetting, SessionValue, session_name_problem};
-pub use settings::{MAX_CONCURRENCY, MAX_TIMEOUT_SECS, MigratorSettings};
+pub use settings::{LintRefuse, MAX_CONCURRENCY, MAX_TIMEOUT_SECS, MigratorSettings};
 
 use dependencies::check_dependencies;
 use entry::build_entry;

@@ -45,6 +45,20 @@ pub struct MigratorSettings {
     /// How every set's folder is written unless it says otherwise (`sets:`, `set.yaml`);
     /// unset: detected per set from its files.
     pub format: Option<crate::format::Format>,
+    /// Lint rules silenced for the whole project (`drop-column`, ...): `dbfleet lint`,
+    /// `plan` and the run leave their findings out.
+    pub lint_allow: Vec<String>,
+    /// Findings at or above this severity refuse a run on the database they concern;
+    /// unset: lint only informs.
+    pub lint_refuse: Option<LintRefuse>,
+}
+
+/// `migrator.lint_refuse`: the least severity of a finding that refuses a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LintRefuse {
+    Error,
+    Warning,
 }
 
 impl Default for MigratorSettings {
@@ -68,6 +82,8 @@ impl Default for MigratorSettings {
             connect_timeout_secs: 10,
             statement_timeout_secs: 0,
             format: None,
+            lint_allow: Vec::new(),
+            lint_refuse: None,
         }
     }
 }

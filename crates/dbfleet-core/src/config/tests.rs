@@ -575,3 +575,21 @@ fn no_config_error_points_at_line_zero() {
         assert!(!err.contains(":0:0"), "{err}");
     }
 }
+
+#[test]
+fn lint_allow_and_lint_refuse_are_read_and_a_wrong_level_is_refused() {
+    let base = "databases:\n  a:\n    driver: sqlite\n    database: a.db\nmigrator:\n";
+    let config = parse(&format!(
+        "{base}  lint_allow: [drop-column, truncate]\n  lint_refuse: error\n"
+    ))
+    .unwrap();
+    assert_eq!(config.migrator.lint_allow, ["drop-column", "truncate"]);
+    assert_eq!(config.migrator.lint_refuse, Some(super::LintRefuse::Error));
+    let plain = parse("databases:\n  a:\n    driver: sqlite\n    database: a.db\n").unwrap();
+    assert_eq!(plain.migrator.lint_refuse, None);
+    let err = parse(&format!("{base}  lint_refuse: always\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 6"), "{err}");
+    assert!(err.contains("error") && err.contains("warning"), "{err}");
+}

@@ -69,6 +69,16 @@ pub enum EngineError {
         "{migration}: {file} has no statements, so the migration is irreversible and down stops before it. Write the revert, or add the line `{EMPTY_DIRECTIVE}` to the file if there is nothing to undo"
     )]
     EmptyDown { migration: String, file: String },
+    /// `migrator.lint_refuse`: a step's findings reach the severity that refuses a run.
+    #[error(
+        "{migration}: migrator.lint_refuse refuses a run with lint findings at or above {level}: {}. Change the migration, or silence the rule with `-- dbfleet:allow <rule> <reason>` on the statement",
+        .findings.join("; ")
+    )]
+    LintRefused {
+        migration: String,
+        level: String,
+        findings: Vec<String>,
+    },
     /// Applied, but its files were deleted: nothing can revert it.
     #[error("{migration} is applied but its files are gone from {set}; it cannot be reverted")]
     FilesGone { migration: String, set: String },
@@ -169,6 +179,7 @@ impl EngineError {
             | EngineError::NoUpScript { .. } => "set_problem",
             EngineError::NoDownScript { .. } | EngineError::EmptyDown { .. } => "irreversible",
             EngineError::FilesGone { .. } => "files_missing",
+            EngineError::LintRefused { .. } => "lint_refused",
             EngineError::Dirty { .. } => "dirty",
             EngineError::Drift { .. } => "drift",
             EngineError::StaleLock { .. } => "stale_lock",

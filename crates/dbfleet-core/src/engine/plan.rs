@@ -13,6 +13,7 @@ use crate::catalog::{
 };
 use crate::dialect::Dialect;
 use crate::driver::{AppliedRow, Bookkeeping, RowStatus, RowValues};
+use crate::lint::{self, Finding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +44,9 @@ pub struct PlannedStep {
     /// file's own marker.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outside_transaction: Option<String>,
+    /// What the up script will do to a live database (`crate::lint`), without the rules
+    /// the project allows; none on the way down.
+    pub findings: Vec<Finding>,
 }
 
 impl PlannedStep {
@@ -251,6 +255,10 @@ fn step(
         statements,
         transactional: input.transactional_ddl && outside_transaction.is_none(),
         outside_transaction,
+        findings: match direction {
+            Direction::Up => lint::lint_script(script, input.dialect),
+            Direction::Down => Vec::new(),
+        },
     })
 }
 
@@ -311,6 +319,13 @@ pub fn render_sql(
         out.push('\n');
     }
     for step in steps {
+        for finding in &step.findings {
+            out.push_str(&format!(
+                "-- lint: line {}: {}\n",
+                finding.line,
+                finding.summary()
+            ));
+        }
         out.push_str(&format!(
             "-- {} {} ({}, {} statement{}{})\n",
             step.direction,

@@ -11,8 +11,9 @@ use super::events::{Direction, PendingSet};
 use super::plan::{self, Limit, PlanInput, PlannedStep};
 use super::selection::Selection;
 use crate::catalog::MigrationSet;
-use crate::config::Target;
+use crate::config::{LintRefuse, MigratorSettings, Target};
 use crate::driver::{AppliedRow, Bookkeeping, OtherTool, Session};
+use crate::lint::{self, Severity};
 
 /// What the operator asked of each database: which way, how far, drift allowed or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +83,7 @@ pub fn decide(
         elsewhere::without_own_set(&fleet.catalog, prepared.database, intent.direction, applied)?;
         return Ok(Decision::default());
     };
-    let steps = plan::plan_steps(&PlanInput {
+    let mut steps = plan::plan_steps(&PlanInput {
         set,
         dialect: prepared.target.driver,
         transactional_ddl,
@@ -91,6 +92,7 @@ pub fn decide(
         limit: intent.limit.clone(),
         allow_drift: intent.allow_drift,
     })?;
+    lint_steps(&fleet.config.migrator, &mut steps)?;
     let pending_elsewhere = if steps.is_empty() && intent.direction == Direction::Up {
         elsewhere::pending_elsewhere(&fleet.catalog, prepared.database, &set.name, applied)
     } else {
@@ -100,6 +102,34 @@ pub fn decide(
         steps,
         pending_elsewhere,
     })
+}
+
+/// Leaves out the findings of the rules the project allows, and refuses the first step
+/// whose findings reach `migrator.lint_refuse`.
+fn lint_steps(settings: &MigratorSettings, steps: &mut [PlannedStep]) -> Result<(), EngineError> {
+    for step in steps {
+        let found = std::mem::take(&mut step.findings);
+        step.findings = lint::without_allowed(found, &settings.lint_allow);
+        let least = match settings.lint_refuse {
+            None => continue,
+            Some(LintRefuse::Error) => Severity::Error,
+            Some(LintRefuse::Warning) => Severity::Warning,
+        };
+        let refusing: Vec<String> = step
+            .findings
+            .iter()
+            .filter(|f| f.severity >= least)
+            .map(|f| format!("line {}: {} {}", f.line, f.severity, f.rule))
+            .collect();
+        if !refusing.is_empty() {
+            return Err(EngineError::LintRefused {
+                migration: step.migration.clone(),
+                level: least.to_string(),
+                findings: refusing,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What is applied, as a session reads it; an error as the engine words it.
