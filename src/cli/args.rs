@@ -227,10 +227,18 @@ pub struct UnlockArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back", "accept_drift"])))]
+#[command(group(clap::ArgGroup::new("resolution").args(["show", "resume", "applied", "rolled_back", "accept_drift"])))]
 pub struct ResolveArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Show the half-done step: each statement done or not, with its SQL, and the choices
+    /// (what `resolve` without a choice does).
+    #[arg(long)]
+    pub show: bool,
+    /// Run the statements that did not run (the file must be unchanged), then record the
+    /// step as applied.
+    #[arg(long)]
+    pub resume: bool,
     /// The half-done step's changes are all there: record it as applied.
     #[arg(long)]
     pub applied: bool,
@@ -240,6 +248,10 @@ pub struct ResolveArgs {
     /// Applied files were edited on purpose: record their checksums as they are now.
     #[arg(long)]
     pub accept_drift: bool,
+    /// Confirm, without a terminal to type the database's name on, a choice that leaves
+    /// the schema unlike the record (marking a half-done step applied or rolled back).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -152,9 +152,10 @@ impl Workers {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let word = match resolution {
-                        Resolution::Applied => "applied",
-                        Resolution::RolledBack => "rolled back",
-                        Resolution::AcceptDrift => "checksum accepted",
+                        Resolution::Resume => "resumed {} to the end",
+                        Resolution::Applied => "marked {} as applied",
+                        Resolution::RolledBack => "marked {} as rolled back",
+                        Resolution::AcceptDrift => "marked {} as checksum accepted",
                     };
                     let result = admin::resolve(&fleet, &database, resolution)
                         .await
@@ -162,7 +163,7 @@ impl Workers {
                             if settled.is_empty() {
                                 "not dirty".to_owned()
                             } else {
-                                format!("marked {} as {word}", settled.join(", "))
+                                word.replace("{}", &settled.join(", "))
                             }
                         })
                         .map_err(|e| dbfleet_core::human::with_causes(&e));

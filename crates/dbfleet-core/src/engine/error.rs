@@ -257,7 +257,7 @@ fn dirty_words(database: &str, row: &AppliedRow) -> String {
         )
     };
     format!(
-        "database is dirty: {what} of {}/{:0>3}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
+        "database is dirty: {what} of {}/{:0>3}_{} stopped after {} of {} statements ({}){}. `dbfleet resolve -d {database}` shows which statements ran; once their cause is fixed, `--resume` runs the rest. Otherwise check the database, then run {advice}",
         row.set,
         row.version,
         row.name,

@@ -190,7 +190,7 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
     }
 }
 
-fn step(
+pub(super) fn step(
     input: &PlanInput,
     migration: &Migration,
     direction: Direction,
