@@ -145,6 +145,10 @@ pub struct RunArgs {
     /// Run even though an applied migration's file changed since.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Apply pending migrations older than the newest applied one of their set (a branch
+    /// merged late) instead of refusing them.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
     /// Print every statement as it starts (plain output).
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -178,6 +182,9 @@ pub struct PlanArgs {
     /// Plan even though an applied migration's file changed since.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Plan pending migrations older than the newest applied one of their set.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
 }
 
 #[derive(Debug, Clone, Args)]

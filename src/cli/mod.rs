@@ -340,7 +340,7 @@ async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> Done {
         &selection,
         direction,
         limit(direction, args.to.clone(), args.steps),
-        args.allow_drift,
+        (args.allow_drift, args.allow_out_of_order),
         format,
     )
     .await
@@ -351,10 +351,18 @@ async fn show_plan(
     selection: &Selection,
     direction: Direction,
     limit: Limit,
-    allow_drift: bool,
+    (allow_drift, allow_out_of_order): (bool, bool),
     format: Format,
 ) -> Done {
-    let plans = dryrun::plan(fleet, selection, direction, limit, allow_drift).await;
+    let plans = dryrun::plan(
+        fleet,
+        selection,
+        direction,
+        limit,
+        allow_drift,
+        allow_out_of_order,
+    )
+    .await;
     let refused = plans.iter().any(|p| p.refused.is_some());
     let set_warnings = migration_warnings(fleet, plans.iter().map(|p| p.set.as_str()));
     match format {
@@ -571,7 +579,7 @@ async fn run_command(
             &selection,
             direction,
             limit,
-            args.allow_drift,
+            (args.allow_drift, args.allow_out_of_order),
             format,
         )
         .await;
@@ -596,6 +604,7 @@ async fn run_command(
         selection,
         backup: fleet.config.migrator.auto_backup && !args.no_backup,
         allow_drift: args.allow_drift,
+        allow_out_of_order: args.allow_out_of_order,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         containment,
     };

@@ -240,6 +240,7 @@ impl Workers {
                 selection,
                 backup: fleet.config.migrator.auto_backup,
                 allow_drift: false,
+                allow_out_of_order: false,
                 command,
                 containment: Containment {
                     max_failures: fleet.config.migrator.max_failures,
@@ -335,7 +336,7 @@ async fn plan(
     let misconfigured = fleet.misconfigured(&selection);
     let plans = tokio::time::timeout(
         PLAN_TIMEOUT,
-        dryrun::plan(fleet, &selection, direction, limit, false),
+        dryrun::plan(fleet, &selection, direction, limit, false, false),
     )
     .await
     .map_err(|_| format!("the dry run took longer than {}s", PLAN_TIMEOUT.as_secs()))?;

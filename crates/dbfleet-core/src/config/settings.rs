@@ -45,6 +45,9 @@ pub struct MigratorSettings {
     /// How every set's folder is written unless it says otherwise (`sets:`, `set.yaml`);
     /// unset: detected per set from its files.
     pub format: Option<crate::format::Format>,
+    /// `up` applies pending migrations older than the newest applied one of their set
+    /// (a branch merged late) instead of refusing them (`--allow-out-of-order`, per run).
+    pub allow_out_of_order: bool,
 }
 
 impl Default for MigratorSettings {
@@ -68,6 +71,7 @@ impl Default for MigratorSettings {
             connect_timeout_secs: 10,
             statement_timeout_secs: 0,
             format: None,
+            allow_out_of_order: false,
         }
     }
 }

@@ -20,6 +20,9 @@ pub struct Intent {
     pub direction: Direction,
     pub limit: Limit,
     pub allow_drift: bool,
+    /// `--allow-out-of-order` (the config's `migrator.allow_out_of_order` says it for
+    /// every run).
+    pub allow_out_of_order: bool,
 }
 
 /// One database, ready to be read: its connection settings and the set the command runs
@@ -90,6 +93,7 @@ pub fn decide(
         direction: intent.direction,
         limit: intent.limit.clone(),
         allow_drift: intent.allow_drift,
+        allow_out_of_order: intent.allow_out_of_order || fleet.config.migrator.allow_out_of_order,
     })?;
     let pending_elsewhere = if steps.is_empty() && intent.direction == Direction::Up {
         elsewhere::pending_elsewhere(&fleet.catalog, prepared.database, &set.name, applied)

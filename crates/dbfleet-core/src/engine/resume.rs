@@ -293,6 +293,7 @@ fn resumable(
         direction,
         limit: Limit::All,
         allow_drift: true,
+        allow_out_of_order: true,
     };
     let mut planned = step(&input, migration, direction).map_err(|e| e.to_string())?;
     if planned.statements.len() != row.statements_total as usize {
