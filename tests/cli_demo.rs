@@ -72,14 +72,10 @@ fn demo_reset_shows_every_state_and_can_be_repeated() {
 
     // The teaching state is repairable with the ordinary commands.
     fleet.ok("unlock -d analytics_service");
-    // The half-done step created its first table; undo it by hand, then tell dbfleet.
-    let undo = std::process::Command::new("sqlite3")
-        .arg(fleet.db("message_service"))
-        .arg("DROP TABLE notification_subscriptions")
-        .output()
-        .expect("the sqlite3 CLI");
-    assert!(undo.status.success(), "{undo:?}");
-    fleet.ok("resolve -d message_service --rolled-back");
+    // The half-done step created its first table; its second statement is run by resume.
+    fleet
+        .ok("resolve -d message_service --resume")
+        .expect_contains("resuming message_service/003_create_subscriptions at statement 2 of 2");
     let check = fleet.line("up --patterns=*_service");
     check.expect_ok();
     for db in SERVICES {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Fleet, SERVICES, app_tables, migration_rows, schema};
+use common::{Fleet, SERVICES, app_tables, migration_rows, on_a_terminal, schema};
 
 /// A statement SQLite rejects with "syntax error".
 const BROKEN_SQL: &str = "\nCREATE TABLE broken (id INTEGER,, name TEXT);\n";
@@ -411,27 +411,6 @@ fn down_to_zero_reverts_a_migration_numbered_zero_too() {
     fleet.ok("down -d shared_service --to 0");
     assert_eq!(migration_rows(&fleet.db("shared_service")), Vec::new());
     assert_eq!(schema(&fleet.db("shared_service")), Vec::new());
-}
-
-/// Runs `args` on a pseudo-terminal (util-linux `script`), typing `answer`; the output.
-fn on_a_terminal(fleet: &Fleet, args: &str, answer: &str) -> String {
-    let binary = env!("CARGO_BIN_EXE_dbfleet");
-    let mut child = std::process::Command::new("script")
-        .args(["-qec", &format!("{binary} {args}"), "/dev/null"])
-        .current_dir(fleet.path())
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` runs the command on a pseudo-terminal");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(answer.as_bytes()).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

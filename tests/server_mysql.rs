@@ -226,3 +226,8 @@ fn session_settings_apply_to_every_migration_on_mariadb() {
     up.expect_contains(&format!("config.yaml:{line}:25: databases.loose_service"));
     assert!(!up.all().contains(&server.password) || server.password.is_empty());
 }
+
+#[test]
+fn failed_step_outside_a_transaction_is_resumed_on_mariadb() {
+    scenarios::failed_step_is_resumed(Mysql);
+}

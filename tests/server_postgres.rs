@@ -353,3 +353,8 @@ fn session_settings_apply_to_every_migration_on_postgres() {
         "config.yaml:{line}:22: database.session.no_such_setting"
     ));
 }
+
+#[test]
+fn failed_step_outside_a_transaction_is_resumed_on_postgres() {
+    scenarios::failed_step_is_resumed(Postgres);
+}

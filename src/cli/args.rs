@@ -149,6 +149,10 @@ pub struct RunArgs {
     /// Run even though an applied migration's file changed since.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Apply pending migrations older than the newest applied one of their set (a branch
+    /// merged late) instead of refusing them.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
     /// Print every statement as it starts (plain output).
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -182,6 +186,9 @@ pub struct PlanArgs {
     /// Plan even though an applied migration's file changed since.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Plan pending migrations older than the newest applied one of their set.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -231,10 +238,18 @@ pub struct UnlockArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back", "accept_drift"])))]
+#[command(group(clap::ArgGroup::new("resolution").args(["show", "resume", "applied", "rolled_back", "accept_drift"])))]
 pub struct ResolveArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Show the half-done step: each statement done or not, with its SQL, and the choices
+    /// (what `resolve` without a choice does).
+    #[arg(long)]
+    pub show: bool,
+    /// Run the statements that did not run (the file must be unchanged), then record the
+    /// step as applied.
+    #[arg(long)]
+    pub resume: bool,
     /// The half-done step's changes are all there: record it as applied.
     #[arg(long)]
     pub applied: bool,
@@ -244,6 +259,10 @@ pub struct ResolveArgs {
     /// Applied files were edited on purpose: record their checksums as they are now.
     #[arg(long)]
     pub accept_drift: bool,
+    /// Confirm, without a terminal to type the database's name on, a choice that leaves
+    /// the schema unlike the record (marking a half-done step applied or rolled back).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

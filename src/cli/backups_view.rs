@@ -1,8 +1,6 @@
 //! `dbfleet backups` (the backups runs took) and `dbfleet restore` (one put back, a dry
 //! run unless `--apply`, behind the database's name typed on a terminal or `--yes`).
 
-use std::io::{IsTerminal, Write};
-
 use color_eyre::Section;
 use color_eyre::eyre::eyre;
 use dbfleet_core::engine::admin::AdminError;
@@ -207,30 +205,11 @@ fn describe(plan: &RestorePlan) -> String {
 /// A restore goes on when the operator types the database's name on a terminal, or said
 /// `--yes`; without a terminal and without `--yes` it is refused.
 fn confirm(database: &str, yes: bool) -> Result<(), Failure> {
-    if yes {
-        eprintln!("note: restore of {database} confirmed by --yes");
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            eyre!("restore of {database}: refused, there is no terminal to confirm it on; nothing was changed")
-                .suggestion("add --yes where the restore has already been approved"),
-        ));
-    }
-    let mut stderr = std::io::stderr();
-    let _ = write!(
-        stderr,
-        "Type the database's name ({database}) to restore it (anything else stops): "
-    );
-    let _ = stderr.flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().read_line(&mut answer);
-    if answer.trim() == database {
-        Ok(())
-    } else {
-        Err(Failure::failed(eyre!(
-            "not confirmed (typed {:?}, expected {database}); nothing was changed",
-            answer.trim()
-        )))
-    }
+    super::typed_name(
+        database,
+        &format!("restore of {database}"),
+        "to restore it",
+        "the restore",
+        yes,
+    )
 }

@@ -8,6 +8,7 @@ pub mod exit;
 pub mod lint_view;
 pub mod progress;
 pub mod report;
+pub mod resolve_view;
 pub mod status_view;
 
 use std::io::{IsTerminal, Write};
@@ -17,8 +18,8 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser};
 
 use args::{
-    BaselineArgs, Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs,
-    ResolveArgs, RunArgs, StatusArgs, UnlockArgs,
+    BaselineArgs, Cli, Command, CreateArgs, DemoCommand, Format, HistoryArgs, PlanArgs, RunArgs,
+    StatusArgs, UnlockArgs,
 };
 use exit::code;
 use report::{Done, Failure};
@@ -27,7 +28,7 @@ use color_eyre::Section;
 use color_eyre::eyre::{Report, WrapErr, eyre};
 use dbfleet_core::catalog::{CatalogError, Version};
 use dbfleet_core::engine::FleetError;
-use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
+use dbfleet_core::engine::admin::{self, UnlockResult};
 use dbfleet_core::engine::adopt;
 use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::guard::{self, Guard};
@@ -140,7 +141,7 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Plan(args)) => plan_command(&fleet, &args, cli.format).await,
         Some(Command::Create(args)) => create_command(&fleet, &args),
         Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
-        Some(Command::Resolve(args)) => resolve_command(&fleet, &args).await,
+        Some(Command::Resolve(args)) => resolve_view::resolve_command(&fleet, &args).await,
         Some(Command::Validate) => Ok(validate_command(&fleet, cli.format)),
         Some(Command::Lint(args)) => lint_view::lint_command(&fleet, &args, cli.format),
         // Answered in `run`, before any config is read.
@@ -341,7 +342,7 @@ async fn plan_command(fleet: &Fleet, args: &PlanArgs, format: Format) -> Done {
         &selection,
         direction,
         limit(direction, args.to.clone(), args.steps),
-        args.allow_drift,
+        (args.allow_drift, args.allow_out_of_order),
         format,
     )
     .await
@@ -352,10 +353,18 @@ async fn show_plan(
     selection: &Selection,
     direction: Direction,
     limit: Limit,
-    allow_drift: bool,
+    (allow_drift, allow_out_of_order): (bool, bool),
     format: Format,
 ) -> Done {
-    let plans = dryrun::plan(fleet, selection, direction, limit, allow_drift).await;
+    let plans = dryrun::plan(
+        fleet,
+        selection,
+        direction,
+        limit,
+        allow_drift,
+        allow_out_of_order,
+    )
+    .await;
     let refused = plans.iter().any(|p| p.refused.is_some());
     let set_warnings = migration_warnings(fleet, plans.iter().map(|p| p.set.as_str()));
     match format {
@@ -463,34 +472,89 @@ fn canary(value: Option<&str>, selection: &[String]) -> Result<Vec<String>, Fail
 /// or said `--yes`; without a terminal and without `--yes` it is refused.
 fn confirm_guarded_run(guard: &Guard, direction: Direction, yes: bool) -> Result<(), Failure> {
     let what = guard.describe(direction);
+    let count = guard.count.to_string();
+    confirm_typed(
+        &Typed {
+            action: &what,
+            expected: &count,
+            prompt: &format!("{what}.\nType {count} to go on"),
+            approved: "a pipeline has already approved the run",
+            nothing: "nothing was run",
+        },
+        yes,
+    )
+}
+
+/// A confirmation typed on a terminal: what is asked, and how each answer is told.
+pub struct Typed<'a> {
+    /// What goes ahead once confirmed ("restore of a1").
+    pub action: &'a str,
+    /// What must be typed.
+    pub expected: &'a str,
+    /// The question, before "(anything else stops): ".
+    pub prompt: &'a str,
+    /// Who may have approved it instead ("the restore"), for the `--yes` advice.
+    pub approved: &'a str,
+    /// What a refusal left ("nothing was changed").
+    pub nothing: &'a str,
+}
+
+/// Goes on when the operator types `expected` on a terminal, or said `--yes`; without a
+/// terminal and without `--yes` it is refused.
+pub fn confirm_typed(typed: &Typed, yes: bool) -> Result<(), Failure> {
+    let Typed {
+        action,
+        expected,
+        nothing,
+        ..
+    } = typed;
     if yes {
-        eprintln!("note: {what}; confirmed by --yes");
+        eprintln!("note: {action}; confirmed by --yes");
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
-            eyre!("{what}: refused, there is no terminal to confirm it on; nothing was run")
-                .suggestion("add --yes where a pipeline has already approved the run"),
+            eyre!("{action}: refused, there is no terminal to confirm it on; {nothing}")
+                .suggestion(format!(
+                    "add --yes where {} has already been approved",
+                    typed.approved
+                )),
         ));
     }
     let mut stderr = std::io::stderr();
-    let _ = write!(
-        stderr,
-        "{what}.\nType {} to go on (anything else stops): ",
-        guard.count
-    );
+    let _ = write!(stderr, "{} (anything else stops): ", typed.prompt);
     let _ = stderr.flush();
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);
-    if answer.trim() == guard.count.to_string() {
+    if answer.trim() == *expected {
         Ok(())
     } else {
         Err(Failure::failed(eyre!(
-            "not confirmed (typed {:?}, expected {}); nothing was run",
-            answer.trim(),
-            guard.count
+            "not confirmed (typed {:?}, expected {expected}); {nothing}",
+            answer.trim()
         )))
     }
+}
+
+/// A choice that cannot be undone by a word, confirmed by the database's name
+/// (`to_do`: "to restore it"); `action` names it ("restore of a1").
+pub fn typed_name(
+    database: &str,
+    action: &str,
+    to_do: &str,
+    approved: &str,
+    yes: bool,
+) -> Result<(), Failure> {
+    confirm_typed(
+        &Typed {
+            action,
+            expected: database,
+            prompt: &format!("Type the database's name ({database}) {to_do}"),
+            approved,
+            nothing: "nothing was changed",
+        },
+        yes,
+    )
 }
 
 async fn run_command(
@@ -517,7 +581,7 @@ async fn run_command(
             &selection,
             direction,
             limit,
-            args.allow_drift,
+            (args.allow_drift, args.allow_out_of_order),
             format,
         )
         .await;
@@ -542,6 +606,7 @@ async fn run_command(
         selection,
         backup: fleet.config.migrator.auto_backup && !args.no_backup,
         allow_drift: args.allow_drift,
+        allow_out_of_order: args.allow_out_of_order,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         containment,
     };
@@ -647,44 +712,6 @@ async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> Done {
             Ok(UnlockResult::Cleared(state)) => print(&format!(
                 "{db}: cleared the lock held by {} (pid {}, run {}) since {}\n",
                 state.row.holder, state.row.pid, state.row.run_id, state.row.acquired_at
-            )),
-            Err(e) => {
-                eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e));
-                failed = true;
-            }
-        }
-    }
-    Ok(if failed { exit::RUN_FAILED } else { exit::OK })
-}
-
-async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
-    let selection = select(
-        fleet,
-        &args.selection.request(),
-        WhenUnspecified::DefaultDatabase,
-    )?;
-    let (resolution, nothing, done) = if args.applied {
-        (Resolution::Applied, "not dirty", "marked {} as applied")
-    } else if args.accept_drift {
-        (
-            Resolution::AcceptDrift,
-            "no drift",
-            "recorded the current checksums of {}",
-        )
-    } else {
-        (
-            Resolution::RolledBack,
-            "not dirty",
-            "marked {} as rolled back",
-        )
-    };
-    let mut failed = false;
-    for db in &selection.databases {
-        match admin::resolve(fleet, db, resolution).await {
-            Ok(settled) if settled.is_empty() => print(&format!("{db}: {nothing}\n")),
-            Ok(settled) => print(&format!(
-                "{db}: {}\n",
-                done.replace("{}", &settled.join(", "))
             )),
             Err(e) => {
                 eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e));

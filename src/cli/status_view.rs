@@ -17,7 +17,7 @@ pub fn health(status: &DatabaseStatus) -> (&'static str, String) {
         Verdict::Dirty => "!",
         Verdict::StaleLock(_) | Verdict::Locked(_) => "⊘",
         Verdict::Drift(_) | Verdict::FileMissing(_) => "~",
-        Verdict::Pending(_) => "●",
+        Verdict::Pending(_) | Verdict::OutOfOrder(_) => "●",
         Verdict::ManagedBy(_) => "»",
         Verdict::UpToDate => "✓",
     };
@@ -138,13 +138,15 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
             }
             for m in &set.migrations {
                 let detail = match m.state {
-                    MigrationState::Pending => {
-                        if m.reversible {
-                            "pending".to_owned()
+                    MigrationState::Pending => format!(
+                        "pending{}{}",
+                        if m.reversible { "" } else { " (no down)" },
+                        if m.out_of_order {
+                            " · OUT OF ORDER: older than the last applied; up refuses it without --allow-out-of-order"
                         } else {
-                            "pending (no down)".to_owned()
+                            ""
                         }
-                    }
+                    ),
                     MigrationState::Applied => format!(
                         "applied {} by {} in {} ms{}",
                         m.applied_at

@@ -259,6 +259,7 @@ fn migration(
         error: (state == MigrationState::Failed)
             .then(|| format!("the connection dropped after statement 1 of {statements}")),
         reversible: true,
+        out_of_order: false,
     }
 }
 

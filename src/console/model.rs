@@ -180,7 +180,9 @@ impl Health {
                 Verdict::Dirty => Sym::Dirty,
                 Verdict::StaleLock(_) | Verdict::Locked(_) => Sym::Locked,
                 Verdict::Drift(_) | Verdict::FileMissing(_) => Sym::Drift,
-                Verdict::Pending(_) | Verdict::ManagedBy(_) => Sym::Pending,
+                Verdict::Pending(_) | Verdict::OutOfOrder(_) | Verdict::ManagedBy(_) => {
+                    Sym::Pending
+                }
                 Verdict::UpToDate => Sym::Ok,
             },
         }
@@ -219,6 +221,7 @@ pub fn migration_state_label(m: &MigrationStatus) -> String {
     match m.state {
         MigrationState::Applied if m.checksum_ok == Some(false) => "drifted".into(),
         MigrationState::Applied => "applied".into(),
+        MigrationState::Pending if m.out_of_order => "pending, out of order".into(),
         MigrationState::Pending => "pending".into(),
         MigrationState::Missing => "applied, file gone".into(),
         MigrationState::Failed => format!(

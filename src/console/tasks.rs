@@ -152,9 +152,10 @@ impl Workers {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let word = match resolution {
-                        Resolution::Applied => "applied",
-                        Resolution::RolledBack => "rolled back",
-                        Resolution::AcceptDrift => "checksum accepted",
+                        Resolution::Resume => "resumed {} to the end",
+                        Resolution::Applied => "marked {} as applied",
+                        Resolution::RolledBack => "marked {} as rolled back",
+                        Resolution::AcceptDrift => "marked {} as checksum accepted",
                     };
                     let result = admin::resolve(&fleet, &database, resolution)
                         .await
@@ -162,7 +163,7 @@ impl Workers {
                             if settled.is_empty() {
                                 "not dirty".to_owned()
                             } else {
-                                format!("marked {} as {word}", settled.join(", "))
+                                word.replace("{}", &settled.join(", "))
                             }
                         })
                         .map_err(|e| dbfleet_core::human::with_causes(&e));
@@ -239,6 +240,7 @@ impl Workers {
                 selection,
                 backup: fleet.config.migrator.auto_backup,
                 allow_drift: false,
+                allow_out_of_order: false,
                 command,
                 containment: Containment {
                     max_failures: fleet.config.migrator.max_failures,
@@ -334,7 +336,7 @@ async fn plan(
     let misconfigured = fleet.misconfigured(&selection);
     let plans = tokio::time::timeout(
         PLAN_TIMEOUT,
-        dryrun::plan(fleet, &selection, direction, limit, false),
+        dryrun::plan(fleet, &selection, direction, limit, false, false),
     )
     .await
     .map_err(|_| format!("the dry run took longer than {}s", PLAN_TIMEOUT.as_secs()))?;

@@ -531,3 +531,24 @@ pub fn duplicate_keys(text: &str) -> Result<(), String> {
     Check.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())
 }
+
+/// Runs `args` on a pseudo-terminal (util-linux `script`), typing `answer`; the output.
+pub fn on_a_terminal(fleet: &Fleet, args: &str, answer: &str) -> String {
+    let binary = env!("CARGO_BIN_EXE_dbfleet");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{binary} {args}"), "/dev/null"])
+        .current_dir(fleet.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -278,23 +278,29 @@ pub fn killed_runner(engine: Engine) {
                 "{}",
                 refused.describe()
             );
-            // The operator undoes the half, then says so; the step runs again from the start.
-            server.admin(&[format!("DROP TABLE {real}.first_half")]);
-            let resolved = ok(&fleet, &server, "resolve -d slow_service --rolled-back");
+            // The dead run's lock is taken over, and its step resumed from statement 2.
+            let shown = ok(&fleet, &server, "resolve -d slow_service --show").stdout;
             assert!(
-                resolved
+                shown.contains("· not done   2") && shown.contains("1. resume (default)"),
+                "{shown}"
+            );
+            let resumed = ok(&fleet, &server, "resolve -d slow_service --resume");
+            assert!(
+                resumed
                     .stdout
-                    .contains("marked slow_service/001_slow as rolled back"),
+                    .contains("resumed slow_service/001_slow to its last statement: applied"),
                 "{}",
-                resolved.describe()
+                resumed.describe()
             );
-            let journal = fleet.read("journal.jsonl");
-            assert!(journal.contains("\"event\":\"resolved\""), "{journal}");
-            fleet.write(
-                "migrations/slow_service/001_slow.up.sql",
-                "CREATE TABLE first_half (id INTEGER);\nCREATE TABLE second_half (id INTEGER);\n",
+            let resolved = journal_events(&fleet, "resolved", "slow_service");
+            assert_eq!(resolved.len(), 1, "{resolved:?}");
+            assert_eq!(resolved[0]["choice"], "resume");
+            assert_eq!(resolved[0]["was"], "running after 1 of 3 statements");
+            assert_eq!(
+                server.migration_rows(real),
+                vec![("slow_service".into(), "1".into(), "applied".into())]
             );
-            ok(&fleet, &server, "up -d slow_service --allow-drift");
+            ok(&fleet, &server, "up -d slow_service");
         }
     }
     assert_eq!(
@@ -302,6 +308,52 @@ pub fn killed_runner(engine: Engine) {
         vec!["first_half".to_owned(), "second_half".to_owned()]
     );
     assert_eq!(server.lock_rows(real), 0);
+}
+
+/// A step outside a transaction (MySQL's always, PostgreSQL's with the marker) that failed
+/// at its second statement of three: once the cause is fixed, `resolve --resume` runs
+/// statements 2..3 and records it applied; the tables are the file's.
+pub fn failed_step_is_resumed(engine: Engine) {
+    let Some(server) = server(engine) else { return };
+    let dbs = Databases::create(&server, &["resume_service"]);
+    let fleet = fleet_without_backups(&dbs);
+    fleet.write(
+        "migrations/resume_service/001_three.up.sql",
+        "-- dbfleet:no-transaction\nCREATE TABLE r_first (id INTEGER);\nCREATE INDEX r_idx ON r_missing (id);\nCREATE TABLE r_third (id INTEGER);\n",
+    );
+    fleet.write(
+        "migrations/resume_service/001_three.down.sql",
+        "DROP TABLE r_third;\nDROP TABLE r_first;\n",
+    );
+    run(&fleet, &server, "up -d resume_service")
+        .expect_code(1)
+        .expect_contains("statement 2 of 3");
+    let real = dbs.real("resume_service");
+    assert_eq!(server.tables(real), vec!["r_first".to_owned()]);
+    let shown = ok(&fleet, &server, "resolve -d resume_service").stdout;
+    assert!(
+        shown.contains("✓ done       1  line 2    CREATE TABLE r_first (id INTEGER)")
+            && shown.contains("· not done   2  line 3    CREATE INDEX r_idx ON r_missing (id)"),
+        "{shown}"
+    );
+    server.admin_on(real, "CREATE TABLE r_missing (id INTEGER)");
+    ok(&fleet, &server, "resolve -d resume_service --resume")
+        .expect_contains("resuming resume_service/001_three at statement 2 of 3");
+    assert_eq!(
+        server.migration_rows(real),
+        vec![("resume_service".into(), "1".into(), "applied".into())]
+    );
+    assert_eq!(
+        server.tables(real),
+        vec![
+            "r_first".to_owned(),
+            "r_missing".to_owned(),
+            "r_third".to_owned()
+        ]
+    );
+    assert_eq!(server.lock_rows(real), 0);
+    let resolved = journal_events(&fleet, "resolved", "resume_service");
+    assert_eq!(resolved.last().unwrap()["choice"], "resume");
 }
 
 /// A server that refuses connections and a wrong password fail only their databases,

@@ -45,6 +45,9 @@ pub struct MigratorSettings {
     /// How every set's folder is written unless it says otherwise (`sets:`, `set.yaml`);
     /// unset: detected per set from its files.
     pub format: Option<crate::format::Format>,
+    /// `up` applies pending migrations older than the newest applied one of their set
+    /// (a branch merged late) instead of refusing them (`--allow-out-of-order`, per run).
+    pub allow_out_of_order: bool,
     /// Lint rules silenced for the whole project (`drop-column`, ...): `dbfleet lint`,
     /// `plan` and the run leave their findings out.
     pub lint_allow: Vec<String>,
@@ -84,6 +87,7 @@ impl Default for MigratorSettings {
             format: None,
             lint_allow: Vec::new(),
             lint_refuse: None,
+            allow_out_of_order: false,
         }
     }
 }

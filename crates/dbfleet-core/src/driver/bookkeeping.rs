@@ -277,6 +277,18 @@ impl Bookkeeping {
         )
     }
 
+    /// `resolve --resume` takes a dirty step up again where it stopped: an up's row is
+    /// `running` again (a resume that dies leaves it dirty as a run would), a down's stays
+    /// `reverting`; the old failure is cleared.
+    pub fn record_resuming(&self, set: &str, version: &Version, reverting: bool) -> String {
+        format!(
+            "UPDATE {} SET status = '{}', error = NULL WHERE {}",
+            self.migrations(),
+            if reverting { "reverting" } else { "running" },
+            self.row_key(set, version)
+        )
+    }
+
     /// A down that died half-way stays `reverting` (not `failed`): resolving it means the
     /// opposite of resolving a half-done up.
     pub fn record_revert_failed(&self, set: &str, version: &Version, error: &str) -> String {

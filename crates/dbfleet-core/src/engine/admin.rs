@@ -22,6 +22,9 @@ pub enum UnlockResult {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
+    /// Run the step's statements that did not run (`statements_done + 1 ..`), then record
+    /// it as applied (a half-done down: as reverted). Refused when the file changed since.
+    Resume,
     /// The step's changes are all in the database: record it as applied (for a half-done
     /// `down`: as still applied).
     Applied,
@@ -65,8 +68,34 @@ pub enum AdminError {
         lock: Box<LockRow>,
         stale: bool,
     },
+    /// `resolve --resume` on a step whose file cannot say what is left to run.
+    #[error("cannot resume {migration} on {database}: {why}")]
+    CannotResume {
+        database: String,
+        migration: String,
+        why: String,
+    },
+    /// The resumed statements failed again: the step stays dirty with its new progress.
+    #[error("resuming {migration} on {database} failed: {error}; it is still dirty")]
+    ResumeFailed {
+        database: String,
+        migration: String,
+        error: String,
+    },
     #[error(transparent)]
     Journal(#[from] RunError),
+}
+
+impl Resolution {
+    /// The choice as the journal and the console name it.
+    pub fn choice(self) -> &'static str {
+        match self {
+            Resolution::Resume => "resume",
+            Resolution::Applied => "mark applied",
+            Resolution::RolledBack => "mark rolled back",
+            Resolution::AcceptDrift => "accept drift",
+        }
+    }
 }
 
 impl From<DriverError> for AdminError {
@@ -231,6 +260,9 @@ async fn resolve_in(
     resolution: Resolution,
     session: &mut dyn Session,
 ) -> Result<Vec<String>, AdminError> {
+    if resolution == Resolution::Resume {
+        return super::resume::resume_in(fleet, db, session).await;
+    }
     let rows = session.read_applied().await?;
     if resolution == Resolution::AcceptDrift {
         return accept_drift(fleet, db, &rows, session).await;
@@ -250,7 +282,7 @@ async fn resolve_in(
             Resolution::Applied => book.mark_applied(&row.set, &row.version),
             Resolution::RolledBack => book.delete_row(&row.set, &row.version),
             // Handled before: a checksum is no answer to a half-done step.
-            Resolution::AcceptDrift => continue,
+            Resolution::AcceptDrift | Resolution::Resume => continue,
         };
         session.execute(&sql).await?;
         let migration = format!("{}/{:0>3}_{}", row.set, row.version, row.name);
@@ -262,8 +294,9 @@ async fn resolve_in(
             now: match resolution {
                 Resolution::Applied => "applied".into(),
                 Resolution::RolledBack => "rolled back".into(),
-                Resolution::AcceptDrift => "checksum accepted".into(),
+                Resolution::AcceptDrift | Resolution::Resume => "checksum accepted".into(),
             },
+            choice: resolution.choice().to_owned(),
         });
         settled.push(migration);
     }
@@ -306,6 +339,7 @@ async fn accept_drift(
             migration: id.clone(),
             was: "drifted".into(),
             now: "checksum accepted".into(),
+            choice: Resolution::AcceptDrift.choice().to_owned(),
         });
         accepted.push(id);
     }

@@ -1,13 +1,18 @@
 //! Running one planned step on a session: its statements and its bookkeeping row, inside
 //! one transaction where the dialect allows, otherwise with a `running` row that makes a
-//! half-done step visible as dirty.
+//! half-done step visible as dirty. `resolve --resume` runs the rest of such a step through
+//! the same statement loop (`continue_step`).
 
+use std::path::Path;
 use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
 
 use super::context::DatabaseRun;
 use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
+use super::sink::EventSink;
 use crate::driver::{RowValues, Session};
 
 pub enum StepResult {
@@ -23,6 +28,17 @@ pub enum StepResult {
     },
 }
 
+/// What the statement loop needs besides the session and the step: where its events go,
+/// what cancels it, how its errors name the file, and who the row says ran it.
+pub struct StepRun<'a> {
+    pub database: &'a str,
+    pub base_dir: &'a Path,
+    pub cancel: &'a CancellationToken,
+    pub events: &'a EventSink,
+    pub applied_by: &'a str,
+    pub run_id: &'a str,
+}
+
 /// Runs `step` on `session` for `cx`'s database: statements and bookkeeping row together
 /// where the dialect allows, else with a `running` row that a failure leaves dirty.
 pub async fn apply_step(
@@ -30,25 +46,18 @@ pub async fn apply_step(
     session: &mut dyn Session,
     step: &PlannedStep,
 ) -> StepResult {
+    let run = StepRun {
+        database: cx.name(),
+        base_dir: &cx.fleet().config.base_dir,
+        cancel: &cx.cancel,
+        events: &cx.run.events,
+        applied_by: &cx.run.applied_by,
+        run_id: &cx.run.run_id,
+    };
     let started = Instant::now();
     let book = session.bookkeeping().clone();
     let total = step.statements.len();
-    let row = |applied_at: Option<&'static str>| RowValues {
-        set: &step.set,
-        version: &step.version,
-        name: &step.name,
-        checksum: &step.checksum,
-        statements_total: total,
-        applied_at,
-        execution_ms: None,
-        applied_by: &cx.run.applied_by,
-        run_id: Some(&cx.run.run_id),
-    };
-    let fail = |statement: usize, error: String, dirty: bool| StepResult::Failed {
-        statement,
-        error,
-        dirty,
-    };
+    let row = row_values(&run, step);
 
     // Outside a transaction the row goes first: a failure then leaves the repeatable
     // pending again, which is what it was.
@@ -67,7 +76,7 @@ pub async fn apply_step(
         match step.direction {
             Direction::Up => book.record_running(&RowValues {
                 applied_at: Some(&now),
-                ..row(None)
+                ..row
             }),
             Direction::Down => book.record_reverting(&step.set, &step.version, total),
         }
@@ -84,14 +93,52 @@ pub async fn apply_step(
         let _ = session.execute("ROLLBACK").await;
         return fail(0, format!("cannot start {}: {e}", step.migration), false);
     }
+    continue_step(&run, session, step, 0, started).await
+}
 
-    for (i, statement) in step.statements.iter().enumerate() {
-        if step.transactional && cx.cancel.is_cancelled() {
+fn fail(statement: usize, error: String, dirty: bool) -> StepResult {
+    StepResult::Failed {
+        statement,
+        error,
+        dirty,
+    }
+}
+
+/// The row `step` writes, its run-time values left for the caller.
+fn row_values<'a>(run: &StepRun<'a>, step: &'a PlannedStep) -> RowValues<'a> {
+    RowValues {
+        set: &step.set,
+        version: &step.version,
+        name: &step.name,
+        checksum: &step.checksum,
+        statements_total: step.statements.len(),
+        applied_at: None,
+        execution_ms: None,
+        applied_by: run.applied_by,
+        run_id: Some(run.run_id),
+    }
+}
+
+/// Runs `step`'s statements from index `from` (0-based: `from` statements already ran),
+/// recording progress after each outside a transaction, then closes the step: its row
+/// applied (up) or gone (down), and the transaction committed where there is one. The
+/// step's opening (`BEGIN`, or the `running`/`reverting` row) is the caller's.
+pub async fn continue_step(
+    run: &StepRun<'_>,
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    from: usize,
+    started: Instant,
+) -> StepResult {
+    let book = session.bookkeeping().clone();
+    let total = step.statements.len();
+    for (i, statement) in step.statements.iter().enumerate().skip(from) {
+        if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
             return StepResult::Cancelled;
         }
-        cx.emit(RunEvent::Statement {
-            database: cx.name().to_owned(),
+        run.events.emit(RunEvent::Statement {
+            database: run.database.to_owned(),
             migration: step.migration.clone(),
             index: i + 1,
             total,
@@ -110,7 +157,7 @@ pub async fn apply_step(
             let error = format!(
                 "{} line {} (statement {} of {}): {}",
                 step.path
-                    .strip_prefix(&cx.fleet().config.base_dir)
+                    .strip_prefix(run.base_dir)
                     .unwrap_or(&step.path)
                     .display(),
                 statement.line,
@@ -150,7 +197,7 @@ pub async fn apply_step(
     let finished = RowValues {
         applied_at: Some(&now),
         execution_ms: Some(u128::from(duration_ms)),
-        ..row(None)
+        ..row_values(run, step)
     };
     let closing = match (step.direction, step.transactional) {
         (Direction::Up, true) => book.record_applied(&finished),

@@ -25,6 +25,8 @@ pub struct RunRequest {
     /// Take `auto_backup` copies before the first step on each database.
     pub backup: bool,
     pub allow_drift: bool,
+    /// Apply pending migrations older than the newest applied one (`--allow-out-of-order`).
+    pub allow_out_of_order: bool,
     /// The command line, for the journal.
     pub command: String,
     /// Canary databases and the failure budget: how a bad migration is kept from the rest.
@@ -46,6 +48,7 @@ impl RunRequest {
             direction: self.direction,
             limit: self.limit.clone(),
             allow_drift: self.allow_drift,
+            allow_out_of_order: self.allow_out_of_order,
         }
     }
 }

@@ -210,6 +210,7 @@ async fn up(fleet: &Arc<Fleet>, db: &str, set: Option<&str>, limit: Limit) -> Re
         },
         backup: false,
         allow_drift: false,
+        allow_out_of_order: false,
         command: "dbfleet demo reset".to_owned(),
         containment: Containment::default(),
     };

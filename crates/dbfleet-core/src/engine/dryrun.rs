@@ -41,11 +41,13 @@ pub async fn plan(
     direction: Direction,
     limit: Limit,
     allow_drift: bool,
+    allow_out_of_order: bool,
 ) -> Vec<DatabasePlan> {
     let intent = Intent {
         direction,
         limit,
         allow_drift,
+        allow_out_of_order,
     };
     let intent = &intent;
     let parallel = fleet.config.migrator.concurrency.max(4) * 2;

@@ -100,6 +100,23 @@ pub enum EngineError {
         recorded: String,
         on_disk: String,
     },
+    /// Pending migrations older than the newest one applied in their set (a branch merged
+    /// late): `up` would apply them silently after what came later.
+    #[error(
+        "{set}: {} {} older than {latest}, already applied: {} out of order (a branch merged late?). Renumber {} after {latest}, or apply {} anyway with --allow-out-of-order (migrator.allow_out_of_order in the config)",
+        if .pending.len() == 1 { "pending migration" } else { "pending migrations" },
+        .pending.join(", "),
+        if .pending.len() == 1 { "it would run" } else { "they would run" },
+        if .pending.len() == 1 { "it" } else { "them" },
+        if .pending.len() == 1 { "it" } else { "them" }
+    )]
+    OutOfOrder {
+        set: String,
+        /// The pending migrations (`003_x`) older than `latest`.
+        pending: Vec<String>,
+        /// The newest applied migration of the set (`004_y`).
+        latest: String,
+    },
     /// A lock whose holder is gone where nothing proves it (SQLite): `dbfleet unlock`.
     #[error(
         "stale migration lock held by {} (pid {}, run {}) since {}, last heartbeat {}; if that run is really gone, clear it with `dbfleet unlock -d {database}`",
@@ -182,6 +199,7 @@ impl EngineError {
             EngineError::LintRefused { .. } => "lint_refused",
             EngineError::Dirty { .. } => "dirty",
             EngineError::Drift { .. } => "drift",
+            EngineError::OutOfOrder { .. } => "out_of_order",
             EngineError::StaleLock { .. } => "stale_lock",
             EngineError::LockTimeout { .. } => "lock_timeout",
             EngineError::LockFailed(_) => "lock_failed",
@@ -268,7 +286,7 @@ fn dirty_words(database: &str, row: &AppliedRow) -> String {
         )
     };
     format!(
-        "database is dirty: {what} of {}/{:0>3}_{} stopped after {} of {} statements ({}){}. Check the database, then run {advice}",
+        "database is dirty: {what} of {}/{:0>3}_{} stopped after {} of {} statements ({}){}. `dbfleet resolve -d {database}` shows which statements ran; once their cause is fixed, `--resume` runs the rest. Otherwise check the database, then run {advice}",
         row.set,
         row.version,
         row.name,

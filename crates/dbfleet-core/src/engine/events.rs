@@ -216,6 +216,9 @@ pub enum RunEvent {
         migration: String,
         was: String,
         now: String,
+        /// What the operator chose: `resume`, `mark applied`, `mark rolled back`, `accept
+        /// drift`.
+        choice: String,
     },
     /// `dbfleet adopt` or `dbfleet baseline` recorded migrations as applied without running
     /// them: `from` names the tool whose table said so (`golang-migrate`), or `baseline`.

@@ -341,11 +341,14 @@ pub fn read_entries(path: &Path) -> std::io::Result<Vec<JournalEntry>> {
                 entry.command = "resolve".into();
                 entry.by = str_of(&v, "by").or(entry.by.take());
                 entry.repairs.push(format!(
-                    "{}: {} {} → {}",
+                    "{}: {} {} → {}{}",
                     str_of(&v, "database").unwrap_or_default(),
                     str_of(&v, "migration").unwrap_or_default(),
                     str_of(&v, "was").unwrap_or_default(),
-                    str_of(&v, "now").unwrap_or_default()
+                    str_of(&v, "now").unwrap_or_default(),
+                    str_of(&v, "choice")
+                        .map(|c| format!(" (chose {c})"))
+                        .unwrap_or_default()
                 ));
             }
             _ => {}

@@ -33,6 +33,7 @@ pub mod journal;
 pub mod lock;
 pub mod plan;
 pub mod prepare;
+pub mod resume;
 pub mod runner;
 pub mod selection;
 pub mod sink;

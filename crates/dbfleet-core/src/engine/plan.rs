@@ -101,6 +101,8 @@ pub struct PlanInput<'a> {
     pub direction: Direction,
     pub limit: Limit,
     pub allow_drift: bool,
+    /// Apply pending migrations older than the newest applied one of the set.
+    pub allow_out_of_order: bool,
 }
 
 /// A set whose files are broken for `dialect` runs nowhere: the refusal, if any. The
@@ -152,6 +154,11 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
         Direction::Up => {
             let mut pending: Vec<&Migration> =
                 set.migrations.iter().filter(|m| !is_current(m)).collect();
+            if !input.allow_out_of_order
+                && let Some(refusal) = out_of_order(set, &pending, input.applied)
+            {
+                return Err(refusal);
+            }
             match &input.limit {
                 Limit::All => {}
                 Limit::To(v) => pending.retain(|m| &m.version <= v),
@@ -194,7 +201,33 @@ pub fn plan_steps(input: &PlanInput) -> Result<Vec<PlannedStep>, EngineError> {
     }
 }
 
-fn step(
+/// Pending migrations older than the newest applied (versioned) one of `set`, as the
+/// refusal `up` gives; Flyway's repeatables are never out of order.
+pub fn out_of_order(
+    set: &MigrationSet,
+    pending: &[&Migration],
+    applied: &[AppliedRow],
+) -> Option<EngineError> {
+    let latest = applied
+        .iter()
+        .filter(|r| r.set == set.name && !r.version.is_repeatable())
+        .max_by(|a, b| a.version.cmp(&b.version))?;
+    let older: Vec<String> = pending
+        .iter()
+        .filter(|m| !m.version.is_repeatable() && m.version < latest.version)
+        .map(|m| format!("{}_{}", m.version_text, m.name))
+        .collect();
+    (!older.is_empty()).then(|| EngineError::OutOfOrder {
+        set: set.name.clone(),
+        pending: older,
+        latest: set
+            .migration(&latest.version)
+            .map(|m| format!("{}_{}", m.version_text, m.name))
+            .unwrap_or_else(|| format!("{:0>3}_{}", latest.version, latest.name)),
+    })
+}
+
+pub(super) fn step(
     input: &PlanInput,
     migration: &Migration,
     direction: Direction,

@@ -21,6 +21,9 @@ pub struct Intent {
     pub direction: Direction,
     pub limit: Limit,
     pub allow_drift: bool,
+    /// `--allow-out-of-order` (the config's `migrator.allow_out_of_order` says it for
+    /// every run).
+    pub allow_out_of_order: bool,
 }
 
 /// One database, ready to be read: its connection settings and the set the command runs
@@ -91,6 +94,7 @@ pub fn decide(
         direction: intent.direction,
         limit: intent.limit.clone(),
         allow_drift: intent.allow_drift,
+        allow_out_of_order: intent.allow_out_of_order || fleet.config.migrator.allow_out_of_order,
     })?;
     lint_steps(&fleet.config.migrator, &mut steps)?;
     let pending_elsewhere = if steps.is_empty() && intent.direction == Direction::Up {

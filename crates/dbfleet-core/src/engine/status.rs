@@ -67,6 +67,9 @@ pub enum Verdict {
     /// deleted file is seldom meant.
     FileMissing(usize),
     SetProblem(String),
+    /// Pending migrations older than the newest applied one of their set: `up` refuses
+    /// them without `--allow-out-of-order`.
+    OutOfOrder(usize),
     Pending(usize),
     UpToDate,
 }
@@ -84,6 +87,7 @@ impl Verdict {
             Verdict::ManagedBy(what) => format!("managed by {what} — adopt?"),
             Verdict::FileMissing(n) => format!("{n} file(s) missing"),
             Verdict::SetProblem(_) => "set problem".into(),
+            Verdict::OutOfOrder(n) => format!("{n} out of order"),
             Verdict::Pending(n) => format!("{n} pending"),
             Verdict::UpToDate => "up to date".into(),
         }
@@ -143,6 +147,10 @@ pub struct MigrationStatus {
     pub statements_total: Option<u32>,
     pub error: Option<String>,
     pub reversible: bool,
+    /// Pending, and older than the newest applied migration of its set (a branch merged
+    /// late). Flyway's repeatables never are.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_order: bool,
 }
 
 impl DatabaseStatus {
@@ -210,10 +218,24 @@ impl DatabaseStatus {
         {
             return Verdict::SetProblem(format!("migration set {set}: {problem}"));
         }
+        let out_of_order = self.out_of_order().len();
+        if out_of_order > 0 {
+            return Verdict::OutOfOrder(out_of_order);
+        }
         if self.pending > 0 {
             return Verdict::Pending(self.pending);
         }
         Verdict::UpToDate
+    }
+
+    /// The pending migrations older than the newest applied one of their set.
+    pub fn out_of_order(&self) -> Vec<&str> {
+        self.sets
+            .iter()
+            .flat_map(|s| &s.migrations)
+            .filter(|m| m.out_of_order)
+            .map(|m| m.id.as_str())
+            .collect()
     }
 
     /// What `status --check` fails on.
@@ -227,6 +249,10 @@ impl DatabaseStatus {
         }
         if self.dirty {
             problems.push("dirty".into());
+        }
+        let out_of_order = self.out_of_order();
+        if !out_of_order.is_empty() {
+            problems.push(format!("out of order: {}", out_of_order.join(", ")));
         }
         if let Some(m) = &self.managed_by {
             problems.push(m.advice.clone());
@@ -480,6 +506,7 @@ fn set_status(
                 statements_total: row.map(|r| r.statements_total),
                 error: row.and_then(|r| r.error.clone()),
                 reversible: m.reversible(dialect),
+                out_of_order: false,
             }
         })
         .collect();
@@ -499,10 +526,25 @@ fn set_status(
                 statements_total: Some(row.statements_total),
                 error: row.error.clone(),
                 reversible: false,
+                out_of_order: false,
             });
         }
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
+    // As `up` sees it (`plan::out_of_order`): older than the newest row of the set.
+    let newest = rows
+        .iter()
+        .filter(|r| r.set == set.name && !r.version.is_repeatable())
+        .map(|r| &r.version)
+        .max()
+        .cloned();
+    if let Some(newest) = newest {
+        for m in &mut migrations {
+            m.out_of_order = m.state == MigrationState::Pending
+                && !m.version.is_repeatable()
+                && m.version < newest;
+        }
+    }
     SetStatus::counted(
         &set.name,
         set.is_shared(),
