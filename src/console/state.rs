@@ -170,8 +170,11 @@ impl Confirm {
             ConfirmKind::AcceptDrift { .. } => {
                 vec!["Cancel".into(), "Accept the edited files".into()]
             }
+            // Resume first, as the CLI offers it: it is the answer whenever the file is
+            // unchanged and the cause of the failure has been fixed.
             ConfirmKind::Resolve { .. } => vec![
                 "Cancel".into(),
+                "Resume".into(),
                 "Mark applied".into(),
                 "Mark rolled back".into(),
             ],

@@ -59,10 +59,10 @@ fn activate(state: &mut State) -> Vec<Command> {
             vec![Command::Unlock(database)]
         }
         ConfirmKind::Resolve { database, .. } => {
-            let resolution = if confirm.focus == 1 {
-                Resolution::Applied
-            } else {
-                Resolution::RolledBack
+            let resolution = match confirm.focus {
+                1 => Resolution::Resume,
+                2 => Resolution::Applied,
+                _ => Resolution::RolledBack,
             };
             state.flash(FlashLevel::Info, format!("resolving {database}…"));
             vec![Command::Resolve {

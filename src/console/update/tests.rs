@@ -985,3 +985,33 @@ fn mark_takes_a_comma_list_as_the_cli_does() {
     type_text(&mut state, "{user,order}_service");
     assert_eq!(prompt(&state).matches, Ok(2));
 }
+
+#[test]
+fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
+    let mut state = demo();
+    focus(&mut state, "message_service");
+    press(&mut state, 'R');
+    assert_eq!(
+        confirm(&state).buttons(),
+        ["Cancel", "Resume", "Mark applied", "Mark rolled back"]
+    );
+    for (tabs, resolution) in [
+        (1, Resolution::Resume),
+        (2, Resolution::Applied),
+        (3, Resolution::RolledBack),
+    ] {
+        let mut state = demo();
+        focus(&mut state, "message_service");
+        press(&mut state, 'R');
+        for _ in 0..tabs {
+            press_key(&mut state, KeyCode::Tab);
+        }
+        assert_eq!(
+            press_key(&mut state, KeyCode::Enter),
+            [Command::Resolve {
+                database: "message_service".into(),
+                resolution,
+            }]
+        );
+    }
+}

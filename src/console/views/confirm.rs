@@ -236,6 +236,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
             for d in detail {
                 lines.push(Line::styled(format!("  {d}"), theme.style(Sym::Dirty)));
             }
+            lines.push(Line::from(
+                "Resume: run the statements not done yet (refused if the file changed since).",
+            ));
             if *reverting {
                 lines.push(Line::from(
                     "A down stopped: Mark applied if none of its changes are there (the migration stays);",
