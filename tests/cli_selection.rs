@@ -316,3 +316,29 @@ fn the_status_table_sizes_its_columns_from_their_content() {
         out.stdout
     );
 }
+
+/// `create` and `unlock` answer `--format json` as every other command does.
+#[test]
+fn create_and_unlock_speak_json_when_asked() {
+    let fleet = migrated_fleet();
+    let created = fleet.line("create add_notes -d user_service --format json");
+    created.expect_ok();
+    let doc = created.json();
+    assert_eq!(doc["set"], "user_service");
+    assert_eq!(doc["format"], "dbfleet");
+    assert_eq!(doc["created"].as_array().unwrap().len(), 2, "{doc:#}");
+    common::insert_lock(
+        &fleet.db("order_service"),
+        "ops@gone-host",
+        "gone-host",
+        common::dead_pid(),
+        "run-gone",
+    );
+    let out = fleet.line("unlock --databases=user_service,order_service --force --format json");
+    out.expect_ok();
+    let doc = out.json();
+    let results = doc["databases"].as_array().unwrap();
+    assert_eq!(results[0]["result"], "free", "{doc:#}");
+    assert_eq!(results[1]["result"], "cleared", "{doc:#}");
+    assert_eq!(results[1]["lock"]["holder"], "ops@gone-host", "{doc:#}");
+}

@@ -139,8 +139,8 @@ async fn dispatch(cli: Cli) -> Done {
         Some(Command::Up(args)) => run_command(fleet, Direction::Up, args, cli.format).await,
         Some(Command::Down(args)) => run_command(fleet, Direction::Down, args, cli.format).await,
         Some(Command::Plan(args)) => plan_command(&fleet, &args, cli.format).await,
-        Some(Command::Create(args)) => create_command(&fleet, &args),
-        Some(Command::Unlock(args)) => unlock_command(&fleet, &args).await,
+        Some(Command::Create(args)) => create_command(&fleet, &args, cli.format),
+        Some(Command::Unlock(args)) => unlock_command(&fleet, &args, cli.format).await,
         Some(Command::Resolve(args)) => resolve_view::resolve_command(&fleet, &args).await,
         Some(Command::Validate) => Ok(validate_command(&fleet, cli.format)),
         Some(Command::Lint(args)) => lint_view::lint_command(&fleet, &args, cli.format),
@@ -653,7 +653,7 @@ async fn run_command(
     })
 }
 
-fn create_command(fleet: &Fleet, args: &CreateArgs) -> Done {
+fn create_command(fleet: &Fleet, args: &CreateArgs, output: Format) -> Done {
     let set = match (
         &args.directory,
         &args.database,
@@ -693,31 +693,55 @@ fn create_command(fleet: &Fleet, args: &CreateArgs) -> Done {
         .map_or(dbfleet_core::catalog::Format::Dbfleet, |s| s.format);
     let created =
         dbfleet_core::catalog::create_in_format(&dir, &args.name, args.timestamp, format)?;
+    if output == Format::Json {
+        let files: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
+        let doc = serde_json::json!({ "set": set, "format": format, "created": files });
+        print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
+        return Ok(exit::OK);
+    }
     for path in created {
         print(&format!("created {}\n", path.display()));
     }
     Ok(exit::OK)
 }
 
-async fn unlock_command(fleet: &Fleet, args: &UnlockArgs) -> Done {
+async fn unlock_command(fleet: &Fleet, args: &UnlockArgs, format: Format) -> Done {
     let selection = select(
         fleet,
         &args.selection.request(),
         WhenUnspecified::DefaultDatabase,
     )?;
     let mut failed = false;
+    let mut results = Vec::new();
     for db in &selection.databases {
-        match admin::unlock(fleet, db, args.force).await {
-            Ok(UnlockResult::Free) => print(&format!("{db}: no lock\n")),
-            Ok(UnlockResult::Cleared(state)) => print(&format!(
-                "{db}: cleared the lock held by {} (pid {}, run {}) since {}\n",
-                state.row.holder, state.row.pid, state.row.run_id, state.row.acquired_at
-            )),
-            Err(e) => {
-                eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e));
-                failed = true;
+        let outcome = admin::unlock(fleet, db, args.force).await;
+        let json = match &outcome {
+            Ok(UnlockResult::Free) => serde_json::json!({ "database": db, "result": "free" }),
+            Ok(UnlockResult::Cleared(state)) => {
+                serde_json::json!({ "database": db, "result": "cleared", "lock": state })
+            }
+            Err(e) => serde_json::json!({
+                "database": db,
+                "result": "refused",
+                "error": dbfleet_core::human::with_causes(e),
+            }),
+        };
+        if format == Format::Text {
+            match outcome {
+                Ok(UnlockResult::Free) => print(&format!("{db}: no lock\n")),
+                Ok(UnlockResult::Cleared(state)) => print(&format!(
+                    "{db}: cleared the lock held by {} (pid {}, run {}) since {}\n",
+                    state.row.holder, state.row.pid, state.row.run_id, state.row.acquired_at
+                )),
+                Err(e) => eprintln!("{db}: {}", dbfleet_core::human::with_causes(&e)),
             }
         }
+        failed |= json["result"] == "refused";
+        results.push(json);
+    }
+    if format == Format::Json {
+        let doc = serde_json::json!({ "databases": results });
+        print(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
     }
     Ok(if failed { exit::RUN_FAILED } else { exit::OK })
 }
