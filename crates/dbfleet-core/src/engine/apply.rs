@@ -106,17 +106,7 @@ fn fail(statement: usize, error: String, dirty: bool) -> StepResult {
 
 /// The row `step` writes, its run-time values left for the caller.
 fn row_values<'a>(run: &StepRun<'a>, step: &'a PlannedStep) -> RowValues<'a> {
-    RowValues {
-        set: &step.set,
-        version: &step.version,
-        name: &step.name,
-        checksum: &step.checksum,
-        statements_total: step.statements.len(),
-        applied_at: None,
-        execution_ms: None,
-        applied_by: run.applied_by,
-        run_id: Some(run.run_id),
-    }
+    step.row_values(run.applied_by, Some(run.run_id))
 }
 
 /// Runs `step`'s statements from index `from` (0-based: `from` statements already ran),

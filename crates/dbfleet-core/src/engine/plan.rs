@@ -54,6 +54,22 @@ impl PlannedStep {
         file_name(&self.path)
     }
 
+    /// The migrations-table row the step writes; the times stay for the run to fill in
+    /// (a preview shows them, and a missing run id, as placeholders).
+    pub fn row_values<'a>(&'a self, applied_by: &'a str, run_id: Option<&'a str>) -> RowValues<'a> {
+        RowValues {
+            set: &self.set,
+            version: &self.version,
+            name: &self.name,
+            checksum: &self.checksum,
+            statements_total: self.statements.len(),
+            applied_at: None,
+            execution_ms: None,
+            applied_by,
+            run_id,
+        }
+    }
+
     /// Applying a repeatable migration again replaces its row (deleting none the first
     /// time), in the step's transaction where there is one.
     pub fn replaces_row(&self) -> bool {
@@ -372,17 +388,7 @@ pub fn render_sql(
                 (None, false) => ", no transaction".to_owned(),
             }
         ));
-        let row = RowValues {
-            set: &step.set,
-            version: &step.version,
-            name: &step.name,
-            checksum: &step.checksum,
-            statements_total: step.statements.len(),
-            applied_at: None,
-            execution_ms: None,
-            applied_by,
-            run_id: None,
-        };
+        let row = step.row_values(applied_by, None);
         let mut line = |sql: &str| {
             out.push_str(sql);
             out.push_str(";\n");
