@@ -587,4 +587,8 @@ fn a_failing_canary_keeps_the_rest_of_the_fleet_untouched() {
         .line("up --patterns=*_service --canary nobody")
         .expect_code(2)
         .expect_contains("not among the selected databases");
+    fleet
+        .line("up -d user_service --canary 1")
+        .expect_code(2)
+        .expect_contains("a canary needs at least two selected databases");
 }

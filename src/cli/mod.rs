@@ -446,6 +446,12 @@ fn canary(value: Option<&str>, selection: &[String]) -> Result<Vec<String>, Fail
         return Ok(Vec::new());
     };
     if let Ok(n) = value.trim().parse::<usize>() {
+        if selection.len() < 2 {
+            return Err(Failure::usage(eyre!(
+                "--canary {n}: a canary needs at least two selected databases (the canary and the rest); {} selected",
+                selection.len()
+            )));
+        }
         if n == 0 || n >= selection.len() {
             return Err(Failure::usage(eyre!(
                 "--canary {n}: a canary is 1 to {} of the {} selected database(s)",
