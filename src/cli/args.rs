@@ -57,6 +57,9 @@ pub enum Command {
     /// Mark every migration up to --to as applied without running it, for a database that
     /// predates any migration tool. A dry run unless --apply.
     Baseline(BaselineArgs),
+    /// A shared set across the databases it targets, migration by migration (every shared
+    /// set, or --directory SET): which databases lack which migration.
+    Matrix(MatrixArgs),
     /// Past runs, unlocks and resolves, from the journal: who, when, what, how it ended.
     History(HistoryArgs),
     /// Open the console (what `dbfleet` alone does on a terminal).
@@ -201,6 +204,22 @@ pub struct StatusArgs {
     /// Only the summary table, not every migration.
     #[arg(long, short = 's')]
     pub short: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MatrixArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// What a row is. Default: a migration per row while a column per database fits the
+    /// terminal, else a database per row.
+    #[arg(long, value_enum)]
+    pub rows: Option<MatrixRows>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixRows {
+    Migrations,
+    Databases,
 }
 
 #[derive(Debug, Clone, Args)]

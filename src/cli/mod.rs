@@ -6,6 +6,7 @@ pub mod args;
 pub mod backups_view;
 pub mod exit;
 pub mod lint_view;
+pub mod matrix_view;
 pub mod progress;
 pub mod report;
 pub mod resolve_view;
@@ -136,6 +137,7 @@ async fn dispatch(cli: Cli) -> Done {
             status_command(&fleet, &args, cli.format).await
         }
         Some(Command::Status(args)) => status_command(&fleet, &args, cli.format).await,
+        Some(Command::Matrix(args)) => matrix_view::matrix_command(&fleet, &args, cli.format).await,
         Some(Command::Up(args)) => run_command(fleet, Direction::Up, args, cli.format).await,
         Some(Command::Down(args)) => run_command(fleet, Direction::Down, args, cli.format).await,
         Some(Command::Plan(args)) => plan_command(&fleet, &args, cli.format).await,

@@ -9,7 +9,7 @@
 //! - `dryrun`: the plan of each database, read-only
 //! - `apply`: one step's statements and bookkeeping row
 //! - `lock`: taking the per-database migration lock
-//! - `status`: read-only inspection
+//! - `status`: read-only inspection; `matrix`, a shared set across its databases
 //! - `admin`: unlock and resolve, the explicit repairs
 //! - `adopt`: taking a database over from another tool (`adopt`) or a baseline, unrun
 //! - `backups`: the backups listed, pruned by retention, and restored
@@ -31,6 +31,7 @@ pub mod guard;
 pub mod identity;
 pub mod journal;
 pub mod lock;
+pub mod matrix;
 pub mod plan;
 pub mod prepare;
 pub mod resume;
