@@ -16,9 +16,19 @@ use dbfleet_core::engine::selection::Shard;
     after_help = "Without a command, dbfleet opens the console on a terminal and prints the fleet's status otherwise.\nExit codes: 0 ok · 1 a database failed, was refused or blocked · 2 usage or config error · 3 status --check found problems · 130 interrupted"
 )]
 pub struct Cli {
-    /// The config file.
-    #[arg(long, short = 'c', global = true, default_value = dbfleet_core::config::DEFAULT_CONFIG_FILE, env = "DBFLEET_CONFIG")]
-    pub config: PathBuf,
+    /// The config file [default: config.yaml].
+    #[arg(long, short = 'c', global = true, env = "DBFLEET_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// One database by URL instead of a config file (postgres://, mysql://, sqlite:),
+    /// its migrations the files directly in --source; `$DATABASE_URL` stands in when there
+    /// is neither this nor a config file.
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// With --url or DATABASE_URL: the folder of the database's migrations.
+    #[arg(long, global = true, value_name = "DIR", default_value = "migrations")]
+    pub source: PathBuf,
 
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
@@ -26,6 +36,29 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    pub fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(dbfleet_core::config::DEFAULT_CONFIG_FILE))
+    }
+
+    /// The URL a fleet of one is built from: `--url`, else `DATABASE_URL` where no config
+    /// was named and none is at the default path (a project with a config.yaml never has it
+    /// replaced by a variable its shell happens to export).
+    pub fn one_url(&self) -> Option<String> {
+        if let Some(url) = &self.url {
+            return Some(url.clone());
+        }
+        if self.config.is_some() || self.config_path().exists() {
+            return None;
+        }
+        std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

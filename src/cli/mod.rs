@@ -103,7 +103,17 @@ fn print(text: &str) {
 }
 
 fn load(cli: &Cli) -> Result<Arc<Fleet>, Failure> {
-    match Fleet::load(&cli.config) {
+    let read = || -> Result<Fleet, FleetError> {
+        match cli.one_url() {
+            Some(url) => {
+                let here = std::env::current_dir().unwrap_or_else(|_| ".".into());
+                let config = dbfleet_core::config::config_for_url(&url, &cli.source, &here)?;
+                Fleet::from_config(config)
+            }
+            None => Fleet::load(&cli.config_path()),
+        }
+    };
+    match read() {
         Ok(fleet) => Ok(Arc::new(fleet)),
         // `create` is how a project's first migration gets written: it may make the folder.
         Err(FleetError::Catalog(CatalogError::MissingRoot { path }))
@@ -113,7 +123,13 @@ fn load(cli: &Cli) -> Result<Arc<Fleet>, Failure> {
                 .wrap_err_with(|| format!("cannot create {}", path.display()))
                 .suggestion("check migrator.migrations_dir, and that this user may write there")
                 .map_err(Failure::usage)?;
-            Ok(Arc::new(Fleet::load(&cli.config)?))
+            Ok(Arc::new(read()?))
+        }
+        Err(FleetError::Catalog(CatalogError::MissingRoot { path })) if cli.one_url().is_some() => {
+            Err(Failure::usage(
+                eyre!("the migrations folder {} does not exist", path.display())
+                    .suggestion("--source DIR names the folder of the database's migrations"),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -693,7 +709,7 @@ fn create_command(fleet: &Fleet, args: &CreateArgs, output: Format) -> Done {
             "`{set}` is not a set name (a folder under the migrations folder)"
         )));
     }
-    let dir = fleet.catalog.root.join(&set);
+    let dir = fleet.catalog.folder(&set);
     // In a folder of another tool's format, that tool's file (never dbfleet's pair).
     let format = fleet
         .catalog

@@ -54,6 +54,8 @@ pub struct Catalog {
     /// Files directly in the migrations folder that look meant as migrations (a set's
     /// migrations live in its folder): never read, so said.
     pub warnings: Vec<String>,
+    /// `root` itself is the one database's own set (`Config::flat_folder`).
+    pub flat: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -310,6 +312,17 @@ impl Catalog {
             }
             Err(source) => return Err(CatalogError::Read { path: root, source }),
         };
+        if config.flat_folder
+            && let [only] = config.database_names().as_slice()
+        {
+            let set = load_set(config, std::slice::from_ref(only), &root, only.clone());
+            return Ok(Catalog {
+                root,
+                sets: vec![set],
+                warnings,
+                flat: true,
+            });
+        }
         let mut folders = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| CatalogError::Read {
@@ -346,7 +359,17 @@ impl Catalog {
             root,
             sets,
             warnings,
+            flat: false,
         })
+    }
+
+    /// Where set `name`'s files are (or go, for `create`).
+    pub fn folder(&self, name: &str) -> PathBuf {
+        if self.flat {
+            self.root.clone()
+        } else {
+            self.root.join(name)
+        }
     }
 
     pub fn set(&self, name: &str) -> Option<&MigrationSet> {

@@ -11,6 +11,7 @@ mod entry;
 mod env_expand;
 mod excerpt;
 mod node;
+mod one_url;
 mod password;
 mod secret;
 mod session;
@@ -33,6 +34,7 @@ pub use settings::{LintRefuse, MAX_CONCURRENCY, MAX_TIMEOUT_SECS, MigratorSettin
 
 use dependencies::check_dependencies;
 use entry::build_entry;
+pub use one_url::{config_for_url, database_name};
 use settings::check_settings;
 
 use crate::dialect::Dialect;
@@ -58,6 +60,10 @@ pub struct Config {
     /// `migrator.default_database` names no configured database: why, with where. Only a
     /// command that falls back on it fails; `status` and explicit selections work.
     pub default_database_problem: Option<String>,
+    /// The migrations folder is the one database's own set, its files directly in it (a
+    /// fleet of one from `--url`, as golang-migrate's `-path` and sqlx's `--source` read a
+    /// folder); never set by a config file.
+    pub flat_folder: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -506,6 +512,7 @@ impl Config {
             migrator: raw.migrator,
             sets,
             default_database_problem,
+            flat_folder: false,
         })
     }
 
