@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
 use std::process::Command;
 
 fn dbfleet_in_an_empty_folder(args: &[&str]) -> (i32, String) {
@@ -44,4 +46,19 @@ fn the_man_page_is_roff_with_the_commands() {
     assert!(page.contains(".TH dbfleet 1"), "{page}");
     assert!(page.contains("dbfleet\\-up"), "{page}");
     assert!(page.contains("Exit codes"), "{page}");
+}
+
+/// On a terminal with stdout sent to a file, the file gets the run's plain lines (as a
+/// pipe does), not only the summary; bars are for a person watching both streams.
+#[test]
+fn a_run_redirected_to_a_file_on_a_terminal_writes_its_lines_there() {
+    let fleet = common::Fleet::new();
+    fleet.ok("up -d user_service");
+    common::on_a_terminal(&fleet, "down -d user_service > run.txt", "");
+    let written = fleet.read("run.txt");
+    assert!(
+        written.contains("user_service: [1/1]"),
+        "the step's own line is in the file:\n{written}"
+    );
+    assert!(written.contains("1/1 database(s) ok"), "{written}");
 }

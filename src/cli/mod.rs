@@ -650,8 +650,11 @@ async fn run_command(
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = tokio::spawn(runner::run(fleet.clone(), request, tx, control.clone()));
+    // Bars only where a person watches both streams: `dbfleet down ... > file` on a
+    // terminal gets the plain lines in the file, as a pipe does.
+    let watched = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
     let mut reporter = progress::Reporter::new(
-        format == Format::Text && std::io::stderr().is_terminal() && !args.verbose,
+        format == Format::Text && watched && !args.verbose,
         args.verbose,
     );
     let json = format == Format::Json;

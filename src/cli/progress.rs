@@ -227,11 +227,9 @@ impl Bars {
         if let Some(bar) = self.by_database.get(database) {
             return bar.clone();
         }
-        let style = ProgressStyle::with_template(
-            "{prefix:<20} {bar:20.cyan/blue} {pos:>2}/{len:<2} {elapsed:>4} {wide_msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("█▉▊▋▌▍▎▏ ");
+        // No bar until the database knows its steps: a queued one is not "0/0" done.
+        let style = ProgressStyle::with_template("{prefix:<20} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         let bar = self.multi.add(
             ProgressBar::new(0)
                 .with_style(style)
@@ -265,6 +263,12 @@ impl Bars {
                 .set_message(format!("took over the lock of {holder}")),
             RunEvent::Started { database, steps } => {
                 let bar = self.bar(database);
+                let counting = ProgressStyle::with_template(
+                    "{prefix:<20} {bar:20.cyan/blue} {pos:>2}/{len:<2} {elapsed:>4} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("█▉▊▋▌▍▎▏ ");
+                bar.set_style(counting);
                 bar.set_length(*steps as u64);
                 bar.reset_elapsed();
             }
