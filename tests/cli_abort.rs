@@ -389,3 +389,23 @@ fn abort_leaves_a_step_dirty_and_resumable_on_mysql() {
 fn ctrl_c_stops_a_resume_after_the_running_statement_on_mysql() {
     resume_stops_after_the_running_statement(Some(Engine::Mysql));
 }
+
+/// A runner killed (not cancelled) in the slow statement: PostgreSQL keeps its session,
+/// and the lock with it, until that statement ends. `resolve` says so, instead of only
+/// "locked by".
+#[test]
+fn resolve_names_a_dead_holder_whose_statement_still_runs_on_postgres() {
+    let Some((fleet, db)) = fleet(Some(Engine::Postgres), true) else {
+        return;
+    };
+    let mut running = Running::start(&fleet, &db, &["up", "-d", "abort_service", "--verbose"]);
+    running.wait_for("002_slow statement 2/3");
+    running.child.kill().unwrap();
+    let _ = running.child.wait();
+    let password = db.password();
+    let env = [("MICROSERVICE_DB_PASSWORD", password.as_str())];
+    fleet
+        .run_with_env(&["resolve", "-d", "abort_service", "--resume"], &env)
+        .expect_code(1)
+        .expect_contains("whose process is gone, but the server still runs its session (the statement it was running has not ended)");
+}
