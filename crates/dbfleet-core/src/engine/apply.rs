@@ -26,11 +26,14 @@ pub enum StepResult {
     /// step stopped between statements where it cannot roll back. `statement`: the one
     /// stopped (1-based); `dirty`: statements before it had committed and stay recorded
     /// (`resolve --resume` runs the rest); otherwise nothing of the step is left.
-    /// `outcome`: what happened, in words; `error`: what the row records.
+    /// `stopped`: what was stopped (`statement 2 of 4 stopped on the server`); `left`:
+    /// what that left (`the step was rolled back`, `1 of 4 statements done, left dirty:
+    /// ...`).
     Aborted {
         statement: usize,
         dirty: bool,
-        outcome: String,
+        stopped: String,
+        left: String,
     },
     Failed {
         statement: usize,
@@ -147,7 +150,7 @@ async fn stop_dirty(
     session: &mut dyn Session,
     step: &PlannedStep,
     done: usize,
-    outcome: String,
+    stopped: String,
     error: Option<String>,
 ) -> StepResult {
     let book = session.bookkeeping().clone();
@@ -163,20 +166,21 @@ async fn stop_dirty(
         (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, &error),
     };
     let recorded = session.execute(&cleanup).await;
-    let outcome = match (done, recorded) {
+    let left = match (done, recorded) {
         (_, Err(e)) => {
-            format!("{outcome}; recording that failed ({e}): the row may say it is still running")
+            format!("recording that failed ({e}): the row may say it is still running")
         }
-        (0, Ok(())) => format!("{outcome}; nothing of the step had run"),
+        (0, Ok(())) => "nothing of the step had run".to_owned(),
         (done, Ok(())) => format!(
-            "{outcome}; {done} of {total} statements done, left dirty: `dbfleet resolve -d {} --resume` runs the rest",
+            "{done} of {total} statements done, left dirty: `dbfleet resolve -d {} --resume` runs the rest",
             run.database
         ),
     };
     StepResult::Aborted {
         statement: done + 1,
         dirty: done > 0,
-        outcome,
+        stopped,
+        left,
     }
 }
 
@@ -265,7 +269,8 @@ pub async fn continue_step(
                     return StepResult::Aborted {
                         statement: i + 1,
                         dirty: false,
-                        outcome: format!("{outcome}; the step was rolled back"),
+                        stopped: outcome,
+                        left: "the step was rolled back".to_owned(),
                     };
                 }
                 return stop_dirty(run, session, step, i, outcome, Some(error)).await;

@@ -499,17 +499,19 @@ async fn resume_step(
         StepResult::Aborted {
             statement,
             dirty,
-            outcome,
+            stopped,
+            left,
         } => {
-            let outcome = target.scrub(&outcome);
+            let (stopped, left) = (target.scrub(&stopped), target.scrub(&left));
             sink.emit(RunEvent::StepFailed {
                 database: db.to_owned(),
                 migration: planned.migration.clone(),
                 statement,
                 total,
-                error: outcome.clone(),
+                error: stopped.clone(),
                 dirty,
             });
+            let outcome = format!("{stopped}; {left}");
             (format!("still dirty: {outcome}"), None, Some(outcome))
         }
         // A resumed step never runs in a transaction.

@@ -715,20 +715,21 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
             StepResult::Aborted {
                 statement,
                 dirty,
-                outcome,
+                stopped,
+                left,
             } => {
-                let outcome = cx.scrub(&outcome);
+                let (stopped, left) = (cx.scrub(&stopped), cx.scrub(&left));
                 cx.emit(RunEvent::StepFailed {
                     database: cx.name().to_owned(),
                     migration: step.migration.clone(),
                     statement,
                     total: step.statements.len(),
-                    error: format!("aborted: {outcome}"),
+                    error: format!("aborted: {stopped}"),
                     dirty,
                 });
                 return Outcome::Cancelled {
                     applied: done,
-                    aborted: Some(format!("aborted: {} {outcome}", step.migration)),
+                    aborted: Some(format!("aborted: {} {stopped}; {left}", step.migration)),
                 };
             }
             StepResult::Failed {
