@@ -13,12 +13,10 @@
 mod common;
 mod servers;
 
-use std::process::Child;
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use common::{Fleet, Output};
-use servers::{Databases, Engine, Server};
+use servers::{Background, Databases, Engine, Server};
 
 /// Where the test's database lives.
 enum Db {
@@ -152,99 +150,46 @@ fn fleet(engine: Option<Engine>, no_transaction: bool) -> Option<(Fleet, Db)> {
     Some((fleet, db))
 }
 
-/// `dbfleet ARGS` in the background, its stdout read line by line as it comes.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-    args: Vec<String>,
+/// `dbfleet ARGS` in the background (`servers::Background`, which reads only the
+/// password from its server: none for SQLite).
+fn start(fleet: &Fleet, db: &Db, args: &[&str]) -> Background {
+    let sqlite = Server {
+        engine: Engine::Postgres,
+        admin_url: String::new(),
+        host: String::new(),
+        port: 0,
+        user: String::new(),
+        password: String::new(),
+    };
+    let server = match db {
+        Db::Sqlite => &sqlite,
+        Db::Server(dbs) => &dbs.server,
+    };
+    Background::start(fleet, server, args)
 }
 
-impl Running {
-    fn start(fleet: &Fleet, db: &Db, args: &[&str]) -> Running {
-        let mut child = fleet
-            .command(args)
-            .env("MICROSERVICE_DB_PASSWORD", db.password())
-            .spawn()
-            .expect("spawn dbfleet");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-        }
-    }
-
-    #[track_caller]
-    fn wait_for(&mut self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_mins(1);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            let Ok(line) = self.lines.recv_timeout(left) else {
-                break;
-            };
-            let found = line.contains(needle);
-            self.seen.push(line);
-            if found {
-                return;
-            }
-        }
-        panic!("no line with {needle:?}:\n{}", self.seen.join("\n"));
-    }
-
-    fn interrupt(&self) {
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for the end: the output, and how long that took.
-    fn finish(mut self) -> (Output, Duration) {
-        let started = Instant::now();
-        let status = self.child.wait().expect("wait for dbfleet");
-        let took = started.elapsed();
-        let mut stderr = String::new();
-        if let Some(mut pipe) = self.child.stderr.take() {
-            use std::io::Read;
-            let _ = pipe.read_to_string(&mut stderr);
-        }
-        self.seen.extend(self.lines.iter());
-        let output = Output {
-            args: self.args,
-            code: status.code().unwrap_or(-1),
-            stdout: self.seen.join("\n") + "\n",
-            stderr,
-        };
-        (output, took)
-    }
+fn interrupt(running: &Background) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &running.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// Starts `args`, and once statement 2 of 3 of 002_slow runs, presses Ctrl-C twice: the
 /// first cancels (and says a second aborts), the second aborts. The output and the time
 /// from the second Ctrl-C to the end.
 fn abort_during_the_slow_statement(fleet: &Fleet, db: &Db, args: &[&str]) -> Output {
-    let mut running = Running::start(fleet, db, args);
-    running.wait_for("002_slow statement 2/3");
+    let mut running = start(fleet, db, args);
+    running.wait_for("002_slow statement 2/3", 60);
     // Let the statement reach the server.
     std::thread::sleep(Duration::from_millis(500));
-    running.interrupt();
+    interrupt(&running);
     std::thread::sleep(Duration::from_millis(300));
-    running.interrupt();
-    let (output, took) = running.finish();
+    interrupt(&running);
+    let aborted = Instant::now();
+    let output = running.finish(args);
+    let took = aborted.elapsed();
     output
         .expect_code(130)
         .expect_contains("press Ctrl-C again to abort the running statement")
@@ -336,10 +281,11 @@ fn resume_stops_after_the_running_statement(engine: Option<Engine>) {
     assert_eq!(db.rows(&fleet), "1|applied|1,2|failed|1");
     // Long enough to be interrupted in, short enough to wait out.
     db.exec(&fleet, "UPDATE gate SET secs = 3");
-    let mut running = Running::start(&fleet, &db, &["resolve", "-d", "abort_service", "--resume"]);
-    running.wait_for("002_slow statement 2/3");
-    running.interrupt();
-    let (resumed, _) = running.finish();
+    let args = ["resolve", "-d", "abort_service", "--resume"];
+    let mut running = start(&fleet, &db, &args);
+    running.wait_for("002_slow statement 2/3", 60);
+    interrupt(&running);
+    let resumed = running.finish(&args);
     resumed
         .expect_code(130)
         .expect_contains("stopping after the running statement")
@@ -398,10 +344,11 @@ fn resolve_names_a_dead_holder_whose_statement_still_runs_on_postgres() {
     let Some((fleet, db)) = fleet(Some(Engine::Postgres), true) else {
         return;
     };
-    let mut running = Running::start(&fleet, &db, &["up", "-d", "abort_service", "--verbose"]);
-    running.wait_for("002_slow statement 2/3");
-    running.child.kill().unwrap();
-    let _ = running.child.wait();
+    let mut running = start(&fleet, &db, &["up", "-d", "abort_service", "--verbose"]);
+    running.wait_for("002_slow statement 2/3", 60);
+    // Let the statement reach the server: killed before, the session would end at once.
+    std::thread::sleep(Duration::from_millis(500));
+    running.kill();
     let password = db.password();
     let env = [("MICROSERVICE_DB_PASSWORD", password.as_str())];
     fleet

@@ -153,19 +153,10 @@ async fn stop_dirty(
     stopped: String,
     error: Option<String>,
 ) -> StepResult {
-    let book = session.bookkeeping().clone();
     let total = step.statements.len();
-    // The stopped statement may have left the session mid-transaction or elsewhere.
-    let _ = session.restore_session(false).await;
     let error =
         error.unwrap_or_else(|| format!("stopped before statement {} of {total}", done + 1));
-    let cleanup = match (step.direction, done) {
-        (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
-        (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
-        (Direction::Up, _) => book.record_failed(&step.set, &step.version, &error),
-        (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, &error),
-    };
-    let recorded = session.execute(&cleanup).await;
+    let recorded = leave_stopped(session, step, done, &error).await;
     let left = match (done, recorded) {
         (_, Err(e)) => {
             format!("recording that failed ({e}): the row may say it is still running")
@@ -181,6 +172,47 @@ async fn stop_dirty(
         dirty: done > 0,
         stopped,
         left,
+    }
+}
+
+/// The row of a step outside a transaction that stopped (failed or aborted) after `done`
+/// statements. Nothing ran yet: put back as it was (an up's does not exist yet; a down's
+/// is still applied). Otherwise dirty until resolved: a failed up as `failed`, a failed
+/// down as `reverting`, so resolving knows which way; `error` says why.
+async fn leave_stopped(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    done: usize,
+    error: &str,
+) -> crate::driver::DriverResult<()> {
+    // Whatever the stopped file left in the session (an aborted transaction of its own,
+    // another current database) must not swallow the row's cleanup.
+    let _ = session.restore_session(false).await;
+    let book = session.bookkeeping();
+    let cleanup = match (step.direction, done) {
+        (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
+        (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
+        (Direction::Up, _) => book.record_failed(&step.set, &step.version, error),
+        (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, error),
+    };
+    session.execute(&cleanup).await
+}
+
+/// A step stopped by an abort, as the run's event stream tells it.
+pub fn aborted_event(
+    database: &str,
+    step: &PlannedStep,
+    statement: usize,
+    dirty: bool,
+    error: String,
+) -> RunEvent {
+    RunEvent::StepFailed {
+        database: database.to_owned(),
+        migration: step.migration.clone(),
+        statement,
+        total: step.statements.len(),
+        error,
+        dirty,
     }
 }
 
@@ -279,19 +311,7 @@ pub async fn continue_step(
                 let _ = session.execute("ROLLBACK").await;
                 return fail(i + 1, error, false);
             }
-            // Whatever the failed file left in the session (an aborted transaction of its
-            // own, another current database) must not swallow the row's cleanup.
-            let _ = session.restore_session(false).await;
-            // Nothing ran yet: put the row back as it was (an up's does not exist yet; a
-            // down's is still applied). Otherwise keep it dirty until resolved: a failed up
-            // as `failed`, a failed down as `reverting`, so resolving knows which way.
-            let cleanup = match (step.direction, done) {
-                (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
-                (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
-                (Direction::Up, _) => book.record_failed(&step.set, &step.version, &error),
-                (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, &error),
-            };
-            let _ = session.execute(&cleanup).await;
+            let _ = leave_stopped(session, step, done, &error).await;
             return fail(i + 1, error, done > 0);
         }
         if !step.transactional {

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
 use super::admin::AdminError;
-use super::apply::{StepResult, StepRun, continue_step};
+use super::apply::{StepResult, StepRun, aborted_event, continue_step};
 use super::events::{Direction, RunEvent};
 use super::journal::Journal;
 use super::plan::{Limit, PlanInput, PlannedStep, step};
@@ -503,14 +503,13 @@ async fn resume_step(
             left,
         } => {
             let (stopped, left) = (target.scrub(&stopped), target.scrub(&left));
-            sink.emit(RunEvent::StepFailed {
-                database: db.to_owned(),
-                migration: planned.migration.clone(),
+            sink.emit(aborted_event(
+                db,
+                planned,
                 statement,
-                total,
-                error: stopped.clone(),
                 dirty,
-            });
+                stopped.clone(),
+            ));
             let outcome = format!("{stopped}; {left}");
             (format!("still dirty: {outcome}"), None, Some(outcome))
         }

@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::apply::{StepResult, apply_step};
+use super::apply::{StepResult, aborted_event, apply_step};
 use super::context::{DatabaseRun, RunContext};
 use super::error::EngineError;
 use super::events::{Direction, Outcome, RunEvent};
@@ -719,14 +719,13 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                 left,
             } => {
                 let (stopped, left) = (cx.scrub(&stopped), cx.scrub(&left));
-                cx.emit(RunEvent::StepFailed {
-                    database: cx.name().to_owned(),
-                    migration: step.migration.clone(),
+                cx.emit(aborted_event(
+                    cx.name(),
+                    step,
                     statement,
-                    total: step.statements.len(),
-                    error: format!("aborted: {stopped}"),
                     dirty,
-                });
+                    format!("aborted: {stopped}"),
+                ));
                 return Outcome::Cancelled {
                     applied: done,
                     aborted: Some(format!("aborted: {} {stopped}; {left}", step.migration)),
