@@ -789,3 +789,108 @@ async fn backup(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Result<(), E
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Limit, Selection};
+
+    /// `abort_database`, as the console's `X` twice will call it: only that database's
+    /// running statement is stopped (SQLite's interrupt), its transactional step rolls
+    /// back, and the outcome says it was aborted; a database not aborted finishes.
+    #[test]
+    fn abort_database_stops_that_databases_statement_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "config.yaml",
+            "databases:\n  slow:\n    driver: sqlite\n    database: data/slow.db\n  quick:\n    driver: sqlite\n    database: data/quick.db\nmigrator:\n  auto_backup: false\n",
+        );
+        write(
+            "migrations/slow/001_slow.up.sql",
+            "CREATE TABLE t (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c;\n",
+        );
+        write(
+            "migrations/quick/001_quick.up.sql",
+            "CREATE TABLE q (id INTEGER);\n",
+        );
+        let fleet = Arc::new(Fleet::load(&root.join("config.yaml")).expect("fleet"));
+        let request = RunRequest {
+            direction: Direction::Up,
+            limit: Limit::All,
+            selection: Selection {
+                databases: vec!["slow".into(), "quick".into()],
+                set: None,
+                not_targeted: Vec::new(),
+                other_shards: 0,
+            },
+            backup: false,
+            allow_drift: false,
+            allow_out_of_order: false,
+            command: "test".into(),
+            containment: Containment::default(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let summary = runtime.block_on(async {
+            let control = RunControl::new();
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let run = tokio::spawn(run(fleet.clone(), request, tx, control.clone()));
+            while let Some(event) = rx.recv().await {
+                if let RunEvent::Statement {
+                    database, index: 2, ..
+                } = &event
+                    && database == "slow"
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    control.abort_database("slow");
+                }
+            }
+            let summary = tokio::time::timeout(Duration::from_secs(20), run)
+                .await
+                .expect("the abort ends the run")
+                .expect("the run's task")
+                .expect("the run");
+            // Rolled back: no row, and the step's table is gone with it.
+            let target = fleet
+                .config
+                .database("slow")
+                .and_then(|e| e.target.as_ref().ok())
+                .expect("slow's target");
+            let mut session = fleet.open(target, Access::ReadOnly).await.expect("open");
+            assert_eq!(session.read_applied().await.expect("rows"), Vec::new());
+            let stats = session.stats().await.expect("stats");
+            assert_eq!(stats.tables, 0);
+            session.close().await;
+            summary
+        });
+        let outcome = |db: &str| {
+            summary
+                .outcomes
+                .iter()
+                .find(|(d, _)| d == db)
+                .map(|(_, o)| o.clone())
+                .expect("an outcome")
+        };
+        assert_eq!(
+            outcome("slow"),
+            Outcome::Cancelled {
+                applied: 0,
+                aborted: Some(
+                    "aborted: slow/001_slow statement 2 of 2 interrupted; the step was rolled back"
+                        .into()
+                ),
+            }
+        );
+        assert_eq!(outcome("quick"), Outcome::Succeeded { applied: 1 });
+        assert!(!summary.cancelled, "only one database was stopped");
+    }
+}
