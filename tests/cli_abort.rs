@@ -257,6 +257,15 @@ fn step_outside_a_transaction_stays_dirty_and_resumes(engine: Option<Engine>) {
     let shown = fleet.run_with_env(&["resolve", "-d", "abort_service"], &env);
     shown.expect_ok().expect_contains("2 of 3): aborted: ");
 
+    // A resume aborted the same way: still dirty, with the same count.
+    abort_during_the_slow_statement(&fleet, &db, &["resolve", "-d", "abort_service", "--resume"])
+        .expect_contains(&format!(
+            "abort_service/002_slow still dirty: {}; 1 of 3 statements done, left dirty",
+            stopped_words(&db)
+        ));
+    assert_eq!(db.rows(&fleet), "1|applied|1,2|failed|1");
+    assert_eq!(db.lock_rows(&fleet), 0);
+
     db.exec(&fleet, "UPDATE gate SET secs = 0");
     let resumed = fleet.run_with_env(&["resolve", "-d", "abort_service", "--resume"], &env);
     resumed

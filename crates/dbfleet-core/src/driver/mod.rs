@@ -283,9 +283,10 @@ pub trait Session: Send {
 /// Stops the statement a session is running, from outside that session: PostgreSQL
 /// `pg_cancel_backend(pid)` and MySQL `KILL QUERY id`, each from a connection of its own
 /// opened for the purpose; SQLite `sqlite3_interrupt` on the connection's handle. The
-/// statement then fails with the database's own "cancelled"/"interrupted" error (a MySQL
-/// `SLEEP()` alone returns early without one), and the session stays usable: what the
-/// statement did is rolled back as the database rolls back any failed statement.
+/// statement then fails with the database's own "cancelled"/"interrupted" error (MySQL's
+/// `SELECT SLEEP(n)` alone may instead return early without one: it then counts as run),
+/// and the session stays usable: what the statement did is rolled back as the database
+/// rolls back any failed statement.
 ///
 /// Nothing running: nothing happens (a statement that starts later is not stopped), so
 /// a caller racing a statement's start asks again while that statement runs.
