@@ -3,6 +3,7 @@
 //! schema unlike the record only after the database's name is typed (or `--yes`).
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use color_eyre::eyre::eyre;
 use dbfleet_core::engine::admin::{self, Resolution};
@@ -32,14 +33,7 @@ pub async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
     } else {
         None
     };
-    // Only a resume runs migration statements: Ctrl-C stops it as it stops a run.
     let control = RunControl::new();
-    if chosen == Some(Resolution::Resume) {
-        super::stop_on_signals(
-            control.clone(),
-            "stopping after the running statement (the step stays dirty, with the statements done recorded)",
-        );
-    }
     let mut failed = false;
     for db in &selection.databases {
         if control.is_cancelled() {
@@ -179,6 +173,15 @@ async fn resume_with_progress(
     db: &str,
     control: &RunControl,
 ) -> Result<(), admin::AdminError> {
+    // Only a resume runs migration statements: from its start (chosen by flag or at the
+    // prompt, which Ctrl-C must still leave), Ctrl-C stops it as it stops a run.
+    static LISTENING: AtomicBool = AtomicBool::new(false);
+    if !LISTENING.swap(true, Ordering::SeqCst) {
+        super::stop_on_signals(
+            control.clone(),
+            "stopping after the running statement (the step stays dirty, with the statements done recorded)",
+        );
+    }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         let mut reporter = Reporter::new(false, true);
