@@ -73,8 +73,17 @@ fn ctrl_c_stops_after_the_current_statement_and_releases_the_lock() {
         seen.push(line.unwrap());
     }
     let exit = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     let output = seen.join("\n");
     assert_eq!(exit.code(), Some(130), "{output}");
+    // One Ctrl-C cancels, and says what a second one does.
+    assert!(
+        stderr.contains("interrupt: cancelling after the running statement")
+            && stderr.contains("press Ctrl-C again to abort the running statement"),
+        "{stderr}"
+    );
+    assert!(!output.contains("aborted"), "{output}");
     assert!(output.contains("cancelled after 1 step(s)"), "{output}");
     assert!(
         !output.contains("003_third"),

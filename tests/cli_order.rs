@@ -94,10 +94,86 @@ fn the_config_opts_in_for_every_run() {
         .read("config.yaml")
         .replace("migrator:\n", "migrator:\n  allow_out_of_order: true\n");
     fleet.write("config.yaml", &config);
+    // status: pending, marked out of order but allowed, and no problem for --check
+    // beyond the pending migration itself.
+    let text = fleet.ok("status -d shared_service").stdout;
+    // cross_service's two count too.
+    assert!(text.contains("● 3 pending"), "{text}");
+    assert!(!text.contains("OUT OF ORDER"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("● shared_service/002_create_dictionaries")
+            && l.ends_with("pending (out of order, allowed: migrator.allow_out_of_order is on, up applies it)")),
+        "{text}"
+    );
+    let status = fleet.status_of("shared_service");
+    assert_eq!(status["out_of_order_allowed"], true, "{status}");
+    let check = fleet.line("status -d shared_service --check");
+    check.expect_code(3).expect_contains("3 pending");
+    assert!(
+        !check.all().contains("out of order:"),
+        "{}",
+        check.describe()
+    );
     fleet.ok("plan -d shared_service");
     fleet
         .ok("up -d shared_service")
         .expect_contains("succeeded, 1 step(s)");
+}
+
+/// Flyway's repeatables (`R__x.sql`) have no version: one added or changed after later
+/// versioned migrations were applied is pending, never out of order, and `up` runs it.
+#[test]
+fn flyway_repeatables_are_never_out_of_order() {
+    let fleet = Fleet::new();
+    fleet.write(
+        "config.yaml",
+        "database:\n  driver: sqlite\ndatabases:\n  fly:\n    database: data/fly.db\nmigrator:\n  auto_backup: false\n",
+    );
+    let dir = "migrations/fly";
+    fleet.write(
+        &format!("{dir}/V1__items.sql"),
+        "CREATE TABLE items (id INT);\n",
+    );
+    fleet.write(
+        &format!("{dir}/V2__prices.sql"),
+        "ALTER TABLE items ADD price INT;\n",
+    );
+    fleet.ok("up -d fly");
+    // Added after V2 was applied.
+    fleet.write(
+        &format!("{dir}/R__item_view.sql"),
+        "DROP VIEW IF EXISTS item_view;\nCREATE VIEW item_view AS SELECT id FROM items;\n",
+    );
+    let text = fleet.ok("status -d fly").stdout;
+    assert!(text.contains("● 1 pending"), "{text}");
+    assert!(!text.contains("OUT OF ORDER"), "{text}");
+    fleet.line("plan -d fly").expect_ok();
+    fleet
+        .ok("up -d fly")
+        .expect_contains("succeeded, 1 step(s)");
+    // Changed after a later versioned migration: pending again, still in order.
+    fleet.write(
+        &format!("{dir}/V3__stock.sql"),
+        "ALTER TABLE items ADD stock INT;\n",
+    );
+    fleet.ok("up -d fly");
+    fleet.write(
+        &format!("{dir}/R__item_view.sql"),
+        "DROP VIEW IF EXISTS item_view;\nCREATE VIEW item_view AS SELECT id, price FROM items;\n",
+    );
+    let check = fleet.line("status -d fly --check");
+    assert!(
+        !check.all().contains("out of order"),
+        "{}",
+        check.describe()
+    );
+    assert!(
+        !check.all().contains("OUT OF ORDER"),
+        "{}",
+        check.describe()
+    );
+    fleet.ok("up -d fly").expect_contains("R__item_view");
+    fleet.ok("status -d fly --check");
 }
 
 #[test]

@@ -635,19 +635,10 @@ async fn run_command(
         containment,
     };
     let control = RunControl::new();
-    let on_interrupt = control.clone();
-    tokio::spawn(async move {
-        let signal = crate::signals::stop_requested().await;
-        // After SIGHUP stderr may be a dead terminal: never panic on the write.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n{signal}: cancelling after the current statement (a step that cannot roll back, on MySQL, finishes first); Ctrl-C again to quit at once"
-        );
-        on_interrupt.cancel_all();
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(exit::INTERRUPTED));
-        }
-    });
+    stop_on_signals(
+        control.clone(),
+        "cancelling after the running statement (a step that cannot roll back, on MySQL or marked no-transaction, runs to its end first)",
+    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = tokio::spawn(runner::run(fleet.clone(), request, tx, control.clone()));
     // Bars only where a person watches both streams: `dbfleet down ... > file` on a
@@ -678,6 +669,29 @@ async fn run_command(
     } else {
         exit::RUN_FAILED
     })
+}
+
+/// Ctrl-C (or SIGTERM, SIGHUP) once: cancel, as `cancelling` says; twice: abort the
+/// running statement on the server (`RunControl::abort_all`); three times: quit at once.
+pub(crate) fn stop_on_signals(control: RunControl, cancelling: &'static str) {
+    let mut requests = crate::signals::StopRequests::new();
+    tokio::spawn(async move {
+        let signal = requests.next().await;
+        // After SIGHUP stderr may be a dead terminal: never panic on the write.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n{signal}: {cancelling}; press Ctrl-C again to abort the running statement"
+        );
+        control.cancel_all();
+        let signal = requests.next().await;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n{signal}: aborting: stopping the running statement on the server (a step in a transaction rolls back; one outside stays dirty, resumable with `dbfleet resolve --resume`); Ctrl-C again to quit at once"
+        );
+        control.abort_all();
+        requests.next().await;
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
 }
 
 fn create_command(fleet: &Fleet, args: &CreateArgs, output: Format) -> Done {

@@ -3,13 +3,16 @@
 //! schema unlike the record only after the database's name is typed (or `--yes`).
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use color_eyre::eyre::eyre;
 use dbfleet_core::engine::admin::{self, Resolution};
-use dbfleet_core::engine::resume::{DirtyStep, dirty_steps, sql_excerpt};
+use dbfleet_core::engine::resume::{self, DirtyStep, dirty_steps, sql_excerpt};
+use dbfleet_core::engine::runner::RunControl;
 use dbfleet_core::engine::{Direction, Fleet, WhenUnspecified};
 
 use super::args::ResolveArgs;
+use super::progress::Reporter;
 use super::report::{Done, Failure};
 use super::{exit, print, select, typed_name};
 
@@ -30,14 +33,25 @@ pub async fn resolve_command(fleet: &Fleet, args: &ResolveArgs) -> Done {
     } else {
         None
     };
+    let control = RunControl::new();
     let mut failed = false;
     for db in &selection.databases {
-        if let Err(e) = resolve_one(fleet, db, chosen, args).await {
+        if control.is_cancelled() {
+            eprintln!("{db}: not resumed: cancelled");
+            continue;
+        }
+        if let Err(e) = resolve_one(fleet, db, chosen, args, &control).await {
             failed = true;
             e.print();
         }
     }
-    Ok(if failed { exit::RUN_FAILED } else { exit::OK })
+    Ok(if control.is_cancelled() {
+        exit::INTERRUPTED
+    } else if failed {
+        exit::RUN_FAILED
+    } else {
+        exit::OK
+    })
 }
 
 async fn resolve_one(
@@ -45,6 +59,7 @@ async fn resolve_one(
     db: &str,
     chosen: Option<Resolution>,
     args: &ResolveArgs,
+    control: &RunControl,
 ) -> Result<(), Failure> {
     let failed = |e: admin::AdminError| {
         Failure::failed(eyre!("{db}: {}", dbfleet_core::human::with_causes(&e)))
@@ -102,6 +117,9 @@ async fn resolve_one(
                     step.statements_total
                 ));
             }
+            return resume_with_progress(fleet, db, control)
+                .await
+                .map_err(failed);
         }
         Resolution::Applied | Resolution::RolledBack => {
             for step in &steps {
@@ -145,6 +163,43 @@ async fn resolve_one(
         "{db}: {}\n",
         done.replace("{}", &settled.join(", "))
     ));
+    Ok(())
+}
+
+/// Runs the rest of `db`'s dirty steps, a line per statement as `up --verbose` prints
+/// them, stoppable with Ctrl-C (`control`).
+async fn resume_with_progress(
+    fleet: &Fleet,
+    db: &str,
+    control: &RunControl,
+) -> Result<(), admin::AdminError> {
+    // Only a resume runs migration statements: from its start (chosen by flag or at the
+    // prompt, which Ctrl-C must still leave), Ctrl-C stops it as it stops a run.
+    static LISTENING: AtomicBool = AtomicBool::new(false);
+    if !LISTENING.swap(true, Ordering::SeqCst) {
+        super::stop_on_signals(
+            control.clone(),
+            "stopping after the running statement (the step stays dirty, with the statements done recorded)",
+        );
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        let mut reporter = Reporter::new(false, true);
+        while let Some(event) = rx.recv().await {
+            reporter.handle(&event);
+        }
+    });
+    let resumed = resume::resume(fleet, db, tx, control).await;
+    let _ = printer.await;
+    for step in resumed? {
+        print(&match step.stopped {
+            None => format!(
+                "{db}: resumed {} to its last statement: applied\n",
+                step.migration
+            ),
+            Some(stopped) => format!("{db}: {} still dirty: {stopped}\n", step.migration),
+        });
+    }
     Ok(())
 }
 

@@ -141,10 +141,14 @@ pub fn render_text(statuses: &[DatabaseStatus], short: bool) -> String {
                     MigrationState::Pending => format!(
                         "pending{}{}",
                         if m.reversible { "" } else { " (no down)" },
-                        if m.out_of_order {
-                            " · OUT OF ORDER: older than the last applied; up refuses it without --allow-out-of-order"
-                        } else {
-                            ""
+                        match (m.out_of_order, s.out_of_order_allowed) {
+                            (false, _) => "",
+                            (true, false) => {
+                                " · OUT OF ORDER: older than the last applied; up refuses it without --allow-out-of-order"
+                            }
+                            (true, true) => {
+                                " (out of order, allowed: migrator.allow_out_of_order is on, up applies it)"
+                            }
                         }
                     ),
                     MigrationState::Applied => format!(

@@ -28,6 +28,7 @@ mod session;
 mod sqlite;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -272,4 +273,26 @@ pub trait Session: Send {
     /// Ends the session and its connection; a server's own lock, if still held, ends with
     /// it.
     async fn close(self: Box<Self>);
+
+    /// A handle that stops the statement this session is running, usable from another
+    /// task while `execute` is in flight (an abort: see `Interrupt`). Cheap; take it
+    /// before the statement starts.
+    fn interrupter(&self) -> Interrupter;
 }
+
+/// Stops the statement a session is running, from outside that session: PostgreSQL
+/// `pg_cancel_backend(pid)` and MySQL `KILL QUERY id`, each from a connection of its own
+/// opened for the purpose; SQLite `sqlite3_interrupt` on the connection's handle. The
+/// statement then fails with the database's own "cancelled"/"interrupted" error (MySQL's
+/// `SELECT SLEEP(n)` alone may instead return early without one: it then counts as run),
+/// and the session stays usable: what the statement did is rolled back as the database
+/// rolls back any failed statement.
+///
+/// Nothing running: nothing happens (a statement that starts later is not stopped), so
+/// a caller racing a statement's start asks again while that statement runs.
+#[async_trait]
+pub trait Interrupt: Send + Sync {
+    async fn interrupt(&self) -> DriverResult<()>;
+}
+
+pub type Interrupter = Arc<dyn Interrupt>;

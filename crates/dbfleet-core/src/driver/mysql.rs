@@ -7,6 +7,7 @@
 //! and `restore_session` puts back whatever differs.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -18,15 +19,18 @@ use super::foreign::{self, ForeignColumn};
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
 use super::{
-    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockRow, Session, server,
+    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Interrupt, Interrupter,
+    LockRow, Session, server,
 };
 use crate::catalog::hex;
 use crate::config::{SessionSetting, SessionValue, Target};
 use crate::dialect::Dialect;
 
-/// A MySQL session's own state: its named lock, and the session as opened.
+/// A MySQL session's own state: its named lock, its connection id (for `KILL QUERY`),
+/// and the session as opened.
 pub struct Mysql {
     lock_name: String,
+    connection_id: u64,
     /// The session as opened, for `restore_session`; read-write sessions only (a status
     /// read runs no migration).
     opened: Option<Opened>,
@@ -77,6 +81,38 @@ const SESSION_VARIABLES: &[&str] = &[
     "lc_time_names",
     "sql_log_bin",
 ];
+
+/// Stops what one connection runs with `KILL QUERY`, from a connection of its own (the
+/// session's is busy with the statement). The connection itself stays; the statement
+/// fails with "Query execution was interrupted", and DDL that had not finished is undone
+/// by the server.
+struct Killer {
+    target: Target,
+    connection_id: u64,
+}
+
+#[async_trait]
+impl Interrupt for Killer {
+    async fn interrupt(&self) -> DriverResult<()> {
+        let options = connect_options(&self.target)?;
+        let kill = async {
+            let mut conn = server::open(&self.target, options).await?;
+            // An integer the server gave: nothing to quote.
+            let sql = format!("KILL QUERY {}", self.connection_id);
+            let killed = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .map(|_| ())
+                .map_err(server::error);
+            let _ = conn.close().await;
+            killed
+        };
+        match tokio::time::timeout(server::INTERRUPT_WITHIN, kill).await {
+            Ok(result) => result,
+            Err(_) => Err(server::interrupt_timed_out(&self.target)),
+        }
+    }
+}
 
 /// What `restore_session` compares the session with.
 struct Opened {
@@ -248,10 +284,11 @@ pub async fn open(
             .map_err(server::error)?;
     }
     // Where the tables are, before any migration can `USE` another database.
-    let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
-        .fetch_one(&mut conn)
-        .await
-        .map_err(server::error)?;
+    let (database, connection_id): (Option<String>, u64) =
+        sqlx::query_as("SELECT DATABASE(), CONNECTION_ID()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(server::error)?;
     let opened = match access {
         Access::ReadOnly => None,
         Access::ReadWrite { .. } => {
@@ -260,6 +297,7 @@ pub async fn open(
     };
     let driver = Mysql {
         lock_name: lock_name(&target.database, &bookkeeping.lock_table),
+        connection_id,
         opened,
     };
     let bookkeeping = bookkeeping.in_schema(database);
@@ -471,5 +509,12 @@ impl Driver for Mysql {
 
     async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64> {
         server::backup(s, dest).await
+    }
+
+    fn interrupter(s: &Connected<Self>) -> Interrupter {
+        Arc::new(Killer {
+            target: s.target.clone(),
+            connection_id: s.driver.connection_id,
+        })
     }
 }

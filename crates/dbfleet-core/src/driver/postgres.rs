@@ -5,24 +5,57 @@
 //! is visibly stale.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Row};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use super::foreign::{self, ATLAS_SCHEMA, ForeignColumn};
 use super::rows::Plumbing;
 use super::session::{Connected, Driver};
 use super::{
-    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, LockRow, Session, server,
+    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Interrupt, Interrupter,
+    LockRow, Session, server,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
 
-/// A PostgreSQL session's own state: its advisory lock's key.
+/// A PostgreSQL session's own state: its advisory lock's key, and its server process
+/// (for `pg_cancel_backend`).
 pub struct Postgres {
     lock_key: i64,
+    backend_pid: i32,
+}
+
+/// Cancels what one backend runs, from a connection of its own: the session's own is
+/// busy with the statement. Same user, so no superuser is needed.
+struct Canceller {
+    target: Target,
+    backend_pid: i32,
+}
+
+#[async_trait]
+impl Interrupt for Canceller {
+    async fn interrupt(&self) -> DriverResult<()> {
+        let options = connect_options(&self.target, Access::ReadOnly, 0)?;
+        let cancel = async {
+            let mut conn = server::open(&self.target, options).await?;
+            let sent: DriverResult<bool> = sqlx::query_scalar("SELECT pg_cancel_backend($1)")
+                .bind(self.backend_pid)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(server::error);
+            let _ = conn.close().await;
+            sent
+        };
+        match tokio::time::timeout(server::INTERRUPT_WITHIN, cancel).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(server::interrupt_timed_out(&self.target)),
+        }
+    }
 }
 
 /// Puts back what a migration may have changed in the session: `SET SESSION
@@ -108,12 +141,14 @@ pub async fn open(
     // Where the tables are, before any migration can change the search path. `None`
     // when the path names no existing schema: then nothing can be created anyway, and
     // the server says so on the first CREATE.
-    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()::text")
-        .fetch_one(&mut conn)
-        .await
-        .map_err(server::error)?;
+    let (schema, backend_pid): (Option<String>, i32) =
+        sqlx::query_as("SELECT current_schema()::text, pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(server::error)?;
     let driver = Postgres {
         lock_key: lock_key(schema.as_deref(), &bookkeeping.lock_table),
+        backend_pid,
     };
     let bookkeeping = bookkeeping.in_schema(schema);
     Ok(Connected::new(conn, bookkeeping, target, driver))
@@ -272,5 +307,12 @@ impl Driver for Postgres {
 
     async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64> {
         server::backup(s, dest).await
+    }
+
+    fn interrupter(s: &Connected<Self>) -> Interrupter {
+        Arc::new(Canceller {
+            target: s.target.clone(),
+            backend_pid: s.driver.backend_pid,
+        })
     }
 }

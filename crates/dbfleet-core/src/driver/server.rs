@@ -185,6 +185,21 @@ where
     })
 }
 
+/// How long an abort may take to reach the server (a connection of its own, then
+/// `pg_cancel_backend` or `KILL QUERY`).
+pub(crate) const INTERRUPT_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub(crate) fn interrupt_timed_out(target: &Target) -> DriverError {
+    DriverError::new(
+        ErrorKind::Timeout,
+        format!(
+            "no connection to {} within {}s to stop the running statement",
+            target.server_label(),
+            INTERRUPT_WITHIN.as_secs()
+        ),
+    )
+}
+
 /// The server's refusal of a `session:` setting, with where the setting was written.
 pub(crate) fn session_refused(setting: &SessionSetting, e: DriverError) -> DriverError {
     DriverError::new(

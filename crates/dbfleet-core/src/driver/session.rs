@@ -12,20 +12,22 @@ use sqlx::Connection;
 use super::foreign::{self, ForeignColumn, OtherTool};
 use super::rows::{Plumbing, not_ours, not_ours_error};
 use super::{
-    AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, LockAttempt, LockHolder, LockRow,
-    Session,
+    AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, Interrupter, LockAttempt,
+    LockHolder, LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
 
 /// A session: one connection to one database, and what its dialect keeps about it.
 pub(crate) struct Connected<D: Driver> {
+    /// The dialect's own state: its lock's key, the session as opened. Declared before
+    /// `conn` so it is dropped first: SQLite's interrupt handle must be let go of before
+    /// the connection it points into closes.
+    pub(crate) driver: D,
     pub(crate) conn: D::Conn,
     /// Named in the schema or database the session was opened in (see `bookkeeping.rs`).
     pub(crate) bookkeeping: Bookkeeping,
     pub(crate) target: Target,
-    /// The dialect's own state: its lock's key, the session as opened.
-    pub(crate) driver: D,
 }
 
 /// What one dialect does differently. Each method gets the whole session; what it must
@@ -79,6 +81,10 @@ pub(crate) trait Driver: Send + Sized + 'static {
     ) -> DriverResult<()>;
     async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats>;
     async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64>;
+    /// See `Session::interrupter`.
+    fn interrupter(s: &Connected<Self>) -> Interrupter;
+    /// Just before the connection closes (`Session::close`): what must not outlive it.
+    fn closing(_s: &mut Connected<Self>) {}
 }
 
 /// The database's own lock held by a live session stands for the holder when its row is
@@ -297,7 +303,12 @@ impl<D: Driver> Session for Connected<D> {
         D::backup(self, dest).await
     }
 
-    async fn close(self: Box<Self>) {
+    async fn close(mut self: Box<Self>) {
+        D::closing(&mut self);
         let _ = self.conn.close().await;
+    }
+
+    fn interrupter(&self) -> Interrupter {
+        D::interrupter(self)
     }
 }

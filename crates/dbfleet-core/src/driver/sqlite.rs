@@ -3,6 +3,8 @@
 //! empty and both insert.
 
 use std::path::Path;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,7 +13,9 @@ use sqlx::{ConnectOptions, Connection};
 
 use super::foreign::{self, ForeignColumn};
 use super::session::{Connected, Driver};
-use super::{Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Session};
+use super::{
+    Access, Bookkeeping, DbStats, DriverError, DriverResult, ErrorKind, Interrupt, Session,
+};
 use crate::config::Target;
 use crate::dialect::Dialect;
 
@@ -22,6 +26,50 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Sqlite {
     /// The values of `PRAGMAS` when the session was opened, for `restore_session`.
     pragmas: Vec<i64>,
+    /// The connection's handle for `sqlite3_interrupt`, shared with its interrupters.
+    handle: Arc<Mutex<Option<RawHandle>>>,
+}
+
+/// `sqlite3_interrupt` may be called from any thread while another runs a statement, but
+/// never on a connection that is closed or closing: the handle sits behind a mutex that
+/// the session empties before its connection closes (`closing`, and `Drop` for a session
+/// dropped without `close`), so an interrupt either finds the connection open for its
+/// whole call or finds nothing.
+struct RawHandle(NonNull<libsqlite3_sys::sqlite3>);
+
+// SAFETY: the pointer is only used for `sqlite3_interrupt`, which SQLite documents as safe
+// from any thread, and only while the mutex proves the connection open.
+unsafe impl Send for RawHandle {}
+
+struct Interrupter(Arc<Mutex<Option<RawHandle>>>);
+
+#[async_trait]
+impl Interrupt for Interrupter {
+    async fn interrupt(&self) -> DriverResult<()> {
+        let Ok(handle) = self.0.lock() else {
+            return Ok(());
+        };
+        if let Some(handle) = handle.as_ref() {
+            // SAFETY: the connection is open while the guard is held (see `RawHandle`).
+            unsafe { libsqlite3_sys::sqlite3_interrupt(handle.0.as_ptr()) };
+        }
+        Ok(())
+    }
+}
+
+impl Sqlite {
+    fn forget_handle(&self) {
+        if let Ok(mut handle) = self.handle.lock() {
+            *handle = None;
+        }
+    }
+}
+
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        // Dropped before the connection (see `Connected`'s field order).
+        self.forget_handle();
+    }
 }
 
 /// Connection-level switches a migration may flip that change how later statements run:
@@ -95,11 +143,18 @@ pub async fn open(
     if access == Access::ReadOnly && Path::new(&format!("{}-journal", path.display())).exists() {
         check_no_hot_journal(&mut conn, path).await?;
     }
+    let handle = match conn.lock_handle().await {
+        Ok(mut locked) => Some(RawHandle(locked.as_raw_handle())),
+        Err(e) => return Err(error(e)),
+    };
     Ok(Connected::new(
         conn,
         bookkeeping,
         target,
-        Sqlite { pragmas },
+        Sqlite {
+            pragmas,
+            handle: Arc::new(Mutex::new(handle)),
+        },
     ))
 }
 
@@ -254,6 +309,14 @@ impl Driver for Sqlite {
             .map_err(|e| DriverError::new(ErrorKind::Io, format!("{dest_text}: {e}")))?
             .len();
         Ok(size)
+    }
+
+    fn interrupter(s: &Connected<Self>) -> super::Interrupter {
+        Arc::new(Interrupter(s.driver.handle.clone()))
+    }
+
+    fn closing(s: &mut Connected<Self>) {
+        s.driver.forget_handle();
     }
 }
 

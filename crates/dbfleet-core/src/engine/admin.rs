@@ -68,6 +68,17 @@ pub enum AdminError {
         lock: Box<LockRow>,
         stale: bool,
     },
+    /// `resolve` on a server database whose lock holder's process is gone while the server
+    /// still runs that holder's session (its last statement has not ended): nothing to
+    /// clear yet, and the wait is the server's, not a live run's.
+    #[error(
+        "{database} is locked by {} (pid {}, run {}), whose process is gone, but the server still runs its session (the statement it was running has not ended); resolve it once that statement ends (its lock is then taken over), or stop the statement on the server",
+        .lock.holder, .lock.pid, .lock.run_id
+    )]
+    LockedByGoneHolder {
+        database: String,
+        lock: Box<LockRow>,
+    },
     /// `resolve --resume` on a step whose file cannot say what is left to run.
     #[error("cannot resume {migration} on {database}: {why}")]
     CannotResume {
@@ -225,6 +236,13 @@ pub(super) async fn lock_once(
                 Duration::from_secs(fleet.config.migrator.stale_lock_secs),
                 server_lock.then_some(true),
             );
+            // Held on a server, yet stale: the holder's process is gone (`assess`).
+            if server_lock && state.stale {
+                return Err(AdminError::LockedByGoneHolder {
+                    database: db.to_owned(),
+                    lock: Box::new(state.row),
+                });
+            }
             Err(AdminError::Locked {
                 database: db.to_owned(),
                 stale: run_refuses(&state, server_lock),

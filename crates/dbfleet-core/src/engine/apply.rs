@@ -4,7 +4,7 @@
 //! the same statement loop (`continue_step`).
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,6 +13,7 @@ use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
 use super::sink::EventSink;
+use crate::dialect::Dialect;
 use crate::driver::{RowValues, Session};
 
 pub enum StepResult {
@@ -21,6 +22,19 @@ pub enum StepResult {
     },
     /// Cancelled between statements of a transactional step: rolled back, nothing changed.
     Cancelled,
+    /// Aborted (a second cancel): the running statement was stopped on the server, or the
+    /// step stopped between statements where it cannot roll back. `statement`: the one
+    /// stopped (1-based); `dirty`: statements before it had committed and stay recorded
+    /// (`resolve --resume` runs the rest); otherwise nothing of the step is left.
+    /// `stopped`: what was stopped (`statement 2 of 4 stopped on the server`); `left`:
+    /// what that left (`the step was rolled back`, `1 of 4 statements done, left dirty:
+    /// ...`).
+    Aborted {
+        statement: usize,
+        dirty: bool,
+        stopped: String,
+        left: String,
+    },
     Failed {
         statement: usize,
         error: String,
@@ -34,6 +48,12 @@ pub struct StepRun<'a> {
     pub database: &'a str,
     pub base_dir: &'a Path,
     pub cancel: &'a CancellationToken,
+    /// A second cancel: stops the running statement on the server (`Session::interrupter`).
+    pub abort: &'a CancellationToken,
+    /// A cancel stops a step outside a transaction between statements too, leaving it
+    /// dirty: right for `resolve --resume`, whose step is dirty already; a run instead
+    /// finishes such a step rather than leave a clean database dirty.
+    pub cancel_between_statements: bool,
     pub events: &'a EventSink,
     pub applied_by: &'a str,
     pub run_id: &'a str,
@@ -50,6 +70,8 @@ pub async fn apply_step(
         database: cx.name(),
         base_dir: &cx.fleet().config.base_dir,
         cancel: &cx.cancel,
+        abort: &cx.abort,
+        cancel_between_statements: false,
         events: &cx.run.events,
         applied_by: &cx.run.applied_by,
         run_id: &cx.run.run_id,
@@ -96,6 +118,104 @@ pub async fn apply_step(
     continue_step(&run, session, step, 0, started).await
 }
 
+/// Runs `sql`, and once `abort` is cancelled asks the server to stop it, again every
+/// second while it runs: an abort that lands just before the statement reaches the server
+/// stops nothing the first time.
+async fn execute_abortable(
+    session: &mut dyn Session,
+    sql: &str,
+    abort: &CancellationToken,
+) -> crate::driver::DriverResult<()> {
+    let interrupter = session.interrupter();
+    let insist = async {
+        abort.cancelled().await;
+        loop {
+            if let Err(e) = interrupter.interrupt().await {
+                tracing::warn!("cannot stop the running statement: {e}");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    };
+    tokio::select! {
+        ran = session.execute(sql) => ran,
+        () = insist => Ok(()),
+    }
+}
+
+/// A step outside a transaction stopped by an abort after `done` statements: the row
+/// keeps them (dirty, resumable) or, when none ran, goes back to what it was. `error`: the
+/// stopped statement's, for the row; `None` when it stopped between statements.
+async fn stop_dirty(
+    run: &StepRun<'_>,
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    done: usize,
+    stopped: String,
+    error: Option<String>,
+) -> StepResult {
+    let total = step.statements.len();
+    let error =
+        error.unwrap_or_else(|| format!("stopped before statement {} of {total}", done + 1));
+    let recorded = leave_stopped(session, step, done, &error).await;
+    let left = match (done, recorded) {
+        (_, Err(e)) => {
+            format!("recording that failed ({e}): the row may say it is still running")
+        }
+        (0, Ok(())) => "nothing of the step had run".to_owned(),
+        (done, Ok(())) => format!(
+            "{done} of {total} statements done, left dirty: `dbfleet resolve -d {} --resume` runs the rest",
+            run.database
+        ),
+    };
+    StepResult::Aborted {
+        statement: done + 1,
+        dirty: done > 0,
+        stopped,
+        left,
+    }
+}
+
+/// The row of a step outside a transaction that stopped (failed or aborted) after `done`
+/// statements. Nothing ran yet: put back as it was (an up's does not exist yet; a down's
+/// is still applied). Otherwise dirty until resolved: a failed up as `failed`, a failed
+/// down as `reverting`, so resolving knows which way; `error` says why.
+async fn leave_stopped(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    done: usize,
+    error: &str,
+) -> crate::driver::DriverResult<()> {
+    // Whatever the stopped file left in the session (an aborted transaction of its own,
+    // another current database) must not swallow the row's cleanup.
+    let _ = session.restore_session(false).await;
+    let book = session.bookkeeping();
+    let cleanup = match (step.direction, done) {
+        (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
+        (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
+        (Direction::Up, _) => book.record_failed(&step.set, &step.version, error),
+        (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, error),
+    };
+    session.execute(&cleanup).await
+}
+
+/// A step stopped by an abort, as the run's event stream tells it.
+pub fn aborted_event(
+    database: &str,
+    step: &PlannedStep,
+    statement: usize,
+    dirty: bool,
+    error: String,
+) -> RunEvent {
+    RunEvent::StepFailed {
+        database: database.to_owned(),
+        migration: step.migration.clone(),
+        statement,
+        total: step.statements.len(),
+        error,
+        dirty,
+    }
+}
+
 fn fail(statement: usize, error: String, dirty: bool) -> StepResult {
     StepResult::Failed {
         statement,
@@ -127,6 +247,13 @@ pub async fn continue_step(
             let _ = session.execute("ROLLBACK").await;
             return StepResult::Cancelled;
         }
+        // A step that cannot roll back runs on after a cancel (stopping it would leave it
+        // dirty), but not after an abort: it stops here, dirty where statements ran.
+        if run.abort.is_cancelled() || (run.cancel_between_statements && run.cancel.is_cancelled())
+        {
+            let outcome = format!("stopped before statement {} of {total}", i + 1);
+            return stop_dirty(run, session, step, i, outcome, None).await;
+        }
         run.events.emit(RunEvent::Statement {
             database: run.database.to_owned(),
             migration: step.migration.clone(),
@@ -134,7 +261,10 @@ pub async fn continue_step(
             total,
             line: statement.line,
         });
-        let mut ran = session.execute(&statement.sql).await;
+        let mut ran = execute_abortable(session, &statement.sql, run.abort).await;
+        // An abort that came while it ran: stopped on the server when it failed (a
+        // statement that finished first counts as done, and the next check stops).
+        let aborted = ran.is_err() && run.abort.is_cancelled();
         // Statements that ran when `ran` fails: this one too if the failure came after it.
         let mut done = i;
         // The file is done: the session goes back to how it was opened before dbfleet's
@@ -145,7 +275,7 @@ pub async fn continue_step(
         }
         if let Err(e) = ran {
             let error = format!(
-                "{} line {} (statement {} of {}): {}",
+                "{} line {} (statement {} of {}): {}{}",
                 step.path
                     .strip_prefix(run.base_dir)
                     .unwrap_or(&step.path)
@@ -153,25 +283,35 @@ pub async fn continue_step(
                 statement.line,
                 i + 1,
                 total,
+                if aborted { "aborted: " } else { "" },
                 e.message
             );
+            if aborted {
+                let outcome = format!(
+                    "statement {} of {total} {}",
+                    i + 1,
+                    if session.dialect() == Dialect::Sqlite {
+                        "interrupted"
+                    } else {
+                        "stopped on the server"
+                    }
+                );
+                if step.transactional {
+                    let _ = session.execute("ROLLBACK").await;
+                    return StepResult::Aborted {
+                        statement: i + 1,
+                        dirty: false,
+                        stopped: outcome,
+                        left: "the step was rolled back".to_owned(),
+                    };
+                }
+                return stop_dirty(run, session, step, i, outcome, Some(error)).await;
+            }
             if step.transactional {
                 let _ = session.execute("ROLLBACK").await;
                 return fail(i + 1, error, false);
             }
-            // Whatever the failed file left in the session (an aborted transaction of its
-            // own, another current database) must not swallow the row's cleanup.
-            let _ = session.restore_session(false).await;
-            // Nothing ran yet: put the row back as it was (an up's does not exist yet; a
-            // down's is still applied). Otherwise keep it dirty until resolved: a failed up
-            // as `failed`, a failed down as `reverting`, so resolving knows which way.
-            let cleanup = match (step.direction, done) {
-                (Direction::Up, 0) => book.delete_row(&step.set, &step.version),
-                (Direction::Down, 0) => book.mark_applied(&step.set, &step.version),
-                (Direction::Up, _) => book.record_failed(&step.set, &step.version, &error),
-                (Direction::Down, _) => book.record_revert_failed(&step.set, &step.version, &error),
-            };
-            let _ = session.execute(&cleanup).await;
+            let _ = leave_stopped(session, step, done, &error).await;
             return fail(i + 1, error, done > 0);
         }
         if !step.transactional {

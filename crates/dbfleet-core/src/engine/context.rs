@@ -76,6 +76,8 @@ pub struct DatabaseRun<'a> {
     pub existed: bool,
     /// Cancelled with the run, or for this database alone.
     pub cancel: CancellationToken,
+    /// Aborted (a second cancel) with the run, or for this database alone: cancelled too.
+    pub abort: CancellationToken,
 }
 
 impl DatabaseRun<'_> {

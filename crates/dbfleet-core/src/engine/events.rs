@@ -50,13 +50,27 @@ pub enum Outcome {
     },
     /// A database it depends on did not succeed.
     Blocked { by: Vec<String> },
-    /// Stopped by the operator; `applied` steps had completed.
-    Cancelled { applied: usize },
+    /// Stopped by the operator; `applied` steps had completed. `aborted`: a second
+    /// cancel stopped the running statement on the server, and what that left (`aborted:
+    /// 002_slow statement 2 of 4 stopped on the server; rolled back`).
+    Cancelled {
+        applied: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        aborted: Option<String>,
+    },
     /// Never started: the run was contained (a canary failed, `--max-failures` reached).
     NotStarted { reason: String },
 }
 
 impl Outcome {
+    /// Cancelled between statements (not aborted).
+    pub fn cancelled(applied: usize) -> Outcome {
+        Outcome::Cancelled {
+            applied,
+            aborted: None,
+        }
+    }
+
     /// Whether databases that depend on this one may go ahead.
     pub fn lets_dependents_run(&self) -> bool {
         matches!(
@@ -79,7 +93,14 @@ impl Outcome {
             }
             Outcome::Refused { reason } => format!("refused: {reason}"),
             Outcome::Blocked { by } => format!("blocked: {} did not succeed", by.join(", ")),
-            Outcome::Cancelled { applied } => format!("cancelled after {applied} step(s)"),
+            Outcome::Cancelled {
+                applied,
+                aborted: None,
+            } => format!("cancelled after {applied} step(s)"),
+            Outcome::Cancelled {
+                applied,
+                aborted: Some(aborted),
+            } => format!("cancelled after {applied} step(s); {aborted}"),
             Outcome::NotStarted { reason } => format!("not started: {reason}"),
         }
     }

@@ -6,13 +6,17 @@
 use std::time::Instant;
 
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::admin::{AdminError, journal};
-use super::apply::{StepResult, StepRun, continue_step};
+use super::admin::AdminError;
+use super::apply::{StepResult, StepRun, aborted_event, continue_step};
 use super::events::{Direction, RunEvent};
+use super::journal::Journal;
 use super::plan::{Limit, PlanInput, PlannedStep, step};
+use super::runner::{RunControl, RunError};
+use super::sink::EventSink;
 use crate::config::Target;
 use crate::driver::{AppliedRow, RowStatus, Session};
 
@@ -314,20 +318,100 @@ fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
 }
 
+/// How a resumed step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resumed {
+    pub migration: String,
+    /// `None`: every statement ran, the step is recorded applied (a down: reverted).
+    /// Otherwise where a cancel or an abort stopped it, still dirty with the statements
+    /// done recorded (`stopped before statement 3 of 4; 2 of 4 statements done, ...`).
+    pub stopped: Option<String>,
+}
+
+/// `dbfleet resolve -d DB --resume` as the CLI runs it: takes `db`'s lock once (as every
+/// repair does), runs the rest of each dirty step statement by statement, sending a run's
+/// events (`StepStarted`, `Statement`, `StepFinished` / `StepFailed`) to `tx` and the
+/// journal, and stops on `control` as a run does: a cancel after the running statement,
+/// an abort stopping it on the server (`RunControl`). Either leaves the step dirty with
+/// the statements done recorded, resumable again.
+pub async fn resume(
+    fleet: &Fleet,
+    db: &str,
+    tx: mpsc::UnboundedSender<RunEvent>,
+    control: &RunControl,
+) -> Result<Vec<Resumed>, AdminError> {
+    let target = super::admin::target(fleet, db)?;
+    if !crate::driver::exists(target) {
+        return Ok(Vec::new());
+    }
+    let mut session = fleet
+        .open(target, crate::driver::Access::ReadWrite { create: false })
+        .await?;
+    let holder = super::admin::holder(fleet);
+    let (cancel, abort) = control.stops(db);
+    let result = match super::admin::lock_once(fleet, db, session.as_mut(), &holder).await {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let stops = Stops {
+                tx,
+                cancel: &cancel,
+                abort: &abort,
+            };
+            let resumed = resume_steps(fleet, db, session.as_mut(), &stops).await;
+            let _ = session.release_lock(&holder).await;
+            resumed
+        }
+    };
+    session.close().await;
+    result
+}
+
+/// Where a resume's events go and what stops it.
+struct Stops<'a> {
+    tx: mpsc::UnboundedSender<RunEvent>,
+    cancel: &'a CancellationToken,
+    abort: &'a CancellationToken,
+}
+
 /// Runs the rest of every dirty step of `db` (normally one) under the lock the caller
 /// holds; the migrations resumed. A step that fails again stays dirty with its new
-/// progress, and the error says where.
+/// progress, and the error says where. Nothing stops it but a failure (`resume` is the
+/// stoppable one).
 pub(super) async fn resume_in(
     fleet: &Fleet,
     db: &str,
     session: &mut dyn Session,
 ) -> Result<Vec<String>, AdminError> {
+    let never = CancellationToken::new();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let stops = Stops {
+        tx,
+        cancel: &never,
+        abort: &never,
+    };
+    let resumed = resume_steps(fleet, db, session, &stops).await?;
+    Ok(resumed.into_iter().map(|r| r.migration).collect())
+}
+
+async fn resume_steps(
+    fleet: &Fleet,
+    db: &str,
+    session: &mut dyn Session,
+    stops: &Stops<'_>,
+) -> Result<Vec<Resumed>, AdminError> {
     let target = super::admin::target(fleet, db)?;
     let fresh = fresh(fleet)?;
     let rows = session.read_applied().await?;
     let transactional_ddl = session.transactional_ddl();
     let mut resumed = Vec::new();
-    for row in rows.iter().filter(|r| r.status != RowStatus::Applied) {
+    let dirty_rows: Vec<&AppliedRow> = rows
+        .iter()
+        .filter(|r| r.status != RowStatus::Applied)
+        .collect();
+    for (i, row) in dirty_rows.iter().enumerate() {
+        if stops.cancel.is_cancelled() {
+            break;
+        }
         let (dirty, planned) = describe(&fresh, db, target, row, transactional_ddl);
         let Some(planned) = planned else {
             return Err(AdminError::CannotResume {
@@ -336,12 +420,26 @@ pub(super) async fn resume_in(
                 why: dirty.cannot_resume.unwrap_or_default(),
             });
         };
-        resume_step(&fresh, db, target, session, row, &planned).await?;
-        resumed.push(planned.migration);
+        stops
+            .tx
+            .send(RunEvent::StepStarted {
+                database: db.to_owned(),
+                migration: planned.migration.clone(),
+                index: i + 1,
+                total: dirty_rows.len(),
+                statements: planned.statements.len(),
+            })
+            .ok();
+        let stopped = resume_step(&fresh, db, target, session, row, &planned, stops).await?;
+        resumed.push(Resumed {
+            migration: planned.migration,
+            stopped,
+        });
     }
     Ok(resumed)
 }
 
+/// Resumes one step; `Some`: where a cancel or an abort stopped it.
 async fn resume_step(
     fleet: &Fleet,
     db: &str,
@@ -349,48 +447,74 @@ async fn resume_step(
     session: &mut dyn Session,
     row: &AppliedRow,
     planned: &PlannedStep,
-) -> Result<(), AdminError> {
-    let sink = journal(fleet)?;
+    stops: &Stops<'_>,
+) -> Result<Option<String>, AdminError> {
+    let run_id = fleet.identity.new_run_id();
+    let path = fleet.config.journal_path();
+    let journal = Journal::open(&path, &run_id).map_err(|source| RunError { path, source })?;
+    let sink = EventSink::new(stops.tx.clone(), Some(journal));
     let book = session.bookkeeping().clone();
     let reverting = planned.direction == Direction::Down;
     session
         .execute(&book.record_resuming(&planned.set, &planned.version, reverting))
         .await?;
     let applied_by = fleet.identity.who();
-    let run_id = fleet.identity.new_run_id();
-    let cancel = CancellationToken::new();
     let run = StepRun {
         database: db,
         base_dir: &fleet.config.base_dir,
-        cancel: &cancel,
+        cancel: stops.cancel,
+        abort: stops.abort,
+        cancel_between_statements: true,
         events: &sink,
         applied_by: &applied_by,
         run_id: &run_id,
     };
     let from = row.statements_done as usize;
-    let outcome = continue_step(&run, session, planned, from, Instant::now()).await;
-    let (now, failed) = match outcome {
-        StepResult::Done { .. } => (
-            match planned.direction {
-                Direction::Up => "applied".to_owned(),
-                Direction::Down => "rolled back".to_owned(),
-            },
-            None,
-        ),
+    let started = Instant::now();
+    let outcome = continue_step(&run, session, planned, from, started).await;
+    let total = planned.statements.len();
+    let (now, failed, stopped) = match outcome {
+        StepResult::Done { duration_ms } => {
+            sink.emit(RunEvent::StepFinished {
+                database: db.to_owned(),
+                migration: planned.migration.clone(),
+                duration_ms,
+            });
+            let now = match planned.direction {
+                Direction::Up => "applied",
+                Direction::Down => "rolled back",
+            };
+            (now.to_owned(), None, None)
+        }
         StepResult::Failed {
             statement, error, ..
         } => {
             let error = target.scrub(&error);
             (
-                format!(
-                    "still dirty: failed at statement {statement} of {}",
-                    planned.statements.len()
-                ),
+                format!("still dirty: failed at statement {statement} of {total}"),
                 Some(error),
+                None,
             )
         }
-        // Only a transactional step stops for a cancel, and a resumed one never is.
-        StepResult::Cancelled => ("still dirty: cancelled".to_owned(), None),
+        StepResult::Aborted {
+            statement,
+            dirty,
+            stopped,
+            left,
+        } => {
+            let (stopped, left) = (target.scrub(&stopped), target.scrub(&left));
+            sink.emit(aborted_event(
+                db,
+                planned,
+                statement,
+                dirty,
+                stopped.clone(),
+            ));
+            let outcome = format!("{stopped}; {left}");
+            (format!("still dirty: {outcome}"), None, Some(outcome))
+        }
+        // A resumed step never runs in a transaction.
+        StepResult::Cancelled => ("still dirty: cancelled".to_owned(), None, None),
     };
     sink.emit(RunEvent::Resolved {
         database: db.to_owned(),
@@ -400,13 +524,13 @@ async fn resume_step(
             "{} after {} of {} statements",
             row.status.as_str(),
             from,
-            planned.statements.len()
+            total
         ),
         now,
         choice: "resume".to_owned(),
     });
     match failed {
-        None => Ok(()),
+        None => Ok(stopped),
         Some(error) => Err(AdminError::ResumeFailed {
             database: db.to_owned(),
             migration: planned.migration.clone(),

@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::apply::{StepResult, apply_step};
+use super::apply::{StepResult, aborted_event, apply_step};
 use super::context::{DatabaseRun, RunContext};
 use super::error::EngineError;
 use super::events::{Direction, Outcome, RunEvent};
@@ -57,12 +57,35 @@ pub struct RunError {
     pub source: std::io::Error,
 }
 
-/// Stops a run, whole or one database at a time, after the current statement (or, where a
-/// step cannot roll back, after the current step). Cheap to clone; hand one to the UI.
+/// Stops a run, whole or one database at a time, in two levels. Cheap to clone; hand one
+/// to the UI.
+///
+/// - **Cancel** (`cancel_all`, `cancel_database`): nothing new starts; the running
+///   statement finishes. A step in a transaction is rolled back after it; a step that
+///   cannot roll back (MySQL's DDL, a `-- dbfleet:no-transaction` file) runs to its end,
+///   so it is not left dirty. The outcome is `Cancelled`.
+/// - **Abort** (`abort_all`, `abort_database`), a second cancel: cancels as above, and
+///   also stops the running statement on the server (PostgreSQL `pg_cancel_backend`,
+///   MySQL `KILL QUERY`, SQLite `sqlite3_interrupt`: see `driver::Interrupt`). The step
+///   is then left as the dirty model says: rolled back where it ran in a transaction;
+///   otherwise stopped there, its statements done recorded, dirty and resumable with
+///   `dbfleet resolve -d DB --resume` (not dirty when none had run). The outcome is
+///   `Cancelled` with `aborted` saying what was stopped; the journal has it.
+///
+/// Both fronts call the same: the CLI on its first and second Ctrl-C, the console on `X`
+/// once and twice. An abort without a cancel before it does both at once.
 #[derive(Clone, Default)]
 pub struct RunControl {
     all: CancellationToken,
-    databases: Arc<std::sync::Mutex<HashMap<String, CancellationToken>>>,
+    abort_all: CancellationToken,
+    databases: Arc<std::sync::Mutex<HashMap<String, Stops>>>,
+}
+
+/// One database's two levels (see `RunControl`), each a child of the run's.
+#[derive(Clone)]
+struct Stops {
+    cancel: CancellationToken,
+    abort: CancellationToken,
 }
 
 impl RunControl {
@@ -75,20 +98,53 @@ impl RunControl {
     }
 
     pub fn cancel_database(&self, database: &str) {
-        self.database(database).cancel();
+        self.database(database).cancel.cancel();
+    }
+
+    /// The second level of `cancel_all`: also stops every running statement on its
+    /// server.
+    pub fn abort_all(&self) {
+        self.all.cancel();
+        self.abort_all.cancel();
+    }
+
+    /// The second level of `cancel_database`: also stops its running statement on the
+    /// server.
+    pub fn abort_database(&self, database: &str) {
+        let stops = self.database(database);
+        stops.cancel.cancel();
+        stops.abort.cancel();
     }
 
     pub fn is_cancelled(&self) -> bool {
         self.all.is_cancelled()
     }
 
-    /// The token one database's task watches: cancelled with the run or on its own.
-    fn database(&self, database: &str) -> CancellationToken {
+    /// Whether the whole run was aborted (`abort_all`).
+    pub fn is_aborted(&self) -> bool {
+        self.abort_all.is_cancelled()
+    }
+
+    /// `database`'s cancel and abort tokens, for work outside a run (`resume`).
+    pub(super) fn stops(&self, database: &str) -> (CancellationToken, CancellationToken) {
+        let stops = self.database(database);
+        (stops.cancel, stops.abort)
+    }
+
+    /// The tokens one database's task watches: cancelled (aborted) with the run or on
+    /// its own.
+    fn database(&self, database: &str) -> Stops {
         let Ok(mut map) = self.databases.lock() else {
-            return self.all.clone();
+            return Stops {
+                cancel: self.all.clone(),
+                abort: self.abort_all.clone(),
+            };
         };
         map.entry(database.to_owned())
-            .or_insert_with(|| self.all.child_token())
+            .or_insert_with(|| Stops {
+                cancel: self.all.child_token(),
+                abort: self.abort_all.child_token(),
+            })
             .clone()
     }
 }
@@ -260,8 +316,8 @@ fn run_after(fleet: &Fleet, selection: &[String], db: &str, direction: Direction
 
 async fn migrate_database(runner: &Runner, db: &str, deps: Dependencies) -> Outcome {
     let started = Instant::now();
-    let cancel = runner.control.database(db);
-    let outcome = match migrate_database_inner(runner, db, deps, cancel).await {
+    let stops = runner.control.database(db);
+    let outcome = match migrate_database_inner(runner, db, deps, stops).await {
         Ok(outcome) | Err(outcome) => outcome,
     };
     if matches!(outcome, Outcome::Failed { .. } | Outcome::Refused { .. }) {
@@ -280,8 +336,9 @@ async fn migrate_database_inner(
     runner: &Runner,
     db: &str,
     deps: Dependencies,
-    cancel: CancellationToken,
+    stops: Stops,
 ) -> Result<Outcome, Outcome> {
+    let Stops { cancel, abort } = stops;
     let context = &runner.context;
     let prepared = prepare::prepare(&context.fleet, &context.request.selection, db)
         .map_err(|reason| Outcome::Refused { reason })?;
@@ -289,7 +346,7 @@ async fn migrate_database_inner(
     wait_for_canary(runner, db, &cancel).await?;
 
     let _fleet_permit = tokio::select! {
-        _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+        _ = cancel.cancelled() => return Err(Outcome::cancelled(0)),
         permit = runner.fleet_permits.acquire() => permit,
     };
     let server = prepared
@@ -298,13 +355,13 @@ async fn migrate_database_inner(
         .and_then(|key| runner.server_permits.get(&key).cloned());
     let _server_permit = match server {
         Some(semaphore) => tokio::select! {
-            _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+            _ = cancel.cancelled() => return Err(Outcome::cancelled(0)),
             permit = semaphore.acquire_owned() => permit.ok(),
         },
         None => None,
     };
     if cancel.is_cancelled() {
-        return Err(Outcome::Cancelled { applied: 0 });
+        return Err(Outcome::cancelled(0));
     }
     within_failure_budget(runner)?;
 
@@ -313,6 +370,7 @@ async fn migrate_database_inner(
         existed: driver::exists(prepared.target),
         db: prepared,
         cancel,
+        abort,
     };
     Ok(match prepared.set {
         // No folder of its own: nothing to run here, but the truth about the other sets
@@ -372,7 +430,7 @@ async fn wait_for_canary(
             break open;
         }
         tokio::select! {
-            _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+            _ = cancel.cancelled() => return Err(Outcome::cancelled(0)),
             changed = gate.changed() => if changed.is_err() { break false },
         }
     };
@@ -421,7 +479,7 @@ async fn wait_for(
                 break ok;
             }
             tokio::select! {
-                _ = cancel.cancelled() => return Err(Outcome::Cancelled { applied: 0 }),
+                _ = cancel.cancelled() => return Err(Outcome::cancelled(0)),
                 changed = rx.changed() => if changed.is_err() { break false },
             }
         };
@@ -453,7 +511,7 @@ async fn without_own_set(cx: &DatabaseRun<'_>) -> Outcome {
             rows
         };
         let read = tokio::select! {
-            _ = cx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+            _ = cx.cancel.cancelled() => return Outcome::cancelled(0),
             read = read => read,
         };
         match read {
@@ -512,7 +570,7 @@ async fn with_own_set(cx: &DatabaseRun<'_>, set: &MigrationSet) -> Outcome {
     emit_connecting(cx);
     // A hung server must not hold a cancel hostage for the whole connect timeout.
     let opened = tokio::select! {
-        _ = cx.cancel.cancelled() => return Outcome::Cancelled { applied: 0 },
+        _ = cx.cancel.cancelled() => return Outcome::cancelled(0),
         opened = cx.fleet().open(target, Access::ReadWrite { create: true }) => opened,
     };
     let mut session = match opened {
@@ -566,7 +624,7 @@ async fn locked_run(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome 
             // Bounded: if the database is still busy, our attempt cannot have committed.
             let release = session.release_lock(&cx.run.holder);
             let _ = tokio::time::timeout(Duration::from_secs(1), release).await;
-            return Outcome::Cancelled { applied: 0 };
+            return Outcome::cancelled(0);
         }
         Err(LockFailure::Failed(e)) => {
             return Outcome::Failed {
@@ -634,7 +692,7 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
     let mut last_heartbeat = Instant::now();
     for (i, step) in steps.iter().enumerate() {
         if cx.cancel.is_cancelled() {
-            return Outcome::Cancelled { applied: done };
+            return Outcome::cancelled(done);
         }
         // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
         if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
@@ -653,7 +711,26 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                     duration_ms,
                 });
             }
-            StepResult::Cancelled => return Outcome::Cancelled { applied: done },
+            StepResult::Cancelled => return Outcome::cancelled(done),
+            StepResult::Aborted {
+                statement,
+                dirty,
+                stopped,
+                left,
+            } => {
+                let (stopped, left) = (cx.scrub(&stopped), cx.scrub(&left));
+                cx.emit(aborted_event(
+                    cx.name(),
+                    step,
+                    statement,
+                    dirty,
+                    format!("aborted: {stopped}"),
+                ));
+                return Outcome::Cancelled {
+                    applied: done,
+                    aborted: Some(format!("aborted: {} {stopped}; {left}", step.migration)),
+                };
+            }
             StepResult::Failed {
                 statement,
                 error,
@@ -711,4 +788,109 @@ async fn backup(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Result<(), E
         bytes,
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Limit, Selection};
+
+    /// `abort_database`, as the console's `X` twice will call it: only that database's
+    /// running statement is stopped (SQLite's interrupt), its transactional step rolls
+    /// back, and the outcome says it was aborted; a database not aborted finishes.
+    #[test]
+    fn abort_database_stops_that_databases_statement_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "config.yaml",
+            "databases:\n  slow:\n    driver: sqlite\n    database: data/slow.db\n  quick:\n    driver: sqlite\n    database: data/quick.db\nmigrator:\n  auto_backup: false\n",
+        );
+        write(
+            "migrations/slow/001_slow.up.sql",
+            "CREATE TABLE t (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c;\n",
+        );
+        write(
+            "migrations/quick/001_quick.up.sql",
+            "CREATE TABLE q (id INTEGER);\n",
+        );
+        let fleet = Arc::new(Fleet::load(&root.join("config.yaml")).expect("fleet"));
+        let request = RunRequest {
+            direction: Direction::Up,
+            limit: Limit::All,
+            selection: Selection {
+                databases: vec!["slow".into(), "quick".into()],
+                set: None,
+                not_targeted: Vec::new(),
+                other_shards: 0,
+            },
+            backup: false,
+            allow_drift: false,
+            allow_out_of_order: false,
+            command: "test".into(),
+            containment: Containment::default(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let summary = runtime.block_on(async {
+            let control = RunControl::new();
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let run = tokio::spawn(run(fleet.clone(), request, tx, control.clone()));
+            while let Some(event) = rx.recv().await {
+                if let RunEvent::Statement {
+                    database, index: 2, ..
+                } = &event
+                    && database == "slow"
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    control.abort_database("slow");
+                }
+            }
+            let summary = tokio::time::timeout(Duration::from_secs(20), run)
+                .await
+                .expect("the abort ends the run")
+                .expect("the run's task")
+                .expect("the run");
+            // Rolled back: no row, and the step's table is gone with it.
+            let target = fleet
+                .config
+                .database("slow")
+                .and_then(|e| e.target.as_ref().ok())
+                .expect("slow's target");
+            let mut session = fleet.open(target, Access::ReadOnly).await.expect("open");
+            assert_eq!(session.read_applied().await.expect("rows"), Vec::new());
+            let stats = session.stats().await.expect("stats");
+            assert_eq!(stats.tables, 0);
+            session.close().await;
+            summary
+        });
+        let outcome = |db: &str| {
+            summary
+                .outcomes
+                .iter()
+                .find(|(d, _)| d == db)
+                .map(|(_, o)| o.clone())
+                .expect("an outcome")
+        };
+        assert_eq!(
+            outcome("slow"),
+            Outcome::Cancelled {
+                applied: 0,
+                aborted: Some(
+                    "aborted: slow/001_slow statement 2 of 2 interrupted; the step was rolled back"
+                        .into()
+                ),
+            }
+        );
+        assert_eq!(outcome("quick"), Outcome::Succeeded { applied: 1 });
+        assert!(!summary.cancelled, "only one database was stopped");
+    }
 }

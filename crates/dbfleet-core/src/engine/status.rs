@@ -39,6 +39,10 @@ pub struct DatabaseStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_by: Option<ManagedBy>,
     pub sets: Vec<SetStatus>,
+    /// `migrator.allow_out_of_order` is on: `up` applies the migrations marked
+    /// `out_of_order` like any pending one, so they are pending, not a problem.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_order_allowed: bool,
 }
 
 /// A database another tool manages and dbfleet has not adopted yet.
@@ -172,6 +176,7 @@ impl DatabaseStatus {
             error: None,
             managed_by: None,
             sets: Vec::new(),
+            out_of_order_allowed: false,
         }
     }
 
@@ -219,7 +224,7 @@ impl DatabaseStatus {
             return Verdict::SetProblem(format!("migration set {set}: {problem}"));
         }
         let out_of_order = self.out_of_order().len();
-        if out_of_order > 0 {
+        if out_of_order > 0 && !self.out_of_order_allowed {
             return Verdict::OutOfOrder(out_of_order);
         }
         if self.pending > 0 {
@@ -251,7 +256,7 @@ impl DatabaseStatus {
             problems.push("dirty".into());
         }
         let out_of_order = self.out_of_order();
-        if !out_of_order.is_empty() {
+        if !out_of_order.is_empty() && !self.out_of_order_allowed {
             problems.push(format!("out of order: {}", out_of_order.join(", ")));
         }
         if let Some(m) = &self.managed_by {
@@ -329,6 +334,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
         None => fleet.catalog.sets_for(name),
     };
 
+    status.out_of_order_allowed = fleet.config.migrator.allow_out_of_order;
     let mut applied_rows = Vec::new();
     status.exists = driver::exists(target);
     if status.exists {
