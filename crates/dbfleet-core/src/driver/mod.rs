@@ -26,6 +26,7 @@ mod rows;
 mod server;
 mod session;
 mod sqlite;
+mod table_sizes;
 
 use std::path::Path;
 use std::time::Duration;
@@ -36,6 +37,7 @@ use serde::Serialize;
 pub use bookkeeping::{Bookkeeping, RowValues};
 pub use connect::{connect, exists, transactional_ddl};
 pub use foreign::{OtherTool, Tool};
+pub use table_sizes::{TableRef, TableSize, TableSizes};
 
 use crate::catalog::Version;
 use crate::dialect::Dialect;
@@ -272,4 +274,11 @@ pub trait Session: Send {
     /// Ends the session and its connection; a server's own lock, if still held, ends with
     /// it.
     async fn close(self: Box<Self>);
+
+    /// The size of each of `tables` as the catalog's statistics estimate it (never a count
+    /// of rows), in one query, with the server's version on MySQL/MariaDB
+    /// (`table_sizes.rs`). An unqualified name is looked up as a migration's statement
+    /// would find it: PostgreSQL's search path, MySQL's current database, SQLite's `main`
+    /// (where SQLite lacks `dbstat`, this is an error and nothing is known). Reads only.
+    async fn table_sizes(&mut self, tables: &[TableRef]) -> DriverResult<TableSizes>;
 }

@@ -11,6 +11,7 @@ use sqlx::Connection;
 
 use super::foreign::{self, ForeignColumn, OtherTool};
 use super::rows::{Plumbing, not_ours, not_ours_error};
+use super::table_sizes::{self, TableRef, TableSizes};
 use super::{
     AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, LockAttempt, LockHolder, LockRow,
     Session,
@@ -299,5 +300,13 @@ impl<D: Driver> Session for Connected<D> {
 
     async fn close(self: Box<Self>) {
         let _ = self.conn.close().await;
+    }
+
+    async fn table_sizes(&mut self, tables: &[TableRef]) -> DriverResult<TableSizes> {
+        let Some(sql) = table_sizes::query(D::DIALECT, tables) else {
+            return Ok(TableSizes::default());
+        };
+        let rows = self.conn.fetch_texts(&sql).await.map_err(D::ERROR)?;
+        Ok(table_sizes::parse(D::DIALECT, tables, &rows))
     }
 }
