@@ -179,3 +179,57 @@ fn the_examples_lint_with_only_the_findings_the_readme_explains() {
         "004_add_product_variants.mysql.up.sql:25: warning add-index: builds an index on inventory",
     );
 }
+
+#[test]
+fn plan_says_how_large_a_rebuilt_sqlite_table_is_and_json_carries_it() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d user_service");
+    fleet.write(
+        CLEANUP,
+        "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n\
+         INSERT INTO users_new (id, email) SELECT id, email FROM users;\n\
+         DROP TABLE users;\n\
+         ALTER TABLE users_new RENAME TO users;\n",
+    );
+    fleet.write(CLEANUP_DOWN, "-- dbfleet:empty\n");
+    // SQLite keeps no row count, and `dbstat` counts pages: the size is in KiB.
+    let out = fleet.ok("plan -d user_service");
+    out.expect_contains("-- lint across the fleet: migrations/user_service/005_cleanup.up.sql:4 table-rebuild rebuilds users: ");
+    out.expect_contains(" KiB on user_service\n");
+    out.expect_contains("and check the recreated indexes and triggers) [users here: ");
+    let json = fleet.ok("plan -d user_service --format json").json();
+    let finding = &json[0]["steps"][0]["findings"][0];
+    assert_eq!(finding["file"], CLEANUP, "relative, as in the text: {finding}");
+    assert_eq!(finding["affects"]["action"], "rebuilds");
+    assert_eq!(finding["affects"]["table"], "users");
+    assert_eq!(finding["affects"]["exists"], true);
+    let bytes = finding["affects"]["size"]["bytes"].as_u64().unwrap();
+    assert!(bytes >= 4096 && bytes % 4096 == 0, "whole pages: {finding}");
+    // Offline, `lint` names the table and says no size.
+    let lint = fleet.line("lint -d user_service --format json").json();
+    let group = lint
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["set"] == "user_service")
+        .unwrap();
+    let offline = &group["findings"][0];
+    assert_eq!(offline["affects"]["table"], "users");
+    assert!(offline["affects"].get("size").is_none(), "{offline}");
+}
+
+#[test]
+fn a_table_not_there_yet_has_no_size_and_no_fleet_line() {
+    // The demo's users table is created by a migration not applied yet.
+    let fleet = fleet_with(
+        "CREATE TABLE users_new (id INTEGER PRIMARY KEY);\n\
+         DROP TABLE users;\n\
+         ALTER TABLE users_new RENAME TO users;\n",
+    );
+    let out = fleet.ok("plan -d user_service");
+    assert!(!out.stdout.contains("lint across the fleet"), "{}", out.describe());
+    let json = fleet.ok("plan -d user_service --format json").json();
+    let affects = &json[0]["steps"][4]["findings"][0]["affects"];
+    // A database not created yet is not read at all; the table is not there either way.
+    assert!(affects.get("size").is_none(), "{affects}");
+}
