@@ -199,7 +199,10 @@ fn plan_says_how_large_a_rebuilt_sqlite_table_is_and_json_carries_it() {
     out.expect_contains("and check the recreated indexes and triggers) [users here: ");
     let json = fleet.ok("plan -d user_service --format json").json();
     let finding = &json[0]["steps"][0]["findings"][0];
-    assert_eq!(finding["file"], CLEANUP, "relative, as in the text: {finding}");
+    assert_eq!(
+        finding["file"], CLEANUP,
+        "relative, as in the text: {finding}"
+    );
     assert_eq!(finding["affects"]["action"], "rebuilds");
     assert_eq!(finding["affects"]["table"], "users");
     assert_eq!(finding["affects"]["exists"], true);
@@ -227,7 +230,11 @@ fn a_table_not_there_yet_has_no_size_and_no_fleet_line() {
          ALTER TABLE users_new RENAME TO users;\n",
     );
     let out = fleet.ok("plan -d user_service");
-    assert!(!out.stdout.contains("lint across the fleet"), "{}", out.describe());
+    assert!(
+        !out.stdout.contains("lint across the fleet"),
+        "{}",
+        out.describe()
+    );
     let json = fleet.ok("plan -d user_service --format json").json();
     let affects = &json[0]["steps"][4]["findings"][0]["affects"];
     // A database not created yet is not read at all; the table is not there either way.

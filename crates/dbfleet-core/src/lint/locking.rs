@@ -4,8 +4,8 @@
 //! table rebuild. None applies to a table the same migration created.
 
 use super::{Affected, Context, Finding, Severity, Sql};
-use crate::driver::TableRef;
 use crate::dialect::Dialect;
+use crate::driver::TableRef;
 
 /// The rules about locking and rewriting: a table created in the same migration has nobody
 /// to block, so they do not fire on it.

@@ -11,8 +11,8 @@ mod compatibility;
 mod destructive;
 mod locking;
 mod mysql_versions;
-mod summary;
 mod squawk;
+mod summary;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -407,14 +407,21 @@ fn unknown_allows(text: &str, first_line: usize, file: &str) -> Vec<Finding> {
                 return None;
             }
             let instead = match crate::suggest::did_you_mean(rule_names(), &rule) {
-                Some(meant) => format!("did you mean `{meant}`? `dbfleet lint` lists the rules in its findings"),
-                None => "name a rule a finding shows (`dbfleet lint` prints them), e.g. `drop-column`".to_owned(),
+                Some(meant) => format!(
+                    "did you mean `{meant}`? `dbfleet lint` lists the rules in its findings"
+                ),
+                None => {
+                    "name a rule a finding shows (`dbfleet lint` prints them), e.g. `drop-column`"
+                        .to_owned()
+                }
             };
             Some(
                 Finding::new(
                     "allow-unknown-rule",
                     Severity::Warning,
-                    format!("`-- {ALLOW_DIRECTIVE} {rule}` names no lint rule, so it silences nothing"),
+                    format!(
+                        "`-- {ALLOW_DIRECTIVE} {rule}` names no lint rule, so it silences nothing"
+                    ),
                     instead,
                 )
                 .at(file, first_line + i),

@@ -36,7 +36,9 @@ impl ServerVersion {
         } else {
             text
         };
-        let numbers = text.split(|c: char| !c.is_ascii_digit() && c != '.').next()?;
+        let numbers = text
+            .split(|c: char| !c.is_ascii_digit() && c != '.')
+            .next()?;
         let mut parts = numbers.split('.').map(|p| p.parse::<u32>().ok());
         let major = parts.next()??;
         let minor = parts.next()??;
@@ -95,8 +97,16 @@ impl Change {
 }
 
 const NOT_KEYS: &[&str] = &[
-    "INDEX", "KEY", "UNIQUE", "FULLTEXT", "SPATIAL", "CONSTRAINT", "PRIMARY", "FOREIGN",
-    "CHECK", "PARTITION",
+    "INDEX",
+    "KEY",
+    "UNIQUE",
+    "FULLTEXT",
+    "SPATIAL",
+    "CONSTRAINT",
+    "PRIMARY",
+    "FOREIGN",
+    "CHECK",
+    "PARTITION",
 ];
 
 fn changes(sql: &Sql) -> Vec<Change> {
@@ -253,7 +263,11 @@ mod tests {
             on(&format!("{add}, DROP COLUMN old"), "8.0.36").as_deref(),
             Some("MySQL 8.0.36: ADD COLUMN, DROP COLUMN are INSTANT")
         );
-        assert!(on(add, "10.2.44-MariaDB").unwrap().contains("no INSTANT before 10.3.2"));
+        assert!(
+            on(add, "10.2.44-MariaDB")
+                .unwrap()
+                .contains("no INSTANT before 10.3.2")
+        );
     }
 
     #[test]
@@ -286,6 +300,12 @@ mod tests {
         assert_eq!(found[0].affects, None);
         advise_for_server(&mut old, &statements, "5.7.44");
         assert!(old[0].affects.is_some());
-        assert!(old[0].server_advice.as_deref().unwrap().starts_with("MySQL 5.7.44: no INSTANT"));
+        assert!(
+            old[0]
+                .server_advice
+                .as_deref()
+                .unwrap()
+                .starts_with("MySQL 5.7.44: no INSTANT")
+        );
     }
 }

@@ -28,8 +28,13 @@ pub enum Category {
 impl Category {
     pub(super) fn of(rule: &str) -> Category {
         match rule {
-            "drop-table" | "drop-column" | "drop-schema" | "drop-database" | "truncate"
-            | "delete-without-where" | "update-without-where" => Category::Destructive,
+            "drop-table"
+            | "drop-column"
+            | "drop-schema"
+            | "drop-database"
+            | "truncate"
+            | "delete-without-where"
+            | "update-without-where" => Category::Destructive,
             "rename-column" | "rename-table" => Category::Incompatible,
             "no-transaction" => Category::Transaction,
             "allow-without-reason" | "allow-unknown-rule" => Category::Comment,
@@ -78,7 +83,9 @@ pub fn confirmation_summary<'a>(findings: impl IntoIterator<Item = &'a Finding>)
 /// or less on the 3 others`. The largest is named, the rest summed up by their largest;
 /// a database where the table is not there yet, or that could not say, is not counted. A
 /// finding no database gave a size for has no line.
-pub fn fleet_size_lines<'a>(findings: impl IntoIterator<Item = (&'a str, &'a Finding)>) -> Vec<String> {
+pub fn fleet_size_lines<'a>(
+    findings: impl IntoIterator<Item = (&'a str, &'a Finding)>,
+) -> Vec<String> {
     type Key<'a> = (&'a str, usize, &'static str, &'a str);
     let mut groups: BTreeMap<Key<'a>, (&'static str, Vec<(&'a str, TableSize)>)> = BTreeMap::new();
     for (database, finding) in findings {
@@ -149,10 +156,7 @@ mod tests {
 
     #[test]
     fn the_fleet_line_names_the_largest_and_sums_up_the_rest() {
-        let found = script(
-            "ALTER TABLE orders MODIFY total BIGINT;",
-            Dialect::Mysql,
-        );
+        let found = script("ALTER TABLE orders MODIFY total BIGINT;", Dialect::Mysql);
         let sized = |bytes: Option<u64>, exists: bool| {
             let mut finding = found[0].clone();
             let affected = finding.affects.as_mut().unwrap();
@@ -167,7 +171,9 @@ mod tests {
         let fleet = [("eu", &eu), ("us", &us), ("asia", &asia), ("fresh", &fresh)];
         assert_eq!(
             fleet_size_lines(fleet),
-            ["f.sql:1 column-type-change rewrites orders: 3.1 GiB on eu, 12.0 MiB or less on the 2 others"]
+            [
+                "f.sql:1 column-type-change rewrites orders: 3.1 GiB on eu, 12.0 MiB or less on the 2 others"
+            ]
         );
         assert_eq!(
             fleet_size_lines([("eu", &eu), ("us", &us)]),
