@@ -240,3 +240,45 @@ fn a_table_not_there_yet_has_no_size_and_no_fleet_line() {
     // A database not created yet is not read at all; the table is not there either way.
     assert!(affects.get("size").is_none(), "{affects}");
 }
+
+#[test]
+fn validate_reports_error_findings_as_warnings_and_lint_refuse_makes_them_problems() {
+    let fleet = fleet_with("DROP TABLE user_profiles;\nALTER TABLE users RENAME TO accounts;\n");
+    let out = fleet.ok("validate");
+    out.expect_contains(&format!(
+        "set user_service (sqlite): lint {CLEANUP}:1: error drop-table"
+    ));
+    // Only errors: the rename's warning is `dbfleet lint`'s to say.
+    assert!(!out.all().contains("rename-table"), "{}", out.describe());
+    let json = fleet.ok("validate --format json").json();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("error drop-table")),
+        "{json:#}"
+    );
+    assert!(json["problems"].as_array().unwrap().is_empty(), "{json:#}");
+
+    fleet.append(CONFIG, "  lint_refuse: error\n  lint_allow: [truncat]\n");
+    let out = fleet.line("validate");
+    out.expect_code(1);
+    out.expect_contains("drop-table: drops table user_profiles");
+    out.expect_contains("migrator.lint_refuse refuses the run");
+    out.expect_contains(
+        "`truncat` is no lint rule, so it silences nothing (did you mean `truncate`?)",
+    );
+}
+
+#[test]
+fn an_allow_comment_naming_no_rule_is_a_finding_in_lint_and_plan() {
+    let fleet = fleet_with(
+        "-- dbfleet:allow drop-tabel profiles moved into users\nDROP TABLE user_profiles;\n",
+    );
+    let out = fleet.line("lint -d user_service");
+    out.expect_code(1);
+    out.expect_contains(&format!("{CLEANUP}:1: warning allow-unknown-rule: `-- dbfleet:allow drop-tabel` names no lint rule, so it silences nothing (instead: did you mean `drop-table`?"));
+    out.expect_contains(&format!("{CLEANUP}:2: error drop-table"));
+    let plan = fleet.ok("plan -d user_service");
+    plan.expect_contains("-- lint: line 1: warning allow-unknown-rule");
+}

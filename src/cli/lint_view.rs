@@ -28,15 +28,8 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
         &args.selection.request(),
         WhenUnspecified::WholeFleet,
     )?;
-    for rule in &fleet.config.migrator.lint_allow {
-        if !lint::rule_names().any(|name| name == rule) {
-            eprintln!(
-                "warning: migrator.lint_allow: `{rule}` is no lint rule, so it silences nothing{}",
-                dbfleet_core::suggest::did_you_mean(lint::rule_names(), rule)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default()
-            );
-        }
+    for message in lint::unknown_allowed(&fleet.config.migrator.lint_allow) {
+        eprintln!("warning: migrator.lint_allow: {message}");
     }
     let mut groups: BTreeMap<(String, Dialect), Vec<String>> = BTreeMap::new();
     for database in &selection.databases {

@@ -301,6 +301,23 @@ pub fn lint_set(set: &MigrationSet, dialect: Dialect) -> Vec<Finding> {
         .collect()
 }
 
+/// What is wrong with `allowed` (`migrator.lint_allow`): each name that is no rule, which
+/// silences nothing, in words with the rule it most likely meant.
+pub fn unknown_allowed(allowed: &[String]) -> Vec<String> {
+    allowed
+        .iter()
+        .filter(|rule| !rule_names().any(|name| name == rule.as_str()))
+        .map(|rule| {
+            format!(
+                "`{rule}` is no lint rule, so it silences nothing{}",
+                crate::suggest::did_you_mean(rule_names(), rule)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// Leaves out the findings whose rule `allowed` names (`migrator.lint_allow`).
 pub fn without_allowed(findings: Vec<Finding>, allowed: &[String]) -> Vec<Finding> {
     findings
