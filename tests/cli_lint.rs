@@ -207,7 +207,10 @@ fn plan_says_how_large_a_rebuilt_sqlite_table_is_and_json_carries_it() {
     assert_eq!(finding["affects"]["table"], "users");
     assert_eq!(finding["affects"]["exists"], true);
     let bytes = finding["affects"]["size"]["bytes"].as_u64().unwrap();
-    assert!(bytes >= 4096 && bytes % 4096 == 0, "whole pages: {finding}");
+    assert!(
+        bytes >= 4096 && bytes.is_multiple_of(4096),
+        "whole pages: {finding}"
+    );
     // Offline, `lint` names the table and says no size.
     let lint = fleet.line("lint -d user_service --format json").json();
     let group = lint

@@ -86,8 +86,10 @@ pub fn confirmation_summary<'a>(findings: impl IntoIterator<Item = &'a Finding>)
 pub fn fleet_size_lines<'a>(
     findings: impl IntoIterator<Item = (&'a str, &'a Finding)>,
 ) -> Vec<String> {
+    // (file, line, rule, table) → (action, each database with its size)
     type Key<'a> = (&'a str, usize, &'static str, &'a str);
-    let mut groups: BTreeMap<Key<'a>, (&'static str, Vec<(&'a str, TableSize)>)> = BTreeMap::new();
+    type Sizes<'a> = (&'static str, Vec<(&'a str, TableSize)>);
+    let mut groups: BTreeMap<Key<'a>, Sizes<'a>> = BTreeMap::new();
     for (database, finding) in findings {
         let Some(affected) = &finding.affects else {
             continue;
