@@ -37,10 +37,11 @@ use serde::Serialize;
 pub use bookkeeping::{Bookkeeping, RowValues};
 pub use connect::{connect, exists, transactional_ddl};
 pub use foreign::{OtherTool, Tool};
-pub use table_sizes::{TableRef, TableSize, TableSizes};
+pub use table_sizes::TableSizes;
 
 use crate::catalog::Version;
 use crate::dialect::Dialect;
+use crate::lint::TableRef;
 
 /// What a session may do. Status and dry runs use `ReadOnly`, which never creates a file,
 /// a table or a lock row: the database refuses writes on such a session.

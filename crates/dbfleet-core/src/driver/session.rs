@@ -11,13 +11,14 @@ use sqlx::Connection;
 
 use super::foreign::{self, ForeignColumn, OtherTool};
 use super::rows::{Plumbing, not_ours, not_ours_error};
-use super::table_sizes::{self, TableRef, TableSizes};
+use super::table_sizes::{self, TableSizes};
 use super::{
     AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, LockAttempt, LockHolder, LockRow,
     Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
+use crate::lint::TableRef;
 
 /// A session: one connection to one database, and what its dialect keeps about it.
 pub(crate) struct Connected<D: Driver> {

@@ -13,8 +13,8 @@ use super::plan::{self, Limit, PlannedStep};
 use super::prepare::{self, Intent, Prepared};
 use super::selection::Selection;
 use crate::dialect::Dialect;
-use crate::driver::{self, Access, AppliedRow, Bookkeeping, TableRef};
-use crate::lint;
+use crate::driver::{self, Access, AppliedRow, Bookkeeping};
+use crate::lint::{self, TableRef};
 
 /// What a dry run shows for one database.
 #[derive(Debug, Clone, Serialize)]

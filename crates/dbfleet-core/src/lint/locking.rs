@@ -3,9 +3,9 @@
 //! (PostgreSQL), MySQL/MariaDB's ALTER TABLE algorithms and index builds, and SQLite's
 //! table rebuild. None applies to a table the same migration created.
 
+use super::TableRef;
 use super::{Affected, Context, Finding, Severity, Sql};
 use crate::dialect::Dialect;
-use crate::driver::TableRef;
 
 /// The rules about locking and rewriting: a table created in the same migration has nobody
 /// to block, so they do not fire on it.

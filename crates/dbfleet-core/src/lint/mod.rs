@@ -13,6 +13,7 @@ mod locking;
 mod mysql_versions;
 mod squawk;
 mod summary;
+mod table;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,10 +22,10 @@ use serde::Serialize;
 
 use crate::catalog::{MigrationSet, Script, Statement, needs_autocommit, statement_tokens};
 use crate::dialect::Dialect;
-use crate::driver::{TableRef, TableSize};
 
 pub use mysql_versions::{ServerVersion, advise_for_server};
 pub use summary::{Category, confirmation_summary, fleet_size_lines};
+pub use table::{TableRef, TableSize};
 
 /// The comment that silences a rule for one statement: `-- dbfleet:allow <rule> <reason>`.
 pub const ALLOW_DIRECTIVE: &str = "dbfleet:allow";
