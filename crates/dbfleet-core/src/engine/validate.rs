@@ -103,9 +103,10 @@ pub fn validate(fleet: &Fleet) -> Validation {
 }
 
 /// The set's lint findings of severity error for each engine that runs it (what `dbfleet
-/// lint` says, offline), as warnings: a run prints them and goes on. Where
-/// `migrator.lint_refuse` makes a run refuse a finding, it is a problem, as the run's
-/// refusal would be.
+/// lint` says, offline), as warnings: a run prints them and goes on. Offline, validate
+/// cannot know which migrations a database has applied, so a finding `migrator.lint_refuse`
+/// would refuse is still a warning, saying that the run refuses it where it is pending: an
+/// old applied migration must not fail CI forever.
 fn lint_findings(fleet: &Fleet, set: &MigrationSet, out: &mut Validation) {
     let settings = &fleet.config.migrator;
     let refuses = settings.lint_refuse.map(|level| match level {
@@ -115,17 +116,23 @@ fn lint_findings(fleet: &Fleet, set: &MigrationSet, out: &mut Validation) {
     for dialect in engines_using(fleet, &set.name) {
         let found = lint::without_allowed(lint::lint_set(set, dialect), &settings.lint_allow);
         for finding in found {
-            let finding = finding.relative_to(&fleet.config.base_dir);
-            let subject = format!("set {} ({dialect})", set.name);
-            let message = format!("lint {}", finding.located());
-            if refuses.is_some_and(|least| finding.severity >= least) {
-                out.problems.push(Finding {
-                    subject,
-                    message: format!("{message} — migrator.lint_refuse refuses the run"),
-                });
-            } else if finding.severity == Severity::Error {
-                out.warnings.push(Finding { subject, message });
+            let refused = refuses.is_some_and(|least| finding.severity >= least);
+            if finding.severity < Severity::Error && !refused {
+                continue;
             }
+            let finding = finding.relative_to(&fleet.config.base_dir);
+            out.warnings.push(Finding {
+                subject: format!("set {} ({dialect})", set.name),
+                message: format!(
+                    "lint {}{}",
+                    finding.located(),
+                    if refused {
+                        " — migrator.lint_refuse refuses a run that has this migration pending"
+                    } else {
+                        ""
+                    }
+                ),
+            });
         }
     }
 }
