@@ -179,3 +179,113 @@ fn the_examples_lint_with_only_the_findings_the_readme_explains() {
         "004_add_product_variants.mysql.up.sql:25: warning add-index: builds an index on inventory",
     );
 }
+
+#[test]
+fn plan_says_how_large_a_rebuilt_sqlite_table_is_and_json_carries_it() {
+    let fleet = Fleet::new();
+    fleet.ok("up -d user_service");
+    fleet.write(
+        CLEANUP,
+        "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n\
+         INSERT INTO users_new (id, email) SELECT id, email FROM users;\n\
+         DROP TABLE users;\n\
+         ALTER TABLE users_new RENAME TO users;\n",
+    );
+    fleet.write(CLEANUP_DOWN, "-- dbfleet:empty\n");
+    // SQLite keeps no row count, and `dbstat` counts pages: the size is in KiB.
+    let out = fleet.ok("plan -d user_service");
+    out.expect_contains("-- lint across the fleet: migrations/user_service/005_cleanup.up.sql:4 table-rebuild rebuilds users: ");
+    out.expect_contains(" KiB on user_service\n");
+    out.expect_contains("and check the recreated indexes and triggers) [users here: ");
+    let json = fleet.ok("plan -d user_service --format json").json();
+    let finding = &json[0]["steps"][0]["findings"][0];
+    assert_eq!(
+        finding["file"], CLEANUP,
+        "relative, as in the text: {finding}"
+    );
+    assert_eq!(finding["affects"]["action"], "rebuilds");
+    assert_eq!(finding["affects"]["table"], "users");
+    assert_eq!(finding["affects"]["exists"], true);
+    let bytes = finding["affects"]["size"]["bytes"].as_u64().unwrap();
+    assert!(
+        bytes >= 4096 && bytes.is_multiple_of(4096),
+        "whole pages: {finding}"
+    );
+    // Offline, `lint` names the table and says no size.
+    let lint = fleet.line("lint -d user_service --format json").json();
+    let group = lint
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["set"] == "user_service")
+        .unwrap();
+    let offline = &group["findings"][0];
+    assert_eq!(offline["affects"]["table"], "users");
+    assert!(offline["affects"].get("size").is_none(), "{offline}");
+}
+
+#[test]
+fn a_table_not_there_yet_has_no_size_and_no_fleet_line() {
+    // The demo's users table is created by a migration not applied yet.
+    let fleet = fleet_with(
+        "CREATE TABLE users_new (id INTEGER PRIMARY KEY);\n\
+         DROP TABLE users;\n\
+         ALTER TABLE users_new RENAME TO users;\n",
+    );
+    let out = fleet.ok("plan -d user_service");
+    assert!(
+        !out.stdout.contains("lint across the fleet"),
+        "{}",
+        out.describe()
+    );
+    let json = fleet.ok("plan -d user_service --format json").json();
+    let affects = &json[0]["steps"][4]["findings"][0]["affects"];
+    // A database not created yet is not read at all; the table is not there either way.
+    assert!(affects.get("size").is_none(), "{affects}");
+}
+
+#[test]
+fn validate_reports_error_findings_and_those_lint_refuse_refuses_as_warnings() {
+    let fleet = fleet_with("DROP TABLE user_profiles;\nALTER TABLE users RENAME TO accounts;\n");
+    let out = fleet.ok("validate");
+    out.expect_contains(&format!(
+        "set user_service (sqlite): lint {CLEANUP}:1: error drop-table"
+    ));
+    // Only errors: the rename's warning is `dbfleet lint`'s to say.
+    assert!(!out.all().contains("rename-table"), "{}", out.describe());
+    let json = fleet.ok("validate --format json").json();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("error drop-table")),
+        "{json:#}"
+    );
+    assert!(json["problems"].as_array().unwrap().is_empty(), "{json:#}");
+
+    // Offline, validate cannot know whether a database applied the migration already: a
+    // finding lint_refuse would refuse stays a warning, saying so.
+    fleet.append(CONFIG, "  lint_refuse: warning\n  lint_allow: [truncat]\n");
+    let out = fleet.ok("validate");
+    out.expect_contains("drop-table: drops table user_profiles");
+    out.expect_contains(
+        "warning rename-table: renames table users to accounts: the release still running queries the old name and fails",
+    );
+    out.expect_contains("migrator.lint_refuse refuses a run that has this migration pending");
+    out.expect_contains(
+        "`truncat` is no lint rule, so it silences nothing (did you mean `truncate`?)",
+    );
+}
+
+#[test]
+fn an_allow_comment_naming_no_rule_is_a_finding_in_lint_and_plan() {
+    let fleet = fleet_with(
+        "-- dbfleet:allow drop-tabel profiles moved into users\nDROP TABLE user_profiles;\n",
+    );
+    let out = fleet.line("lint -d user_service");
+    out.expect_code(1);
+    out.expect_contains(&format!("{CLEANUP}:1: warning allow-unknown-rule: `-- dbfleet:allow drop-tabel` names no lint rule, so it silences nothing (instead: did you mean `drop-table`?"));
+    out.expect_contains(&format!("{CLEANUP}:2: error drop-table"));
+    let plan = fleet.ok("plan -d user_service");
+    plan.expect_contains("-- lint: line 1: warning allow-unknown-rule");
+}

@@ -2,7 +2,6 @@
 //! connection), per set and dialect; exit 1 when a finding reaches `--fail-on`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -29,15 +28,8 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
         &args.selection.request(),
         WhenUnspecified::WholeFleet,
     )?;
-    for rule in &fleet.config.migrator.lint_allow {
-        if !lint::rule_names().any(|name| name == rule) {
-            eprintln!(
-                "warning: migrator.lint_allow: `{rule}` is no lint rule, so it silences nothing{}",
-                dbfleet_core::suggest::did_you_mean(lint::rule_names(), rule)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default()
-            );
-        }
+    for message in lint::unknown_allowed(&fleet.config.migrator.lint_allow) {
+        eprintln!("warning: migrator.lint_allow: {message}");
     }
     let mut groups: BTreeMap<(String, Dialect), Vec<String>> = BTreeMap::new();
     for database in &selection.databases {
@@ -64,7 +56,7 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
             let found = lint::lint_set(fleet.catalog.set(&set)?, dialect);
             let findings = lint::without_allowed(found, &fleet.config.migrator.lint_allow)
                 .into_iter()
-                .map(|f| relative(f, &fleet.config.base_dir))
+                .map(|f| f.relative_to(&fleet.config.base_dir))
                 .collect();
             Some(Group {
                 set,
@@ -88,15 +80,6 @@ pub fn lint_command(fleet: &Fleet, args: &LintArgs, format: Format) -> Done {
         print(&text(&groups));
     }
     Ok(if failed { exit::RUN_FAILED } else { exit::OK })
-}
-
-/// The finding with its file shown as the operator wrote it: relative to the config's
-/// folder.
-fn relative(mut finding: Finding, base: &Path) -> Finding {
-    if let Ok(inside) = Path::new(&finding.file).strip_prefix(base) {
-        finding.file = inside.display().to_string();
-    }
-    finding
 }
 
 fn text(groups: &[Group]) -> String {

@@ -398,6 +398,9 @@ async fn show_plan(
             for warning in set_warnings {
                 out.push_str(&format!("-- warning: {warning}\n"));
             }
+            for line in dryrun::fleet_size_lines(&plans) {
+                out.push_str(&format!("-- lint across the fleet: {line}\n"));
+            }
             for plan in &plans {
                 out.push_str(&format!(
                     "-- {} ({}, {}) · set {} · {}\n",

@@ -26,6 +26,7 @@ mod rows;
 mod server;
 mod session;
 mod sqlite;
+mod table_sizes;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,9 +38,11 @@ use serde::Serialize;
 pub use bookkeeping::{Bookkeeping, RowValues};
 pub use connect::{connect, exists, transactional_ddl};
 pub use foreign::{OtherTool, Tool};
+pub use table_sizes::TableSizes;
 
 use crate::catalog::Version;
 use crate::dialect::Dialect;
+use crate::lint::TableRef;
 
 /// What a session may do. Status and dry runs use `ReadOnly`, which never creates a file,
 /// a table or a lock row: the database refuses writes on such a session.
@@ -278,6 +281,13 @@ pub trait Session: Send {
     /// task while `execute` is in flight (an abort: see `Interrupt`). Cheap; take it
     /// before the statement starts.
     fn interrupter(&self) -> Interrupter;
+
+    /// The size of each of `tables` as the catalog's statistics estimate it (never a count
+    /// of rows), in one query, with the server's version on MySQL/MariaDB
+    /// (`table_sizes.rs`). An unqualified name is looked up as a migration's statement
+    /// would find it: PostgreSQL's search path, MySQL's current database, SQLite's `main`
+    /// (where SQLite lacks `dbstat`, this is an error and nothing is known). Reads only.
+    async fn table_sizes(&mut self, tables: &[TableRef]) -> DriverResult<TableSizes>;
 }
 
 /// Stops the statement a session is running, from outside that session: PostgreSQL

@@ -11,12 +11,14 @@ use sqlx::Connection;
 
 use super::foreign::{self, ForeignColumn, OtherTool};
 use super::rows::{Plumbing, not_ours, not_ours_error};
+use super::table_sizes::{self, TableSizes};
 use super::{
     AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, Interrupter, LockAttempt,
     LockHolder, LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
+use crate::lint::TableRef;
 
 /// A session: one connection to one database, and what its dialect keeps about it.
 pub(crate) struct Connected<D: Driver> {
@@ -310,5 +312,13 @@ impl<D: Driver> Session for Connected<D> {
 
     fn interrupter(&self) -> Interrupter {
         D::interrupter(self)
+    }
+
+    async fn table_sizes(&mut self, tables: &[TableRef]) -> DriverResult<TableSizes> {
+        let Some(sql) = table_sizes::query(D::DIALECT, tables) else {
+            return Ok(TableSizes::default());
+        };
+        let rows = self.conn.fetch_texts(&sql).await.map_err(D::ERROR)?;
+        Ok(table_sizes::parse(D::DIALECT, tables, &rows))
     }
 }

@@ -14,6 +14,7 @@ use super::prepare::{self, Intent, Prepared};
 use super::selection::Selection;
 use crate::dialect::Dialect;
 use crate::driver::{self, Access, AppliedRow, Bookkeeping};
+use crate::lint::{self, TableRef};
 
 /// What a dry run shows for one database.
 #[derive(Debug, Clone, Serialize)]
@@ -85,18 +86,39 @@ async fn plan_database(
     plan.driver = Some(prepared.target.driver);
     plan.server = Some(prepared.target.server_label());
     let planned = async {
-        let read = read(fleet, &prepared).await?;
+        let mut read = read(fleet, &prepared).await?;
         let decision = prepare::decide(
             fleet,
             &prepared,
             intent,
             &read.applied,
             read.transactional_ddl,
-        )?;
+        );
+        let session = read.session.take();
+        let decision = match (decision, session) {
+            (Ok(mut decision), Some(mut session)) => {
+                size_findings(session.as_mut(), &mut decision.steps).await;
+                session.close().await;
+                decision
+            }
+            (decision, session) => {
+                if let Some(session) = session {
+                    session.close().await;
+                }
+                decision?
+            }
+        };
         Ok::<_, EngineError>((read, decision))
     };
     match planned.await {
-        Ok((read, decision)) => {
+        Ok((read, mut decision)) => {
+            for step in &mut decision.steps {
+                let findings = std::mem::take(&mut step.findings);
+                step.findings = findings
+                    .into_iter()
+                    .map(|f| f.relative_to(&fleet.config.base_dir))
+                    .collect();
+            }
             plan.sql = plan::render_sql(
                 &read.bookkeeping,
                 &decision.steps,
@@ -111,6 +133,50 @@ async fn plan_database(
     plan
 }
 
+/// Reads, in one query on the dry run's own session, the size of every table the steps'
+/// findings rewrite or lock (and the server's version on MySQL/MariaDB), and says it on
+/// them. Lint informs: a database that cannot answer leaves the findings as they were.
+async fn size_findings(session: &mut dyn driver::Session, steps: &mut [PlannedStep]) {
+    let mut tables: Vec<TableRef> = steps
+        .iter()
+        .flat_map(|s| &s.findings)
+        .filter_map(|f| f.affects.as_ref().map(|a| a.target.clone()))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    if tables.is_empty() {
+        return;
+    }
+    let Ok(answer) = session.table_sizes(&tables).await else {
+        return;
+    };
+    for step in steps {
+        for finding in &mut step.findings {
+            let Some(affected) = finding.affects.as_mut() else {
+                continue;
+            };
+            if let Some((_, size)) = answer.tables.iter().find(|(t, _)| *t == affected.target) {
+                affected.exists = Some(size.is_some());
+                affected.size = *size;
+            }
+        }
+        if let Some(version) = &answer.server_version {
+            lint::advise_for_server(&mut step.findings, &step.statements, version);
+        }
+    }
+}
+
+/// Each size-dependent finding of `plans` summed up across the databases, as
+/// `lint::fleet_size_lines` words it.
+pub fn fleet_size_lines(plans: &[DatabasePlan]) -> Vec<String> {
+    lint::fleet_size_lines(plans.iter().flat_map(|plan| {
+        plan.steps
+            .iter()
+            .flat_map(|step| &step.findings)
+            .map(|finding| (plan.database.as_str(), finding))
+    }))
+}
+
 /// What a dry run reads of a database: what is applied, and how the run would write there.
 struct Read {
     applied: Vec<AppliedRow>,
@@ -119,6 +185,9 @@ struct Read {
     transactional_ddl: bool,
     /// The tables as the session names them (a server's schema), as the run will.
     bookkeeping: Bookkeeping,
+    /// Still open, for the sizes of the tables the planned steps touch; `None` for a
+    /// database not created yet.
+    session: Option<Box<dyn driver::Session>>,
 }
 
 /// Reads read-only (a database not created yet reads as empty); refuses a stale lock the
@@ -131,6 +200,7 @@ async fn read(fleet: &Fleet, prepared: &Prepared<'_>) -> Result<Read, EngineErro
             has_tables: false,
             transactional_ddl: driver::transactional_ddl(target.driver),
             bookkeeping: fleet.bookkeeping(target.driver),
+            session: None,
         });
     }
     let mut session = fleet
@@ -177,18 +247,18 @@ async fn read(fleet: &Fleet, prepared: &Prepared<'_>) -> Result<Read, EngineErro
         Ok((applied, has_tables, lock)) if applied.is_empty() => {
             let refusal =
                 prepare::refuse_other_tool(session.as_mut(), prepared.database, target, None).await;
-            session.close().await;
-            refusal?;
+            if let Err(refused) = refusal {
+                session.close().await;
+                return Err(refused);
+            }
             (applied, has_tables, lock)
         }
-        Ok(read) => {
-            session.close().await;
-            read
-        }
+        Ok(read) => read,
     };
     if let Some(lock) = lock
         && lock::run_refuses(&lock, server_lock)
     {
+        session.close().await;
         return Err(lock::stale_refusal(&lock, prepared.database));
     }
     Ok(Read {
@@ -196,5 +266,6 @@ async fn read(fleet: &Fleet, prepared: &Prepared<'_>) -> Result<Read, EngineErro
         has_tables,
         transactional_ddl,
         bookkeeping,
+        session: Some(session),
     })
 }

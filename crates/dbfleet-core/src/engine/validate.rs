@@ -1,12 +1,16 @@
 //! `dbfleet validate`: everything that can be checked without a connection, in one pass
 //! for CI: the config's entries and their dependencies, every migration set's files (names,
 //! versions, the splitter, transaction control) for each engine that runs them, and the
-//! warnings a run would print. Nothing here opens a database.
+//! warnings a run would print, lint findings of severity error among them. Nothing here
+//! opens a database.
 
 use serde::Serialize;
 
 use super::Fleet;
+use crate::catalog::MigrationSet;
+use crate::config::LintRefuse;
 use crate::dialect::Dialect;
+use crate::lint::{self, Severity};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Validation {
@@ -57,6 +61,10 @@ pub fn validate(fleet: &Fleet) -> Validation {
         out.problems
             .push(finding("migrator.default_database".to_owned(), problem));
     }
+    for message in lint::unknown_allowed(&config.migrator.lint_allow) {
+        out.warnings
+            .push(finding("migrator.lint_allow".to_owned(), &message));
+    }
     for warning in &catalog.warnings {
         out.warnings
             .push(finding("migrations folder".to_owned(), warning));
@@ -83,6 +91,7 @@ pub fn validate(fleet: &Fleet) -> Validation {
         for note in &set.notes {
             out.notes.push(finding(format!("set {}", set.name), note));
         }
+        lint_findings(fleet, set, &mut out);
         if set.is_shared() && !set.declares_targets() {
             out.warnings.push(finding(
                 format!("set {}", set.name),
@@ -91,6 +100,41 @@ pub fn validate(fleet: &Fleet) -> Validation {
         }
     }
     out
+}
+
+/// The set's lint findings of severity error for each engine that runs it (what `dbfleet
+/// lint` says, offline), as warnings: a run prints them and goes on. Offline, validate
+/// cannot know which migrations a database has applied, so a finding `migrator.lint_refuse`
+/// would refuse is still a warning, saying that the run refuses it where it is pending: an
+/// old applied migration must not fail CI forever.
+fn lint_findings(fleet: &Fleet, set: &MigrationSet, out: &mut Validation) {
+    let settings = &fleet.config.migrator;
+    let refuses = settings.lint_refuse.map(|level| match level {
+        LintRefuse::Error => Severity::Error,
+        LintRefuse::Warning => Severity::Warning,
+    });
+    for dialect in engines_using(fleet, &set.name) {
+        let found = lint::without_allowed(lint::lint_set(set, dialect), &settings.lint_allow);
+        for finding in found {
+            let refused = refuses.is_some_and(|least| finding.severity >= least);
+            if finding.severity < Severity::Error && !refused {
+                continue;
+            }
+            let finding = finding.relative_to(&fleet.config.base_dir);
+            out.warnings.push(Finding {
+                subject: format!("set {} ({dialect})", set.name),
+                message: format!(
+                    "lint {}{}",
+                    finding.located(),
+                    if refused {
+                        " — migrator.lint_refuse refuses a run that has this migration pending"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
 }
 
 /// The engines of the configured databases a set applies to.

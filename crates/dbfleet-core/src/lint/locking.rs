@@ -3,7 +3,8 @@
 //! (PostgreSQL), MySQL/MariaDB's ALTER TABLE algorithms and index builds, and SQLite's
 //! table rebuild. None applies to a table the same migration created.
 
-use super::{Context, Finding, Severity, Sql};
+use super::TableRef;
+use super::{Affected, Context, Finding, Severity, Sql};
 use crate::dialect::Dialect;
 
 /// The rules about locking and rewriting: a table created in the same migration has nobody
@@ -126,14 +127,20 @@ pub(super) fn sqlite_rebuild(sql: &Sql, dialect: Dialect, context: &Context) -> 
 }
 
 pub(super) fn rebuild_finding(table: &str) -> Finding {
-    Finding::new(
+    let mut finding = Finding::new(
         "table-rebuild",
         Severity::Warning,
         format!(
             "rebuilds {table}: copies every row into a new table under the write lock, and triggers, indexes and views on {table} must be created again"
         ),
         "on SQLite 3.35+ use ALTER TABLE ... DROP COLUMN / RENAME COLUMN where that is the change; otherwise keep the rebuild and check the recreated indexes and triggers",
-    )
+    );
+    let target = TableRef {
+        schema: None,
+        name: table.to_owned(),
+    };
+    finding.affects = Some(Affected::new("rebuilds", target));
+    finding
 }
 
 #[cfg(test)]

@@ -10,14 +10,22 @@
 mod compatibility;
 mod destructive;
 mod locking;
+mod mysql_versions;
 mod squawk;
+mod summary;
+mod table;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::catalog::{MigrationSet, Script, Statement, needs_autocommit, statement_tokens};
 use crate::dialect::Dialect;
+
+pub use mysql_versions::{ServerVersion, advise_for_server};
+pub use summary::{Category, confirmation_summary, fleet_size_lines};
+pub use table::{TableRef, TableSize};
 
 /// The comment that silences a rule for one statement: `-- dbfleet:allow <rule> <reason>`.
 pub const ALLOW_DIRECTIVE: &str = "dbfleet:allow";
@@ -42,6 +50,22 @@ const OTHER_RULES: &[&str] = &[
     "rename-table",
     "no-transaction",
     "allow-without-reason",
+    "allow-unknown-rule",
+];
+
+/// The rules whose cost grows with the table: what the statement does to it, for the line
+/// that says how large the table is in each database (`plan`, `--dry-run`).
+const SIZED: &[(&str, &str)] = &[
+    ("index-without-concurrently", "builds an index on"),
+    ("unique-without-index", "builds an index on"),
+    ("add-primary-key", "builds an index on"),
+    ("add-index", "builds an index on"),
+    ("volatile-default", "rewrites"),
+    ("column-type-change", "rewrites"),
+    ("set-not-null", "scans"),
+    ("constraint-without-not-valid", "scans"),
+    ("alter-without-algorithm", "may rebuild"),
+    // SQLite's `table-rebuild` is a whole migration's pattern: `locking::rebuild_finding`.
 ];
 
 /// How much a finding matters: `error` findings can refuse a run (`migrator.lint_refuse`).
@@ -92,6 +116,47 @@ pub struct Finding {
     pub why: String,
     /// The safer way, in one line.
     pub instead: String,
+    /// The existing table whose size decides how long the statement blocks or rewrites
+    /// (the rules in `SIZED`), with its size where a plan read it from the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affects: Option<Affected>,
+    /// What the database's server version makes of the statement (MySQL/MariaDB's ALTER
+    /// TABLE algorithms), where a plan read the version: `MariaDB 10.11.6: ADD COLUMN is
+    /// INSTANT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_advice: Option<String>,
+}
+
+/// The table a size-dependent finding is about, and, in a plan, what its database says of
+/// it. Offline (`dbfleet lint`) only `action` and `table` are known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Affected {
+    /// `rewrites`, `builds an index on`, `scans`, `rebuilds`, `may rebuild`.
+    pub action: &'static str,
+    /// As the statement names it, lower-cased: `orders`, `shop.orders`.
+    pub table: String,
+    #[serde(skip)]
+    pub target: TableRef,
+    /// Whether the table is there in the database planned: a table an earlier pending
+    /// migration creates is not, and has no size to count. Absent when not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    /// Its size there, as the catalog estimates it; absent when not read, when the table
+    /// is not there, or when the database cannot say (SQLite without `dbstat`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<TableSize>,
+}
+
+impl Affected {
+    fn new(action: &'static str, target: TableRef) -> Affected {
+        Affected {
+            action,
+            table: target.shown(),
+            target,
+            exists: None,
+            size: None,
+        }
+    }
 }
 
 impl Finding {
@@ -108,15 +173,53 @@ impl Finding {
             line: 0,
             why: why.into(),
             instead: instead.into(),
+            affects: None,
+            server_advice: None,
         }
     }
 
-    /// `severity rule: why (instead: ...)`
+    fn at(mut self, file: &str, line: usize) -> Finding {
+        file.clone_into(&mut self.file);
+        self.line = line;
+        self
+    }
+
+    /// The finding with its file as the operator wrote it: relative to `base` (the
+    /// config's folder) when inside it.
+    pub fn relative_to(mut self, base: &Path) -> Finding {
+        if let Ok(inside) = Path::new(&self.file).strip_prefix(base) {
+            self.file = inside.display().to_string();
+        }
+        self
+    }
+
+    /// What kind of harm the finding is about, as the run's confirmation counts them.
+    pub fn category(&self) -> Category {
+        Category::of(self.rule)
+    }
+
+    /// `severity rule: why (instead: ...)`, then what the plan read of the database: the
+    /// table's size there, what the server's version does.
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} {}: {} (instead: {})",
             self.severity, self.rule, self.why, self.instead
-        )
+        );
+        if let Some(advice) = &self.server_advice {
+            text.push_str(&format!(" [{advice}]"));
+        }
+        if let Some(affected) = &self.affects {
+            match (affected.exists, &affected.size) {
+                (Some(true), Some(size)) => {
+                    text.push_str(&format!(" [{} here: {}]", affected.table, size.words()))
+                }
+                (Some(false), _) => {
+                    text.push_str(&format!(" [{} is not there yet]", affected.table))
+                }
+                _ => {}
+            }
+        }
+        text
     }
 
     /// `file:line: severity rule: why (instead: ...)`
@@ -154,6 +257,13 @@ pub fn lint_statement(sql: &str, dialect: Dialect, context: &Context) -> Vec<Fin
     {
         found.retain(|f| !locking::RULES.contains(&f.rule));
     }
+    if let Some(target) = parsed.target_ref() {
+        for finding in &mut found {
+            if let Some((_, action)) = SIZED.iter().find(|(rule, _)| *rule == finding.rule) {
+                finding.affects = Some(Affected::new(action, target.clone()));
+            }
+        }
+    }
     if let Some(keywords) = needs_autocommit(sql, dialect) {
         found.push(Finding::new(
             "no-transaction",
@@ -189,6 +299,23 @@ pub fn lint_set(set: &MigrationSet, dialect: Dialect) -> Vec<Finding> {
         .iter()
         .filter_map(|m| m.up.for_dialect(dialect))
         .flat_map(|script| lint_script(script, dialect))
+        .collect()
+}
+
+/// What is wrong with `allowed` (`migrator.lint_allow`): each name that is no rule, which
+/// silences nothing, in words with the rule it most likely meant.
+pub fn unknown_allowed(allowed: &[String]) -> Vec<String> {
+    allowed
+        .iter()
+        .filter(|rule| !rule_names().any(|name| name == rule.as_str()))
+        .map(|rule| {
+            format!(
+                "`{rule}` is no lint rule, so it silences nothing{}",
+                crate::suggest::did_you_mean(rule_names(), rule)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            )
+        })
         .collect()
 }
 
@@ -257,31 +384,68 @@ fn lint_statements(
             .iter()
             .filter_map(|line| allow_in(line))
             .collect();
-        for mut finding in here {
-            file.clone_into(&mut finding.file);
-            finding.line = statement.line;
+        for finding in here {
+            let finding = finding.at(file, statement.line);
             match allows.iter().find(|(rule, _)| rule == finding.rule) {
                 Some((_, true)) => {}
                 Some((rule, false)) => {
-                    found.push(Finding {
-                        rule: "allow-without-reason",
-                        severity: Severity::Warning,
-                        file: file.to_owned(),
-                        line: statement.line,
-                        why: format!(
-                            "`-- {ALLOW_DIRECTIVE} {rule}` gives no reason, so it silences nothing"
-                        ),
-                        instead: format!(
-                            "say why after the rule's name: `-- {ALLOW_DIRECTIVE} {rule} <reason>`"
-                        ),
-                    });
+                    found.push(
+                        Finding::new(
+                            "allow-without-reason",
+                            Severity::Warning,
+                            format!(
+                                "`-- {ALLOW_DIRECTIVE} {rule}` gives no reason, so it silences nothing"
+                            ),
+                            format!(
+                                "say why after the rule's name: `-- {ALLOW_DIRECTIVE} {rule} <reason>`"
+                            ),
+                        )
+                        .at(file, statement.line),
+                    );
                     found.push(finding);
                 }
                 None => found.push(finding),
             }
         }
     }
+    found.extend(unknown_allows(text, first_line, file));
+    // Stable: a statement's own findings keep their order.
+    found.sort_by_key(|f| f.line);
     found
+}
+
+/// A `dbfleet:allow` comment naming no rule silences nothing: a warning on its own line
+/// for each, with the rule it most likely meant.
+fn unknown_allows(text: &str, first_line: usize, file: &str) -> Vec<Finding> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let (rule, _) = allow_in(line)?;
+            if rule_names().any(|name| name == rule) {
+                return None;
+            }
+            let instead = match crate::suggest::did_you_mean(rule_names(), &rule) {
+                Some(meant) => format!(
+                    "did you mean `{meant}`? `dbfleet lint` lists the rules in its findings"
+                ),
+                None => {
+                    "name a rule a finding shows (`dbfleet lint` prints them), e.g. `drop-column`"
+                        .to_owned()
+                }
+            };
+            Some(
+                Finding::new(
+                    "allow-unknown-rule",
+                    Severity::Warning,
+                    format!(
+                        "`-- {ALLOW_DIRECTIVE} {rule}` names no lint rule, so it silences nothing"
+                    ),
+                    instead,
+                )
+                .at(file, first_line + i),
+            )
+        })
+        .collect()
 }
 
 /// How many of the first lines of a statement's text are comments before its first word:
@@ -379,20 +543,36 @@ impl Sql {
     }
 
     /// The table an `ALTER TABLE`, `CREATE INDEX ... ON`, `DROP TABLE` or `TRUNCATE`
-    /// works on.
+    /// works on, without its schema.
     pub(crate) fn target_table(&self) -> Option<String> {
-        if self.starts(&["ALTER", "TABLE"]) || self.starts(&["DROP", "TABLE"]) {
-            return self.name_at(2);
-        }
-        if self.word(0) == "CREATE" && self.is_create_index() {
-            let on = self.tokens.iter().position(|t| t == "ON")?;
-            return self.name_at(on + 1);
-        }
-        if self.word(0) == "TRUNCATE" {
-            let i = usize::from(self.word(1) == "TABLE") + 1;
-            return self.name_at(i);
-        }
-        None
+        self.target_qualified().map(|name| bare(&name))
+    }
+
+    /// The target table as the statement names it (`SHOP.ORDERS`), lower-cased, for the
+    /// database's catalog to find.
+    fn target_ref(&self) -> Option<TableRef> {
+        let name = self.target_qualified()?.to_lowercase();
+        Some(match name.rsplit_once('.') {
+            Some((schema, table)) => TableRef {
+                schema: Some(schema.to_owned()),
+                name: table.to_owned(),
+            },
+            None => TableRef { schema: None, name },
+        })
+    }
+
+    fn target_qualified(&self) -> Option<String> {
+        let at = if self.starts(&["ALTER", "TABLE"]) || self.starts(&["DROP", "TABLE"]) {
+            2
+        } else if self.word(0) == "CREATE" && self.is_create_index() {
+            self.tokens.iter().position(|t| t == "ON")? + 1
+        } else if self.word(0) == "TRUNCATE" {
+            usize::from(self.word(1) == "TABLE") + 1
+        } else {
+            return None;
+        };
+        let name = self.word(self.skip_optional(at));
+        is_name(name).then(|| name.to_owned())
     }
 
     fn is_create_index(&self) -> bool {

@@ -105,3 +105,81 @@ fn schema_qualified_and_quoted_names_are_one_name() {
     let sql = Sql::new("CREATE INDEX i ON `shop`.`orders` (a)", Dialect::Mysql);
     assert_eq!(sql.target_table().as_deref(), Some("ORDERS"));
 }
+
+#[test]
+fn an_allow_comment_naming_no_rule_is_a_warning_on_its_line_with_the_likely_rule() {
+    let found = script(
+        "CREATE TABLE a (id INT);\n-- dbfleet:allow drop-colum gone in 4.2\nALTER TABLE a DROP COLUMN id;",
+        Dialect::Sqlite,
+    );
+    let at: Vec<(usize, &str)> = found.iter().map(|f| (f.line, f.rule)).collect();
+    assert_eq!(at, [(2, "allow-unknown-rule"), (3, "drop-column")]);
+    assert!(
+        found[0].why.contains("`-- dbfleet:allow drop-colum`"),
+        "{}",
+        found[0].why
+    );
+    assert!(
+        found[0].instead.contains("did you mean `drop-column`?"),
+        "{}",
+        found[0].instead
+    );
+    assert!(
+        script(
+            "-- dbfleet:allow drop-table fine\nDROP TABLE a;",
+            Dialect::Sqlite
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn size_dependent_findings_name_their_table_as_the_statement_does() {
+    let found = rules_of(
+        "ALTER TABLE shop.orders ALTER COLUMN total TYPE bigint",
+        Dialect::Postgres,
+    );
+    let affected = found
+        .iter()
+        .find(|f| f.rule == "column-type-change")
+        .and_then(|f| f.affects.as_ref())
+        .unwrap();
+    assert_eq!(
+        (affected.action, affected.table.as_str()),
+        ("rewrites", "shop.orders")
+    );
+    assert_eq!(affected.target.schema.as_deref(), Some("shop"));
+    let index = rules_of("CREATE INDEX i ON \"Orders\" (a)", Dialect::Postgres);
+    assert_eq!(
+        index[0].affects.as_ref().map(|a| a.table.as_str()),
+        Some("orders")
+    );
+    // A drop is as quick on a large table as on a small one.
+    assert!(
+        rules_of("DROP TABLE orders", Dialect::Postgres)[0]
+            .affects
+            .is_none()
+    );
+    let rebuild = script(
+        "CREATE TABLE t_new (id INTEGER);\nINSERT INTO t_new SELECT id FROM t;\nDROP TABLE t;\nALTER TABLE t_new RENAME TO t;",
+        Dialect::Sqlite,
+    );
+    assert_eq!(
+        rebuild[0].affects.as_ref().map(|a| a.action),
+        Some("rebuilds")
+    );
+}
+
+#[test]
+fn a_finding_inside_the_config_folder_is_shown_relative_to_it() {
+    let mut finding = script("DROP TABLE a;", Dialect::Sqlite).remove(0);
+    finding.file = "/fleet/migrations/app/001_x.up.sql".to_owned();
+    let inside = finding.clone().relative_to(std::path::Path::new("/fleet"));
+    assert_eq!(inside.file, "migrations/app/001_x.up.sql");
+    let outside = finding.relative_to(std::path::Path::new("/elsewhere"));
+    assert_eq!(outside.file, "/fleet/migrations/app/001_x.up.sql");
+}
+
+fn rules_of(sql: &str, dialect: Dialect) -> Vec<Finding> {
+    lint_statement(sql, dialect, &Context::default())
+}
