@@ -239,7 +239,7 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
         );
     }
     tmux.keys(&["Tab", "Enter"]);
-    let finished = tmux.wait_for_text("run over");
+    let finished = tmux.wait_for_text("run finished");
     assert!(
         finished.contains("6/6 database(s) ok"),
         "every database succeeded:\n{finished}"
@@ -247,7 +247,7 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
 
     // q goes back from the run to the fleet, and quits there.
     tmux.keys(&["q"]);
-    tmux.wait_for("the fleet after the run", |s| !s.contains("run over"));
+    tmux.wait_for_text("last run finished: 6/6 ok");
 
     // A migration written while the console is open shows after ctrl-r.
     fleet.write(
@@ -259,7 +259,19 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
     std::fs::remove_file(fleet.file("migrations/order_service/005_add_notes.up.sql"))
         .expect("remove the extra migration");
     tmux.keys(&["q"]);
-    tmux.wait_for_text("dbfleet-exit=0");
+    // The run's summary stays in the shell, above the exit code.
+    let shell = tmux.wait_for_text("dbfleet-exit=0");
+    assert!(
+        shell.contains("dbfleet console: up · own sets · finished")
+            && shell.contains("6/6 database(s) ok in"),
+        "the run's summary is left in the shell:\n{shell}"
+    );
+    for db in SERVICES {
+        assert!(
+            shell.lines().any(|l| l.starts_with(&format!("✓ {db}"))),
+            "{db}'s outcome in the summary:\n{shell}"
+        );
+    }
 
     // The terminal is usable again: the shell reads a line and the tty is cooked.
     tmux.shell("case \"$(stty -a)\" in *-icanon*|*-echo\\ *) echo tty-raw ;; *) echo tty-cooked-$((40+2)) ;; esac");
@@ -400,7 +412,7 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
 
     // Released: the run goes through and the status shows what it applied.
     drop(lock);
-    let finished = tmux.wait_for_text("run over");
+    let finished = tmux.wait_for_text("run finished");
     assert!(
         finished.contains("1/1 database(s) ok"),
         "the run went through once the lock was released:\n{finished}"
@@ -411,6 +423,28 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");
+}
+
+#[test]
+fn ctrl_c_during_a_run_cancels_it_and_exits_130_with_the_summary() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up -d order_service --steps 1");
+    let lock = ExclusiveLock::hold(&fleet.db("order_service"));
+    let tmux = Tmux::start("interrupt", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for_text("6 databases");
+    run_up_on_the_locked_order_service(&tmux);
+    tmux.keys(&["C-c"]);
+    let shell = tmux.wait_for_text("dbfleet-exit=130");
+    assert!(
+        shell.contains("dbfleet console: up · own sets · cancelled")
+            && shell.contains("0/1 database(s) ok in"),
+        "the cancelled run's summary is left in the shell:\n{shell}"
+    );
+    drop(lock);
 }
 
 #[test]

@@ -4,7 +4,24 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::theme::{Sym, Theme};
 use dbfleet_core::engine::{Direction, Outcome, RunEvent};
+
+/// The process's exit codes, with the CLI's meanings (`src/cli/exit.rs`).
+pub mod exit {
+    pub use crate::cli::exit::{INTERRUPTED, OK, RUN_FAILED};
+}
+
+/// How an outcome reads at a glance, in the run view and in the summary left in the shell.
+pub fn outcome_sym(outcome: &Outcome) -> Sym {
+    match outcome {
+        Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
+        Outcome::PendingElsewhere { .. } => Sym::Pending,
+        Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
+        Outcome::Blocked { .. } | Outcome::NotStarted { .. } => Sym::NotTargeted,
+        Outcome::Cancelled { .. } => Sym::Locked,
+    }
+}
 
 /// Lines the event log keeps; older ones scroll away.
 pub const LOG_LINES: usize = 500;
@@ -30,6 +47,8 @@ pub struct RunRow {
     pub statement: Option<(usize, usize)>,
     pub started_ms: Option<u64>,
     pub finished_ms: Option<u64>,
+    /// `x` asked it to stop: it does after its current statement.
+    pub cancelling: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +72,8 @@ pub struct RunProgress {
     index: HashMap<String, usize>,
     pub log: VecDeque<LogLine>,
     pub cancelling: bool,
+    /// The engine said the run ended cancelled (`RunFinished`).
+    pub cancelled: bool,
     /// The run could not start (e.g. the journal is not writable).
     pub error: Option<String>,
     pub cursor: usize,
@@ -72,6 +93,7 @@ impl RunProgress {
                 statement: None,
                 started_ms: None,
                 finished_ms: None,
+                cancelling: false,
             })
             .collect();
         let index = rows
@@ -90,6 +112,7 @@ impl RunProgress {
             index,
             log: VecDeque::new(),
             cancelling: false,
+            cancelled: false,
             error: None,
             cursor: 0,
             offset: 0,
@@ -338,6 +361,7 @@ impl RunProgress {
                 ..
             } => {
                 self.finished_ms = Some(now);
+                self.cancelled = *cancelled;
                 let ok = outcomes
                     .iter()
                     .filter(|(_, o)| o.lets_dependents_run())
@@ -361,6 +385,89 @@ impl RunProgress {
             | RunEvent::BackupsPruned { .. } => {}
         }
         None
+    }
+
+    /// How the run stands, in one word: the run view's title, the status line and the
+    /// summary say the same. A cancelled run is not "finished".
+    pub fn state_word(&self) -> &'static str {
+        if self.error.is_some() {
+            "did not start"
+        } else if self.is_active() && self.cancelling {
+            "cancelling…"
+        } else if self.is_active() {
+            "running"
+        } else if self.cancelled {
+            "cancelled"
+        } else {
+            "finished"
+        }
+    }
+
+    /// Every database went well: what `RunSummary::all_ok` says in the CLI.
+    pub fn all_ok(&self) -> bool {
+        self.error.is_none() && !self.cancelled && self.ok_count() == self.rows.len()
+    }
+
+    /// The exit code this run leaves the console with, as the CLI's `up`/`down` would:
+    /// 130 cancelled, 1 when a database did not end well (or the run never started).
+    pub fn exit_code(&self) -> u8 {
+        if self.cancelled {
+            exit::INTERRUPTED
+        } else if self.all_ok() {
+            exit::OK
+        } else {
+            exit::RUN_FAILED
+        }
+    }
+
+    /// What the console leaves in the shell after it closes: a line per database and the
+    /// totals, in the CLI summary's shape, so the scrollback keeps what the run did.
+    pub fn summary(&self, theme: &Theme) -> String {
+        let mut out = format!(
+            "dbfleet console: {} · {} · {}{}\n",
+            self.direction,
+            self.set.as_deref().unwrap_or("own sets"),
+            self.state_word(),
+            self.run_id
+                .as_deref()
+                .map(|id| format!(" · run {id}"))
+                .unwrap_or_default()
+        );
+        if let Some(error) = &self.error {
+            out.push_str(&format!("{} {error}\n", theme.symbol(Sym::Failed)));
+        }
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.database.chars().count())
+            .max()
+            .unwrap_or(8);
+        for row in &self.rows {
+            let (sym, text) = match &row.phase {
+                Phase::Done(outcome) => (outcome_sym(outcome), outcome.describe()),
+                // The run stopped before this one ended (the console closed at once).
+                _ => (Sym::NotTargeted, "did not finish".to_owned()),
+            };
+            let ms = match (row.started_ms, row.finished_ms) {
+                (Some(start), Some(end)) => {
+                    format!("  [{}]", super::model::duration(end.saturating_sub(start)))
+                }
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "{} {:<width$}  {text}{ms}\n",
+                theme.symbol(sym),
+                row.database
+            ));
+        }
+        out.push_str(&format!(
+            "{}/{} database(s) ok in {}{}\n",
+            self.ok_count(),
+            self.rows.len(),
+            super::model::duration(self.elapsed_ms(self.finished_ms.unwrap_or(self.started_ms))),
+            if self.cancelled { ", cancelled" } else { "" }
+        ));
+        out
     }
 
     /// The run ended without a `RunFinished` (it could not start, or its task died).

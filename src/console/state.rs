@@ -273,6 +273,8 @@ pub struct State {
     pub refresh_every_ms: u64,
     /// Quit as soon as the active run stops (after a cancel-and-quit).
     pub quit_after_run: bool,
+    /// Closed by Ctrl-C or a signal: the exit code says so (130), as the CLI's.
+    pub interrupted: bool,
     next_id: u64,
     /// The database focused before a filter showed nothing, to focus again when it shows.
     focus_anchor: Option<usize>,
@@ -308,6 +310,7 @@ impl State {
             last_refresh_ms: None,
             refresh_every_ms: REFRESH_EVERY_MS,
             quit_after_run: false,
+            interrupted: false,
             next_id: 1,
             focus_anchor: None,
         }
@@ -356,6 +359,17 @@ impl State {
 
     pub fn marked_count(&self) -> usize {
         self.dbs.iter().filter(|d| d.marked).count()
+    }
+
+    /// The process's exit code when the console closes now: 130 after Ctrl-C (or a
+    /// signal) or a cancelled run, 1 when the last run left a database not well, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.interrupted {
+            return crate::console::progress::exit::INTERRUPTED;
+        }
+        self.run
+            .as_ref()
+            .map_or(crate::console::progress::exit::OK, RunProgress::exit_code)
     }
 
     pub fn run_active(&self) -> bool {
@@ -550,12 +564,26 @@ pub fn history_lines(state: &State) -> Vec<(String, bool)> {
         return Vec::new();
     };
     let (inner, _) = layout::history_inner(state.size.0, state.size.1);
+    // This console's own run has no end in the journal yet because it is still going:
+    // that is not the "UNFINISHED" of a process that died.
+    let ours = state
+        .run
+        .as_ref()
+        .filter(|r| r.is_active())
+        .and_then(|r| r.run_id.as_deref());
     let mut rows = Vec::new();
-    for (text, bad) in entries
-        .iter()
-        .rev()
-        .flat_map(dbfleet_core::engine::journal::JournalEntry::lines)
-    {
+    for (text, bad) in entries.iter().rev().flat_map(|entry| {
+        let mut lines = entry.lines();
+        if entry.unfinished
+            && Some(entry.run_id.as_str()) == ours
+            && let Some((text, bad)) = lines.first_mut()
+            && let Some((head, _)) = text.split_once("UNFINISHED")
+        {
+            *text = format!("{head}running now in this console (r shows it)");
+            *bad = false;
+        }
+        lines
+    }) {
         let indent = if text.starts_with("    ") {
             "      "
         } else {

@@ -162,14 +162,19 @@ fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
         };
         let text = match &run.error {
             Some(e) => format!("the run did not start: {e}"),
-            None => format!("run over: {ok}/{total} database(s) ok"),
+            None => format!("run {}: {ok}/{total} database(s) ok", run.state_word()),
         };
         state.flash(level, text);
     }
     if state.quit_after_run {
         return vec![Command::Quit];
     }
-    state.read_names(&names)
+    let mut commands = state.read_names(&names);
+    // The journal on screen was read while the run went on: read its end.
+    if matches!(state.screens.last(), Some(Screen::History { .. })) {
+        commands.push(Command::ReadHistory);
+    }
+    commands
 }
 
 fn paste(state: &mut State, text: &str) {
@@ -303,6 +308,7 @@ fn quit(state: &mut State) -> Vec<Command> {
 }
 
 fn force_quit(state: &mut State) -> Vec<Command> {
+    state.interrupted = true;
     if !state.run_active() || state.quit_after_run {
         return vec![Command::Quit];
     }

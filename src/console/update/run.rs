@@ -3,6 +3,7 @@
 use crate::console::keys::Action;
 use crate::console::layout;
 use crate::console::msg::Command;
+use crate::console::progress::Phase;
 use crate::console::state::{FlashLevel, State};
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
@@ -23,7 +24,14 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
             if !run.is_active() {
                 return Vec::new();
             }
-            if let Some(row) = run.rows.get(run.cursor) {
+            if let Some(row) = run.rows.get_mut(run.cursor) {
+                if matches!(row.phase, Phase::Done(_)) {
+                    let db = row.database.clone();
+                    state.flash(FlashLevel::Info, format!("{db} has already ended"));
+                    return Vec::new();
+                }
+                // The row says so until the database stops: the flash alone goes away.
+                row.cancelling = true;
                 let db = row.database.clone();
                 state.flash(
                     FlashLevel::Warning,

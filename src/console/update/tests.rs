@@ -1015,3 +1015,147 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
         );
     }
 }
+
+/// `run_events_to_the_end` with its last event (`RunFinished`) replaced by `last`.
+fn run_to_the_end_with(state: &mut State, last: impl FnOnce(&mut RunEvent)) {
+    let mut events = run_events_to_the_end();
+    if let Some((_, event)) = events.last_mut() {
+        last(event);
+    }
+    fixtures::apply_events(state, events);
+}
+
+#[test]
+fn the_exit_code_says_how_the_last_run_ended() {
+    let state = demo();
+    assert_eq!(state.exit_code(), 0, "no run: a plain quit");
+
+    // Two of the demo's six are refused (dirty, stale lock): as the CLI, 1.
+    let mut state = fixtures::run_state(SIZE, true);
+    assert_eq!(state.exit_code(), 1);
+
+    let mut cancelled = fixtures::run_state(SIZE, false);
+    run_to_the_end_with(&mut cancelled, |event| {
+        if let RunEvent::RunFinished { cancelled, .. } = event {
+            *cancelled = true;
+        }
+    });
+    assert_eq!(cancelled.exit_code(), 130);
+
+    let mut all_ok = fixtures::run_state(SIZE, false);
+    run_to_the_end_with(&mut all_ok, |event| {
+        if let RunEvent::RunFinished { outcomes, .. } = event {
+            for (_, outcome) in outcomes.iter_mut() {
+                *outcome = Outcome::UpToDate;
+            }
+        }
+    });
+    // The refused ones ended earlier in the stream; make them well too.
+    for row in &mut all_ok.run.as_mut().unwrap().rows {
+        row.phase = Phase::Done(Outcome::UpToDate);
+    }
+    assert_eq!(all_ok.exit_code(), 0);
+
+    // Ctrl-C closes the console with 130 whatever the last run did.
+    state.screens.clear();
+    assert_eq!(
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+        ),
+        [Command::Quit]
+    );
+    assert_eq!(state.exit_code(), 130);
+}
+
+#[test]
+fn the_summary_left_in_the_shell_lists_every_database_and_the_totals() {
+    let state = fixtures::run_state(SIZE, true);
+    let summary = state.run.as_ref().unwrap().summary(&state.theme);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert!(
+        lines[0].starts_with("dbfleet console: up · own sets · finished · run "),
+        "{summary}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✓ order_service") && l.contains("succeeded, 2 step(s)")),
+        "{summary}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✗ message_service") && l.contains("refused: ")),
+        "{summary}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"4/6 database(s) ok in 7.0s"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_cancelled_run_says_cancelled_not_finished() {
+    let mut state = fixtures::run_state(SIZE, false);
+    press(&mut state, 'X');
+    run_to_the_end_with(&mut state, |event| {
+        if let RunEvent::RunFinished { cancelled, .. } = event {
+            *cancelled = true;
+        }
+    });
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.state_word(), "cancelled");
+    assert!(run.summary(&state.theme).contains("· cancelled"));
+    update(&mut state, Msg::RunEnded(Ok(())));
+    let flash = state.flash.as_ref().unwrap();
+    assert!(flash.text.starts_with("run cancelled: "), "{}", flash.text);
+}
+
+#[test]
+fn x_marks_the_focused_database_cancelling_until_it_ends() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let run = state.run.as_ref().unwrap();
+    let order = run
+        .rows
+        .iter()
+        .position(|r| r.database == "order_service")
+        .unwrap();
+    state.run.as_mut().unwrap().cursor = order;
+    assert_eq!(
+        press(&mut state, 'x'),
+        [Command::CancelDatabase("order_service".into())]
+    );
+    assert!(state.run.as_ref().unwrap().rows[order].cancelling);
+    // A database that has already ended is not cancelled again.
+    state.run.as_mut().unwrap().cursor = 0;
+    assert!(matches!(
+        state.run.as_ref().unwrap().rows[0].phase,
+        Phase::Done(_)
+    ));
+    assert!(press(&mut state, 'x').is_empty());
+    assert!(!state.run.as_ref().unwrap().rows[0].cancelling);
+}
+
+#[test]
+fn the_history_does_not_call_this_consoles_run_unfinished() {
+    let mut state = fixtures::run_state(SIZE, false);
+    state.screens.clear();
+    press(&mut state, 'H');
+    let mut entries = fixtures::journal_entries();
+    if let Some(last) = entries.last_mut() {
+        last.run_id = fixtures::RUN_ID.into();
+    }
+    update(&mut state, Msg::History(Ok(entries)));
+    let lines = history_lines(&state);
+    assert!(
+        lines[0].0.contains("running now in this console") && !lines[0].0.contains("UNFINISHED"),
+        "{lines:?}"
+    );
+    assert!(!lines[0].1);
+    // Its end is read again once the run is over.
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    let commands = update(&mut state, Msg::RunEnded(Ok(())));
+    assert!(commands.contains(&Command::ReadHistory), "{commands:?}");
+}

@@ -172,6 +172,11 @@ fn state_line(state: &State, db_index: usize) -> (Sym, String) {
             }
             _ => "starting".into(),
         };
+        let what = if row.cancelling {
+            format!("cancelling… {what}")
+        } else {
+            what
+        };
         return (
             Sym::Running,
             format!("{}/{} {what}", row.steps_done, row.steps_total),

@@ -211,7 +211,8 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
             )
         } else {
             format!(
-                " last run: {}/{} ok in {} · r shows it",
+                " last run {}: {}/{} ok in {} · r shows it",
+                run.state_word(),
                 run.ok_count(),
                 run.rows.len(),
                 duration(run.elapsed_ms(state.now_ms))
@@ -243,6 +244,10 @@ fn hints(buf: &mut Buffer, area: Rect, state: &State) {
     // A key that would only be refused here is not offered: read-only config, a screen
     // too small, or cancelling a run that has ended. `?` still lists them, marked off.
     let offered = |binding: &keys::Binding| {
+        // `q` quits only from the fleet; inside a screen it goes back, as `esc` says.
+        if binding.action == keys::Action::Quit && !state.screens.is_empty() {
+            return false;
+        }
         !(binding.mutating
             && (state.too_small()
                 || state.fleet.read_only
@@ -295,7 +300,11 @@ fn too_small(buf: &mut Buffer, area: Rect, state: &State) {
             layout::MIN_HEIGHT
         )),
         Line::from("Enlarge the window. Keys that change databases are off."),
-        Line::from("q quits · ? help"),
+        Line::from(if state.screens.is_empty() {
+            "q quits · ? help"
+        } else {
+            "q goes back · ? help"
+        }),
     ];
     let height = (text.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(height) / 2;

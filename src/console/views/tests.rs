@@ -465,6 +465,71 @@ fn run_finished() {
     both("run_finished", |size| fixtures::run_state(size, true));
 }
 
+/// The midway run with `x` pressed on order_service, the one still running.
+fn run_cancelling_order_service(size: (u16, u16)) -> State {
+    let mut state = fixtures::run_state(size, false);
+    update(&mut state, char_key('G'));
+    while state.run.as_ref().unwrap().rows[state.run.as_ref().unwrap().cursor].database
+        != "order_service"
+    {
+        update(&mut state, char_key('k'));
+    }
+    update(&mut state, char_key('x'));
+    state
+}
+
+#[test]
+fn run_with_one_database_cancelling() {
+    both("run_cancelling_one", |size| {
+        let state = run_cancelling_order_service(size);
+        assert!(screen(&state).contains("cancelling…"));
+        state
+    });
+}
+
+#[test]
+fn run_cancelled_is_not_called_finished() {
+    both("run_cancelled", |size| {
+        let mut state = run_cancelling_order_service(size);
+        let mut events = fixtures::run_events_to_the_end();
+        if let Some((_, dbfleet_core::engine::RunEvent::RunFinished { cancelled, .. })) =
+            events.last_mut()
+        {
+            *cancelled = true;
+        }
+        fixtures::apply_events(&mut state, events);
+        state.now_ms += 500;
+        let text = screen(&state);
+        assert!(
+            text.contains("cancelled") && !text.contains("finished"),
+            "{text}"
+        );
+        state
+    });
+}
+
+#[test]
+fn no_footer_inside_a_screen_says_q_quits() {
+    for size in [SMALL, LARGE] {
+        let mut state = fixtures::demo_state(size);
+        for key_char in ['m', 'H', 'p'] {
+            update(&mut state, char_key(key_char));
+            let text = screen(&state);
+            let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+            assert!(!footer.contains("q quit"), "{key_char}: {footer}");
+            assert!(footer.contains("esc back"), "{key_char}: {footer}");
+            update(&mut state, key(KeyCode::Esc));
+        }
+        let text = screen(&state);
+        assert!(
+            text.lines()
+                .nth(usize::from(size.1) - 1)
+                .unwrap()
+                .contains("q quit")
+        );
+    }
+}
+
 #[test]
 fn run_finished_focus_on_a_refused_database_shows_its_whole_reason() {
     both("run_finished_refused_focused", |size| {
