@@ -69,12 +69,18 @@ pub async fn run(fleet: Arc<Fleet>) -> Result<u8, String> {
     tracing::info!(config = %fleet.config.path.display(), "console started");
 
     let info = FleetInfo::from_fleet(&fleet);
+    let refresh_every_ms = fleet
+        .config
+        .migrator
+        .console_refresh_secs
+        .saturating_mul(1000);
     let (mut terminal, restore_guard) =
         terminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = terminal
         .size()
         .map_err(|e| format!("cannot read the terminal size: {e}"))?;
     let mut state = State::new(info, Theme::from_env(), (size.width, size.height));
+    state.refresh_every_ms = refresh_every_ms;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut workers = Workers::new(fleet, tx);
 

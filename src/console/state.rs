@@ -16,7 +16,8 @@ use super::progress::RunProgress;
 use super::theme::Theme;
 use dbfleet_core::engine::Direction;
 
-/// How often status is read again on its own.
+/// How often status is read again on its own, unless `migrator.console_refresh_secs`
+/// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
 /// Journal entries the history screen keeps, newest.
 pub const HISTORY_ENTRIES: usize = 200;
@@ -35,6 +36,9 @@ pub struct Flash {
     pub text: String,
     pub level: FlashLevel,
     pub until_ms: u64,
+    /// Where it was said: a flash about a dialog or a screen goes when that does;
+    /// `Global` for one that stays anywhere (`State::notice`).
+    pub context: Context,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,9 @@ pub struct Prompt {
     pub matches: Result<usize, String>,
     /// The filter before this prompt opened, for esc.
     pub previous_filter: Option<String>,
+    /// The database focused before this prompt opened (index into `dbs`), for esc: the
+    /// filter being typed may have moved the focus.
+    pub previous_focus: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -270,6 +277,7 @@ pub struct State {
     pub history: Option<Result<Vec<dbfleet_core::engine::journal::JournalEntry>, String>>,
     pub flash: Option<Flash>,
     pub last_refresh_ms: Option<u64>,
+    /// 0: no refresh on its own, only `ctrl-r` and after a run.
     pub refresh_every_ms: u64,
     /// Quit as soon as the active run stops (after a cancel-and-quit).
     pub quit_after_run: bool,
@@ -434,7 +442,17 @@ impl State {
             text: text.into(),
             level,
             until_ms: self.now_ms + FLASH_MS,
+            context: self.context(),
         });
+    }
+
+    /// A flash about something that happened on its own (a run ended, an unlock done):
+    /// it stays when the operator moves to another screen.
+    pub fn notice(&mut self, level: FlashLevel, text: impl Into<String>) {
+        self.flash(level, text);
+        if let Some(flash) = &mut self.flash {
+            flash.context = Context::Global;
+        }
     }
 
     /// Asks for the status of `indices`, skipping those with a read in flight: a hung
@@ -529,7 +547,15 @@ impl State {
     }
 
     pub fn grid(&self) -> layout::Grid {
-        layout::fleet_grid(self.size.0, self.size.1, self.layout)
+        layout::fleet_grid(self.size.0, self.size.1, self.layout, self.visible.len())
+    }
+
+    /// Puts the focus on database `db` if it is shown.
+    pub(super) fn focus_on(&mut self, db: usize) {
+        if let Some(position) = self.visible.iter().position(|&v| v == db) {
+            self.cursor = position;
+            self.keep_cursor_visible();
+        }
     }
 
     pub(super) fn keep_cursor_visible(&mut self) {

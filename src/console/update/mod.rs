@@ -44,6 +44,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Resize(width, height) => {
             state.size = (width, height);
             state.keep_cursor_visible();
+            // "too small" was about the size before; it is wrong once the size is right.
+            if !state.too_small() && state.flash.as_ref().is_some_and(|f| f.text == TOO_SMALL) {
+                state.flash = None;
+            }
             Vec::new()
         }
         Msg::Tick => on_tick(state),
@@ -79,8 +83,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::RunEnded(result) => on_run_ended(state, result),
         Msg::AdminDone { database, result } => {
             match result {
-                Ok(text) => state.flash(FlashLevel::Info, format!("{database}: {text}")),
-                Err(e) => state.flash(FlashLevel::Error, format!("{database}: {e}")),
+                Ok(text) => state.notice(FlashLevel::Info, format!("{database}: {text}")),
+                Err(e) => state.notice(FlashLevel::Error, format!("{database}: {e}")),
             }
             state.read_names(&[database])
         }
@@ -115,9 +119,10 @@ fn on_tick(state: &mut State) -> Vec<Command> {
     {
         state.flash = None;
     }
-    let due = state
-        .last_refresh_ms
-        .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
+    let due = state.refresh_every_ms > 0
+        && state
+            .last_refresh_ms
+            .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
     if due {
         state.reload_and_refresh()
     } else {
@@ -160,11 +165,19 @@ fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
         } else {
             FlashLevel::Warning
         };
-        let text = match &run.error {
+        let mut text = match &run.error {
             Some(e) => format!("the run did not start: {e}"),
             None => format!("run {}: {ok}/{total} database(s) ok", run.state_word()),
         };
-        state.flash(level, text);
+        // Marks kept after a run would make the next `U` act on them unseen.
+        let marked = state.marked_count();
+        if marked > 0 {
+            for db in &mut state.dbs {
+                db.marked = false;
+            }
+            text.push_str(&format!(" · {marked} mark(s) cleared"));
+        }
+        state.notice(level, text);
     }
     if state.quit_after_run {
         return vec![Command::Quit];
@@ -205,10 +218,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     };
     if binding.mutating && state.too_small() {
-        state.flash(
-            FlashLevel::Warning,
-            "the terminal is too small to act safely; enlarge it",
-        );
+        state.flash(FlashLevel::Warning, TOO_SMALL);
         return Vec::new();
     }
     if binding.mutating
@@ -224,8 +234,21 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         );
         return Vec::new();
     }
-    perform(state, context, binding.action)
+    let commands = perform(state, context, binding.action);
+    // A message about the dialog or screen just left ("type 6 to confirm") does not
+    // belong on the next one; one said after the move (the run started) does.
+    if state.context() != context
+        && state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.context != state.context() && f.context != Context::Global)
+    {
+        state.flash = None;
+    }
+    commands
 }
+
+const TOO_SMALL: &str = "the terminal is too small to act safely; enlarge it";
 
 /// Keys no binding claims: text for a prompt or for a confirmation's typed count.
 fn type_into(state: &mut State, key: KeyEvent) {
@@ -330,6 +353,9 @@ fn back(state: &mut State) {
             && prompt.kind == PromptKind::Filter
         {
             state.apply_filter(prompt.previous_filter);
+            if let Some(db) = prompt.previous_focus {
+                state.focus_on(db);
+            }
         }
         return;
     }

@@ -247,6 +247,7 @@ pub(super) fn prompt(state: &mut State, kind: PromptKind) {
         preset: None,
         matches: Ok(0),
         previous_filter: state.filter.clone(),
+        previous_focus: state.focused(),
     }));
     super::prompt::changed(state);
 }

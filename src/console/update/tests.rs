@@ -1159,3 +1159,72 @@ fn the_history_does_not_call_this_consoles_run_unfinished() {
     let commands = update(&mut state, Msg::RunEnded(Ok(())));
     assert!(commands.contains(&Command::ReadHistory), "{commands:?}");
 }
+
+#[test]
+fn marks_are_cleared_when_a_run_ends_and_the_status_line_says_so() {
+    let mut state = fixtures::run_state(SIZE, false);
+    assert_eq!(state.marked_count(), 6);
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    update(&mut state, Msg::RunEnded(Ok(())));
+    assert_eq!(state.marked_count(), 0);
+    let flash = state.flash.as_ref().unwrap();
+    assert!(
+        flash.text.ends_with("· 6 mark(s) cleared"),
+        "{}",
+        flash.text
+    );
+    // It is news about the run, not about the run screen: leaving the screen keeps it.
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.flash.is_some());
+}
+
+#[test]
+fn a_dialogs_message_goes_with_the_dialog() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service", "product_service"]);
+    let commands = press(&mut state, 'D');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.flash.as_ref().map(|f| f.text.as_str()),
+        Some("type 2 to confirm")
+    );
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.overlay.is_none());
+    assert!(state.flash.is_none(), "{:?}", state.flash);
+}
+
+#[test]
+fn too_small_goes_once_the_terminal_is_big_enough() {
+    let mut state = demo();
+    update(&mut state, Msg::Resize(60, 20));
+    press(&mut state, 'U');
+    assert!(state.flash.as_ref().unwrap().text.contains("too small"));
+    update(&mut state, Msg::Resize(100, 30));
+    assert!(state.flash.is_none());
+}
+
+#[test]
+fn esc_in_the_filter_prompt_puts_the_previous_focus_back() {
+    let mut state = every();
+    focus(&mut state, "order_service");
+    press(&mut state, '/');
+    // A filter that hides order_service moves the focus while it is typed.
+    type_text(&mut state, "user");
+    assert_ne!(state.focused(), state.index_of("order_service"));
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter, None);
+    assert_eq!(state.focused(), state.index_of("order_service"));
+}
+
+#[test]
+fn a_refresh_interval_of_zero_never_refreshes_on_its_own() {
+    let mut state = demo();
+    state.refresh_every_ms = 0;
+    state.last_refresh_ms = Some(0);
+    state.now_ms = 10 * REFRESH_EVERY_MS;
+    assert!(update(&mut state, Msg::Tick).is_empty());
+    state.refresh_every_ms = 3_000;
+    assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+}

@@ -113,6 +113,33 @@ fn fleet_with_statuses() {
 }
 
 #[test]
+fn fleet_at_200x60_uses_the_room() {
+    let state = fixtures::demo_state((200, 60));
+    let text = screen(&state);
+    assert!(
+        text.contains("last 2026-11-23 09:12:41Z by deploy@ops-1 · 00"),
+        "{text}"
+    );
+    insta::assert_snapshot!("fleet_200x60", text);
+}
+
+#[test]
+fn a_server_panel_cuts_the_host_not_the_database_name() {
+    let mut state = fixtures::demo_state(SMALL);
+    let order = state.index_of("order_service").unwrap();
+    state.dbs[order].info.server =
+        Some("migrator@orders-primary.eu-west-1.rds.amazonaws.com:5432/order_service".into());
+    let text = screen(&state);
+    let line = text
+        .lines()
+        .find(|l| l.contains("/order_service"))
+        .unwrap_or_else(|| panic!("the name is whole:\n{text}"));
+    assert!(line.contains("orders-primary.eu-west-"), "{line}");
+    assert!(line.contains("…/order_service"), "{line}");
+    assert!(!line.contains("migrator@"), "{line}");
+}
+
+#[test]
 fn fleet_with_every_state() {
     both("fleet_every_state", every_state);
 }
