@@ -262,7 +262,7 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
     // The run's summary stays in the shell, above the exit code.
     let shell = tmux.wait_for_text("dbfleet-exit=0");
     assert!(
-        shell.contains("dbfleet console: up · own sets · finished")
+        shell.contains("dbfleet console: up · everything pending · finished")
             && shell.contains("6/6 database(s) ok in"),
         "the run's summary is left in the shell:\n{shell}"
     );
@@ -419,10 +419,61 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
     );
     tmux.keys(&["Escape"]);
     tmux.wait_for("order_service's status", |s| {
+        // Marked before the statuses were in: the set stayed the own sets.
         !s.contains("reading") && s.contains("applied 4 · pending 2")
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");
+}
+
+#[test]
+fn everything_pending_on_the_demo_teaching_state_brings_the_pending_databases_up_to_date() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    let tmux = Tmux::start("everything", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    // user_service lacks cross_service/002, order_service two of its own: both sets.
+    tmux.wait_for_text("set: everything pending");
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("pending");
+    tmux.wait_for_text("(2 matches)");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 2");
+    tmux.keys(&["U"]);
+    let confirm = tmux.wait_for("the plan of both sets", |s| {
+        s.contains("[ Cancel ]") && s.contains("2 of 2 will change (3 step(s))")
+    });
+    assert!(
+        confirm.contains("everything pending (own set first"),
+        "the confirmation says the order:\n{confirm}"
+    );
+    tmux.keys(&["Tab", "Enter"]);
+    let finished = tmux.wait_for_text("run finished");
+    assert!(
+        finished.contains("2/2 database(s) ok") && finished.contains("2 mark(s) cleared"),
+        "{finished}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the fleet re-read", |s| {
+        !s.contains("reading") && !s.contains("● 2 pending") && !s.contains("● 1 pending")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+    for db in ["user_service", "order_service"] {
+        let status = fleet.status_of(db);
+        assert_eq!(status["pending"], 0, "{db} is up to date: {status}");
+    }
+    // The journal has one run per set, own first.
+    let journal = fleet.read("data/journal.jsonl");
+    let own = journal.find("(set own sets)").expect("the own-set run");
+    let shared = journal
+        .find("(set cross_service)")
+        .expect("the shared-set run");
+    assert!(own < shared, "own set first");
 }
 
 #[test]

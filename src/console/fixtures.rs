@@ -394,6 +394,9 @@ pub fn status(fleet: &FleetInfo, db: usize, shape: Shape) -> Option<DatabaseStat
 /// A console on `fleet` at `size`, its clock at `NOW_MS`, before it asked for anything.
 pub fn blank_state(fleet: FleetInfo, size: (u16, u16)) -> State {
     let mut state = State::new(fleet, Theme::default(), size);
+    // The screens as the operator left them on own sets; the set the console picks on
+    // its own once statuses are in has tests of its own.
+    state.set_chosen = true;
     state.now_ms = NOW_MS;
     state
 }
@@ -712,6 +715,7 @@ pub fn plan_result(
         plans: Vec::new(),
         not_targeted: Vec::new(),
         misconfigured: Vec::new(),
+        passes: Vec::new(),
     };
     for name in databases {
         let index = fleet.databases.iter().position(|d| &d.name == name);

@@ -10,6 +10,7 @@ use crossterm::event::KeyEvent;
 use super::model::FleetInfo;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::dryrun::DatabasePlan;
+pub use dbfleet_core::engine::everything::Pass;
 use dbfleet_core::engine::journal::JournalEntry;
 use dbfleet_core::engine::status::DatabaseStatus;
 use dbfleet_core::engine::{Direction, Fleet, Limit, RunEvent};
@@ -73,6 +74,15 @@ pub enum Command {
         direction: Direction,
         limit: Limit,
     },
+    /// The dry run of every pending set of `databases` ("everything pending").
+    PlanEverything {
+        id: u64,
+        databases: Vec<String>,
+    },
+    /// Every pending set, one run per set in `passes`' order (`engine::everything`).
+    StartEverything {
+        passes: Vec<Pass>,
+    },
     CancelRun,
     CancelDatabase(String),
     Unlock(String),
@@ -92,6 +102,8 @@ pub struct PlanResult {
     pub not_targeted: Vec<String>,
     /// Broken config entries in the selection: a run refuses to start with any.
     pub misconfigured: Vec<String>,
+    /// "Everything pending": the runs it makes, one per set with work; empty otherwise.
+    pub passes: Vec<Pass>,
 }
 
 /// `down` reverts one step per database unless told otherwise, as in the CLI.

@@ -78,6 +78,12 @@ pub struct RunProgress {
     pub error: Option<String>,
     pub cursor: usize,
     pub offset: usize,
+    /// The cursor follows the databases being worked on until the operator moves it.
+    pub follow: bool,
+    /// "Everything pending" runs one engine run per set: the number of sets, and how
+    /// many `RunFinished` are still to come before the last.
+    pub passes: usize,
+    passes_left: usize,
 }
 
 impl RunProgress {
@@ -116,7 +122,17 @@ impl RunProgress {
             error: None,
             cursor: 0,
             offset: 0,
+            follow: true,
+            passes: 1,
+            passes_left: 0,
         }
+    }
+
+    /// A run of `passes` engine runs, one per set, one after another.
+    pub fn with_passes(mut self, passes: usize) -> Self {
+        self.passes = passes.max(1);
+        self.passes_left = self.passes - 1;
+        self
     }
 
     pub fn is_active(&self) -> bool {
@@ -183,15 +199,32 @@ impl RunProgress {
                 run_id,
                 by,
                 databases,
+                set,
                 ..
             } => {
+                let later_set = self.run_id.is_some();
                 self.run_id = Some(run_id.clone());
                 self.by = Some(by.clone());
+                if later_set {
+                    // The next set's run: its databases wait their turn again.
+                    for db in databases {
+                        if let Some(row) = self.row_mut(db) {
+                            row.phase = Phase::Queued;
+                            row.migration = None;
+                            row.statement = None;
+                        }
+                    }
+                }
+                let which = if self.passes > 1 {
+                    format!(" (set {})", set.as_deref().unwrap_or("own sets"))
+                } else {
+                    String::new()
+                };
                 self.log(
                     now,
                     None,
                     format!(
-                        "{} started on {} database(s) by {by}",
+                        "{}{which} started on {} database(s) by {by}",
                         self.direction,
                         databases.len()
                     ),
@@ -248,7 +281,8 @@ impl RunProgress {
             RunEvent::Started { database, steps } => {
                 if let Some(row) = self.row_mut(database) {
                     row.phase = Phase::Running;
-                    row.steps_total = *steps;
+                    // Steps of earlier sets (everything pending) count in the gauge.
+                    row.steps_total = row.steps_done + *steps;
                     // From its turn on: a slow connection is part of its time.
                     row.started_ms.get_or_insert(now);
                 }
@@ -342,8 +376,24 @@ impl RunProgress {
             RunEvent::Finished {
                 database, outcome, ..
             } => {
+                let several_sets = self.passes > 1;
                 if let Some(row) = self.row_mut(database) {
-                    row.phase = Phase::Done(outcome.clone());
+                    // Over several sets a database's outcome counts the steps of all.
+                    let outcome = match outcome {
+                        _ if !several_sets => outcome.clone(),
+                        Outcome::Succeeded { .. } => Outcome::Succeeded {
+                            applied: row.steps_done,
+                        },
+                        Outcome::UpToDate | Outcome::PendingElsewhere { .. }
+                            if row.steps_done > 0 =>
+                        {
+                            Outcome::Succeeded {
+                                applied: row.steps_done,
+                            }
+                        }
+                        other => other.clone(),
+                    };
+                    row.phase = Phase::Done(outcome);
                     row.finished_ms = Some(now);
                     row.statement = None;
                 }
@@ -360,22 +410,42 @@ impl RunProgress {
                 cancelled,
                 ..
             } => {
-                self.finished_ms = Some(now);
-                self.cancelled = *cancelled;
+                self.cancelled |= *cancelled;
                 let ok = outcomes
                     .iter()
                     .filter(|(_, o)| o.lets_dependents_run())
                     .count();
-                let state = if *cancelled { "cancelled" } else { "finished" };
+                if self.passes_left > 0 && !*cancelled {
+                    // One set done; the next set's run follows (or the task ends early
+                    // when nothing is left to run, and `RunEnded` closes the run).
+                    self.passes_left -= 1;
+                    self.log(
+                        now,
+                        None,
+                        format!("set done: {ok}/{} database(s) ok", outcomes.len()),
+                        ok != outcomes.len(),
+                    );
+                    return None;
+                }
+                self.finished_ms = Some(now);
+                let (ok, total) = if self.passes > 1 {
+                    (self.ok_count(), self.rows.len())
+                } else {
+                    (ok, outcomes.len())
+                };
+                let state = if self.cancelled {
+                    "cancelled"
+                } else {
+                    "finished"
+                };
                 self.log(
                     now,
                     None,
                     format!(
-                        "run {state}: {ok}/{} database(s) ok in {}",
-                        outcomes.len(),
+                        "run {state}: {ok}/{total} database(s) ok in {}",
                         super::model::duration(self.elapsed_ms(now))
                     ),
-                    ok != outcomes.len(),
+                    ok != total,
                 );
             }
             RunEvent::LockCleared { .. }
@@ -385,6 +455,29 @@ impl RunProgress {
             | RunEvent::BackupsPruned { .. } => {}
         }
         None
+    }
+
+    /// Where the cursor goes on its own: while the run goes, the first database being
+    /// worked on (at 1,000 databases the rows in view are where the work is); once it
+    /// ends, the first that failed or was refused. `None`: stay.
+    pub fn cursor_target(&self) -> Option<usize> {
+        if self.is_active() {
+            if !self.follow {
+                return None;
+            }
+            return self.rows.iter().position(|r| {
+                matches!(
+                    r.phase,
+                    Phase::Connecting | Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
+                )
+            });
+        }
+        self.rows.iter().position(|r| {
+            matches!(
+                r.phase,
+                Phase::Done(Outcome::Failed { .. } | Outcome::Refused { .. })
+            )
+        })
     }
 
     /// How the run stands, in one word: the run view's title, the status line and the

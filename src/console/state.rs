@@ -13,12 +13,14 @@ use super::layout::{self, FleetLayout};
 use super::model::{Database, FleetInfo, Health, matcher};
 use super::msg::{Command, PlanResult};
 use super::progress::RunProgress;
-use super::theme::Theme;
-use dbfleet_core::engine::Direction;
+use super::theme::{Sym, Theme};
+use dbfleet_core::engine::{Direction, Limit};
 
 /// How often status is read again on its own, unless `migrator.console_refresh_secs`
 /// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
+/// The "everything pending" choice's name.
+pub const EVERYTHING: &str = "everything pending";
 /// Journal entries the history screen keeps, newest.
 pub const HISTORY_ENTRIES: usize = 200;
 /// How long a flash message stays.
@@ -64,6 +66,8 @@ pub struct PreviewView {
     pub id: u64,
     pub databases: Vec<String>,
     pub set: Option<String>,
+    /// Every pending set of each database.
+    pub everything: bool,
     pub result: Option<Result<PlanResult, String>>,
     pub selected: usize,
     pub scroll: usize,
@@ -77,6 +81,7 @@ pub struct MatrixView {
     /// The migration set chosen when the matrix opened: looking at a shared set here must
     /// not change what `U` runs afterwards.
     pub set_before: Option<usize>,
+    pub everything_before: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +161,10 @@ pub struct RunConfirm {
     pub databases: Vec<String>,
     pub plan_id: u64,
     pub result: Option<Result<PlanResult, String>>,
+    /// Every pending set, one after another (`set` is then `None`).
+    pub everything: bool,
+    /// How far: all pending, one step down, or through one migration (from the matrix).
+    pub limit: Limit,
 }
 
 impl Confirm {
@@ -215,16 +224,25 @@ impl Confirm {
             Some(Ok(result)) if result.plans.is_empty() => {
                 return Some("no database to run".into());
             }
-            // Refused ones may deserve a retry (a busy or unreachable database); a fleet
-            // that is simply up to date does not.
+            // A run that would change nothing is not offered: a dirty, drifted or stale-
+            // locked database is refused again until its cause is fixed (R, L), and an up
+            // to date one stays so. Only a database that did not answer the dry run (busy,
+            // unreachable, its lock held) may answer the run: that one is worth a try.
             Some(Ok(result))
-                if result
-                    .plans
-                    .iter()
-                    .all(|p| p.steps.is_empty() && p.refused.is_none()) =>
+                if result.plans.iter().all(|p| {
+                    (p.steps.is_empty() && p.refused.is_none())
+                        || p.refused.as_ref().is_some_and(|r| {
+                            !matches!(r.kind(), "unreachable" | "lock_timeout" | "lock_failed")
+                        })
+                }) =>
             {
+                let refused = result.plans.iter().filter(|p| p.refused.is_some()).count();
                 let elsewhere = result.plans.iter().any(|p| !p.pending_elsewhere.is_empty());
-                return Some(if elsewhere {
+                return Some(if refused > 0 {
+                    format!(
+                        "nothing would change: {refused} refused (why above), the rest up to date"
+                    )
+                } else if elsewhere {
                     "nothing to run in this set; the pending work is in another (] switches)".into()
                 } else {
                     "nothing to run: all up to date".into()
@@ -262,6 +280,11 @@ pub struct State {
     pub layout: FleetLayout,
     /// Index into `fleet.shared_sets`; `None` runs each database's own set.
     pub set: Option<usize>,
+    /// "Everything pending": every set of each database, own first (`set` is `None`).
+    pub everything: bool,
+    /// The set was chosen (by the operator, or by the console once statuses were in):
+    /// the console does not choose it again.
+    pub set_chosen: bool,
     pub filter: Option<String>,
     /// Indices into `dbs` the filter lets through, in config order.
     pub visible: Vec<usize>,
@@ -306,6 +329,8 @@ impl State {
             size,
             layout: FleetLayout::Panels,
             set: None,
+            everything: false,
+            set_chosen: false,
             filter: None,
             visible,
             cursor: 0,
@@ -342,6 +367,15 @@ impl State {
         self.set
             .and_then(|i| self.fleet.shared_sets.get(i))
             .map(|s| s.name.as_str())
+    }
+
+    /// The chosen set as the header and the titles name it.
+    pub fn set_label(&self) -> &str {
+        if self.everything {
+            EVERYTHING
+        } else {
+            self.set_name().unwrap_or("own sets")
+        }
     }
 
     pub fn context(&self) -> Context {
@@ -521,15 +555,49 @@ impl State {
         self.read(indices)
     }
 
+    /// Every condition database `db` is in, worst first: its health, and besides it what
+    /// else its status says (a dirty database may hold a stale lock too). The header counts
+    /// each, `/dirty` matches each, `n` stops at any but up to date.
+    pub fn conditions(&self, db: usize) -> Vec<Sym> {
+        let health = self.health(db);
+        let mut out = vec![health.sym()];
+        if let (Health::Is(_), Some(database)) = (&health, self.dbs.get(db))
+            && database.read_error.is_none()
+            && database.info.config_error.is_none()
+            && let Some(status) = database.status.as_ref().filter(|s| s.error.is_none())
+        {
+            let also = [
+                (status.dirty, Sym::Dirty),
+                (status.lock.is_some(), Sym::Locked),
+                (!status.drift.is_empty(), Sym::Drift),
+                (status.pending > 0, Sym::Pending),
+            ];
+            for (applies, sym) in also {
+                if applies && !out.contains(&sym) {
+                    out.push(sym);
+                }
+            }
+            if out.len() > 1 {
+                out.retain(|&s| s != Sym::Ok);
+            }
+        }
+        out
+    }
+
+    /// Whether database `db` needs the operator: anything but up to date (or not read yet).
+    pub fn needs_attention(&self, db: usize) -> bool {
+        self.conditions(db)
+            .iter()
+            .any(|s| !matches!(s, Sym::Ok | Sym::Unknown | Sym::NotTargeted))
+    }
+
     pub fn apply_filter(&mut self, filter: Option<String>) {
         // A glob being typed matches nothing for a keystroke (`*_` on the way to
         // `*_service`); the focus must not fall to the first database because of it.
         let focused = self.focused().or(self.focus_anchor);
         self.filter = filter.filter(|f| !f.trim().is_empty());
-        self.visible = match self.filter.as_deref().map(matcher) {
-            Some(Ok(m)) => (0..self.dbs.len())
-                .filter(|&i| m.is_match(self.dbs[i].name()))
-                .collect(),
+        self.visible = match self.filter.clone().map(|f| self.matching(&f)) {
+            Some(Ok(found)) => found,
             // An unfinished glob (`user_{`) shows nothing rather than everything.
             Some(Err(_)) => Vec::new(),
             None => (0..self.dbs.len()).collect(),
@@ -569,17 +637,54 @@ impl State {
         self.offset = layout::scroll_to_show(self.offset, self.cursor / grid.columns, grid.rows);
     }
 
+    /// The databases `pattern` matches, in config order: by name (a glob, or text it
+    /// contains), and by state for a state's word (`dirty`, `locked`, `pending`, `failed`,
+    /// ...; `dirty,locked` either), as an operator looking for trouble types it.
     pub(super) fn matching(&self, pattern: &str) -> Result<Vec<usize>, String> {
+        let parts = dbfleet_core::engine::selection::split_list(&[pattern.to_owned()]);
+        let states: Vec<Sym> = parts.iter().filter_map(|p| state_word(p)).collect();
         let m = matcher(pattern)?;
         Ok((0..self.dbs.len())
-            .filter(|&i| m.is_match(self.dbs[i].name()))
+            .filter(|&i| {
+                m.is_match(self.dbs[i].name())
+                    || (!states.is_empty() && self.conditions(i).iter().any(|c| states.contains(c)))
+            })
             .collect())
+    }
+
+    /// Whether the filter names a state, so a fresh status can change what it shows.
+    pub fn filter_is_by_state(&self) -> bool {
+        self.filter.as_deref().is_some_and(|f| {
+            dbfleet_core::engine::selection::split_list(&[f.to_owned()])
+                .iter()
+                .any(|p| state_word(p).is_some())
+        })
     }
 
     /// The columns of the matrix: the shown databases.
     pub fn matrix_columns(&self) -> &[usize] {
         &self.visible
     }
+}
+
+/// The words a filter or a mark glob takes for states (the header's words).
+pub const STATE_WORDS: &[(&str, Sym)] = &[
+    ("dirty", Sym::Dirty),
+    ("locked", Sym::Locked),
+    ("pending", Sym::Pending),
+    ("failed", Sym::Failed),
+    ("misconfigured", Sym::Failed),
+    ("drift", Sym::Drift),
+    ("unreachable", Sym::Unreachable),
+    ("running", Sym::Running),
+];
+
+fn state_word(text: &str) -> Option<Sym> {
+    let text = text.trim();
+    STATE_WORDS
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(text))
+        .map(|(_, sym)| *sym)
 }
 
 /// The history screen's rows at the current size: every entry's lines, newest first,

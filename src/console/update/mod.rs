@@ -57,6 +57,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 db.status = Some(*status);
                 db.reading_since = None;
                 db.read_error = None;
+                refilter(state);
+                choose_set_once(state);
             }
             Vec::new()
         }
@@ -65,6 +67,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 let db = &mut state.dbs[i];
                 db.reading_since = None;
                 db.read_error = Some(error);
+                refilter(state);
+                choose_set_once(state);
             }
             Vec::new()
         }
@@ -74,7 +78,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Run(event) => {
             let now = state.now_ms;
-            let ended = state.run.as_mut().and_then(|run| run.apply(&event, now));
+            let (width, height) = state.size;
+            let ended = state.run.as_mut().and_then(|run| {
+                let was_active = run.is_active();
+                let ended = run.apply(&event, now);
+                // Follow the work while it goes; the first failure once the run is over.
+                let target = if run.is_active() || was_active {
+                    run.cursor_target()
+                } else {
+                    None
+                };
+                if let Some(target) = target {
+                    run.cursor = target;
+                    let window =
+                        crate::console::layout::run_table_height(width, height, run.rows.len());
+                    run.offset =
+                        crate::console::layout::scroll_to_show(run.offset, run.cursor, window);
+                }
+                ended
+            });
             match ended {
                 Some(db) => state.read_names(&[db]),
                 None => Vec::new(),
@@ -108,6 +130,61 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.refresh_all()
         }
+    }
+}
+
+/// Once the first statuses are all in, the console opens on the set that has work: the
+/// one set with pending migrations, or "everything pending" when several have some.
+/// Once only: after that the set is the operator's.
+fn choose_set_once(state: &mut State) {
+    if state.set_chosen || state.dbs.iter().any(|d| d.reading_since.is_some()) {
+        return;
+    }
+    state.set_chosen = true;
+    let mut own = false;
+    let mut shared: Vec<String> = Vec::new();
+    for set in state
+        .dbs
+        .iter()
+        .filter_map(|d| d.status.as_ref())
+        .flat_map(|s| &s.sets)
+        .filter(|s| s.pending > 0)
+    {
+        if !set.shared {
+            own = true;
+        } else if !shared.contains(&set.set) {
+            shared.push(set.set.clone());
+        }
+    }
+    let mut places: Vec<String> = shared.clone();
+    if own {
+        places.insert(0, "own sets".into());
+    }
+    match (own, shared.as_slice()) {
+        // Own sets or nothing pending: where the console opened already.
+        (_, []) => return,
+        (false, [only]) => {
+            state.set = state.fleet.shared_sets.iter().position(|s| &s.name == only);
+        }
+        _ => state.everything = true,
+    }
+    state.notice(
+        FlashLevel::Info,
+        format!(
+            "set: {} — pending work in {} ([ ] switches)",
+            state.set_label(),
+            places.join(", ")
+        ),
+    );
+}
+
+/// A filter by state (`/dirty`) follows the statuses as they arrive.
+fn refilter(state: &mut State) {
+    if state.filter_is_by_state() {
+        let offset = state.offset;
+        state.apply_filter(state.filter.clone());
+        state.offset = offset;
+        state.keep_cursor_visible();
     }
 }
 
@@ -233,6 +310,24 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
             "read-only: migrator.dry_run is true in the config; p previews",
         );
         return Vec::new();
+    }
+    // Acting on the fleet before the first statuses are in: the set the operator sees
+    // stays the set, the console does not switch it under them.
+    if matches!(
+        binding.action,
+        Action::ToggleMark
+            | Action::MarkAll
+            | Action::MarkGlob
+            | Action::InvertMarks
+            | Action::Preview
+            | Action::RunUp
+            | Action::RunDown
+            | Action::Matrix
+            | Action::PrevSet
+            | Action::NextSet
+            | Action::CommandPrompt
+    ) {
+        state.set_chosen = true;
     }
     let commands = perform(state, context, binding.action);
     // A message about the dialog or screen just left ("type 6 to confirm") does not
@@ -362,6 +457,7 @@ fn back(state: &mut State) {
     if let Some(screen) = state.screens.pop() {
         if let Screen::Matrix(view) = screen {
             state.set = view.set_before;
+            state.everything = view.everything_before;
         }
         return;
     }
@@ -370,13 +466,28 @@ fn back(state: &mut State) {
     }
 }
 
+/// `[` `]`: own sets, each shared set, then "everything pending" (when there are shared
+/// sets), round again.
 fn cycle_set(state: &mut State, forward: bool) {
+    state.set_chosen = true;
     let count = state.fleet.shared_sets.len();
-    state.set = match (state.set, forward) {
-        (None, true) if count > 0 => Some(0),
-        (None, false) if count > 0 => Some(count - 1),
-        (Some(i), true) if i + 1 < count => Some(i + 1),
-        (Some(i), false) if i > 0 => Some(i - 1),
-        _ => None,
+    if count == 0 {
+        state.set = None;
+        state.everything = false;
+        return;
+    }
+    // Positions: 0 own sets, 1..=count the shared sets, count + 1 everything.
+    let positions = count + 2;
+    let now = match (state.everything, state.set) {
+        (true, _) => count + 1,
+        (false, Some(i)) => i + 1,
+        (false, None) => 0,
     };
+    let next = if forward {
+        (now + 1) % positions
+    } else {
+        (now + positions - 1) % positions
+    };
+    state.everything = next == count + 1;
+    state.set = (1..=count).contains(&next).then(|| next - 1);
 }

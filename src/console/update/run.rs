@@ -13,6 +13,18 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
     };
     let window = layout::run_table_height(width, height, run.rows.len());
     let last = run.rows.len().saturating_sub(1);
+    if matches!(
+        action,
+        Action::MoveUp
+            | Action::MoveDown
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+    ) {
+        // The operator looks where they chose; the cursor no longer follows the work.
+        run.follow = false;
+    }
     match action {
         Action::MoveUp => run.cursor = run.cursor.saturating_sub(1),
         Action::MoveDown => run.cursor = (run.cursor + 1).min(last),

@@ -10,8 +10,10 @@ use crate::console::fixtures::{
 use crate::console::keys::BINDINGS;
 use crate::console::layout;
 use crate::console::model::Health;
+use crate::console::msg::Pass;
 use crate::console::progress::Phase;
 use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::console::theme::Sym;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::status::Verdict;
 use dbfleet_core::engine::{Direction, Limit, Outcome, RunEvent};
@@ -1227,4 +1229,389 @@ fn a_refresh_interval_of_zero_never_refreshes_on_its_own() {
     assert!(update(&mut state, Msg::Tick).is_empty());
     state.refresh_every_ms = 3_000;
     assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+}
+
+/// The demo fleet as the console first opens it: no set chosen yet.
+fn opening() -> State {
+    let mut state = fixtures::fresh_state(fixtures::demo_fleet(), SIZE);
+    state.set_chosen = false;
+    state
+}
+
+fn deliver_statuses(state: &mut State) {
+    for db in 0..state.fleet.databases.len() {
+        let name = state.fleet.databases[db].name.clone();
+        if let Some(status) = fixtures::status(&state.fleet, db, fixtures::shape_of(&name)) {
+            update(
+                state,
+                Msg::Status {
+                    database: name,
+                    status: Box::new(status),
+                },
+            );
+        }
+    }
+}
+
+#[test]
+fn the_console_opens_on_everything_pending_when_several_sets_have_work() {
+    let mut state = opening();
+    assert_eq!(state.set_label(), "own sets");
+    deliver_statuses(&mut state);
+    // order_service has own work, user_service a cross_service migration.
+    assert!(state.everything);
+    assert_eq!(state.set_label(), "everything pending");
+    let flash = state.flash.as_ref().unwrap();
+    assert!(
+        flash
+            .text
+            .contains("pending work in own sets, cross_service"),
+        "{}",
+        flash.text
+    );
+    // Once only: the operator's choice is not overridden by a later read.
+    press(&mut state, ']');
+    assert!(!state.everything);
+    deliver_statuses(&mut state);
+    assert!(!state.everything);
+}
+
+#[test]
+fn brackets_reach_everything_pending_after_the_shared_sets() {
+    let mut state = demo();
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "cross_service");
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "everything pending");
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "own sets");
+    press(&mut state, '[');
+    assert_eq!(state.set_label(), "everything pending");
+}
+
+#[test]
+fn everything_pending_plans_every_set_and_runs_its_passes_in_order() {
+    let mut state = demo();
+    state.everything = true;
+    mark(&mut state, &["user_service", "order_service"]);
+    let commands = press(&mut state, 'U');
+    let [Command::PlanEverything { id, databases }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(databases, &["user_service", "order_service"]);
+    let mut result =
+        fixtures::plan_result(&state.fleet, &[databases[1].clone()], None, Direction::Up);
+    let shared = fixtures::plan_result(
+        &state.fleet,
+        &[databases[0].clone()],
+        Some("cross_service"),
+        Direction::Up,
+    );
+    result.plans.insert(0, shared.plans[0].clone());
+    let passes = vec![
+        Pass {
+            set: None,
+            databases: vec!["order_service".into()],
+        },
+        Pass {
+            set: Some("cross_service".into()),
+            databases: vec!["user_service".into()],
+        },
+    ];
+    result.passes = passes.clone();
+    update(
+        &mut state,
+        Msg::Planned {
+            id: *id,
+            result: Ok(result),
+        },
+    );
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(
+        press_key(&mut state, KeyCode::Enter),
+        [Command::StartEverything { passes }]
+    );
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.passes, 2);
+    assert_eq!(run.set.as_deref(), Some("everything pending"));
+}
+
+#[test]
+fn everything_pending_is_for_up_only() {
+    let mut state = demo();
+    state.everything = true;
+    assert!(press(&mut state, 'D').is_empty());
+    assert!(state.overlay.is_none());
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("one set at a time")
+    );
+}
+
+fn run_started(databases: &[&str], set: Option<&str>, run_id: &str) -> RunEvent {
+    RunEvent::RunStarted {
+        run_id: run_id.into(),
+        by: "ops@host".into(),
+        command: "dbfleet console: up".into(),
+        direction: Direction::Up,
+        databases: databases.iter().map(|d| (*d).to_owned()).collect(),
+        set: set.map(str::to_owned),
+    }
+}
+
+fn one_database_applies(database: &str, steps: usize) -> Vec<RunEvent> {
+    let mut events = vec![RunEvent::Started {
+        database: database.into(),
+        steps,
+    }];
+    for i in 0..steps {
+        events.push(RunEvent::StepFinished {
+            database: database.into(),
+            migration: format!("{database}/00{i}"),
+            duration_ms: 1,
+        });
+    }
+    events.push(RunEvent::Finished {
+        database: database.into(),
+        outcome: Outcome::Succeeded { applied: steps },
+        duration_ms: 1,
+    });
+    events
+}
+
+#[test]
+fn a_run_over_several_sets_ends_after_the_last_and_counts_every_step() {
+    let names = vec!["order_service".to_owned(), "user_service".to_owned()];
+    let mut run = crate::console::progress::RunProgress::new(
+        Direction::Up,
+        Some("everything pending".into()),
+        &names,
+        0,
+    )
+    .with_passes(2);
+    let finished = |outcomes: Vec<(&str, Outcome)>| RunEvent::RunFinished {
+        run_id: "r".into(),
+        outcomes: outcomes
+            .into_iter()
+            .map(|(d, o)| (d.to_owned(), o))
+            .collect(),
+        duration_ms: 1,
+        cancelled: false,
+    };
+    let mut events = vec![run_started(&["order_service"], None, "r1")];
+    events.extend(one_database_applies("order_service", 2));
+    events.push(finished(vec![(
+        "order_service",
+        Outcome::Succeeded { applied: 2 },
+    )]));
+    for (i, event) in events.iter().enumerate() {
+        run.apply(event, i as u64);
+    }
+    assert!(run.is_active(), "one set of two done: the run goes on");
+    let mut events = vec![run_started(
+        &["order_service", "user_service"],
+        Some("cross_service"),
+        "r2",
+    )];
+    assert_eq!(run.row("order_service").unwrap().steps_done, 2);
+    events.extend(one_database_applies("order_service", 1));
+    events.extend(one_database_applies("user_service", 1));
+    events.push(finished(vec![
+        ("order_service", Outcome::Succeeded { applied: 1 }),
+        ("user_service", Outcome::Succeeded { applied: 1 }),
+    ]));
+    for (i, event) in events.iter().enumerate() {
+        run.apply(event, 100 + i as u64);
+    }
+    assert!(!run.is_active());
+    assert_eq!(
+        run.row("order_service").unwrap().phase,
+        Phase::Done(Outcome::Succeeded { applied: 3 })
+    );
+    assert_eq!(run.row("order_service").unwrap().steps_total, 3);
+    assert_eq!(run.run_id.as_deref(), Some("r2"));
+    assert_eq!(run.exit_code(), 0);
+}
+
+#[test]
+fn a_confirmation_that_would_change_nothing_cannot_be_run() {
+    let mut state = demo();
+    mark(
+        &mut state,
+        &["message_service", "analytics_service", "shared_service"],
+    );
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    let why = confirm(&state).blocked().unwrap_or_default();
+    assert!(why.starts_with("nothing would change: 2 refused"), "{why}");
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.run.is_none());
+}
+
+#[test]
+fn filters_and_mark_globs_match_states_as_well_as_names() {
+    let mut state = every();
+    press(&mut state, '/');
+    type_text(&mut state, "dirty");
+    assert_eq!(state.visible, [state.index_of("message_service").unwrap()]);
+    press_key(&mut state, KeyCode::Esc);
+    press(&mut state, '/');
+    type_text(&mut state, "locked");
+    let locked: Vec<usize> = ["analytics_service", "search_index"]
+        .iter()
+        .map(|n| state.index_of(n).unwrap())
+        .collect();
+    assert_eq!(state.visible, locked);
+    press_key(&mut state, KeyCode::Esc);
+    press(&mut state, '/');
+    type_text(&mut state, "failed");
+    assert_eq!(state.visible, [state.index_of("reports_legacy").unwrap()]);
+    press_key(&mut state, KeyCode::Esc);
+    // `+pending` marks what has work: then `U`.
+    press(&mut state, '+');
+    type_text(&mut state, "pending");
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(marked(&state), ["user_service", "order_service"]);
+}
+
+#[test]
+fn a_database_dirty_and_locked_counts_in_both() {
+    let mut state = demo();
+    let message = state.index_of("message_service").unwrap();
+    let lock = state.dbs[state.index_of("analytics_service").unwrap()]
+        .status
+        .as_ref()
+        .and_then(|s| s.lock.clone());
+    state.dbs[message].status.as_mut().unwrap().lock = lock;
+    assert_eq!(state.conditions(message), [Sym::Dirty, Sym::Locked]);
+    press(&mut state, '/');
+    type_text(&mut state, "locked");
+    assert!(state.visible.contains(&message));
+}
+
+#[test]
+fn n_jumps_to_the_next_database_that_needs_attention() {
+    let mut state = demo();
+    focus(&mut state, "shared_service");
+    let names = |state: &State| state.dbs[state.focused().unwrap()].name().to_owned();
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "user_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "order_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "message_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "analytics_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "user_service", "round again");
+}
+
+#[test]
+fn the_run_list_follows_the_work_and_ends_on_the_first_failure() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.rows[run.cursor].database, "order_service");
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.rows[run.cursor].database, "message_service");
+    // Once the operator moves, the cursor is theirs.
+    let mut state = fixtures::run_state(SIZE, false);
+    press(&mut state, 'g');
+    assert!(!state.run.as_ref().unwrap().follow);
+}
+
+#[test]
+fn the_run_list_of_a_thousand_shows_the_one_running() {
+    let mut state = fixtures::big_state(1000, SIZE);
+    let names: Vec<String> = state.dbs.iter().map(|d| d.info.name.clone()).collect();
+    state.run = Some(crate::console::progress::RunProgress::new(
+        Direction::Up,
+        None,
+        &names,
+        0,
+    ));
+    update(
+        &mut state,
+        Msg::Run(RunEvent::Started {
+            database: names[130].clone(),
+            steps: 1,
+        }),
+    );
+    let run = state.run.as_ref().unwrap();
+    let window = layout::run_table_height(SIZE.0, SIZE.1, run.rows.len());
+    assert_eq!(run.cursor, 130);
+    assert!(run.offset <= 130 && 130 < run.offset + window);
+}
+
+#[test]
+fn u_and_p_in_inspect_act_on_the_inspected_database() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service"]);
+    focus(&mut state, "order_service");
+    press_key(&mut state, KeyCode::Enter);
+    let commands = press(&mut state, 'p');
+    assert!(
+        matches!(commands.as_slice(), [Command::Plan { databases, .. }] if databases == &["order_service"]),
+        "{commands:?}"
+    );
+    press_key(&mut state, KeyCode::Esc);
+    let commands = press(&mut state, 'U');
+    assert!(
+        matches!(commands.as_slice(), [Command::Plan { databases, direction: Direction::Up, .. }] if databases == &["order_service"]),
+        "{commands:?}"
+    );
+    assert!(matches!(confirm(&state).kind, ConfirmKind::Run(_)));
+}
+
+#[test]
+fn u_in_the_matrix_applies_the_row_to_the_databases_that_lack_it() {
+    let mut state = demo();
+    press(&mut state, 'm');
+    press(&mut state, 'j');
+    let commands = press(&mut state, 'U');
+    let [
+        Command::Plan {
+            databases,
+            set,
+            limit: Limit::To(version),
+            ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(databases, &["user_service"]);
+    assert_eq!(set.as_deref(), Some("cross_service"));
+    assert_eq!(
+        Some(version),
+        state.fleet.shared_sets[0]
+            .migrations
+            .get(1)
+            .map(|m| &m.version)
+    );
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    let started = press_key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            started.as_slice(),
+            [Command::StartRun {
+                limit: Limit::To(_),
+                ..
+            }]
+        ),
+        "{started:?}"
+    );
+    // The matrix gave its set back: the header is on own sets again.
+    assert_eq!(state.set_label(), "own sets");
+    // On a row no one lacks, it says so.
+    let mut state = demo();
+    press(&mut state, 'm');
+    assert!(press(&mut state, 'U').is_empty());
+    assert!(state.flash.as_ref().unwrap().text.contains("lacks"));
 }

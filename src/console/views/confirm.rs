@@ -174,7 +174,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
 
     let (title, mut body): (String, Vec<Line>) = match &confirm.kind {
         ConfirmKind::Run(run) => {
-            let set = run.set.as_deref().unwrap_or("each database's own set");
+            let set = if run.everything {
+                "everything pending (own set first, then shared sets by name)"
+            } else {
+                run.set.as_deref().unwrap_or("each database's own set")
+            };
             (
                 format!(
                     " {} on {} database(s) · set: {set} ",

@@ -99,6 +99,7 @@ fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> 
             "own".to_owned()
         };
         let is_chosen = match chosen {
+            _ if state.everything => true,
             Some(c) => c == set.set,
             None => !set.shared,
         };

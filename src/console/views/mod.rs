@@ -58,13 +58,15 @@ pub fn render(frame: &mut Frame, state: &State) {
     }
 }
 
-/// Fleet totals by state, worst first, for the header.
+/// Fleet totals by condition, worst first, for the header.
 pub fn totals(state: &State) -> BTreeMap<u8, (Sym, usize)> {
     let mut totals: BTreeMap<u8, (Sym, usize)> = BTreeMap::new();
+    // Every condition counts: a database dirty and under a stale lock is in both totals.
     for i in 0..state.dbs.len() {
-        let sym = state.health(i).sym();
-        let entry = totals.entry(rank(sym)).or_insert((sym, 0));
-        entry.1 += 1;
+        for sym in state.conditions(i) {
+            let entry = totals.entry(rank(sym)).or_insert((sym, 0));
+            entry.1 += 1;
+        }
     }
     totals
 }
@@ -116,10 +118,7 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
         first.push(Span::styled("read-only (dry_run)", theme.warning()));
     }
     first.push(Span::raw("  set: "));
-    first.push(Span::styled(
-        state.set_name().unwrap_or("own sets").to_owned(),
-        theme.title(),
-    ));
+    first.push(Span::styled(state.set_label().to_owned(), theme.title()));
     first.push(Span::styled(" [ ]", theme.dim()));
     buf.set_line(area.x, area.y, &Line::from(first), area.width);
 
@@ -248,6 +247,22 @@ fn hints(buf: &mut Buffer, area: Rect, state: &State) {
         if binding.action == keys::Action::Quit && !state.screens.is_empty() {
             return false;
         }
+        // The fleet offers L and R when the focused database has what they repair.
+        if binding.context == keys::Context::Fleet
+            && matches!(binding.action, keys::Action::Unlock | keys::Action::Resolve)
+        {
+            let status = state
+                .focused()
+                .and_then(|i| state.dbs.get(i))
+                .and_then(|d| d.status.as_ref());
+            let applies = status.is_some_and(|s| match binding.action {
+                keys::Action::Unlock => s.lock.is_some(),
+                _ => s.dirty || !s.drift.is_empty() || s.managed_by.is_some(),
+            });
+            if !applies {
+                return false;
+            }
+        }
         !(binding.mutating
             && (state.too_small()
                 || state.fleet.read_only
@@ -261,6 +276,12 @@ fn hints(buf: &mut Buffer, area: Rect, state: &State) {
             let spans = hint_spans(binding, hint);
             if binding.context == keys::Context::Global {
                 global.extend(spans);
+            } else if binding.context == keys::Context::Fleet
+                && matches!(binding.action, keys::Action::Unlock | keys::Action::Resolve)
+            {
+                // The repair for what the focused database has goes first, so a narrow
+                // footer still shows it.
+                own.insert(0, spans);
             } else {
                 own.push(spans);
             }

@@ -27,7 +27,11 @@ fn plan_sym(plan: &DatabasePlan) -> Sym {
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
     let theme = &state.theme;
     let (list_area, sql_area) = layout::preview_panes(area);
-    let set = view.set.as_deref().unwrap_or("own sets");
+    let set = if view.everything {
+        crate::console::state::EVERYTHING
+    } else {
+        view.set.as_deref().unwrap_or("own sets")
+    };
     let list_block = Block::bordered()
         .border_style(theme.border(false))
         .title_top(Line::styled(" dry run ", theme.title()));

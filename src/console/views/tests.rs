@@ -140,6 +140,76 @@ fn a_server_panel_cuts_the_host_not_the_database_name() {
 }
 
 #[test]
+fn the_fleet_footer_offers_unlock_on_a_locked_database() {
+    for size in [SMALL, LARGE] {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "analytics_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(footer.starts_with(" L unlock"), "{footer}");
+        focus(&mut state, "message_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(footer.starts_with(" R resolve"), "{footer}");
+        focus(&mut state, "shared_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(
+            !footer.contains("unlock") && !footer.contains("resolve"),
+            "{footer}"
+        );
+    }
+}
+
+#[test]
+fn the_header_counts_a_database_in_every_condition_it_is_in() {
+    let mut state = fixtures::demo_state(LARGE);
+    let message = state.index_of("message_service").unwrap();
+    let lock = state.dbs[state.index_of("analytics_service").unwrap()]
+        .status
+        .as_ref()
+        .and_then(|s| s.lock.clone());
+    state.dbs[message].status.as_mut().unwrap().lock = lock;
+    let text = screen(&state);
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("! 1 dirty ⊘ 2 locked ● 2 pending ✓ 2 up to date"),
+        "{header}"
+    );
+}
+
+#[test]
+fn confirm_everything_pending() {
+    both("confirm_everything", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key(']'));
+        update(&mut state, char_key(']'));
+        mark(&mut state, &["user_service", "order_service"]);
+        let commands = update(&mut state, char_key('U'));
+        let [Command::PlanEverything { id, .. }] = commands.as_slice() else {
+            panic!("{commands:?}")
+        };
+        let mut result =
+            fixtures::plan_result(&state.fleet, &["order_service".into()], None, Direction::Up);
+        let shared = fixtures::plan_result(
+            &state.fleet,
+            &["user_service".into()],
+            Some("cross_service"),
+            Direction::Up,
+        );
+        result.plans.insert(0, shared.plans[0].clone());
+        update(
+            &mut state,
+            Msg::Planned {
+                id: *id,
+                result: Ok(result),
+            },
+        );
+        state
+    });
+}
+
+#[test]
 fn fleet_with_every_state() {
     both("fleet_every_state", every_state);
 }
