@@ -193,6 +193,7 @@ fn fleet_of(databases: Vec<DbInfo>, patterns: &[&str]) -> FleetInfo {
         environment: Some("demo".to_owned()),
         protect: Vec::new(),
         read_only: false,
+        max_failures: None,
         databases,
         shared_sets: vec![shared],
         patterns: patterns.iter().map(|p| (*p).to_owned()).collect(),
@@ -1075,4 +1076,35 @@ pub fn journal_entries() -> Vec<dbfleet_core::engine::journal::JournalEntry> {
     died.direction = Some("down".into());
     died.databases = vec!["order_service".into()];
     vec![first, unlock, died]
+}
+
+/// message_service's half-done step as `resume::dirty_steps` reads it: the table made,
+/// its index not (the demo's on-call scenario).
+pub fn dirty_step() -> dbfleet_core::engine::resume::DirtyStep {
+    use dbfleet_core::engine::resume::{DirtyStep, StatementState};
+    DirtyStep {
+        database: "message_service".into(),
+        migration: "message_service/003_create_subscriptions".into(),
+        direction: Direction::Up,
+        status: "failed".into(),
+        statements_done: 1,
+        statements_total: 2,
+        error: Some("no such column: topic_id".into()),
+        file: Some("migrations/message_service/003_create_subscriptions.up.sql".into()),
+        statements: vec![
+            StatementState {
+                index: 1,
+                line: 1,
+                sql: "CREATE TABLE subscriptions (\n  id INTEGER PRIMARY KEY,\n  topic TEXT NOT NULL\n);".into(),
+                done: true,
+            },
+            StatementState {
+                index: 2,
+                line: 6,
+                sql: "CREATE INDEX idx_subscriptions_topic ON subscriptions (topic_id);".into(),
+                done: false,
+            },
+        ],
+        cannot_resume: None,
+    }
 }

@@ -21,6 +21,8 @@ pub struct FleetInfo {
     pub protect: Vec<String>,
     /// `migrator.dry_run`: up and down only preview, so the console is read-only.
     pub read_only: bool,
+    /// `migrator.max_failures`: a run starts no database once this many failed.
+    pub max_failures: Option<usize>,
     pub databases: Vec<DbInfo>,
     /// Shared sets only: a database's own set needs no choosing.
     pub shared_sets: Vec<SetInfo>,
@@ -101,6 +103,7 @@ impl FleetInfo {
             environment: config.environment.clone(),
             protect: config.protect.clone(),
             read_only: config.migrator.dry_run,
+            max_failures: config.migrator.max_failures,
             databases,
             shared_sets,
             patterns: config.patterns(),

@@ -12,6 +12,7 @@ use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::dryrun::DatabasePlan;
 pub use dbfleet_core::engine::everything::Pass;
 use dbfleet_core::engine::journal::JournalEntry;
+use dbfleet_core::engine::resume::DirtyStep;
 use dbfleet_core::engine::status::DatabaseStatus;
 use dbfleet_core::engine::{Direction, Fleet, Limit, RunEvent};
 
@@ -40,6 +41,11 @@ pub enum Msg {
     AdminDone {
         database: String,
         result: Result<String, String>,
+    },
+    /// A dirty database's half-done steps, for the resolve dialog.
+    DirtySteps {
+        database: String,
+        result: Result<Vec<DirtyStep>, String>,
     },
     /// The migrations folder, read again.
     CatalogReloaded(Result<Reloaded, String>),
@@ -73,6 +79,8 @@ pub enum Command {
         set: Option<String>,
         direction: Direction,
         limit: Limit,
+        /// Run these first; start the rest only if they all go well (`--canary`).
+        canary: Vec<String>,
     },
     /// The dry run of every pending set of `databases` ("everything pending").
     PlanEverything {
@@ -82,7 +90,10 @@ pub enum Command {
     /// Every pending set, one run per set in `passes`' order (`engine::everything`).
     StartEverything {
         passes: Vec<Pass>,
+        canary: Vec<String>,
     },
+    /// Read a dirty database's half-done steps, statement by statement, for `R`.
+    ReadDirtySteps(String),
     CancelRun,
     CancelDatabase(String),
     Unlock(String),

@@ -14,11 +14,14 @@ use super::model::{Database, FleetInfo, Health, matcher};
 use super::msg::{Command, PlanResult};
 use super::progress::RunProgress;
 use super::theme::{Sym, Theme};
+use dbfleet_core::engine::resume::DirtyStep;
 use dbfleet_core::engine::{Direction, Limit};
 
 /// How often status is read again on its own, unless `migrator.console_refresh_secs`
 /// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
+/// Runs over this many databases or more offer a canary in their confirmation.
+pub const CANARY_FROM: usize = 3;
 /// The "everything pending" choice's name.
 pub const EVERYTHING: &str = "everything pending";
 /// Journal entries the history screen keeps, newest.
@@ -121,7 +124,8 @@ pub struct Confirm {
     pub kind: ConfirmKind,
     /// 0 is always Cancel, where the focus starts.
     pub focus: usize,
-    /// For `down` and production: the operator types the number of databases.
+    /// For `down` and production: the operator types the number of databases; for a mark
+    /// that contradicts what ran (resolve), the database's name.
     pub typed: Option<Input>,
 }
 
@@ -137,6 +141,9 @@ pub enum ConfirmKind {
         detail: Vec<String>,
         /// The half-done step is a down: "applied" and "rolled back" mean the opposite.
         reverting: bool,
+        /// The half-done steps statement by statement, read from the database by a
+        /// worker; `None` while the read is in flight.
+        steps: Option<Result<Vec<DirtyStep>, String>>,
     },
     /// Another tool manages it and dbfleet has not adopted it: record what that tool
     /// applied (`dbfleet adopt --apply`).
@@ -170,15 +177,21 @@ pub struct RunConfirm {
 impl Confirm {
     pub fn buttons(&self) -> Vec<String> {
         match &self.kind {
-            ConfirmKind::Run(run) => vec![
-                "Cancel".into(),
-                format!(
-                    "Run {} on {}",
-                    run.direction,
-                    run.ready_databases()
-                        .map_or(run.databases.len(), |d| d.len())
-                ),
-            ],
+            ConfirmKind::Run(run) => {
+                let mut buttons = vec![
+                    "Cancel".into(),
+                    format!(
+                        "Run {} on {}",
+                        run.direction,
+                        run.ready_databases()
+                            .map_or(run.databases.len(), |d| d.len())
+                    ),
+                ];
+                if let Some(canary) = run.canary_candidate() {
+                    buttons.push(format!("Canary {canary} first"));
+                }
+                buttons
+            }
             ConfirmKind::Unlock { .. } => vec!["Cancel".into(), "Clear the lock".into()],
             ConfirmKind::Adopt { tool, .. } => {
                 vec!["Cancel".into(), format!("Adopt from {tool}")]
@@ -203,12 +216,42 @@ impl Confirm {
         self.typed.as_ref()?;
         match &self.kind {
             ConfirmKind::Run(run) => run.ready_databases().map(|d| d.len().to_string()),
+            ConfirmKind::Resolve {
+                database, steps, ..
+            } => {
+                let steps = steps.as_ref()?.as_ref().ok()?;
+                // As the CLI's resolve: a mark that says the opposite of what ran.
+                let contradicts = steps.iter().any(|step| match self.focus {
+                    2 => step.applied_warning().is_some(),
+                    3 => step.rolled_back_warning().is_some(),
+                    _ => false,
+                });
+                contradicts.then(|| database.clone())
+            }
             _ => None,
         }
     }
 
+    /// Whether the typed line takes a name (any character) rather than a count.
+    pub fn types_a_name(&self) -> bool {
+        matches!(self.kind, ConfirmKind::Resolve { .. })
+    }
+
     /// Whether the focused action may go ahead now, or why not.
     pub fn blocked(&self) -> Option<String> {
+        if let ConfirmKind::Resolve { steps, .. } = &self.kind {
+            match steps {
+                None => return Some("reading the step's statements…".into()),
+                Some(Err(e)) => return Some(e.clone()),
+                Some(Ok(steps)) if self.focus == 1 => {
+                    if let Some(why) = steps.iter().find_map(|s| s.cannot_resume.clone()) {
+                        return Some(format!("resume is not offered: {why}"));
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+            return self.typed_mismatch();
+        }
         let ConfirmKind::Run(run) = &self.kind else {
             return None;
         };
@@ -250,6 +293,10 @@ impl Confirm {
             }
             Some(Ok(_)) => {}
         }
+        self.typed_mismatch()
+    }
+
+    fn typed_mismatch(&self) -> Option<String> {
         if let (Some(required), Some(typed)) = (self.required_text(), &self.typed)
             && typed.value().trim() != required
         {
@@ -260,6 +307,22 @@ impl Confirm {
 }
 
 impl RunConfirm {
+    /// The database a canary run starts with: the first that will change. Offered when
+    /// at least `CANARY_FROM` databases would run, as the CLI's `--canary 1`.
+    pub fn canary_candidate(&self) -> Option<String> {
+        let Some(Ok(result)) = &self.result else {
+            return None;
+        };
+        if result.plans.len() < CANARY_FROM {
+            return None;
+        }
+        result
+            .plans
+            .iter()
+            .find(|p| p.refused.is_none() && !p.steps.is_empty())
+            .map(|p| p.database.clone())
+    }
+
     /// The databases the run will really start on (the set may not target all marked).
     pub fn ready_databases(&self) -> Option<Vec<String>> {
         match &self.result {

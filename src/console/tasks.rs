@@ -13,6 +13,7 @@ use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::adopt;
 use dbfleet_core::engine::dryrun;
 use dbfleet_core::engine::everything;
+use dbfleet_core::engine::resume;
 use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
@@ -118,13 +119,29 @@ impl Workers {
                 set,
                 direction,
                 limit,
-            } => self.start_run(RunJob::One {
-                databases,
-                set,
-                direction,
-                limit,
-            }),
-            Command::StartEverything { passes } => self.start_run(RunJob::Everything { passes }),
+                canary,
+            } => self.start_run(
+                RunJob::One {
+                    databases,
+                    set,
+                    direction,
+                    limit,
+                },
+                canary,
+            ),
+            Command::StartEverything { passes, canary } => {
+                self.start_run(RunJob::Everything { passes }, canary);
+            }
+            Command::ReadDirtySteps(database) => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = resume::dirty_steps(&fleet, &database)
+                        .await
+                        .map_err(|e| dbfleet_core::human::with_causes(&e));
+                    let _ = tx.send(Msg::DirtySteps { database, result });
+                });
+            }
             Command::CancelRun => {
                 if let Some(control) = &self.control {
                     control.cancel_all();
@@ -215,7 +232,7 @@ impl Workers {
         });
     }
 
-    fn start_run(&mut self, job: RunJob) {
+    fn start_run(&mut self, job: RunJob, canary: Vec<String>) {
         let control = RunControl::new();
         self.control = Some(control.clone());
         let fleet = self.fleet.clone();
@@ -273,7 +290,7 @@ impl Workers {
                 command,
                 containment: Containment {
                     max_failures: fleet.config.migrator.max_failures,
-                    ..Containment::default()
+                    canary,
                 },
             };
             let (events_tx, mut events) = mpsc::unbounded_channel();

@@ -41,6 +41,12 @@ fn activate(state: &mut State) -> Vec<Command> {
                 Some(Ok(result)) if run.everything => result.passes.clone(),
                 _ => Vec::new(),
             };
+            // The third button: the canary first, the rest only if it goes well.
+            let canary: Vec<String> = if confirm.focus == 2 {
+                run.canary_candidate().into_iter().collect()
+            } else {
+                Vec::new()
+            };
             let label = if run.everything {
                 Some(EVERYTHING.to_owned())
             } else {
@@ -60,13 +66,14 @@ fn activate(state: &mut State) -> Vec<Command> {
             }
             state.screens = vec![Screen::Run];
             if run.everything {
-                return vec![Command::StartEverything { passes }];
+                return vec![Command::StartEverything { passes, canary }];
             }
             vec![Command::StartRun {
                 databases,
                 set: run.set,
                 direction: run.direction,
                 limit: run.limit,
+                canary,
             }]
         }
         ConfirmKind::Unlock { database, .. } => {

@@ -77,7 +77,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
         Action::PrevSet => cycle_set(state, false),
         Action::NextSet => cycle_set(state, true),
         Action::Unlock => open::unlock(state, state.focused()),
-        Action::Resolve => open::resolve(state, state.focused()),
+        Action::Resolve => return open::resolve(state, state.focused()),
         Action::NextAttention => next_attention(state),
         Action::ToggleLayout => {
             state.layout = match state.layout {

@@ -41,10 +41,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
                 open::preview_of(state, scope)
             };
         }
-        Action::Resolve => {
-            open::resolve(state, Some(db));
-            scroll
-        }
+        Action::Resolve => return open::resolve(state, Some(db)),
         Action::PrevSet => {
             cycle_set(state, false);
             scroll

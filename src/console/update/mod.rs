@@ -110,6 +110,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.read_names(&[database])
         }
+        Msg::DirtySteps { database, result } => {
+            if let Some(Overlay::Confirm(Confirm {
+                kind:
+                    ConfirmKind::Resolve {
+                        database: open,
+                        steps,
+                        ..
+                    },
+                ..
+            })) = &mut state.overlay
+                && *open == database
+            {
+                *steps = Some(result);
+            }
+            Vec::new()
+        }
         Msg::History(result) => {
             // The screen re-wraps what it keeps on every frame: the latest entries are
             // what an on-call reader wants here; `dbfleet history` reads them all.
@@ -290,6 +306,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     }
     let context = state.context();
+    // The resolve dialog's typed name takes letters that are keys elsewhere (`h`, `l`,
+    // `q`): while a name is wanted, plain characters go into it.
+    if let Some(Overlay::Confirm(confirm)) = &state.overlay
+        && confirm.types_a_name()
+        && confirm.required_text().is_some()
+        && matches!(key.code, crossterm::event::KeyCode::Char(_))
+        && !key.modifiers.intersects(
+            crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+        )
+    {
+        type_into(state, key);
+        return Vec::new();
+    }
     let Some(binding) = keys::lookup(context, &key) else {
         type_into(state, key);
         return Vec::new();
@@ -354,11 +383,14 @@ fn type_into(state: &mut State, key: KeyEvent) {
             prompt.stem = prompt.input.value().to_owned();
         }
         Some(Overlay::Confirm(Confirm {
-            typed: Some(input), ..
+            typed: Some(input),
+            kind,
+            ..
         })) => {
-            // Only the count is typed here; letters stay keys.
+            // A count takes digits only (letters stay keys); a name any character.
+            let name = matches!(kind, ConfirmKind::Resolve { .. });
             let digit_or_edit = match key.code {
-                crossterm::event::KeyCode::Char(c) => c.is_ascii_digit(),
+                crossterm::event::KeyCode::Char(c) => name || c.is_ascii_digit(),
                 crossterm::event::KeyCode::Backspace | crossterm::event::KeyCode::Delete => true,
                 _ => false,
             };

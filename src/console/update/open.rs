@@ -185,9 +185,9 @@ pub(super) fn unlock(state: &mut State, db: Option<usize>) {
     }
 }
 
-pub(super) fn resolve(state: &mut State, db: Option<usize>) {
+pub(super) fn resolve(state: &mut State, db: Option<usize>) -> Vec<Command> {
     let Some(database) = db.and_then(|i| state.dbs.get(i)) else {
-        return;
+        return Vec::new();
     };
     let name = database.info.name.clone();
     if let Some(managed) = database.status.as_ref().and_then(|s| s.managed_by.as_ref()) {
@@ -203,7 +203,7 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
             focus: 0,
             typed: None,
         }));
-        return;
+        return Vec::new();
     }
     if let Some(status) = database
         .status
@@ -218,14 +218,14 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
             focus: 0,
             typed: None,
         }));
-        return;
+        return Vec::new();
     }
     let Some(status) = database.status.as_ref().filter(|s| s.dirty) else {
         state.flash(
             FlashLevel::Info,
             format!("{name} is neither dirty nor drifted"),
         );
-        return;
+        return Vec::new();
     };
     let reverting = status
         .sets
@@ -251,13 +251,15 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
         .collect();
     state.overlay = Some(Overlay::Confirm(Confirm {
         kind: ConfirmKind::Resolve {
-            database: name,
+            database: name.clone(),
             detail,
             reverting,
+            steps: None,
         },
         focus: 0,
-        typed: None,
+        typed: Some(Input::default()),
     }));
+    vec![Command::ReadDirtySteps(name)]
 }
 
 pub(super) fn matrix(state: &mut State) {

@@ -336,6 +336,7 @@ fn tab_then_enter_starts_the_run_on_the_marked_databases() {
             set: None,
             direction: Direction::Up,
             limit: Limit::All,
+            canary: Vec::new(),
         }]
     );
     assert!(state.overlay.is_none());
@@ -425,6 +426,7 @@ fn down_works_only_once_the_count_is_typed() {
             set: None,
             direction: Direction::Down,
             limit: Limit::Steps(1),
+            canary: Vec::new(),
         }]
     );
 }
@@ -992,7 +994,11 @@ fn mark_takes_a_comma_list_as_the_cli_does() {
 fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
     let mut state = demo();
     focus(&mut state, "message_service");
-    press(&mut state, 'R');
+    assert_eq!(
+        press(&mut state, 'R'),
+        [Command::ReadDirtySteps("message_service".into())],
+        "the statements are read by a worker, not in update"
+    );
     assert_eq!(
         confirm(&state).buttons(),
         ["Cancel", "Resume", "Mark applied", "Mark rolled back"]
@@ -1002,11 +1008,18 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
         (2, Resolution::Applied),
         (3, Resolution::RolledBack),
     ] {
-        let mut state = demo();
-        focus(&mut state, "message_service");
-        press(&mut state, 'R');
+        let mut state = open_resolve();
         for _ in 0..tabs {
             press_key(&mut state, KeyCode::Tab);
+        }
+        if resolution != Resolution::Resume {
+            // One statement of two ran: either mark says what is not so; the name first.
+            assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+            assert_eq!(
+                confirm(&state).blocked().as_deref(),
+                Some("type message_service to confirm")
+            );
+            type_text(&mut state, "message_service");
         }
         assert_eq!(
             press_key(&mut state, KeyCode::Enter),
@@ -1016,6 +1029,83 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
             }]
         );
     }
+}
+
+/// The demo with `R` on message_service and its dirty step read back.
+fn open_resolve() -> State {
+    let mut state = demo();
+    focus(&mut state, "message_service");
+    press(&mut state, 'R');
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![fixtures::dirty_step()]),
+        },
+    );
+    state
+}
+
+#[test]
+fn the_resolve_dialog_waits_for_the_statements_and_refuses_a_resume_the_file_forbids() {
+    let mut state = demo();
+    focus(&mut state, "message_service");
+    press(&mut state, 'R');
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("reading the step's statements…")
+    );
+    let mut step = fixtures::dirty_step();
+    step.cannot_resume = Some("the file changed since the step ran".into());
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![step]),
+        },
+    );
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("resume is not offered: the file changed since the step ran")
+    );
+    // Letters that are keys elsewhere (`l` next button, `q` cancel) are typed as a name.
+    let mut state = open_resolve();
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Tab);
+    type_text(&mut state, "ql");
+    assert!(state.overlay.is_some(), "q was typed, not a cancel");
+    assert_eq!(confirm(&state).focus, 2, "l was typed, not a move");
+}
+
+#[test]
+fn a_run_over_three_or_more_offers_the_canary_and_starts_it_with_one() {
+    let mut state = demo();
+    mark(
+        &mut state,
+        &["shared_service", "user_service", "order_service"],
+    );
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    assert_eq!(
+        confirm(&state).buttons(),
+        ["Cancel", "Run up on 3", "Canary order_service first"]
+    );
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Tab);
+    let started = press_key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(started.as_slice(), [Command::StartRun { canary, .. }] if canary == &["order_service"]),
+        "{started:?}"
+    );
+    // Two databases: no canary to offer.
+    let mut state = demo();
+    mark(&mut state, &["user_service", "order_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    assert_eq!(confirm(&state).buttons().len(), 2);
 }
 
 /// `run_events_to_the_end` with its last event (`RunFinished`) replaced by `last`.
@@ -1329,7 +1419,10 @@ fn everything_pending_plans_every_set_and_runs_its_passes_in_order() {
     press_key(&mut state, KeyCode::Tab);
     assert_eq!(
         press_key(&mut state, KeyCode::Enter),
-        [Command::StartEverything { passes }]
+        [Command::StartEverything {
+            passes,
+            canary: Vec::new()
+        }]
     );
     let run = state.run.as_ref().unwrap();
     assert_eq!(run.passes, 2);

@@ -521,6 +521,73 @@ fn confirm_resolve() {
     });
 }
 
+/// `R` on message_service with its half-done step read back, the focus on `button`.
+fn resolve_with_statements(size: (u16, u16), button: usize) -> State {
+    let mut state = fixtures::demo_state(size);
+    focus(&mut state, "message_service");
+    update(&mut state, char_key('R'));
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![fixtures::dirty_step()]),
+        },
+    );
+    for _ in 0..button {
+        update(&mut state, key(KeyCode::Tab));
+    }
+    state
+}
+
+#[test]
+fn confirm_resolve_lists_the_statements_done_and_not_done() {
+    both("confirm_resolve_statements", |size| {
+        let state = resolve_with_statements(size, 0);
+        let text = screen(&state);
+        assert!(text.contains("✓ done"), "{text}");
+        assert!(text.contains("· not done"), "{text}");
+        assert!(
+            text.contains("CREATE INDEX idx_subscriptions_topic"),
+            "{text}"
+        );
+        assert!(text.contains("statement 2 did not run: the"), "{text}");
+        state
+    });
+}
+
+#[test]
+fn confirm_resolve_mark_applied_wants_the_name_typed() {
+    both("confirm_resolve_mark_applied", |size| {
+        let state = resolve_with_statements(size, 2);
+        let text = screen(&state);
+        assert!(
+            text.contains("Type message_service (the database's name)"),
+            "{text}"
+        );
+        state
+    });
+}
+
+#[test]
+fn confirm_up_over_three_offers_the_canary_and_shows_the_budget() {
+    both("confirm_canary", |size| {
+        let mut state = fixtures::demo_state(size);
+        state.fleet.max_failures = Some(2);
+        mark(
+            &mut state,
+            &["shared_service", "user_service", "order_service"],
+        );
+        plan_with(&mut state, 'U', Direction::Up);
+        let text = screen(&state);
+        assert!(
+            text.contains("stops starting databases after 2 failed"),
+            "{text}"
+        );
+        assert!(text.contains("[ Canary order_service first ]"), "{text}");
+        state
+    });
+}
+
 #[test]
 fn confirm_adopt() {
     both("confirm_adopt", |size| {
