@@ -574,6 +574,13 @@ fn render_sql(steps: &[PlannedStep]) -> String {
     let mut out = String::new();
     for step in steps {
         let count = step.statements.len();
+        for finding in &step.findings {
+            out.push_str(&format!(
+                "-- lint: line {}: {}\n",
+                finding.line,
+                finding.summary()
+            ));
+        }
         out.push_str(&format!(
             "-- {} {} ({}, {count} statement{})\n",
             step.direction,
@@ -1106,5 +1113,55 @@ pub fn dirty_step() -> dbfleet_core::engine::resume::DirtyStep {
             },
         ],
         cannot_resume: None,
+    }
+}
+
+/// `order_service/005_drop_legacy_orders`: a destructive up step (a table dropped, every
+/// row of another deleted) with the findings the real linter gives it.
+pub fn destructive_step() -> PlannedStep {
+    let version: Version = 5u64.into();
+    let mut step = step(
+        "order_service",
+        "order_service",
+        &version,
+        "drop_legacy_orders",
+        Direction::Up,
+    );
+    step.statements = vec![
+        Statement {
+            sql: "DROP TABLE legacy_orders".into(),
+            line: 1,
+        },
+        Statement {
+            sql: "DELETE FROM order_audit".into(),
+            line: 3,
+        },
+    ];
+    let context = dbfleet_core::lint::Context::default();
+    step.findings = step
+        .statements
+        .iter()
+        .flat_map(|s| {
+            dbfleet_core::lint::lint_statement(&s.sql, Dialect::Sqlite, &context)
+                .into_iter()
+                .map(|mut f| {
+                    f.line = s.line;
+                    f.file = step.path.display().to_string();
+                    f
+                })
+        })
+        .collect();
+    step
+}
+
+/// `result` with the destructive step added to order_service's plan, its SQL re-rendered.
+pub fn with_destructive_step(result: &mut PlanResult) {
+    if let Some(plan) = result
+        .plans
+        .iter_mut()
+        .find(|p| p.database == "order_service")
+    {
+        plan.steps.push(destructive_step());
+        plan.sql = render_sql(&plan.steps);
     }
 }

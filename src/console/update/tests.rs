@@ -1708,3 +1708,23 @@ fn u_in_the_matrix_applies_the_row_to_the_databases_that_lack_it() {
     assert!(press(&mut state, 'U').is_empty());
     assert!(state.flash.as_ref().unwrap().text.contains("lacks"));
 }
+
+#[test]
+fn lint_counts_each_finding_once_however_many_databases_run_it() {
+    let fleet = fixtures::demo_fleet();
+    let mut result = fixtures::plan_result(
+        &fleet,
+        &["order_service".into(), "user_service".into()],
+        None,
+        Direction::Up,
+    );
+    assert_eq!(crate::console::model::lint_counts(&result.plans), None);
+    fixtures::with_destructive_step(&mut result);
+    let mut again = result.plans[0].clone();
+    again.database = "order_service_eu".into();
+    result.plans.push(again);
+    assert_eq!(
+        crate::console::model::lint_counts(&result.plans).as_deref(),
+        Some("2 destructive")
+    );
+}

@@ -110,6 +110,21 @@ fn run_lines(
                 summary.push_str(&format!(" · {refused} refused"));
             }
             lines.push(Line::styled(fit(&summary, width), theme.title()));
+            // What lint found in what would run: the preview shows each finding.
+            let mut used = 2;
+            if let Some(counts) = crate::console::model::lint_counts(&result.plans) {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "{} {counts} — p shows them",
+                            crate::console::model::LINT_MARK
+                        ),
+                        width,
+                    ),
+                    theme.warning(),
+                ));
+                used += 1;
+            }
             // How a bad migration is kept from the rest: the budget, and the canary.
             let budget = match state.fleet.max_failures {
                 Some(k) => {
@@ -118,7 +133,6 @@ fn run_lines(
                 None => "migrator.max_failures unset: every database starts whatever fails".into(),
             };
             lines.push(Line::styled(fit(&budget, width), theme.dim()));
-            let mut used = 2;
             if let Some(canary) = run.canary_candidate() {
                 lines.push(Line::styled(
                     fit(

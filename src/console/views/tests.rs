@@ -420,6 +420,65 @@ fn preview_scrolled_to_the_end() {
     });
 }
 
+/// Presses `c` and answers its dry run with the fixtures' plan plus order_service's
+/// destructive step.
+fn plan_with_destructive(state: &mut State, c: char) {
+    let commands = update(state, char_key(c));
+    let id = plan_id(&commands);
+    let Command::Plan { databases, set, .. } = &commands[0] else {
+        unreachable!()
+    };
+    let mut result = fixtures::plan_result(&state.fleet, databases, set.as_deref(), Direction::Up);
+    fixtures::with_destructive_step(&mut result);
+    update(
+        state,
+        Msg::Planned {
+            id,
+            result: Ok(result),
+        },
+    );
+}
+
+#[test]
+fn preview_marks_a_destructive_migration_with_its_findings_under_it() {
+    both("preview_lint", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["order_service"]);
+        plan_with_destructive(&mut state, 'p');
+        // Scrolled so the destructive migration's header is the first line shown.
+        let (width, _) = crate::console::layout::preview_sql_inner(size.0, size.1);
+        if let Some(crate::console::state::Screen::Preview(view)) = state.screens.last_mut() {
+            let plan = &view.result.as_ref().unwrap().as_ref().unwrap().plans[0];
+            let lines = crate::console::layout::wrap(&crate::console::model::sql_text(plan), width);
+            view.scroll = lines
+                .iter()
+                .position(|l| l.contains("005_drop_legacy_orders"))
+                .unwrap();
+        }
+        let text = screen(&state);
+        assert!(
+            text.contains("order_service/005_drop_legacy_orders")
+                && text.contains("⚠ 2 lint finding(s)"),
+            "{text}"
+        );
+        assert!(text.contains("⚠ line 1: error drop-table"), "{text}");
+        assert!(text.contains("⚠ line 3: error delete-without"), "{text}");
+        state
+    });
+}
+
+#[test]
+fn confirm_counts_the_lint_findings_by_kind() {
+    both("confirm_lint", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["user_service", "order_service"]);
+        plan_with_destructive(&mut state, 'U');
+        let text = screen(&state);
+        assert!(text.contains("⚠ 2 destructive — p shows them"), "{text}");
+        state
+    });
+}
+
 #[test]
 fn preview_of_a_refused_database() {
     both("preview_refused", |size| {
