@@ -1165,3 +1165,16 @@ pub fn with_destructive_step(result: &mut PlanResult) {
         plan.sql = render_sql(&plan.steps);
     }
 }
+
+/// message_service, dirty, under analytics_service's stale lock too; its index.
+pub fn dirty_and_stale_locked(state: &mut State) -> usize {
+    let message = state.index_of("message_service").unwrap_or_default();
+    let lock = state
+        .index_of("analytics_service")
+        .and_then(|i| state.dbs[i].status.as_ref())
+        .and_then(|s| s.lock.clone());
+    if let Some(status) = state.dbs[message].status.as_mut() {
+        status.lock = lock;
+    }
+    message
+}

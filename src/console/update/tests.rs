@@ -1575,12 +1575,7 @@ fn filters_and_mark_globs_match_states_as_well_as_names() {
 #[test]
 fn a_database_dirty_and_locked_counts_in_both() {
     let mut state = demo();
-    let message = state.index_of("message_service").unwrap();
-    let lock = state.dbs[state.index_of("analytics_service").unwrap()]
-        .status
-        .as_ref()
-        .and_then(|s| s.lock.clone());
-    state.dbs[message].status.as_mut().unwrap().lock = lock;
+    let message = fixtures::dirty_and_stale_locked(&mut state);
     assert_eq!(state.conditions(message), [Sym::Dirty, Sym::Locked]);
     press(&mut state, '/');
     type_text(&mut state, "locked");

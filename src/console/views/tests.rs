@@ -164,12 +164,7 @@ fn the_fleet_footer_offers_unlock_on_a_locked_database() {
 #[test]
 fn the_header_counts_a_database_in_every_condition_it_is_in() {
     let mut state = fixtures::demo_state(LARGE);
-    let message = state.index_of("message_service").unwrap();
-    let lock = state.dbs[state.index_of("analytics_service").unwrap()]
-        .status
-        .as_ref()
-        .and_then(|s| s.lock.clone());
-    state.dbs[message].status.as_mut().unwrap().lock = lock;
+    fixtures::dirty_and_stale_locked(&mut state);
     let text = screen(&state);
     let header = text.lines().nth(1).unwrap();
     assert!(
