@@ -210,7 +210,10 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
 
     // The preview lists the marked databases in config order; user_service is second.
     tmux.keys(&["p"]);
-    tmux.wait_for_text("dry run");
+    // The list moves once the plan is in.
+    tmux.wait_for("the dry run planned", |s| {
+        s.contains("dry run") && !s.contains("planning")
+    });
     tmux.keys(&["j"]);
     tmux.wait_for_text("up user_service/001_create_users");
     // The bookkeeping tables come first; the migration's own SQL is a page further down.
