@@ -340,7 +340,10 @@ fn tall_lines(
 ) -> Vec<Line<'static>> {
     let migrations = || status.sets.iter().flat_map(|s| &s.migrations);
     let last = migrations()
-        .filter(|m| m.applied_at.is_some())
+        .filter(|m| {
+            m.applied_at.is_some()
+                && m.state == dbfleet_core::engine::status::MigrationState::Applied
+        })
         .max_by(|a, b| a.applied_at.cmp(&b.applied_at));
     let last = match last {
         Some(m) => {
