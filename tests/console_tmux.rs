@@ -480,6 +480,40 @@ fn everything_pending_on_the_demo_teaching_state_brings_the_pending_databases_up
 }
 
 #[test]
+fn u_in_the_matrix_applies_the_missing_shared_migration_where_it_lacks() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    let tmux = Tmux::start("matrixfix", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for("every status", |s| s.contains("6 databases") && !s.contains("reading"));
+    tmux.keys(&["m"]);
+    tmux.wait_for_text("cross_service across 6 database(s)");
+    // The second row: cross_service/002, which user_service lacks.
+    tmux.keys(&["j", "U"]);
+    let confirm = tmux.wait_for("the plan of the row", |s| {
+        s.contains("[ Cancel ]") && s.contains("1 of 1 will change")
+    });
+    assert!(
+        confirm.contains("user_service") && confirm.contains("002_add_event_sourcing"),
+        "{confirm}"
+    );
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("run finished: 1/1 database(s) ok");
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+    let status = fleet.status_of("user_service");
+    let shared = status["sets"]
+        .as_array()
+        .and_then(|sets| sets.iter().find(|s| s["set"] == "cross_service"))
+        .unwrap_or_else(|| panic!("cross_service in {status}"));
+    assert_eq!(shared["pending"], 0, "{shared}");
+}
+
+#[test]
 fn ctrl_c_during_a_run_cancels_it_and_exits_130_with_the_summary() {
     if !tmux_available() {
         return;
