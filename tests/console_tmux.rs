@@ -488,7 +488,9 @@ fn u_in_the_matrix_applies_the_missing_shared_migration_where_it_lacks() {
     fleet.ok("demo reset");
     let tmux = Tmux::start("matrixfix", fleet.path(), 120, 40);
     tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
-    tmux.wait_for("every status", |s| s.contains("6 databases") && !s.contains("reading"));
+    tmux.wait_for("every status", |s| {
+        s.contains("6 databases") && !s.contains("reading")
+    });
     tmux.keys(&["m"]);
     tmux.wait_for_text("cross_service across 6 database(s)");
     // The second row: cross_service/002, which user_service lacks.

@@ -496,10 +496,16 @@ pub static BINDINGS: &[Binding] = &[
         C::Preview,
         &[key('U')],
         A::RunUp,
-        "run this up (confirm)",
+        "run up what is previewed: these databases, this set (confirm)",
         Some("up"),
     ),
-    mutating(C::Preview, &[key('D')], A::RunDown, "down (confirm)", None),
+    mutating(
+        C::Preview,
+        &[key('D')],
+        A::RunDown,
+        "down one step on these databases in this set (confirm)",
+        None,
+    ),
     bind(
         C::Preview,
         &[code(KeyCode::Esc)],

@@ -71,6 +71,8 @@ pub struct PreviewView {
     pub set: Option<String>,
     /// Every pending set of each database.
     pub everything: bool,
+    /// How far, when not all pending (a matrix row previews up to its migration).
+    pub limit: Option<Limit>,
     pub result: Option<Result<PlanResult, String>>,
     pub selected: usize,
     pub scroll: usize,

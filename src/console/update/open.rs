@@ -77,6 +77,7 @@ pub(super) fn preview_of(state: &mut State, scope: Scope) -> Vec<Command> {
         databases: scope.databases,
         set: scope.set,
         everything: scope.everything,
+        limit: scope.limit,
         result: None,
         selected: 0,
         scroll: 0,

@@ -1723,3 +1723,32 @@ fn lint_counts_each_finding_once_however_many_databases_run_it() {
         Some("2 destructive")
     );
 }
+
+#[test]
+fn u_in_a_preview_runs_what_the_preview_shows() {
+    // p on the matrix's row previews cross_service up to 002 on user_service only.
+    let mut state = demo();
+    mark(&mut state, &["shared_service"]);
+    press(&mut state, 'm');
+    press(&mut state, 'j');
+    let commands = press(&mut state, 'p');
+    answer_plan(&mut state, &commands);
+    let commands = press(&mut state, 'U');
+    let [
+        Command::Plan {
+            databases,
+            set,
+            limit: Limit::To(_),
+            ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(
+        databases,
+        &["user_service"],
+        "not the marked shared_service"
+    );
+    assert_eq!(set.as_deref(), Some("cross_service"));
+}
