@@ -210,7 +210,10 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
 
     // The preview lists the marked databases in config order; user_service is second.
     tmux.keys(&["p"]);
-    tmux.wait_for_text("dry run");
+    // The list moves once the plan is in.
+    tmux.wait_for("the dry run planned", |s| {
+        s.contains("dry run") && !s.contains("planning")
+    });
     tmux.keys(&["j"]);
     tmux.wait_for_text("up user_service/001_create_users");
     // The bookkeeping tables come first; the migration's own SQL is a page further down.
@@ -239,7 +242,7 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
         );
     }
     tmux.keys(&["Tab", "Enter"]);
-    let finished = tmux.wait_for_text("run over");
+    let finished = tmux.wait_for_text("run finished");
     assert!(
         finished.contains("6/6 database(s) ok"),
         "every database succeeded:\n{finished}"
@@ -247,7 +250,7 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
 
     // q goes back from the run to the fleet, and quits there.
     tmux.keys(&["q"]);
-    tmux.wait_for("the fleet after the run", |s| !s.contains("run over"));
+    tmux.wait_for_text("last run finished: 6/6 ok");
 
     // A migration written while the console is open shows after ctrl-r.
     fleet.write(
@@ -259,7 +262,19 @@ fn mark_by_glob_preview_and_run_up_from_the_console() {
     std::fs::remove_file(fleet.file("migrations/order_service/005_add_notes.up.sql"))
         .expect("remove the extra migration");
     tmux.keys(&["q"]);
-    tmux.wait_for_text("dbfleet-exit=0");
+    // The run's summary stays in the shell, above the exit code.
+    let shell = tmux.wait_for_text("dbfleet-exit=0");
+    assert!(
+        shell.contains("dbfleet console: up · everything pending · finished")
+            && shell.contains("6/6 database(s) ok in"),
+        "the run's summary is left in the shell:\n{shell}"
+    );
+    for db in SERVICES {
+        assert!(
+            shell.lines().any(|l| l.starts_with(&format!("✓ {db}"))),
+            "{db}'s outcome in the summary:\n{shell}"
+        );
+    }
 
     // The terminal is usable again: the shell reads a line and the tty is cooked.
     tmux.shell("case \"$(stty -a)\" in *-icanon*|*-echo\\ *) echo tty-raw ;; *) echo tty-cooked-$((40+2)) ;; esac");
@@ -400,17 +415,126 @@ fn the_console_keeps_redrawing_while_a_database_is_blocked() {
 
     // Released: the run goes through and the status shows what it applied.
     drop(lock);
-    let finished = tmux.wait_for_text("run over");
+    let finished = tmux.wait_for_text("run finished");
     assert!(
         finished.contains("1/1 database(s) ok"),
         "the run went through once the lock was released:\n{finished}"
     );
     tmux.keys(&["Escape"]);
     tmux.wait_for("order_service's status", |s| {
+        // Marked before the statuses were in: the set stayed the own sets.
         !s.contains("reading") && s.contains("applied 4 · pending 2")
     });
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=0");
+}
+
+#[test]
+fn everything_pending_on_the_demo_teaching_state_brings_the_pending_databases_up_to_date() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    let tmux = Tmux::start("everything", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    // user_service lacks cross_service/002, order_service two of its own: both sets.
+    tmux.wait_for_text("set: everything pending");
+    tmux.keys(&["+"]);
+    tmux.wait_for_text("mark glob");
+    tmux.type_text("pending");
+    tmux.wait_for_text("(2 matches)");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("marked 2");
+    tmux.keys(&["U"]);
+    let confirm = tmux.wait_for("the plan of both sets", |s| {
+        s.contains("[ Cancel ]") && s.contains("2 of 2 will change (3 step(s))")
+    });
+    assert!(
+        confirm.contains("everything pending (own set first"),
+        "the confirmation says the order:\n{confirm}"
+    );
+    tmux.keys(&["Tab", "Enter"]);
+    let finished = tmux.wait_for_text("run finished");
+    assert!(
+        finished.contains("2/2 database(s) ok") && finished.contains("2 mark(s) cleared"),
+        "{finished}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the fleet re-read", |s| {
+        !s.contains("reading") && !s.contains("● 2 pending") && !s.contains("● 1 pending")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+    for db in ["user_service", "order_service"] {
+        let status = fleet.status_of(db);
+        assert_eq!(status["pending"], 0, "{db} is up to date: {status}");
+    }
+    // The journal has one run per set, own first.
+    let journal = fleet.read("data/journal.jsonl");
+    let own = journal.find("(set own sets)").expect("the own-set run");
+    let shared = journal
+        .find("(set cross_service)")
+        .expect("the shared-set run");
+    assert!(own < shared, "own set first");
+}
+
+#[test]
+fn u_in_the_matrix_applies_the_missing_shared_migration_where_it_lacks() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    let tmux = Tmux::start("matrixfix", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for("every status", |s| {
+        s.contains("6 databases") && !s.contains("reading")
+    });
+    tmux.keys(&["m"]);
+    tmux.wait_for_text("cross_service across 6 database(s)");
+    // The second row: cross_service/002, which user_service lacks.
+    tmux.keys(&["j", "U"]);
+    let confirm = tmux.wait_for("the plan of the row", |s| {
+        s.contains("[ Cancel ]") && s.contains("1 of 1 will change")
+    });
+    assert!(
+        confirm.contains("user_service") && confirm.contains("002_add_event_sourcing"),
+        "{confirm}"
+    );
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("run finished: 1/1 database(s) ok");
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+    let status = fleet.status_of("user_service");
+    let shared = status["sets"]
+        .as_array()
+        .and_then(|sets| sets.iter().find(|s| s["set"] == "cross_service"))
+        .unwrap_or_else(|| panic!("cross_service in {status}"));
+    assert_eq!(shared["pending"], 0, "{shared}");
+}
+
+#[test]
+fn ctrl_c_during_a_run_cancels_it_and_exits_130_with_the_summary() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up -d order_service --steps 1");
+    let lock = ExclusiveLock::hold(&fleet.db("order_service"));
+    let tmux = Tmux::start("interrupt", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for_text("6 databases");
+    run_up_on_the_locked_order_service(&tmux);
+    tmux.keys(&["C-c"]);
+    let shell = tmux.wait_for_text("dbfleet-exit=130");
+    assert!(
+        shell.contains("dbfleet console: up · own sets · cancelled")
+            && shell.contains("0/1 database(s) ok in"),
+        "the cancelled run's summary is left in the shell:\n{shell}"
+    );
+    drop(lock);
 }
 
 #[test]

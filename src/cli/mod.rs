@@ -220,8 +220,7 @@ async fn console_command(fleet: Arc<Fleet>) -> Done {
     }
     crate::console::run(fleet)
         .await
-        .map_err(|e| Failure::failed(eyre!(e)))?;
-    Ok(exit::OK)
+        .map_err(|e| Failure::failed(eyre!(e)))
 }
 
 fn history_command(fleet: &Fleet, args: &HistoryArgs, format: Format) -> Done {

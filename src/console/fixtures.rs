@@ -193,6 +193,7 @@ fn fleet_of(databases: Vec<DbInfo>, patterns: &[&str]) -> FleetInfo {
         environment: Some("demo".to_owned()),
         protect: Vec::new(),
         read_only: false,
+        max_failures: None,
         databases,
         shared_sets: vec![shared],
         patterns: patterns.iter().map(|p| (*p).to_owned()).collect(),
@@ -394,6 +395,9 @@ pub fn status(fleet: &FleetInfo, db: usize, shape: Shape) -> Option<DatabaseStat
 /// A console on `fleet` at `size`, its clock at `NOW_MS`, before it asked for anything.
 pub fn blank_state(fleet: FleetInfo, size: (u16, u16)) -> State {
     let mut state = State::new(fleet, Theme::default(), size);
+    // The screens as the operator left them on own sets; the set the console picks on
+    // its own once statuses are in has tests of its own.
+    state.set_chosen = true;
     state.now_ms = NOW_MS;
     state
 }
@@ -570,6 +574,13 @@ fn render_sql(steps: &[PlannedStep]) -> String {
     let mut out = String::new();
     for step in steps {
         let count = step.statements.len();
+        for finding in &step.findings {
+            out.push_str(&format!(
+                "-- lint: line {}: {}\n",
+                finding.line,
+                finding.summary()
+            ));
+        }
         out.push_str(&format!(
             "-- {} {} ({}, {count} statement{})\n",
             step.direction,
@@ -712,6 +723,7 @@ pub fn plan_result(
         plans: Vec::new(),
         not_targeted: Vec::new(),
         misconfigured: Vec::new(),
+        passes: Vec::new(),
     };
     for name in databases {
         let index = fleet.databases.iter().position(|d| &d.name == name);
@@ -1071,4 +1083,98 @@ pub fn journal_entries() -> Vec<dbfleet_core::engine::journal::JournalEntry> {
     died.direction = Some("down".into());
     died.databases = vec!["order_service".into()];
     vec![first, unlock, died]
+}
+
+/// message_service's half-done step as `resume::dirty_steps` reads it: the table made,
+/// its index not (the demo's on-call scenario).
+pub fn dirty_step() -> dbfleet_core::engine::resume::DirtyStep {
+    use dbfleet_core::engine::resume::{DirtyStep, StatementState};
+    DirtyStep {
+        database: "message_service".into(),
+        migration: "message_service/003_create_subscriptions".into(),
+        direction: Direction::Up,
+        status: "failed".into(),
+        statements_done: 1,
+        statements_total: 2,
+        error: Some("no such column: topic_id".into()),
+        file: Some("migrations/message_service/003_create_subscriptions.up.sql".into()),
+        statements: vec![
+            StatementState {
+                index: 1,
+                line: 1,
+                sql: "CREATE TABLE subscriptions (\n  id INTEGER PRIMARY KEY,\n  topic TEXT NOT NULL\n);".into(),
+                done: true,
+            },
+            StatementState {
+                index: 2,
+                line: 6,
+                sql: "CREATE INDEX idx_subscriptions_topic ON subscriptions (topic_id);".into(),
+                done: false,
+            },
+        ],
+        cannot_resume: None,
+    }
+}
+
+/// `order_service/005_drop_legacy_orders`: a destructive up step (a table dropped, every
+/// row of another deleted) with the findings the real linter gives it.
+pub fn destructive_step() -> PlannedStep {
+    let version: Version = 5u64.into();
+    let mut step = step(
+        "order_service",
+        "order_service",
+        &version,
+        "drop_legacy_orders",
+        Direction::Up,
+    );
+    step.statements = vec![
+        Statement {
+            sql: "DROP TABLE legacy_orders".into(),
+            line: 1,
+        },
+        Statement {
+            sql: "DELETE FROM order_audit".into(),
+            line: 3,
+        },
+    ];
+    let context = dbfleet_core::lint::Context::default();
+    step.findings = step
+        .statements
+        .iter()
+        .flat_map(|s| {
+            dbfleet_core::lint::lint_statement(&s.sql, Dialect::Sqlite, &context)
+                .into_iter()
+                .map(|mut f| {
+                    f.line = s.line;
+                    f.file = step.path.display().to_string();
+                    f
+                })
+        })
+        .collect();
+    step
+}
+
+/// `result` with the destructive step added to order_service's plan, its SQL re-rendered.
+pub fn with_destructive_step(result: &mut PlanResult) {
+    if let Some(plan) = result
+        .plans
+        .iter_mut()
+        .find(|p| p.database == "order_service")
+    {
+        plan.steps.push(destructive_step());
+        plan.sql = render_sql(&plan.steps);
+    }
+}
+
+/// message_service, dirty, under analytics_service's stale lock too; its index.
+pub fn dirty_and_stale_locked(state: &mut State) -> usize {
+    let message = state.index_of("message_service").unwrap_or_default();
+    let lock = state
+        .index_of("analytics_service")
+        .and_then(|i| state.dbs[i].status.as_ref())
+        .and_then(|s| s.lock.clone());
+    if let Some(status) = state.dbs[message].status.as_mut() {
+        status.lock = lock;
+    }
+    message
 }

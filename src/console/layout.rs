@@ -13,6 +13,8 @@ pub const FOOTER_HEIGHT: u16 = 2;
 pub const PANEL_MIN_WIDTH: u16 = 40;
 /// Two border lines and four lines of facts.
 pub const PANEL_HEIGHT: u16 = 6;
+/// With room to spare: two more lines (the last migration applied, the next one pending).
+pub const PANEL_TALL_HEIGHT: u16 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FleetLayout {
@@ -39,19 +41,45 @@ pub struct Grid {
     pub columns: usize,
     /// Rows of panels (or lines) that fit at once.
     pub rows: usize,
+    /// A panel's height, borders included.
+    pub panel_height: u16,
 }
 
-pub fn fleet_grid(width: u16, height: u16, layout: FleetLayout) -> Grid {
+/// How `count` panels (or rows) are laid out at this size. When they all fit, the room
+/// left is used: as few columns as keep the same number of rows (so panels grow wider),
+/// and taller panels with two more lines when those rows still fit.
+pub fn fleet_grid(width: u16, height: u16, layout: FleetLayout, count: usize) -> Grid {
     let body = body(Rect::new(0, 0, width, height));
     match layout {
-        FleetLayout::Panels => Grid {
-            columns: usize::from((body.width / PANEL_MIN_WIDTH).max(1)),
-            rows: usize::from((body.height / PANEL_HEIGHT).max(1)),
-        },
+        FleetLayout::Panels => {
+            let most_columns = usize::from((body.width / PANEL_MIN_WIDTH).max(1));
+            let short_rows = usize::from((body.height / PANEL_HEIGHT).max(1));
+            if count == 0 || count > most_columns * short_rows {
+                return Grid {
+                    columns: most_columns,
+                    rows: short_rows,
+                    panel_height: PANEL_HEIGHT,
+                };
+            }
+            let rows_needed = count.div_ceil(most_columns);
+            let columns = count.div_ceil(rows_needed);
+            let panel_height =
+                if rows_needed * usize::from(PANEL_TALL_HEIGHT) <= usize::from(body.height) {
+                    PANEL_TALL_HEIGHT
+                } else {
+                    PANEL_HEIGHT
+                };
+            Grid {
+                columns,
+                rows: usize::from((body.height / panel_height).max(1)),
+                panel_height,
+            }
+        }
         // One line per database under a line of column titles.
         FleetLayout::Rows => Grid {
             columns: 1,
             rows: usize::from(body.height.saturating_sub(1).max(1)),
+            panel_height: 1,
         },
     }
 }
@@ -245,9 +273,26 @@ mod tests {
 
     #[test]
     fn panels_fill_the_width_in_columns_of_forty() {
-        assert_eq!(fleet_grid(80, 24, FleetLayout::Panels).columns, 2);
-        assert_eq!(fleet_grid(120, 40, FleetLayout::Panels).columns, 3);
-        assert_eq!(fleet_grid(80, 24, FleetLayout::Panels).rows, 3);
+        assert_eq!(fleet_grid(80, 24, FleetLayout::Panels, 100).columns, 2);
+        assert_eq!(fleet_grid(120, 40, FleetLayout::Panels, 100).columns, 3);
+        assert_eq!(fleet_grid(80, 24, FleetLayout::Panels, 100).rows, 3);
+        assert_eq!(
+            fleet_grid(80, 24, FleetLayout::Panels, 6).panel_height,
+            PANEL_HEIGHT
+        );
+    }
+
+    #[test]
+    fn a_fleet_that_fits_uses_the_room_with_wider_and_taller_panels() {
+        // The demo's six at 200×60: three columns of 66, not five of 40 and one alone.
+        let grid = fleet_grid(200, 60, FleetLayout::Panels, 6);
+        assert_eq!((grid.columns, grid.panel_height), (3, PANEL_TALL_HEIGHT));
+        // At 120×40 six panels keep three columns, and have the height for more lines.
+        let grid = fleet_grid(120, 40, FleetLayout::Panels, 6);
+        assert_eq!((grid.columns, grid.panel_height), (3, PANEL_TALL_HEIGHT));
+        // A thousand do not fit: as many short panels as the screen holds.
+        let grid = fleet_grid(200, 60, FleetLayout::Panels, 1000);
+        assert_eq!((grid.columns, grid.panel_height), (5, PANEL_HEIGHT));
     }
 
     #[test]

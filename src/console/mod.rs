@@ -60,23 +60,31 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Worker messages folded per wake before the loop looks at the keyboard again.
 const DRAIN_AT_MOST: usize = 10_000;
 
-/// Opens the console on `fleet` and returns when the operator quits.
-pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
+/// Opens the console on `fleet` and returns when the operator quits, with the exit code
+/// for the process (`State::exit_code`). A run's summary is printed to stdout once the
+/// terminal is restored, so the shell's scrollback keeps what the console did.
+pub async fn run(fleet: Arc<Fleet>) -> Result<u8, String> {
     let log = fleet.config.journal_path().with_file_name("console.log");
     let logging = terminal::log_to_file(&log);
     tracing::info!(config = %fleet.config.path.display(), "console started");
 
     let info = FleetInfo::from_fleet(&fleet);
+    let refresh_every_ms = fleet
+        .config
+        .migrator
+        .console_refresh_secs
+        .saturating_mul(1000);
     let (mut terminal, restore_guard) =
         terminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = terminal
         .size()
         .map_err(|e| format!("cannot read the terminal size: {e}"))?;
     let mut state = State::new(info, Theme::from_env(), (size.width, size.height));
-    let (tx, rx) = mpsc::unbounded_channel();
+    state.refresh_every_ms = refresh_every_ms;
+    let (tx, mut rx) = mpsc::unbounded_channel();
     let mut workers = Workers::new(fleet, tx);
 
-    let result = event_loop(&mut terminal, &mut state, &mut workers, rx).await;
+    let result = event_loop(&mut terminal, &mut state, &mut workers, &mut rx).await;
     tracing::info!("console closed");
     drop(restore_guard);
     // Whatever closed the console (q, a signal, a terminal gone), a run never ends
@@ -85,19 +93,30 @@ pub async fn run(fleet: Arc<Fleet>) -> Result<(), String> {
         tracing::info!("waiting for the run to stop");
         workers.wind_down().await;
     }
+    // The run's last events arrived while it wound down: fold them in, so the summary
+    // and the exit code tell how it really ended.
+    while let Ok(msg) = rx.try_recv() {
+        if matches!(msg, Msg::Run(_) | Msg::RunEnded(_)) {
+            let _ = update(&mut state, msg);
+        }
+    }
+    if let Some(run) = &state.run {
+        // A closed terminal (SIGHUP) makes the write fail; that must not panic.
+        let _ = write!(std::io::stdout(), "{}", run.summary(&state.theme));
+    }
     if result.is_err()
         && let Some(path) = logging
     {
         let _ = writeln!(std::io::stderr(), "the console's log: {}", path.display());
     }
-    result
+    result.map(|()| state.exit_code())
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     state: &mut State,
     workers: &mut Workers,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
 ) -> Result<(), String> {
     let clock = Instant::now();
     let draw = |terminal: &mut ratatui::DefaultTerminal, state: &State| {
@@ -133,6 +152,7 @@ async fn event_loop(
             },
             signal = &mut stop => {
                 tracing::warn!("{signal}: closing the console");
+                state.interrupted = true;
                 return Ok(());
             }
             Some(msg) = rx.recv() => msg,

@@ -21,6 +21,8 @@ pub struct FleetInfo {
     pub protect: Vec<String>,
     /// `migrator.dry_run`: up and down only preview, so the console is read-only.
     pub read_only: bool,
+    /// `migrator.max_failures`: a run starts no database once this many failed.
+    pub max_failures: Option<usize>,
     pub databases: Vec<DbInfo>,
     /// Shared sets only: a database's own set needs no choosing.
     pub shared_sets: Vec<SetInfo>,
@@ -101,6 +103,7 @@ impl FleetInfo {
             environment: config.environment.clone(),
             protect: config.protect.clone(),
             read_only: config.migrator.dry_run,
+            max_failures: config.migrator.max_failures,
             databases,
             shared_sets,
             patterns: config.patterns(),
@@ -267,7 +270,101 @@ pub fn sql_text(plan: &DatabasePlan) -> String {
             plan.database, plan.set
         );
     }
-    plan.sql.clone()
+    mark_lint(&plan.sql)
+}
+
+/// The marker on a migration with lint findings, in the preview and its list.
+pub const LINT_MARK: &str = "⚠";
+
+/// The plan's SQL with each migration that has lint findings marked on its header line
+/// and its findings listed under it. The engine writes them as `-- lint:` lines before
+/// the header (the CLI prints that as it is); here the migration comes first, so the
+/// finding reads as being about it.
+fn mark_lint(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut findings: Vec<&str> = Vec::new();
+    for line in sql.lines() {
+        if let Some(finding) = line.strip_prefix("-- lint: ") {
+            findings.push(finding);
+            continue;
+        }
+        if findings.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(&format!(
+                "{line}  {LINT_MARK} {} lint finding(s)\n",
+                findings.len()
+            ));
+            for finding in findings.drain(..) {
+                out.push_str(&format!("--   {LINT_MARK} {finding}\n"));
+            }
+            continue;
+        }
+        out.push('\n');
+    }
+    for finding in findings {
+        out.push_str(&format!("--   {LINT_MARK} {finding}\n"));
+    }
+    out
+}
+
+/// What lint found in `plans` by kind, for the run confirmation: `2 destructive, 1
+/// locking`. A finding counts once however many databases run its migration.
+pub fn lint_counts(plans: &[DatabasePlan]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for (step, finding) in plans
+        .iter()
+        .flat_map(|p| &p.steps)
+        .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
+    {
+        if !seen.insert((step.migration.as_str(), finding.rule, finding.line)) {
+            continue;
+        }
+        let kind = lint_kind(finding.rule);
+        match counts.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    counts.sort_by_key(|(kind, _)| LINT_KINDS.iter().position(|k| k == kind));
+    Some(
+        counts
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// The kinds of finding, in the order the confirmation names them.
+const LINT_KINDS: &[&str] = &[
+    "destructive",
+    "locking",
+    "backward-incompatible",
+    "outside a transaction",
+    "other",
+];
+
+/// A rule's kind, as issue 13 groups them: what destroys data, what locks or rewrites a
+/// table, what breaks the release still running.
+fn lint_kind(rule: &str) -> &'static str {
+    match rule {
+        "drop-table"
+        | "drop-column"
+        | "drop-schema"
+        | "drop-database"
+        | "truncate"
+        | "delete-without-where"
+        | "update-without-where" => "destructive",
+        "rename-column" | "rename-table" => "backward-incompatible",
+        "no-transaction" => "outside a transaction",
+        "allow-without-reason" => "other",
+        _ => "locking",
+    }
 }
 
 /// A glob as operators type it: plain text (no `*?[{`) means "contains".

@@ -10,7 +10,9 @@ use crossterm::event::KeyEvent;
 use super::model::FleetInfo;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::dryrun::DatabasePlan;
+pub use dbfleet_core::engine::everything::Pass;
 use dbfleet_core::engine::journal::JournalEntry;
+use dbfleet_core::engine::resume::DirtyStep;
 use dbfleet_core::engine::status::DatabaseStatus;
 use dbfleet_core::engine::{Direction, Fleet, Limit, RunEvent};
 
@@ -39,6 +41,11 @@ pub enum Msg {
     AdminDone {
         database: String,
         result: Result<String, String>,
+    },
+    /// A dirty database's half-done steps, for the resolve dialog.
+    DirtySteps {
+        database: String,
+        result: Result<Vec<DirtyStep>, String>,
     },
     /// The migrations folder, read again.
     CatalogReloaded(Result<Reloaded, String>),
@@ -72,7 +79,21 @@ pub enum Command {
         set: Option<String>,
         direction: Direction,
         limit: Limit,
+        /// Run these first; start the rest only if they all go well (`--canary`).
+        canary: Vec<String>,
     },
+    /// The dry run of every pending set of `databases` ("everything pending").
+    PlanEverything {
+        id: u64,
+        databases: Vec<String>,
+    },
+    /// Every pending set, one run per set in `passes`' order (`engine::everything`).
+    StartEverything {
+        passes: Vec<Pass>,
+        canary: Vec<String>,
+    },
+    /// Read a dirty database's half-done steps, statement by statement, for `R`.
+    ReadDirtySteps(String),
     CancelRun,
     CancelDatabase(String),
     Unlock(String),
@@ -92,6 +113,8 @@ pub struct PlanResult {
     pub not_targeted: Vec<String>,
     /// Broken config entries in the selection: a run refuses to start with any.
     pub misconfigured: Vec<String>,
+    /// "Everything pending": the runs it makes, one per set with work; empty otherwise.
+    pub passes: Vec<Pass>,
 }
 
 /// `down` reverts one step per database unless told otherwise, as in the CLI.

@@ -4,7 +4,24 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::theme::{Sym, Theme};
 use dbfleet_core::engine::{Direction, Outcome, RunEvent};
+
+/// The process's exit codes, with the CLI's meanings (`src/cli/exit.rs`).
+pub mod exit {
+    pub use crate::cli::exit::{INTERRUPTED, OK, RUN_FAILED};
+}
+
+/// How an outcome reads at a glance, in the run view and in the summary left in the shell.
+pub fn outcome_sym(outcome: &Outcome) -> Sym {
+    match outcome {
+        Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
+        Outcome::PendingElsewhere { .. } => Sym::Pending,
+        Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
+        Outcome::Blocked { .. } | Outcome::NotStarted { .. } => Sym::NotTargeted,
+        Outcome::Cancelled { .. } => Sym::Locked,
+    }
+}
 
 /// Lines the event log keeps; older ones scroll away.
 pub const LOG_LINES: usize = 500;
@@ -30,6 +47,8 @@ pub struct RunRow {
     pub statement: Option<(usize, usize)>,
     pub started_ms: Option<u64>,
     pub finished_ms: Option<u64>,
+    /// `x` asked it to stop: it does after its current statement.
+    pub cancelling: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,10 +72,18 @@ pub struct RunProgress {
     index: HashMap<String, usize>,
     pub log: VecDeque<LogLine>,
     pub cancelling: bool,
+    /// The engine said the run ended cancelled (`RunFinished`).
+    pub cancelled: bool,
     /// The run could not start (e.g. the journal is not writable).
     pub error: Option<String>,
     pub cursor: usize,
     pub offset: usize,
+    /// The cursor follows the databases being worked on until the operator moves it.
+    pub follow: bool,
+    /// "Everything pending" runs one engine run per set: the number of sets, and how
+    /// many `RunFinished` are still to come before the last.
+    pub passes: usize,
+    passes_left: usize,
 }
 
 impl RunProgress {
@@ -72,6 +99,7 @@ impl RunProgress {
                 statement: None,
                 started_ms: None,
                 finished_ms: None,
+                cancelling: false,
             })
             .collect();
         let index = rows
@@ -90,10 +118,21 @@ impl RunProgress {
             index,
             log: VecDeque::new(),
             cancelling: false,
+            cancelled: false,
             error: None,
             cursor: 0,
             offset: 0,
+            follow: true,
+            passes: 1,
+            passes_left: 0,
         }
+    }
+
+    /// A run of `passes` engine runs, one per set, one after another.
+    pub fn with_passes(mut self, passes: usize) -> Self {
+        self.passes = passes.max(1);
+        self.passes_left = self.passes - 1;
+        self
     }
 
     pub fn is_active(&self) -> bool {
@@ -160,15 +199,32 @@ impl RunProgress {
                 run_id,
                 by,
                 databases,
+                set,
                 ..
             } => {
+                let later_set = self.run_id.is_some();
                 self.run_id = Some(run_id.clone());
                 self.by = Some(by.clone());
+                if later_set {
+                    // The next set's run: its databases wait their turn again.
+                    for db in databases {
+                        if let Some(row) = self.row_mut(db) {
+                            row.phase = Phase::Queued;
+                            row.migration = None;
+                            row.statement = None;
+                        }
+                    }
+                }
+                let which = if self.passes > 1 {
+                    format!(" (set {})", set.as_deref().unwrap_or("own sets"))
+                } else {
+                    String::new()
+                };
                 self.log(
                     now,
                     None,
                     format!(
-                        "{} started on {} database(s) by {by}",
+                        "{}{which} started on {} database(s) by {by}",
                         self.direction,
                         databases.len()
                     ),
@@ -225,7 +281,8 @@ impl RunProgress {
             RunEvent::Started { database, steps } => {
                 if let Some(row) = self.row_mut(database) {
                     row.phase = Phase::Running;
-                    row.steps_total = *steps;
+                    // Steps of earlier sets (everything pending) count in the gauge.
+                    row.steps_total = row.steps_done + *steps;
                     // From its turn on: a slow connection is part of its time.
                     row.started_ms.get_or_insert(now);
                 }
@@ -319,8 +376,24 @@ impl RunProgress {
             RunEvent::Finished {
                 database, outcome, ..
             } => {
+                let several_sets = self.passes > 1;
                 if let Some(row) = self.row_mut(database) {
-                    row.phase = Phase::Done(outcome.clone());
+                    // Over several sets a database's outcome counts the steps of all.
+                    let outcome = match outcome {
+                        _ if !several_sets => outcome.clone(),
+                        Outcome::Succeeded { .. } => Outcome::Succeeded {
+                            applied: row.steps_done,
+                        },
+                        Outcome::UpToDate | Outcome::PendingElsewhere { .. }
+                            if row.steps_done > 0 =>
+                        {
+                            Outcome::Succeeded {
+                                applied: row.steps_done,
+                            }
+                        }
+                        other => other.clone(),
+                    };
+                    row.phase = Phase::Done(outcome);
                     row.finished_ms = Some(now);
                     row.statement = None;
                 }
@@ -337,21 +410,42 @@ impl RunProgress {
                 cancelled,
                 ..
             } => {
-                self.finished_ms = Some(now);
+                self.cancelled |= *cancelled;
                 let ok = outcomes
                     .iter()
                     .filter(|(_, o)| o.lets_dependents_run())
                     .count();
-                let state = if *cancelled { "cancelled" } else { "finished" };
+                if self.passes_left > 0 && !*cancelled {
+                    // One set done; the next set's run follows (or the task ends early
+                    // when nothing is left to run, and `RunEnded` closes the run).
+                    self.passes_left -= 1;
+                    self.log(
+                        now,
+                        None,
+                        format!("set done: {ok}/{} database(s) ok", outcomes.len()),
+                        ok != outcomes.len(),
+                    );
+                    return None;
+                }
+                self.finished_ms = Some(now);
+                let (ok, total) = if self.passes > 1 {
+                    (self.ok_count(), self.rows.len())
+                } else {
+                    (ok, outcomes.len())
+                };
+                let state = if self.cancelled {
+                    "cancelled"
+                } else {
+                    "finished"
+                };
                 self.log(
                     now,
                     None,
                     format!(
-                        "run {state}: {ok}/{} database(s) ok in {}",
-                        outcomes.len(),
+                        "run {state}: {ok}/{total} database(s) ok in {}",
                         super::model::duration(self.elapsed_ms(now))
                     ),
-                    ok != outcomes.len(),
+                    ok != total,
                 );
             }
             RunEvent::LockCleared { .. }
@@ -361,6 +455,112 @@ impl RunProgress {
             | RunEvent::BackupsPruned { .. } => {}
         }
         None
+    }
+
+    /// Where the cursor goes on its own: while the run goes, the first database being
+    /// worked on (at 1,000 databases the rows in view are where the work is); once it
+    /// ends, the first that failed or was refused. `None`: stay.
+    pub fn cursor_target(&self) -> Option<usize> {
+        if self.is_active() {
+            if !self.follow {
+                return None;
+            }
+            return self.rows.iter().position(|r| {
+                matches!(
+                    r.phase,
+                    Phase::Connecting | Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
+                )
+            });
+        }
+        self.rows.iter().position(|r| {
+            matches!(
+                r.phase,
+                Phase::Done(Outcome::Failed { .. } | Outcome::Refused { .. })
+            )
+        })
+    }
+
+    /// How the run stands, in one word: the run view's title, the status line and the
+    /// summary say the same. A cancelled run is not "finished".
+    pub fn state_word(&self) -> &'static str {
+        if self.error.is_some() {
+            "did not start"
+        } else if self.is_active() && self.cancelling {
+            "cancelling…"
+        } else if self.is_active() {
+            "running"
+        } else if self.cancelled {
+            "cancelled"
+        } else {
+            "finished"
+        }
+    }
+
+    /// Every database went well: what `RunSummary::all_ok` says in the CLI.
+    pub fn all_ok(&self) -> bool {
+        self.error.is_none() && !self.cancelled && self.ok_count() == self.rows.len()
+    }
+
+    /// The exit code this run leaves the console with, as the CLI's `up`/`down` would:
+    /// 130 cancelled, 1 when a database did not end well (or the run never started).
+    pub fn exit_code(&self) -> u8 {
+        if self.cancelled {
+            exit::INTERRUPTED
+        } else if self.all_ok() {
+            exit::OK
+        } else {
+            exit::RUN_FAILED
+        }
+    }
+
+    /// What the console leaves in the shell after it closes: a line per database and the
+    /// totals, in the CLI summary's shape, so the scrollback keeps what the run did.
+    pub fn summary(&self, theme: &Theme) -> String {
+        let mut out = format!(
+            "dbfleet console: {} · {} · {}{}\n",
+            self.direction,
+            self.set.as_deref().unwrap_or("own sets"),
+            self.state_word(),
+            self.run_id
+                .as_deref()
+                .map(|id| format!(" · run {id}"))
+                .unwrap_or_default()
+        );
+        if let Some(error) = &self.error {
+            out.push_str(&format!("{} {error}\n", theme.symbol(Sym::Failed)));
+        }
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.database.chars().count())
+            .max()
+            .unwrap_or(8);
+        for row in &self.rows {
+            let (sym, text) = match &row.phase {
+                Phase::Done(outcome) => (outcome_sym(outcome), outcome.describe()),
+                // The run stopped before this one ended (the console closed at once).
+                _ => (Sym::NotTargeted, "did not finish".to_owned()),
+            };
+            let ms = match (row.started_ms, row.finished_ms) {
+                (Some(start), Some(end)) => {
+                    format!("  [{}]", super::model::duration(end.saturating_sub(start)))
+                }
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "{} {:<width$}  {text}{ms}\n",
+                theme.symbol(sym),
+                row.database
+            ));
+        }
+        out.push_str(&format!(
+            "{}/{} database(s) ok in {}{}\n",
+            self.ok_count(),
+            self.rows.len(),
+            super::model::duration(self.elapsed_ms(self.finished_ms.unwrap_or(self.started_ms))),
+            if self.cancelled { ", cancelled" } else { "" }
+        ));
+        out
     }
 
     /// The run ended without a `RunFinished` (it could not start, or its task died).

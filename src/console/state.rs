@@ -13,11 +13,17 @@ use super::layout::{self, FleetLayout};
 use super::model::{Database, FleetInfo, Health, matcher};
 use super::msg::{Command, PlanResult};
 use super::progress::RunProgress;
-use super::theme::Theme;
-use dbfleet_core::engine::Direction;
+use super::theme::{Sym, Theme};
+use dbfleet_core::engine::resume::DirtyStep;
+use dbfleet_core::engine::{Direction, Limit};
 
-/// How often status is read again on its own.
+/// How often status is read again on its own, unless `migrator.console_refresh_secs`
+/// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
+/// Runs over this many databases or more offer a canary in their confirmation.
+pub const CANARY_FROM: usize = 3;
+/// The "everything pending" choice's name.
+pub const EVERYTHING: &str = "everything pending";
 /// Journal entries the history screen keeps, newest.
 pub const HISTORY_ENTRIES: usize = 200;
 /// How long a flash message stays.
@@ -35,6 +41,9 @@ pub struct Flash {
     pub text: String,
     pub level: FlashLevel,
     pub until_ms: u64,
+    /// Where it was said: a flash about a dialog or a screen goes when that does;
+    /// `Global` for one that stays anywhere (`State::notice`).
+    pub context: Context,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +69,10 @@ pub struct PreviewView {
     pub id: u64,
     pub databases: Vec<String>,
     pub set: Option<String>,
+    /// Every pending set of each database.
+    pub everything: bool,
+    /// How far, when not all pending (a matrix row previews up to its migration).
+    pub limit: Option<Limit>,
     pub result: Option<Result<PlanResult, String>>,
     pub selected: usize,
     pub scroll: usize,
@@ -73,6 +86,7 @@ pub struct MatrixView {
     /// The migration set chosen when the matrix opened: looking at a shared set here must
     /// not change what `U` runs afterwards.
     pub set_before: Option<usize>,
+    pub everything_before: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +116,9 @@ pub struct Prompt {
     pub matches: Result<usize, String>,
     /// The filter before this prompt opened, for esc.
     pub previous_filter: Option<String>,
+    /// The database focused before this prompt opened (index into `dbs`), for esc: the
+    /// filter being typed may have moved the focus.
+    pub previous_focus: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,7 +126,8 @@ pub struct Confirm {
     pub kind: ConfirmKind,
     /// 0 is always Cancel, where the focus starts.
     pub focus: usize,
-    /// For `down` and production: the operator types the number of databases.
+    /// For `down` and production: the operator types the number of databases; for a mark
+    /// that contradicts what ran (resolve), the database's name.
     pub typed: Option<Input>,
 }
 
@@ -125,6 +143,9 @@ pub enum ConfirmKind {
         detail: Vec<String>,
         /// The half-done step is a down: "applied" and "rolled back" mean the opposite.
         reverting: bool,
+        /// The half-done steps statement by statement, read from the database by a
+        /// worker; `None` while the read is in flight.
+        steps: Option<Result<Vec<DirtyStep>, String>>,
     },
     /// Another tool manages it and dbfleet has not adopted it: record what that tool
     /// applied (`dbfleet adopt --apply`).
@@ -149,20 +170,30 @@ pub struct RunConfirm {
     pub databases: Vec<String>,
     pub plan_id: u64,
     pub result: Option<Result<PlanResult, String>>,
+    /// Every pending set, one after another (`set` is then `None`).
+    pub everything: bool,
+    /// How far: all pending, one step down, or through one migration (from the matrix).
+    pub limit: Limit,
 }
 
 impl Confirm {
     pub fn buttons(&self) -> Vec<String> {
         match &self.kind {
-            ConfirmKind::Run(run) => vec![
-                "Cancel".into(),
-                format!(
-                    "Run {} on {}",
-                    run.direction,
-                    run.ready_databases()
-                        .map_or(run.databases.len(), |d| d.len())
-                ),
-            ],
+            ConfirmKind::Run(run) => {
+                let mut buttons = vec![
+                    "Cancel".into(),
+                    format!(
+                        "Run {} on {}",
+                        run.direction,
+                        run.ready_databases()
+                            .map_or(run.databases.len(), |d| d.len())
+                    ),
+                ];
+                if let Some(canary) = run.canary_candidate() {
+                    buttons.push(format!("Canary {canary} first"));
+                }
+                buttons
+            }
             ConfirmKind::Unlock { .. } => vec!["Cancel".into(), "Clear the lock".into()],
             ConfirmKind::Adopt { tool, .. } => {
                 vec!["Cancel".into(), format!("Adopt from {tool}")]
@@ -187,12 +218,42 @@ impl Confirm {
         self.typed.as_ref()?;
         match &self.kind {
             ConfirmKind::Run(run) => run.ready_databases().map(|d| d.len().to_string()),
+            ConfirmKind::Resolve {
+                database, steps, ..
+            } => {
+                let steps = steps.as_ref()?.as_ref().ok()?;
+                // As the CLI's resolve: a mark that says the opposite of what ran.
+                let contradicts = steps.iter().any(|step| match self.focus {
+                    2 => step.applied_warning().is_some(),
+                    3 => step.rolled_back_warning().is_some(),
+                    _ => false,
+                });
+                contradicts.then(|| database.clone())
+            }
             _ => None,
         }
     }
 
+    /// Whether the typed line takes a name (any character) rather than a count.
+    pub fn types_a_name(&self) -> bool {
+        matches!(self.kind, ConfirmKind::Resolve { .. })
+    }
+
     /// Whether the focused action may go ahead now, or why not.
     pub fn blocked(&self) -> Option<String> {
+        if let ConfirmKind::Resolve { steps, .. } = &self.kind {
+            match steps {
+                None => return Some("reading the step's statements…".into()),
+                Some(Err(e)) => return Some(e.clone()),
+                Some(Ok(steps)) if self.focus == 1 => {
+                    if let Some(why) = steps.iter().find_map(|s| s.cannot_resume.clone()) {
+                        return Some(format!("resume is not offered: {why}"));
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+            return self.typed_mismatch();
+        }
         let ConfirmKind::Run(run) = &self.kind else {
             return None;
         };
@@ -208,16 +269,25 @@ impl Confirm {
             Some(Ok(result)) if result.plans.is_empty() => {
                 return Some("no database to run".into());
             }
-            // Refused ones may deserve a retry (a busy or unreachable database); a fleet
-            // that is simply up to date does not.
+            // A run that would change nothing is not offered: a dirty, drifted or stale-
+            // locked database is refused again until its cause is fixed (R, L), and an up
+            // to date one stays so. Only a database that did not answer the dry run (busy,
+            // unreachable, its lock held) may answer the run: that one is worth a try.
             Some(Ok(result))
-                if result
-                    .plans
-                    .iter()
-                    .all(|p| p.steps.is_empty() && p.refused.is_none()) =>
+                if result.plans.iter().all(|p| {
+                    (p.steps.is_empty() && p.refused.is_none())
+                        || p.refused.as_ref().is_some_and(|r| {
+                            !matches!(r.kind(), "unreachable" | "lock_timeout" | "lock_failed")
+                        })
+                }) =>
             {
+                let refused = result.plans.iter().filter(|p| p.refused.is_some()).count();
                 let elsewhere = result.plans.iter().any(|p| !p.pending_elsewhere.is_empty());
-                return Some(if elsewhere {
+                return Some(if refused > 0 {
+                    format!(
+                        "nothing would change: {refused} refused (why above), the rest up to date"
+                    )
+                } else if elsewhere {
                     "nothing to run in this set; the pending work is in another (] switches)".into()
                 } else {
                     "nothing to run: all up to date".into()
@@ -225,6 +295,10 @@ impl Confirm {
             }
             Some(Ok(_)) => {}
         }
+        self.typed_mismatch()
+    }
+
+    fn typed_mismatch(&self) -> Option<String> {
         if let (Some(required), Some(typed)) = (self.required_text(), &self.typed)
             && typed.value().trim() != required
         {
@@ -235,6 +309,22 @@ impl Confirm {
 }
 
 impl RunConfirm {
+    /// The database a canary run starts with: the first that will change. Offered when
+    /// at least `CANARY_FROM` databases would run, as the CLI's `--canary 1`.
+    pub fn canary_candidate(&self) -> Option<String> {
+        let Some(Ok(result)) = &self.result else {
+            return None;
+        };
+        if result.plans.len() < CANARY_FROM {
+            return None;
+        }
+        result
+            .plans
+            .iter()
+            .find(|p| p.refused.is_none() && !p.steps.is_empty())
+            .map(|p| p.database.clone())
+    }
+
     /// The databases the run will really start on (the set may not target all marked).
     pub fn ready_databases(&self) -> Option<Vec<String>> {
         match &self.result {
@@ -255,6 +345,11 @@ pub struct State {
     pub layout: FleetLayout,
     /// Index into `fleet.shared_sets`; `None` runs each database's own set.
     pub set: Option<usize>,
+    /// "Everything pending": every set of each database, own first (`set` is `None`).
+    pub everything: bool,
+    /// The set was chosen (by the operator, or by the console once statuses were in):
+    /// the console does not choose it again.
+    pub set_chosen: bool,
     pub filter: Option<String>,
     /// Indices into `dbs` the filter lets through, in config order.
     pub visible: Vec<usize>,
@@ -270,9 +365,12 @@ pub struct State {
     pub history: Option<Result<Vec<dbfleet_core::engine::journal::JournalEntry>, String>>,
     pub flash: Option<Flash>,
     pub last_refresh_ms: Option<u64>,
+    /// 0: no refresh on its own, only `ctrl-r` and after a run.
     pub refresh_every_ms: u64,
     /// Quit as soon as the active run stops (after a cancel-and-quit).
     pub quit_after_run: bool,
+    /// Closed by Ctrl-C or a signal: the exit code says so (130), as the CLI's.
+    pub interrupted: bool,
     next_id: u64,
     /// The database focused before a filter showed nothing, to focus again when it shows.
     focus_anchor: Option<usize>,
@@ -296,6 +394,8 @@ impl State {
             size,
             layout: FleetLayout::Panels,
             set: None,
+            everything: false,
+            set_chosen: false,
             filter: None,
             visible,
             cursor: 0,
@@ -308,6 +408,7 @@ impl State {
             last_refresh_ms: None,
             refresh_every_ms: REFRESH_EVERY_MS,
             quit_after_run: false,
+            interrupted: false,
             next_id: 1,
             focus_anchor: None,
         }
@@ -333,6 +434,15 @@ impl State {
             .map(|s| s.name.as_str())
     }
 
+    /// The chosen set as the header and the titles name it.
+    pub fn set_label(&self) -> &str {
+        if self.everything {
+            EVERYTHING
+        } else {
+            self.set_name().unwrap_or("own sets")
+        }
+    }
+
     pub fn context(&self) -> Context {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return Context::Help,
@@ -356,6 +466,17 @@ impl State {
 
     pub fn marked_count(&self) -> usize {
         self.dbs.iter().filter(|d| d.marked).count()
+    }
+
+    /// The process's exit code when the console closes now: 130 after Ctrl-C (or a
+    /// signal) or a cancelled run, 1 when the last run left a database not well, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.interrupted {
+            return crate::console::progress::exit::INTERRUPTED;
+        }
+        self.run
+            .as_ref()
+            .map_or(crate::console::progress::exit::OK, RunProgress::exit_code)
     }
 
     pub fn run_active(&self) -> bool {
@@ -420,7 +541,17 @@ impl State {
             text: text.into(),
             level,
             until_ms: self.now_ms + FLASH_MS,
+            context: self.context(),
         });
+    }
+
+    /// A flash about something that happened on its own (a run ended, an unlock done):
+    /// it stays when the operator moves to another screen.
+    pub fn notice(&mut self, level: FlashLevel, text: impl Into<String>) {
+        self.flash(level, text);
+        if let Some(flash) = &mut self.flash {
+            flash.context = Context::Global;
+        }
     }
 
     /// Asks for the status of `indices`, skipping those with a read in flight: a hung
@@ -489,15 +620,49 @@ impl State {
         self.read(indices)
     }
 
+    /// Every condition database `db` is in, worst first: its health, and besides it what
+    /// else its status says (a dirty database may hold a stale lock too). The header counts
+    /// each, `/dirty` matches each, `n` stops at any but up to date.
+    pub fn conditions(&self, db: usize) -> Vec<Sym> {
+        let health = self.health(db);
+        let mut out = vec![health.sym()];
+        if let (Health::Is(_), Some(database)) = (&health, self.dbs.get(db))
+            && database.read_error.is_none()
+            && database.info.config_error.is_none()
+            && let Some(status) = database.status.as_ref().filter(|s| s.error.is_none())
+        {
+            let also = [
+                (status.dirty, Sym::Dirty),
+                (status.lock.is_some(), Sym::Locked),
+                (!status.drift.is_empty(), Sym::Drift),
+                (status.pending > 0, Sym::Pending),
+            ];
+            for (applies, sym) in also {
+                if applies && !out.contains(&sym) {
+                    out.push(sym);
+                }
+            }
+            if out.len() > 1 {
+                out.retain(|&s| s != Sym::Ok);
+            }
+        }
+        out
+    }
+
+    /// Whether database `db` needs the operator: anything but up to date (or not read yet).
+    pub fn needs_attention(&self, db: usize) -> bool {
+        self.conditions(db)
+            .iter()
+            .any(|s| !matches!(s, Sym::Ok | Sym::Unknown | Sym::NotTargeted))
+    }
+
     pub fn apply_filter(&mut self, filter: Option<String>) {
         // A glob being typed matches nothing for a keystroke (`*_` on the way to
         // `*_service`); the focus must not fall to the first database because of it.
         let focused = self.focused().or(self.focus_anchor);
         self.filter = filter.filter(|f| !f.trim().is_empty());
-        self.visible = match self.filter.as_deref().map(matcher) {
-            Some(Ok(m)) => (0..self.dbs.len())
-                .filter(|&i| m.is_match(self.dbs[i].name()))
-                .collect(),
+        self.visible = match self.filter.clone().map(|f| self.matching(&f)) {
+            Some(Ok(found)) => found,
             // An unfinished glob (`user_{`) shows nothing rather than everything.
             Some(Err(_)) => Vec::new(),
             None => (0..self.dbs.len()).collect(),
@@ -515,7 +680,15 @@ impl State {
     }
 
     pub fn grid(&self) -> layout::Grid {
-        layout::fleet_grid(self.size.0, self.size.1, self.layout)
+        layout::fleet_grid(self.size.0, self.size.1, self.layout, self.visible.len())
+    }
+
+    /// Puts the focus on database `db` if it is shown.
+    pub(super) fn focus_on(&mut self, db: usize) {
+        if let Some(position) = self.visible.iter().position(|&v| v == db) {
+            self.cursor = position;
+            self.keep_cursor_visible();
+        }
     }
 
     pub(super) fn keep_cursor_visible(&mut self) {
@@ -529,17 +702,54 @@ impl State {
         self.offset = layout::scroll_to_show(self.offset, self.cursor / grid.columns, grid.rows);
     }
 
+    /// The databases `pattern` matches, in config order: by name (a glob, or text it
+    /// contains), and by state for a state's word (`dirty`, `locked`, `pending`, `failed`,
+    /// ...; `dirty,locked` either), as an operator looking for trouble types it.
     pub(super) fn matching(&self, pattern: &str) -> Result<Vec<usize>, String> {
+        let parts = dbfleet_core::engine::selection::split_list(&[pattern.to_owned()]);
+        let states: Vec<Sym> = parts.iter().filter_map(|p| state_word(p)).collect();
         let m = matcher(pattern)?;
         Ok((0..self.dbs.len())
-            .filter(|&i| m.is_match(self.dbs[i].name()))
+            .filter(|&i| {
+                m.is_match(self.dbs[i].name())
+                    || (!states.is_empty() && self.conditions(i).iter().any(|c| states.contains(c)))
+            })
             .collect())
+    }
+
+    /// Whether the filter names a state, so a fresh status can change what it shows.
+    pub fn filter_is_by_state(&self) -> bool {
+        self.filter.as_deref().is_some_and(|f| {
+            dbfleet_core::engine::selection::split_list(&[f.to_owned()])
+                .iter()
+                .any(|p| state_word(p).is_some())
+        })
     }
 
     /// The columns of the matrix: the shown databases.
     pub fn matrix_columns(&self) -> &[usize] {
         &self.visible
     }
+}
+
+/// The words a filter or a mark glob takes for states (the header's words).
+pub const STATE_WORDS: &[(&str, Sym)] = &[
+    ("dirty", Sym::Dirty),
+    ("locked", Sym::Locked),
+    ("pending", Sym::Pending),
+    ("failed", Sym::Failed),
+    ("misconfigured", Sym::Failed),
+    ("drift", Sym::Drift),
+    ("unreachable", Sym::Unreachable),
+    ("running", Sym::Running),
+];
+
+fn state_word(text: &str) -> Option<Sym> {
+    let text = text.trim();
+    STATE_WORDS
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(text))
+        .map(|(_, sym)| *sym)
 }
 
 /// The history screen's rows at the current size: every entry's lines, newest first,
@@ -550,12 +760,26 @@ pub fn history_lines(state: &State) -> Vec<(String, bool)> {
         return Vec::new();
     };
     let (inner, _) = layout::history_inner(state.size.0, state.size.1);
+    // This console's own run has no end in the journal yet because it is still going:
+    // that is not the "UNFINISHED" of a process that died.
+    let ours = state
+        .run
+        .as_ref()
+        .filter(|r| r.is_active())
+        .and_then(|r| r.run_id.as_deref());
     let mut rows = Vec::new();
-    for (text, bad) in entries
-        .iter()
-        .rev()
-        .flat_map(dbfleet_core::engine::journal::JournalEntry::lines)
-    {
+    for (text, bad) in entries.iter().rev().flat_map(|entry| {
+        let mut lines = entry.lines();
+        if entry.unfinished
+            && Some(entry.run_id.as_str()) == ours
+            && let Some((text, bad)) = lines.first_mut()
+            && let Some((head, _)) = text.split_once("UNFINISHED")
+        {
+            *text = format!("{head}running now in this console (r shows it)");
+            *bad = false;
+        }
+        lines
+    }) {
         let indent = if text.starts_with("    ") {
             "      "
         } else {

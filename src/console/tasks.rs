@@ -8,10 +8,12 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::model::FleetInfo;
-use super::msg::{Command, Msg, PlanResult, Reloaded};
+use super::msg::{Command, Msg, Pass, PlanResult, Reloaded};
 use dbfleet_core::engine::admin::{self, Resolution, UnlockResult};
 use dbfleet_core::engine::adopt;
 use dbfleet_core::engine::dryrun;
+use dbfleet_core::engine::everything;
+use dbfleet_core::engine::resume;
 use dbfleet_core::engine::runner::{self, Containment, RunControl, RunRequest};
 use dbfleet_core::engine::{
     Direction, Fleet, Limit, Selection, SelectionRequest, WhenUnspecified, status,
@@ -104,12 +106,42 @@ impl Workers {
                     let _ = tx.send(Msg::Planned { id, result });
                 });
             }
+            Command::PlanEverything { id, databases } => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = plan_everything(&fleet, databases).await;
+                    let _ = tx.send(Msg::Planned { id, result });
+                });
+            }
             Command::StartRun {
                 databases,
                 set,
                 direction,
                 limit,
-            } => self.start_run(databases, set, direction, limit),
+                canary,
+            } => self.start_run(
+                RunJob::One {
+                    databases,
+                    set,
+                    direction,
+                    limit,
+                },
+                canary,
+            ),
+            Command::StartEverything { passes, canary } => {
+                self.start_run(RunJob::Everything { passes }, canary);
+            }
+            Command::ReadDirtySteps(database) => {
+                let fleet = self.fleet.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = resume::dirty_steps(&fleet, &database)
+                        .await
+                        .map_err(|e| dbfleet_core::human::with_causes(&e));
+                    let _ = tx.send(Msg::DirtySteps { database, result });
+                });
+            }
             Command::CancelRun => {
                 if let Some(control) = &self.control {
                     control.cancel_all();
@@ -200,18 +232,29 @@ impl Workers {
         });
     }
 
-    fn start_run(
-        &mut self,
-        databases: Vec<String>,
-        set: Option<String>,
-        direction: Direction,
-        limit: Limit,
-    ) {
+    fn start_run(&mut self, job: RunJob, canary: Vec<String>) {
         let control = RunControl::new();
         self.control = Some(control.clone());
         let fleet = self.fleet.clone();
         let tx = self.tx.clone();
         self.run = Some(tokio::spawn(async move {
+            let (databases, set, direction, limit) = match &job {
+                RunJob::One {
+                    databases,
+                    set,
+                    direction,
+                    limit,
+                } => (databases.clone(), set.clone(), *direction, limit.clone()),
+                RunJob::Everything { passes } => {
+                    let mut all: Vec<String> = Vec::new();
+                    for db in passes.iter().flat_map(|p| &p.databases) {
+                        if !all.contains(db) {
+                            all.push(db.clone());
+                        }
+                    }
+                    (all, None, Direction::Up, Limit::All)
+                }
+            };
             let selection = match select(&fleet, databases, set) {
                 Ok(selection) => selection,
                 Err(e) => {
@@ -234,6 +277,9 @@ impl Workers {
             if let Some(set) = &selection.set {
                 command.push_str(&format!(" --directory {set}"));
             }
+            if matches!(job, RunJob::Everything { .. }) {
+                command.push_str(" (everything pending)");
+            }
             let request = RunRequest {
                 direction,
                 limit,
@@ -244,18 +290,30 @@ impl Workers {
                 command,
                 containment: Containment {
                     max_failures: fleet.config.migrator.max_failures,
-                    ..Containment::default()
+                    canary,
                 },
             };
             let (events_tx, mut events) = mpsc::unbounded_channel();
-            let run = tokio::spawn(runner::run(fleet, request, events_tx, control));
+            let run = match job {
+                RunJob::One { .. } => tokio::spawn(async move {
+                    runner::run(fleet, request, events_tx, control)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| dbfleet_core::human::with_causes(&e))
+                }),
+                RunJob::Everything { passes } => tokio::spawn(async move {
+                    everything::run(fleet, passes, request, events_tx, control)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| dbfleet_core::human::with_causes(&e))
+                }),
+            };
             while let Some(event) = events.recv().await {
                 // The console may be gone; the run still finishes and releases its locks.
                 let _ = tx.send(Msg::Run(event));
             }
             let ended = match run.await {
-                Ok(Ok(_summary)) => Ok(()),
-                Ok(Err(e)) => Err(dbfleet_core::human::with_causes(&e)),
+                Ok(result) => result,
                 Err(e) => Err(format!("internal error: {e}")),
             };
             let _ = tx.send(Msg::RunEnded(ended));
@@ -344,6 +402,40 @@ async fn plan(
         plans,
         not_targeted: selection.not_targeted,
         misconfigured,
+        passes: Vec::new(),
+    })
+}
+
+/// What a run command asks for: one set, or every pending set one after another.
+enum RunJob {
+    One {
+        databases: Vec<String>,
+        set: Option<String>,
+        direction: Direction,
+        limit: Limit,
+    },
+    Everything {
+        passes: Vec<Pass>,
+    },
+}
+
+/// "Everything pending" planned: each database's steps of all its sets, and the runs.
+async fn plan_everything(fleet: &Fleet, databases: Vec<String>) -> Result<PlanResult, String> {
+    let selection = select(fleet, databases.clone(), None)?;
+    let misconfigured = fleet.misconfigured(&selection);
+    let planned = tokio::time::timeout(PLAN_TIMEOUT, everything::plan(fleet, &databases))
+        .await
+        .map_err(|_| format!("the dry run took longer than {}s", PLAN_TIMEOUT.as_secs()))?
+        .map_err(|e| e.to_string())?;
+    Ok(PlanResult {
+        plans: planned
+            .plans
+            .into_iter()
+            .filter(|p| !misconfigured.contains(&p.database))
+            .collect(),
+        not_targeted: planned.not_targeted,
+        misconfigured,
+        passes: planned.passes,
     })
 }
 

@@ -2,9 +2,9 @@
 
 use super::force_quit;
 use crate::console::keys::Action;
-use crate::console::msg::{Command, default_limit};
+use crate::console::msg::Command;
 use crate::console::progress::RunProgress;
-use crate::console::state::{ConfirmKind, FlashLevel, Overlay, Screen, State};
+use crate::console::state::{ConfirmKind, EVERYTHING, FlashLevel, Overlay, Screen, State};
 use dbfleet_core::engine::admin::Resolution;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
@@ -37,18 +37,43 @@ fn activate(state: &mut State) -> Vec<Command> {
     match confirm.kind {
         ConfirmKind::Run(run) => {
             let databases = run.ready_databases().unwrap_or_default();
-            state.run = Some(RunProgress::new(
-                run.direction,
-                run.set.clone(),
-                &databases,
-                state.now_ms,
-            ));
+            let passes = match &run.result {
+                Some(Ok(result)) if run.everything => result.passes.clone(),
+                _ => Vec::new(),
+            };
+            // The third button: the canary first, the rest only if it goes well.
+            let canary: Vec<String> = if confirm.focus == 2 {
+                run.canary_candidate().into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            let label = if run.everything {
+                Some(EVERYTHING.to_owned())
+            } else {
+                run.set.clone()
+            };
+            state.run = Some(
+                RunProgress::new(run.direction, label, &databases, state.now_ms)
+                    .with_passes(passes.len()),
+            );
+            // The run view replaces the screens; a matrix among them gives back the set
+            // it borrowed.
+            for screen in state.screens.drain(..).rev() {
+                if let Screen::Matrix(view) = screen {
+                    state.set = view.set_before;
+                    state.everything = view.everything_before;
+                }
+            }
             state.screens = vec![Screen::Run];
+            if run.everything {
+                return vec![Command::StartEverything { passes, canary }];
+            }
             vec![Command::StartRun {
                 databases,
                 set: run.set,
                 direction: run.direction,
-                limit: default_limit(run.direction),
+                limit: run.limit,
+                canary,
             }]
         }
         ConfirmKind::Unlock { database, .. } => {

@@ -77,7 +77,8 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
         Action::PrevSet => cycle_set(state, false),
         Action::NextSet => cycle_set(state, true),
         Action::Unlock => open::unlock(state, state.focused()),
-        Action::Resolve => open::resolve(state, state.focused()),
+        Action::Resolve => return open::resolve(state, state.focused()),
+        Action::NextAttention => next_attention(state),
         Action::ToggleLayout => {
             state.layout = match state.layout {
                 FleetLayout::Panels => FleetLayout::Rows,
@@ -101,4 +102,23 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Moves the focus to the next shown database that needs attention, after the focused
+/// one and round to the first, as `n` goes to the next match in a pager.
+fn next_attention(state: &mut State) {
+    let len = state.visible.len();
+    let found = (1..=len)
+        .map(|step| (state.cursor + step) % len.max(1))
+        .find(|&position| state.needs_attention(state.visible[position]));
+    match found {
+        Some(position) => {
+            state.cursor = position;
+            state.keep_cursor_visible();
+        }
+        None => state.flash(
+            FlashLevel::Info,
+            "nothing needs attention among the databases shown",
+        ),
+    }
 }

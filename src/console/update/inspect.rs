@@ -26,10 +26,22 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
             open::unlock(state, Some(db));
             scroll
         }
-        Action::Resolve => {
-            open::resolve(state, Some(db));
-            scroll
+        Action::RunUp | Action::Preview => {
+            let scope = open::Scope {
+                databases: state
+                    .dbs
+                    .get(db)
+                    .map(|d| vec![d.info.name.clone()])
+                    .unwrap_or_default(),
+                ..open::Scope::chosen(state)
+            };
+            return if action == Action::RunUp {
+                open::run_confirm_of(state, dbfleet_core::engine::Direction::Up, scope)
+            } else {
+                open::preview_of(state, scope)
+            };
         }
+        Action::Resolve => return open::resolve(state, Some(db)),
         Action::PrevSet => {
             cycle_set(state, false);
             scroll

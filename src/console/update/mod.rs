@@ -44,6 +44,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Resize(width, height) => {
             state.size = (width, height);
             state.keep_cursor_visible();
+            // "too small" was about the size before; it is wrong once the size is right.
+            if !state.too_small() && state.flash.as_ref().is_some_and(|f| f.text == TOO_SMALL) {
+                state.flash = None;
+            }
             Vec::new()
         }
         Msg::Tick => on_tick(state),
@@ -53,6 +57,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 db.status = Some(*status);
                 db.reading_since = None;
                 db.read_error = None;
+                refilter(state);
+                choose_set_once(state);
             }
             Vec::new()
         }
@@ -61,6 +67,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 let db = &mut state.dbs[i];
                 db.reading_since = None;
                 db.read_error = Some(error);
+                refilter(state);
+                choose_set_once(state);
             }
             Vec::new()
         }
@@ -70,7 +78,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Run(event) => {
             let now = state.now_ms;
-            let ended = state.run.as_mut().and_then(|run| run.apply(&event, now));
+            let (width, height) = state.size;
+            let ended = state.run.as_mut().and_then(|run| {
+                let was_active = run.is_active();
+                let ended = run.apply(&event, now);
+                // Follow the work while it goes; the first failure once the run is over.
+                let target = if run.is_active() || was_active {
+                    run.cursor_target()
+                } else {
+                    None
+                };
+                if let Some(target) = target {
+                    run.cursor = target;
+                    let window =
+                        crate::console::layout::run_table_height(width, height, run.rows.len());
+                    run.offset =
+                        crate::console::layout::scroll_to_show(run.offset, run.cursor, window);
+                }
+                ended
+            });
             match ended {
                 Some(db) => state.read_names(&[db]),
                 None => Vec::new(),
@@ -79,10 +105,26 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::RunEnded(result) => on_run_ended(state, result),
         Msg::AdminDone { database, result } => {
             match result {
-                Ok(text) => state.flash(FlashLevel::Info, format!("{database}: {text}")),
-                Err(e) => state.flash(FlashLevel::Error, format!("{database}: {e}")),
+                Ok(text) => state.notice(FlashLevel::Info, format!("{database}: {text}")),
+                Err(e) => state.notice(FlashLevel::Error, format!("{database}: {e}")),
             }
             state.read_names(&[database])
+        }
+        Msg::DirtySteps { database, result } => {
+            if let Some(Overlay::Confirm(Confirm {
+                kind:
+                    ConfirmKind::Resolve {
+                        database: open,
+                        steps,
+                        ..
+                    },
+                ..
+            })) = &mut state.overlay
+                && *open == database
+            {
+                *steps = Some(result);
+            }
+            Vec::new()
         }
         Msg::History(result) => {
             // The screen re-wraps what it keeps on every frame: the latest entries are
@@ -107,6 +149,61 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// Once the first statuses are all in, the console opens on the set that has work: the
+/// one set with pending migrations, or "everything pending" when several have some.
+/// Once only: after that the set is the operator's.
+fn choose_set_once(state: &mut State) {
+    if state.set_chosen || state.dbs.iter().any(|d| d.reading_since.is_some()) {
+        return;
+    }
+    state.set_chosen = true;
+    let mut own = false;
+    let mut shared: Vec<String> = Vec::new();
+    for set in state
+        .dbs
+        .iter()
+        .filter_map(|d| d.status.as_ref())
+        .flat_map(|s| &s.sets)
+        .filter(|s| s.pending > 0)
+    {
+        if !set.shared {
+            own = true;
+        } else if !shared.contains(&set.set) {
+            shared.push(set.set.clone());
+        }
+    }
+    let mut places: Vec<String> = shared.clone();
+    if own {
+        places.insert(0, "own sets".into());
+    }
+    match (own, shared.as_slice()) {
+        // Own sets or nothing pending: where the console opened already.
+        (_, []) => return,
+        (false, [only]) => {
+            state.set = state.fleet.shared_sets.iter().position(|s| &s.name == only);
+        }
+        _ => state.everything = true,
+    }
+    state.notice(
+        FlashLevel::Info,
+        format!(
+            "set: {} — pending work in {} ([ ] switches)",
+            state.set_label(),
+            places.join(", ")
+        ),
+    );
+}
+
+/// A filter by state (`/dirty`) follows the statuses as they arrive.
+fn refilter(state: &mut State) {
+    if state.filter_is_by_state() {
+        let offset = state.offset;
+        state.apply_filter(state.filter.clone());
+        state.offset = offset;
+        state.keep_cursor_visible();
+    }
+}
+
 fn on_tick(state: &mut State) -> Vec<Command> {
     if state
         .flash
@@ -115,9 +212,10 @@ fn on_tick(state: &mut State) -> Vec<Command> {
     {
         state.flash = None;
     }
-    let due = state
-        .last_refresh_ms
-        .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
+    let due = state.refresh_every_ms > 0
+        && state
+            .last_refresh_ms
+            .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
     if due {
         state.reload_and_refresh()
     } else {
@@ -160,16 +258,29 @@ fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
         } else {
             FlashLevel::Warning
         };
-        let text = match &run.error {
+        let mut text = match &run.error {
             Some(e) => format!("the run did not start: {e}"),
-            None => format!("run over: {ok}/{total} database(s) ok"),
+            None => format!("run {}: {ok}/{total} database(s) ok", run.state_word()),
         };
-        state.flash(level, text);
+        // Marks kept after a run would make the next `U` act on them unseen.
+        let marked = state.marked_count();
+        if marked > 0 {
+            for db in &mut state.dbs {
+                db.marked = false;
+            }
+            text.push_str(&format!(" · {marked} mark(s) cleared"));
+        }
+        state.notice(level, text);
     }
     if state.quit_after_run {
         return vec![Command::Quit];
     }
-    state.read_names(&names)
+    let mut commands = state.read_names(&names);
+    // The journal on screen was read while the run went on: read its end.
+    if matches!(state.screens.last(), Some(Screen::History { .. })) {
+        commands.push(Command::ReadHistory);
+    }
+    commands
 }
 
 fn paste(state: &mut State, text: &str) {
@@ -195,15 +306,25 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     }
     let context = state.context();
+    // The resolve dialog's typed name takes letters that are keys elsewhere (`h`, `l`,
+    // `q`): while a name is wanted, plain characters go into it.
+    if let Some(Overlay::Confirm(confirm)) = &state.overlay
+        && confirm.types_a_name()
+        && confirm.required_text().is_some()
+        && matches!(key.code, crossterm::event::KeyCode::Char(_))
+        && !key.modifiers.intersects(
+            crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+        )
+    {
+        type_into(state, key);
+        return Vec::new();
+    }
     let Some(binding) = keys::lookup(context, &key) else {
         type_into(state, key);
         return Vec::new();
     };
     if binding.mutating && state.too_small() {
-        state.flash(
-            FlashLevel::Warning,
-            "the terminal is too small to act safely; enlarge it",
-        );
+        state.flash(FlashLevel::Warning, TOO_SMALL);
         return Vec::new();
     }
     if binding.mutating
@@ -219,8 +340,39 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Command> {
         );
         return Vec::new();
     }
-    perform(state, context, binding.action)
+    // Acting on the fleet before the first statuses are in: the set the operator sees
+    // stays the set, the console does not switch it under them.
+    if matches!(
+        binding.action,
+        Action::ToggleMark
+            | Action::MarkAll
+            | Action::MarkGlob
+            | Action::InvertMarks
+            | Action::Preview
+            | Action::RunUp
+            | Action::RunDown
+            | Action::Matrix
+            | Action::PrevSet
+            | Action::NextSet
+            | Action::CommandPrompt
+    ) {
+        state.set_chosen = true;
+    }
+    let commands = perform(state, context, binding.action);
+    // A message about the dialog or screen just left ("type 6 to confirm") does not
+    // belong on the next one; one said after the move (the run started) does.
+    if state.context() != context
+        && state
+            .flash
+            .as_ref()
+            .is_some_and(|f| f.context != state.context() && f.context != Context::Global)
+    {
+        state.flash = None;
+    }
+    commands
 }
+
+const TOO_SMALL: &str = "the terminal is too small to act safely; enlarge it";
 
 /// Keys no binding claims: text for a prompt or for a confirmation's typed count.
 fn type_into(state: &mut State, key: KeyEvent) {
@@ -231,11 +383,14 @@ fn type_into(state: &mut State, key: KeyEvent) {
             prompt.stem = prompt.input.value().to_owned();
         }
         Some(Overlay::Confirm(Confirm {
-            typed: Some(input), ..
+            typed: Some(input),
+            kind,
+            ..
         })) => {
-            // Only the count is typed here; letters stay keys.
+            // A count takes digits only (letters stay keys); a name any character.
+            let name = matches!(kind, ConfirmKind::Resolve { .. });
             let digit_or_edit = match key.code {
-                crossterm::event::KeyCode::Char(c) => c.is_ascii_digit(),
+                crossterm::event::KeyCode::Char(c) => name || c.is_ascii_digit(),
                 crossterm::event::KeyCode::Backspace | crossterm::event::KeyCode::Delete => true,
                 _ => false,
             };
@@ -303,6 +458,7 @@ fn quit(state: &mut State) -> Vec<Command> {
 }
 
 fn force_quit(state: &mut State) -> Vec<Command> {
+    state.interrupted = true;
     if !state.run_active() || state.quit_after_run {
         return vec![Command::Quit];
     }
@@ -324,12 +480,16 @@ fn back(state: &mut State) {
             && prompt.kind == PromptKind::Filter
         {
             state.apply_filter(prompt.previous_filter);
+            if let Some(db) = prompt.previous_focus {
+                state.focus_on(db);
+            }
         }
         return;
     }
     if let Some(screen) = state.screens.pop() {
         if let Screen::Matrix(view) = screen {
             state.set = view.set_before;
+            state.everything = view.everything_before;
         }
         return;
     }
@@ -338,13 +498,28 @@ fn back(state: &mut State) {
     }
 }
 
+/// `[` `]`: own sets, each shared set, then "everything pending" (when there are shared
+/// sets), round again.
 fn cycle_set(state: &mut State, forward: bool) {
+    state.set_chosen = true;
     let count = state.fleet.shared_sets.len();
-    state.set = match (state.set, forward) {
-        (None, true) if count > 0 => Some(0),
-        (None, false) if count > 0 => Some(count - 1),
-        (Some(i), true) if i + 1 < count => Some(i + 1),
-        (Some(i), false) if i > 0 => Some(i - 1),
-        _ => None,
+    if count == 0 {
+        state.set = None;
+        state.everything = false;
+        return;
+    }
+    // Positions: 0 own sets, 1..=count the shared sets, count + 1 everything.
+    let positions = count + 2;
+    let now = match (state.everything, state.set) {
+        (true, _) => count + 1,
+        (false, Some(i)) => i + 1,
+        (false, None) => 0,
     };
+    let next = if forward {
+        (now + 1) % positions
+    } else {
+        (now + positions - 1) % positions
+    };
+    state.everything = next == count + 1;
+    state.set = (1..=count).contains(&next).then(|| next - 1);
 }

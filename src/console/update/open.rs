@@ -23,32 +23,77 @@ pub(super) fn inspect(state: &mut State, db: Option<usize>) -> Vec<Command> {
     state.read(vec![db])
 }
 
+/// What a preview or a run works on: databases, and the set(s) and how far.
+pub(super) struct Scope {
+    pub databases: Vec<String>,
+    pub set: Option<String>,
+    pub everything: bool,
+    pub limit: Option<Limit>,
+}
+
+impl Scope {
+    /// The marked databases (else the focused one) in the set chosen in the header.
+    pub fn chosen(state: &State) -> Scope {
+        Scope {
+            databases: state.targets(),
+            set: state.set_name().map(str::to_owned),
+            everything: state.everything,
+            limit: None,
+        }
+    }
+
+    fn plan_command(&self, id: u64, direction: Direction, limit: Limit) -> Command {
+        if self.everything {
+            Command::PlanEverything {
+                id,
+                databases: self.databases.clone(),
+            }
+        } else {
+            Command::Plan {
+                id,
+                databases: self.databases.clone(),
+                set: self.set.clone(),
+                direction,
+                limit,
+            }
+        }
+    }
+}
+
 pub(super) fn preview(state: &mut State) -> Vec<Command> {
-    let databases = state.targets();
-    if databases.is_empty() {
+    preview_of(state, Scope::chosen(state))
+}
+
+pub(super) fn preview_of(state: &mut State, scope: Scope) -> Vec<Command> {
+    if scope.databases.is_empty() {
         state.flash(FlashLevel::Info, "no database to preview");
         return Vec::new();
     }
     let id = state.next_id();
-    let set = state.set_name().map(str::to_owned);
+    let limit = scope.limit.clone().unwrap_or(Limit::All);
+    let command = scope.plan_command(id, Direction::Up, limit);
     state.screens.push(Screen::Preview(PreviewView {
         id,
-        databases: databases.clone(),
-        set: set.clone(),
+        databases: scope.databases,
+        set: scope.set,
+        everything: scope.everything,
+        limit: scope.limit,
         result: None,
         selected: 0,
         scroll: 0,
     }));
-    vec![Command::Plan {
-        id,
-        databases,
-        set,
-        direction: Direction::Up,
-        limit: Limit::All,
-    }]
+    vec![command]
 }
 
 pub(super) fn run_confirm(state: &mut State, direction: Direction) -> Vec<Command> {
+    run_confirm_of(state, direction, Scope::chosen(state))
+}
+
+pub(super) fn run_confirm_of(
+    state: &mut State,
+    direction: Direction,
+    scope: Scope,
+) -> Vec<Command> {
     if state.run_active() {
         state.flash(
             FlashLevel::Warning,
@@ -56,41 +101,47 @@ pub(super) fn run_confirm(state: &mut State, direction: Direction) -> Vec<Comman
         );
         return Vec::new();
     }
-    let databases = state.targets();
-    if databases.is_empty() {
+    if scope.databases.is_empty() {
         state.flash(FlashLevel::Info, "no database to run on");
         return Vec::new();
     }
+    if scope.everything && direction == Direction::Down {
+        state.flash(
+            FlashLevel::Info,
+            "down reverts one set at a time: ] chooses the set (everything pending is for up)",
+        );
+        return Vec::new();
+    }
     let id = state.next_id();
-    let set = state.set_name().map(str::to_owned);
     // The CLI's rule (production or `protect:`), and every down besides: here the
     // operator is at a keyboard anyway.
     let guarded = guard::guard_for(
         state.fleet.environment.as_deref(),
         &state.fleet.protect,
         direction,
-        &databases,
+        &scope.databases,
     )
     .is_some();
     let must_type = direction == Direction::Down || guarded;
+    let limit = scope
+        .limit
+        .clone()
+        .unwrap_or_else(|| default_limit(direction));
+    let command = scope.plan_command(id, direction, limit.clone());
     state.overlay = Some(Overlay::Confirm(Confirm {
         kind: ConfirmKind::Run(RunConfirm {
             direction,
-            set: set.clone(),
-            databases: databases.clone(),
+            set: scope.set,
+            databases: scope.databases,
             plan_id: id,
             result: None,
+            everything: scope.everything,
+            limit,
         }),
         focus: 0,
         typed: must_type.then(Input::default),
     }));
-    vec![Command::Plan {
-        id,
-        databases,
-        set,
-        direction,
-        limit: default_limit(direction),
-    }]
+    vec![command]
 }
 
 pub(super) fn unlock(state: &mut State, db: Option<usize>) {
@@ -135,9 +186,9 @@ pub(super) fn unlock(state: &mut State, db: Option<usize>) {
     }
 }
 
-pub(super) fn resolve(state: &mut State, db: Option<usize>) {
+pub(super) fn resolve(state: &mut State, db: Option<usize>) -> Vec<Command> {
     let Some(database) = db.and_then(|i| state.dbs.get(i)) else {
-        return;
+        return Vec::new();
     };
     let name = database.info.name.clone();
     if let Some(managed) = database.status.as_ref().and_then(|s| s.managed_by.as_ref()) {
@@ -153,7 +204,7 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
             focus: 0,
             typed: None,
         }));
-        return;
+        return Vec::new();
     }
     if let Some(status) = database
         .status
@@ -168,14 +219,14 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
             focus: 0,
             typed: None,
         }));
-        return;
+        return Vec::new();
     }
     let Some(status) = database.status.as_ref().filter(|s| s.dirty) else {
         state.flash(
             FlashLevel::Info,
             format!("{name} is neither dirty nor drifted"),
         );
-        return;
+        return Vec::new();
     };
     let reverting = status
         .sets
@@ -201,13 +252,15 @@ pub(super) fn resolve(state: &mut State, db: Option<usize>) {
         .collect();
     state.overlay = Some(Overlay::Confirm(Confirm {
         kind: ConfirmKind::Resolve {
-            database: name,
+            database: name.clone(),
             detail,
             reverting,
+            steps: None,
         },
         focus: 0,
-        typed: None,
+        typed: Some(Input::default()),
     }));
+    vec![Command::ReadDirtySteps(name)]
 }
 
 pub(super) fn matrix(state: &mut State) {
@@ -219,6 +272,8 @@ pub(super) fn matrix(state: &mut State) {
         return;
     }
     let set_before = state.set;
+    let everything_before = state.everything;
+    state.everything = false;
     if state.set.is_none() {
         state.set = Some(0);
     }
@@ -231,6 +286,7 @@ pub(super) fn matrix(state: &mut State) {
         col,
         col_offset: 0,
         set_before,
+        everything_before,
     }));
     super::matrix::keep_visible(state);
 }
@@ -247,6 +303,7 @@ pub(super) fn prompt(state: &mut State, kind: PromptKind) {
         preset: None,
         matches: Ok(0),
         previous_filter: state.filter.clone(),
+        previous_focus: state.focused(),
     }));
     super::prompt::changed(state);
 }

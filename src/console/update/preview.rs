@@ -9,10 +9,22 @@ use crate::console::state::{Screen, State};
 use dbfleet_core::engine::Direction;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
-    match action {
-        Action::RunUp => return open::run_confirm(state, Direction::Up),
-        Action::RunDown => return open::run_confirm(state, Direction::Down),
-        _ => {}
+    // U and D act on what is previewed: its databases, its set, as far as it goes.
+    if let (Action::RunUp | Action::RunDown, Some(Screen::Preview(view))) =
+        (action, state.screens.last())
+    {
+        let (direction, limit) = if action == Action::RunUp {
+            (Direction::Up, view.limit.clone())
+        } else {
+            (Direction::Down, None)
+        };
+        let scope = open::Scope {
+            databases: view.databases.clone(),
+            set: view.set.clone(),
+            everything: view.everything,
+            limit,
+        };
+        return open::run_confirm_of(state, direction, scope);
     }
     let (width, height) = layout::preview_sql_inner(state.size.0, state.size.1);
     let Some(Screen::Preview(view)) = state.screens.last_mut() else {

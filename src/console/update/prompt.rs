@@ -59,6 +59,7 @@ fn complete(state: &mut State) {
     let patterns = state.fleet.patterns.clone();
     let set_names: Vec<String> = std::iter::once("own".to_owned())
         .chain(state.fleet.shared_sets.iter().map(|s| s.name.clone()))
+        .chain(std::iter::once("everything".to_owned()))
         .collect();
     let Some(Overlay::Prompt(prompt)) = &mut state.overlay else {
         return;
@@ -151,8 +152,13 @@ fn run_command_line(state: &mut State, line: &str) -> Vec<Command> {
         }
         "set" => {
             let wanted = argument.trim();
+            state.set_chosen = true;
             if wanted.is_empty() || wanted == "own" {
                 state.set = None;
+                state.everything = false;
+            } else if wanted == "everything" || wanted == "all" {
+                state.set = None;
+                state.everything = true;
             } else if let Some(i) = state
                 .fleet
                 .shared_sets
@@ -160,6 +166,7 @@ fn run_command_line(state: &mut State, line: &str) -> Vec<Command> {
                 .position(|s| s.name == wanted)
             {
                 state.set = Some(i);
+                state.everything = false;
             } else {
                 let known: Vec<&str> = state
                     .fleet
@@ -169,7 +176,10 @@ fn run_command_line(state: &mut State, line: &str) -> Vec<Command> {
                     .collect();
                 state.flash(
                     FlashLevel::Error,
-                    format!("no shared set `{wanted}`; sets: own, {}", known.join(", ")),
+                    format!(
+                        "no shared set `{wanted}`; sets: own, {}, everything",
+                        known.join(", ")
+                    ),
                 );
             }
             Vec::new()

@@ -3,6 +3,7 @@
 use crate::console::keys::Action;
 use crate::console::layout;
 use crate::console::msg::Command;
+use crate::console::progress::Phase;
 use crate::console::state::{FlashLevel, State};
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
@@ -12,6 +13,18 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
     };
     let window = layout::run_table_height(width, height, run.rows.len());
     let last = run.rows.len().saturating_sub(1);
+    if matches!(
+        action,
+        Action::MoveUp
+            | Action::MoveDown
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+    ) {
+        // The operator looks where they chose; the cursor no longer follows the work.
+        run.follow = false;
+    }
     match action {
         Action::MoveUp => run.cursor = run.cursor.saturating_sub(1),
         Action::MoveDown => run.cursor = (run.cursor + 1).min(last),
@@ -23,7 +36,14 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
             if !run.is_active() {
                 return Vec::new();
             }
-            if let Some(row) = run.rows.get(run.cursor) {
+            if let Some(row) = run.rows.get_mut(run.cursor) {
+                if matches!(row.phase, Phase::Done(_)) {
+                    let db = row.database.clone();
+                    state.flash(FlashLevel::Info, format!("{db} has already ended"));
+                    return Vec::new();
+                }
+                // The row says so until the database stops: the flash alone goes away.
+                row.cancelling = true;
                 let db = row.database.clone();
                 state.flash(
                     FlashLevel::Warning,

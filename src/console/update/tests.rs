@@ -10,8 +10,10 @@ use crate::console::fixtures::{
 use crate::console::keys::BINDINGS;
 use crate::console::layout;
 use crate::console::model::Health;
+use crate::console::msg::Pass;
 use crate::console::progress::Phase;
 use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::console::theme::Sym;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::status::Verdict;
 use dbfleet_core::engine::{Direction, Limit, Outcome, RunEvent};
@@ -334,6 +336,7 @@ fn tab_then_enter_starts_the_run_on_the_marked_databases() {
             set: None,
             direction: Direction::Up,
             limit: Limit::All,
+            canary: Vec::new(),
         }]
     );
     assert!(state.overlay.is_none());
@@ -423,6 +426,7 @@ fn down_works_only_once_the_count_is_typed() {
             set: None,
             direction: Direction::Down,
             limit: Limit::Steps(1),
+            canary: Vec::new(),
         }]
     );
 }
@@ -990,7 +994,11 @@ fn mark_takes_a_comma_list_as_the_cli_does() {
 fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
     let mut state = demo();
     focus(&mut state, "message_service");
-    press(&mut state, 'R');
+    assert_eq!(
+        press(&mut state, 'R'),
+        [Command::ReadDirtySteps("message_service".into())],
+        "the statements are read by a worker, not in update"
+    );
     assert_eq!(
         confirm(&state).buttons(),
         ["Cancel", "Resume", "Mark applied", "Mark rolled back"]
@@ -1000,11 +1008,18 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
         (2, Resolution::Applied),
         (3, Resolution::RolledBack),
     ] {
-        let mut state = demo();
-        focus(&mut state, "message_service");
-        press(&mut state, 'R');
+        let mut state = open_resolve();
         for _ in 0..tabs {
             press_key(&mut state, KeyCode::Tab);
+        }
+        if resolution != Resolution::Resume {
+            // One statement of two ran: either mark says what is not so; the name first.
+            assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+            assert_eq!(
+                confirm(&state).blocked().as_deref(),
+                Some("type message_service to confirm")
+            );
+            type_text(&mut state, "message_service");
         }
         assert_eq!(
             press_key(&mut state, KeyCode::Enter),
@@ -1014,4 +1029,726 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
             }]
         );
     }
+}
+
+/// The demo with `R` on message_service and its dirty step read back.
+fn open_resolve() -> State {
+    let mut state = demo();
+    focus(&mut state, "message_service");
+    press(&mut state, 'R');
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![fixtures::dirty_step()]),
+        },
+    );
+    state
+}
+
+#[test]
+fn the_resolve_dialog_waits_for_the_statements_and_refuses_a_resume_the_file_forbids() {
+    let mut state = demo();
+    focus(&mut state, "message_service");
+    press(&mut state, 'R');
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("reading the step's statements…")
+    );
+    let mut step = fixtures::dirty_step();
+    step.cannot_resume = Some("the file changed since the step ran".into());
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![step]),
+        },
+    );
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert_eq!(
+        confirm(&state).blocked().as_deref(),
+        Some("resume is not offered: the file changed since the step ran")
+    );
+    // Letters that are keys elsewhere (`l` next button, `q` cancel) are typed as a name.
+    let mut state = open_resolve();
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Tab);
+    type_text(&mut state, "ql");
+    assert!(state.overlay.is_some(), "q was typed, not a cancel");
+    assert_eq!(confirm(&state).focus, 2, "l was typed, not a move");
+}
+
+#[test]
+fn a_run_over_three_or_more_offers_the_canary_and_starts_it_with_one() {
+    let mut state = demo();
+    mark(
+        &mut state,
+        &["shared_service", "user_service", "order_service"],
+    );
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    assert_eq!(
+        confirm(&state).buttons(),
+        ["Cancel", "Run up on 3", "Canary order_service first"]
+    );
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Tab);
+    let started = press_key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(started.as_slice(), [Command::StartRun { canary, .. }] if canary == &["order_service"]),
+        "{started:?}"
+    );
+    // Two databases: no canary to offer.
+    let mut state = demo();
+    mark(&mut state, &["user_service", "order_service"]);
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    assert_eq!(confirm(&state).buttons().len(), 2);
+}
+
+/// `run_events_to_the_end` with its last event (`RunFinished`) replaced by `last`.
+fn run_to_the_end_with(state: &mut State, last: impl FnOnce(&mut RunEvent)) {
+    let mut events = run_events_to_the_end();
+    if let Some((_, event)) = events.last_mut() {
+        last(event);
+    }
+    fixtures::apply_events(state, events);
+}
+
+#[test]
+fn the_exit_code_says_how_the_last_run_ended() {
+    let state = demo();
+    assert_eq!(state.exit_code(), 0, "no run: a plain quit");
+
+    // Two of the demo's six are refused (dirty, stale lock): as the CLI, 1.
+    let mut state = fixtures::run_state(SIZE, true);
+    assert_eq!(state.exit_code(), 1);
+
+    let mut cancelled = fixtures::run_state(SIZE, false);
+    run_to_the_end_with(&mut cancelled, |event| {
+        if let RunEvent::RunFinished { cancelled, .. } = event {
+            *cancelled = true;
+        }
+    });
+    assert_eq!(cancelled.exit_code(), 130);
+
+    let mut all_ok = fixtures::run_state(SIZE, false);
+    run_to_the_end_with(&mut all_ok, |event| {
+        if let RunEvent::RunFinished { outcomes, .. } = event {
+            for (_, outcome) in outcomes.iter_mut() {
+                *outcome = Outcome::UpToDate;
+            }
+        }
+    });
+    // The refused ones ended earlier in the stream; make them well too.
+    for row in &mut all_ok.run.as_mut().unwrap().rows {
+        row.phase = Phase::Done(Outcome::UpToDate);
+    }
+    assert_eq!(all_ok.exit_code(), 0);
+
+    // Ctrl-C closes the console with 130 whatever the last run did.
+    state.screens.clear();
+    assert_eq!(
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+        ),
+        [Command::Quit]
+    );
+    assert_eq!(state.exit_code(), 130);
+}
+
+#[test]
+fn the_summary_left_in_the_shell_lists_every_database_and_the_totals() {
+    let state = fixtures::run_state(SIZE, true);
+    let summary = state.run.as_ref().unwrap().summary(&state.theme);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert!(
+        lines[0].starts_with("dbfleet console: up · own sets · finished · run "),
+        "{summary}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✓ order_service") && l.contains("succeeded, 2 step(s)")),
+        "{summary}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("✗ message_service") && l.contains("refused: ")),
+        "{summary}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"4/6 database(s) ok in 7.0s"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_cancelled_run_says_cancelled_not_finished() {
+    let mut state = fixtures::run_state(SIZE, false);
+    press(&mut state, 'X');
+    run_to_the_end_with(&mut state, |event| {
+        if let RunEvent::RunFinished { cancelled, .. } = event {
+            *cancelled = true;
+        }
+    });
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.state_word(), "cancelled");
+    assert!(run.summary(&state.theme).contains("· cancelled"));
+    update(&mut state, Msg::RunEnded(Ok(())));
+    let flash = state.flash.as_ref().unwrap();
+    assert!(flash.text.starts_with("run cancelled: "), "{}", flash.text);
+}
+
+#[test]
+fn x_marks_the_focused_database_cancelling_until_it_ends() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let run = state.run.as_ref().unwrap();
+    let order = run
+        .rows
+        .iter()
+        .position(|r| r.database == "order_service")
+        .unwrap();
+    state.run.as_mut().unwrap().cursor = order;
+    assert_eq!(
+        press(&mut state, 'x'),
+        [Command::CancelDatabase("order_service".into())]
+    );
+    assert!(state.run.as_ref().unwrap().rows[order].cancelling);
+    // A database that has already ended is not cancelled again.
+    state.run.as_mut().unwrap().cursor = 0;
+    assert!(matches!(
+        state.run.as_ref().unwrap().rows[0].phase,
+        Phase::Done(_)
+    ));
+    assert!(press(&mut state, 'x').is_empty());
+    assert!(!state.run.as_ref().unwrap().rows[0].cancelling);
+}
+
+#[test]
+fn the_history_does_not_call_this_consoles_run_unfinished() {
+    let mut state = fixtures::run_state(SIZE, false);
+    state.screens.clear();
+    press(&mut state, 'H');
+    let mut entries = fixtures::journal_entries();
+    if let Some(last) = entries.last_mut() {
+        last.run_id = fixtures::RUN_ID.into();
+    }
+    update(&mut state, Msg::History(Ok(entries)));
+    let lines = history_lines(&state);
+    assert!(
+        lines[0].0.contains("running now in this console") && !lines[0].0.contains("UNFINISHED"),
+        "{lines:?}"
+    );
+    assert!(!lines[0].1);
+    // Its end is read again once the run is over.
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    let commands = update(&mut state, Msg::RunEnded(Ok(())));
+    assert!(commands.contains(&Command::ReadHistory), "{commands:?}");
+}
+
+#[test]
+fn marks_are_cleared_when_a_run_ends_and_the_status_line_says_so() {
+    let mut state = fixtures::run_state(SIZE, false);
+    assert_eq!(state.marked_count(), 6);
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    update(&mut state, Msg::RunEnded(Ok(())));
+    assert_eq!(state.marked_count(), 0);
+    let flash = state.flash.as_ref().unwrap();
+    assert!(
+        flash.text.ends_with("· 6 mark(s) cleared"),
+        "{}",
+        flash.text
+    );
+    // It is news about the run, not about the run screen: leaving the screen keeps it.
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.flash.is_some());
+}
+
+#[test]
+fn a_dialogs_message_goes_with_the_dialog() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service", "product_service"]);
+    let commands = press(&mut state, 'D');
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(
+        state.flash.as_ref().map(|f| f.text.as_str()),
+        Some("type 2 to confirm")
+    );
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.overlay.is_none());
+    assert!(state.flash.is_none(), "{:?}", state.flash);
+}
+
+#[test]
+fn too_small_goes_once_the_terminal_is_big_enough() {
+    let mut state = demo();
+    update(&mut state, Msg::Resize(60, 20));
+    press(&mut state, 'U');
+    assert!(state.flash.as_ref().unwrap().text.contains("too small"));
+    update(&mut state, Msg::Resize(100, 30));
+    assert!(state.flash.is_none());
+}
+
+#[test]
+fn esc_in_the_filter_prompt_puts_the_previous_focus_back() {
+    let mut state = every();
+    focus(&mut state, "order_service");
+    press(&mut state, '/');
+    // A filter that hides order_service moves the focus while it is typed.
+    type_text(&mut state, "user");
+    assert_ne!(state.focused(), state.index_of("order_service"));
+    press_key(&mut state, KeyCode::Esc);
+    assert_eq!(state.filter, None);
+    assert_eq!(state.focused(), state.index_of("order_service"));
+}
+
+#[test]
+fn a_refresh_interval_of_zero_never_refreshes_on_its_own() {
+    let mut state = demo();
+    state.refresh_every_ms = 0;
+    state.last_refresh_ms = Some(0);
+    state.now_ms = 10 * REFRESH_EVERY_MS;
+    assert!(update(&mut state, Msg::Tick).is_empty());
+    state.refresh_every_ms = 3_000;
+    assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+}
+
+/// The demo fleet as the console first opens it: no set chosen yet.
+fn opening() -> State {
+    let mut state = fixtures::fresh_state(fixtures::demo_fleet(), SIZE);
+    state.set_chosen = false;
+    state
+}
+
+fn deliver_statuses(state: &mut State) {
+    for db in 0..state.fleet.databases.len() {
+        let name = state.fleet.databases[db].name.clone();
+        if let Some(status) = fixtures::status(&state.fleet, db, fixtures::shape_of(&name)) {
+            update(
+                state,
+                Msg::Status {
+                    database: name,
+                    status: Box::new(status),
+                },
+            );
+        }
+    }
+}
+
+#[test]
+fn the_console_opens_on_everything_pending_when_several_sets_have_work() {
+    let mut state = opening();
+    assert_eq!(state.set_label(), "own sets");
+    deliver_statuses(&mut state);
+    // order_service has own work, user_service a cross_service migration.
+    assert!(state.everything);
+    assert_eq!(state.set_label(), "everything pending");
+    let flash = state.flash.as_ref().unwrap();
+    assert!(
+        flash
+            .text
+            .contains("pending work in own sets, cross_service"),
+        "{}",
+        flash.text
+    );
+    // Once only: the operator's choice is not overridden by a later read.
+    press(&mut state, ']');
+    assert!(!state.everything);
+    deliver_statuses(&mut state);
+    assert!(!state.everything);
+}
+
+#[test]
+fn brackets_reach_everything_pending_after_the_shared_sets() {
+    let mut state = demo();
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "cross_service");
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "everything pending");
+    press(&mut state, ']');
+    assert_eq!(state.set_label(), "own sets");
+    press(&mut state, '[');
+    assert_eq!(state.set_label(), "everything pending");
+}
+
+#[test]
+fn everything_pending_plans_every_set_and_runs_its_passes_in_order() {
+    let mut state = demo();
+    state.everything = true;
+    mark(&mut state, &["user_service", "order_service"]);
+    let commands = press(&mut state, 'U');
+    let [Command::PlanEverything { id, databases }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(databases, &["user_service", "order_service"]);
+    let mut result =
+        fixtures::plan_result(&state.fleet, &[databases[1].clone()], None, Direction::Up);
+    let shared = fixtures::plan_result(
+        &state.fleet,
+        &[databases[0].clone()],
+        Some("cross_service"),
+        Direction::Up,
+    );
+    result.plans.insert(0, shared.plans[0].clone());
+    let passes = vec![
+        Pass {
+            set: None,
+            databases: vec!["order_service".into()],
+        },
+        Pass {
+            set: Some("cross_service".into()),
+            databases: vec!["user_service".into()],
+        },
+    ];
+    result.passes = passes.clone();
+    update(
+        &mut state,
+        Msg::Planned {
+            id: *id,
+            result: Ok(result),
+        },
+    );
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(
+        press_key(&mut state, KeyCode::Enter),
+        [Command::StartEverything {
+            passes,
+            canary: Vec::new()
+        }]
+    );
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.passes, 2);
+    assert_eq!(run.set.as_deref(), Some("everything pending"));
+}
+
+#[test]
+fn everything_pending_is_for_up_only() {
+    let mut state = demo();
+    state.everything = true;
+    assert!(press(&mut state, 'D').is_empty());
+    assert!(state.overlay.is_none());
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("one set at a time")
+    );
+}
+
+fn run_started(databases: &[&str], set: Option<&str>, run_id: &str) -> RunEvent {
+    RunEvent::RunStarted {
+        run_id: run_id.into(),
+        by: "ops@host".into(),
+        command: "dbfleet console: up".into(),
+        direction: Direction::Up,
+        databases: databases.iter().map(|d| (*d).to_owned()).collect(),
+        set: set.map(str::to_owned),
+    }
+}
+
+fn one_database_applies(database: &str, steps: usize) -> Vec<RunEvent> {
+    let mut events = vec![RunEvent::Started {
+        database: database.into(),
+        steps,
+    }];
+    for i in 0..steps {
+        events.push(RunEvent::StepFinished {
+            database: database.into(),
+            migration: format!("{database}/00{i}"),
+            duration_ms: 1,
+        });
+    }
+    events.push(RunEvent::Finished {
+        database: database.into(),
+        outcome: Outcome::Succeeded { applied: steps },
+        duration_ms: 1,
+    });
+    events
+}
+
+#[test]
+fn a_run_over_several_sets_ends_after_the_last_and_counts_every_step() {
+    let names = vec!["order_service".to_owned(), "user_service".to_owned()];
+    let mut run = crate::console::progress::RunProgress::new(
+        Direction::Up,
+        Some("everything pending".into()),
+        &names,
+        0,
+    )
+    .with_passes(2);
+    let finished = |outcomes: Vec<(&str, Outcome)>| RunEvent::RunFinished {
+        run_id: "r".into(),
+        outcomes: outcomes
+            .into_iter()
+            .map(|(d, o)| (d.to_owned(), o))
+            .collect(),
+        duration_ms: 1,
+        cancelled: false,
+    };
+    let mut events = vec![run_started(&["order_service"], None, "r1")];
+    events.extend(one_database_applies("order_service", 2));
+    events.push(finished(vec![(
+        "order_service",
+        Outcome::Succeeded { applied: 2 },
+    )]));
+    for (i, event) in events.iter().enumerate() {
+        run.apply(event, i as u64);
+    }
+    assert!(run.is_active(), "one set of two done: the run goes on");
+    let mut events = vec![run_started(
+        &["order_service", "user_service"],
+        Some("cross_service"),
+        "r2",
+    )];
+    assert_eq!(run.row("order_service").unwrap().steps_done, 2);
+    events.extend(one_database_applies("order_service", 1));
+    events.extend(one_database_applies("user_service", 1));
+    events.push(finished(vec![
+        ("order_service", Outcome::Succeeded { applied: 1 }),
+        ("user_service", Outcome::Succeeded { applied: 1 }),
+    ]));
+    for (i, event) in events.iter().enumerate() {
+        run.apply(event, 100 + i as u64);
+    }
+    assert!(!run.is_active());
+    assert_eq!(
+        run.row("order_service").unwrap().phase,
+        Phase::Done(Outcome::Succeeded { applied: 3 })
+    );
+    assert_eq!(run.row("order_service").unwrap().steps_total, 3);
+    assert_eq!(run.run_id.as_deref(), Some("r2"));
+    assert_eq!(run.exit_code(), 0);
+}
+
+#[test]
+fn a_confirmation_that_would_change_nothing_cannot_be_run() {
+    let mut state = demo();
+    mark(
+        &mut state,
+        &["message_service", "analytics_service", "shared_service"],
+    );
+    let commands = press(&mut state, 'U');
+    answer_plan(&mut state, &commands);
+    let why = confirm(&state).blocked().unwrap_or_default();
+    assert!(why.starts_with("nothing would change: 2 refused"), "{why}");
+    press_key(&mut state, KeyCode::Tab);
+    assert!(press_key(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.run.is_none());
+}
+
+#[test]
+fn filters_and_mark_globs_match_states_as_well_as_names() {
+    let mut state = every();
+    press(&mut state, '/');
+    type_text(&mut state, "dirty");
+    assert_eq!(state.visible, [state.index_of("message_service").unwrap()]);
+    press_key(&mut state, KeyCode::Esc);
+    press(&mut state, '/');
+    type_text(&mut state, "locked");
+    let locked: Vec<usize> = ["analytics_service", "search_index"]
+        .iter()
+        .map(|n| state.index_of(n).unwrap())
+        .collect();
+    assert_eq!(state.visible, locked);
+    press_key(&mut state, KeyCode::Esc);
+    press(&mut state, '/');
+    type_text(&mut state, "failed");
+    assert_eq!(state.visible, [state.index_of("reports_legacy").unwrap()]);
+    press_key(&mut state, KeyCode::Esc);
+    // `+pending` marks what has work: then `U`.
+    press(&mut state, '+');
+    type_text(&mut state, "pending");
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(marked(&state), ["user_service", "order_service"]);
+}
+
+#[test]
+fn a_database_dirty_and_locked_counts_in_both() {
+    let mut state = demo();
+    let message = fixtures::dirty_and_stale_locked(&mut state);
+    assert_eq!(state.conditions(message), [Sym::Dirty, Sym::Locked]);
+    press(&mut state, '/');
+    type_text(&mut state, "locked");
+    assert!(state.visible.contains(&message));
+}
+
+#[test]
+fn n_jumps_to_the_next_database_that_needs_attention() {
+    let mut state = demo();
+    focus(&mut state, "shared_service");
+    let names = |state: &State| state.dbs[state.focused().unwrap()].name().to_owned();
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "user_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "order_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "message_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "analytics_service");
+    press(&mut state, 'n');
+    assert_eq!(names(&state), "user_service", "round again");
+}
+
+#[test]
+fn the_run_list_follows_the_work_and_ends_on_the_first_failure() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.rows[run.cursor].database, "order_service");
+    fixtures::apply_events(&mut state, run_events_to_the_end());
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.rows[run.cursor].database, "message_service");
+    // Once the operator moves, the cursor is theirs.
+    let mut state = fixtures::run_state(SIZE, false);
+    press(&mut state, 'g');
+    assert!(!state.run.as_ref().unwrap().follow);
+}
+
+#[test]
+fn the_run_list_of_a_thousand_shows_the_one_running() {
+    let mut state = fixtures::big_state(1000, SIZE);
+    let names: Vec<String> = state.dbs.iter().map(|d| d.info.name.clone()).collect();
+    state.run = Some(crate::console::progress::RunProgress::new(
+        Direction::Up,
+        None,
+        &names,
+        0,
+    ));
+    update(
+        &mut state,
+        Msg::Run(RunEvent::Started {
+            database: names[130].clone(),
+            steps: 1,
+        }),
+    );
+    let run = state.run.as_ref().unwrap();
+    let window = layout::run_table_height(SIZE.0, SIZE.1, run.rows.len());
+    assert_eq!(run.cursor, 130);
+    assert!(run.offset <= 130 && 130 < run.offset + window);
+}
+
+#[test]
+fn u_and_p_in_inspect_act_on_the_inspected_database() {
+    let mut state = demo();
+    mark(&mut state, &["shared_service"]);
+    focus(&mut state, "order_service");
+    press_key(&mut state, KeyCode::Enter);
+    let commands = press(&mut state, 'p');
+    assert!(
+        matches!(commands.as_slice(), [Command::Plan { databases, .. }] if databases == &["order_service"]),
+        "{commands:?}"
+    );
+    press_key(&mut state, KeyCode::Esc);
+    let commands = press(&mut state, 'U');
+    assert!(
+        matches!(commands.as_slice(), [Command::Plan { databases, direction: Direction::Up, .. }] if databases == &["order_service"]),
+        "{commands:?}"
+    );
+    assert!(matches!(confirm(&state).kind, ConfirmKind::Run(_)));
+}
+
+#[test]
+fn u_in_the_matrix_applies_the_row_to_the_databases_that_lack_it() {
+    let mut state = demo();
+    press(&mut state, 'm');
+    press(&mut state, 'j');
+    let commands = press(&mut state, 'U');
+    let [
+        Command::Plan {
+            databases,
+            set,
+            limit: Limit::To(version),
+            ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(databases, &["user_service"]);
+    assert_eq!(set.as_deref(), Some("cross_service"));
+    assert_eq!(
+        Some(version),
+        state.fleet.shared_sets[0]
+            .migrations
+            .get(1)
+            .map(|m| &m.version)
+    );
+    answer_plan(&mut state, &commands);
+    press_key(&mut state, KeyCode::Tab);
+    let started = press_key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(
+            started.as_slice(),
+            [Command::StartRun {
+                limit: Limit::To(_),
+                ..
+            }]
+        ),
+        "{started:?}"
+    );
+    // The matrix gave its set back: the header is on own sets again.
+    assert_eq!(state.set_label(), "own sets");
+    // On a row no one lacks, it says so.
+    let mut state = demo();
+    press(&mut state, 'm');
+    assert!(press(&mut state, 'U').is_empty());
+    assert!(state.flash.as_ref().unwrap().text.contains("lacks"));
+}
+
+#[test]
+fn lint_counts_each_finding_once_however_many_databases_run_it() {
+    let fleet = fixtures::demo_fleet();
+    let mut result = fixtures::plan_result(
+        &fleet,
+        &["order_service".into(), "user_service".into()],
+        None,
+        Direction::Up,
+    );
+    assert_eq!(crate::console::model::lint_counts(&result.plans), None);
+    fixtures::with_destructive_step(&mut result);
+    let mut again = result.plans[0].clone();
+    again.database = "order_service_eu".into();
+    result.plans.push(again);
+    assert_eq!(
+        crate::console::model::lint_counts(&result.plans).as_deref(),
+        Some("2 destructive")
+    );
+}
+
+#[test]
+fn u_in_a_preview_runs_what_the_preview_shows() {
+    // p on the matrix's row previews cross_service up to 002 on user_service only.
+    let mut state = demo();
+    mark(&mut state, &["shared_service"]);
+    press(&mut state, 'm');
+    press(&mut state, 'j');
+    let commands = press(&mut state, 'p');
+    answer_plan(&mut state, &commands);
+    let commands = press(&mut state, 'U');
+    let [
+        Command::Plan {
+            databases,
+            set,
+            limit: Limit::To(_),
+            ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(
+        databases,
+        &["user_service"],
+        "not the marked shared_service"
+    );
+    assert_eq!(set.as_deref(), Some("cross_service"));
 }

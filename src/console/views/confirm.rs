@@ -12,6 +12,7 @@ use crate::console::state::{Confirm, ConfirmKind, RunConfirm, State};
 use crate::console::theme::{Sym, Theme};
 use dbfleet_core::engine::Direction;
 use dbfleet_core::engine::dryrun::DatabasePlan;
+use dbfleet_core::engine::resume::{DirtyStep, sql_excerpt};
 
 /// What is pending in the database's other sets, so "up to date" beside a panel that
 /// says pending explains itself: the panel counts every set, a run only the chosen one.
@@ -109,7 +110,43 @@ fn run_lines(
                 summary.push_str(&format!(" · {refused} refused"));
             }
             lines.push(Line::styled(fit(&summary, width), theme.title()));
-            let room = room.saturating_sub(1);
+            // What lint found in what would run: the preview shows each finding.
+            let mut used = 2;
+            if let Some(counts) = crate::console::model::lint_counts(&result.plans) {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "{} {counts} — p shows them",
+                            crate::console::model::LINT_MARK
+                        ),
+                        width,
+                    ),
+                    theme.warning(),
+                ));
+                used += 1;
+            }
+            // How a bad migration is kept from the rest: the budget, and the canary.
+            let budget = match state.fleet.max_failures {
+                Some(k) => {
+                    format!("stops starting databases after {k} failed (migrator.max_failures)")
+                }
+                None => "migrator.max_failures unset: every database starts whatever fails".into(),
+            };
+            lines.push(Line::styled(fit(&budget, width), theme.dim()));
+            if let Some(canary) = run.canary_candidate() {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "Canary {canary} first: runs it alone, starts the other {} only if it goes well",
+                            result.plans.len() - 1
+                        ),
+                        width,
+                    ),
+                    theme.dim(),
+                ));
+                used += 1;
+            }
+            let room = room.saturating_sub(used);
             let shown = if result.plans.len() > room {
                 room.saturating_sub(1)
             } else {
@@ -163,18 +200,168 @@ fn run_lines(
     lines
 }
 
+/// A half-done step as the CLI's `resolve` shows it: each statement done / not done with
+/// its SQL, then what each choice does, with what a mark leaves wrong in the schema. In
+/// `room` lines: the choices are what the operator decides on, so the statement list is
+/// what gets shortened.
+fn resolve_lines(
+    steps: &[DirtyStep],
+    theme: &Theme,
+    width: usize,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let wrapped = |text: String, style: Style| -> Vec<Line<'static>> {
+        crate::console::layout::wrap_words(&text, width)
+            .into_iter()
+            .map(|t| Line::styled(t, style))
+            .collect()
+    };
+    let mut head = Vec::new();
+    let mut statements = Vec::new();
+    let mut tail = Vec::new();
+    for step in steps {
+        let direction = match step.direction {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        };
+        head.extend(wrapped(
+            format!(
+                "{direction} of {} stopped after {} of {} statements ({}){}",
+                step.migration,
+                step.statements_done,
+                step.statements_total,
+                step.status,
+                step.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
+            Style::new(),
+        ));
+        if let Some(file) = &step.file {
+            head.push(Line::styled(fit(&format!("  {file}"), width), theme.dim()));
+        }
+        for s in &step.statements {
+            let (mark, sym) = if s.done {
+                ("✓ done    ", Sym::Ok)
+            } else {
+                ("· not done", Sym::Pending)
+            };
+            let text = format!(
+                "  {mark} {:>2}  line {:<4} {}",
+                s.index,
+                s.line,
+                sql_excerpt(&s.sql)
+            );
+            statements.push(Line::styled(fit(&text, width), theme.style(sym)));
+        }
+        let left = step.statements_total - step.statements_done.min(step.statements_total);
+        tail.extend(wrapped(
+            match &step.cannot_resume {
+                None => format!(
+                    "Resume: runs the {left} statement(s) not done, then records the step as {}.",
+                    match step.direction {
+                        Direction::Up => "applied",
+                        Direction::Down => "reverted",
+                    }
+                ),
+                Some(why) => format!("Resume: not offered: {why}"),
+            },
+            Style::new(),
+        ));
+        // The engine's warnings (the CLI prints them) list the statements again; here
+        // they are listed just above, so the choice says only what the schema lacks or
+        // still has.
+        let (done, total) = (step.statements_done, step.statements_total);
+        let range = |from: usize, to: usize| {
+            if from == to {
+                format!("statement {from}")
+            } else {
+                format!("statements {from}..{to}")
+            }
+        };
+        let applied = step.applied_warning().map(|_| match step.direction {
+            Direction::Up => format!(
+                "records all as run, but {} did not run: the schema lacks what it makes",
+                range(done + 1, total)
+            ),
+            Direction::Down => format!(
+                "keeps it applied, but {} of its down ran: the schema lacks what it removed",
+                range(1, done)
+            ),
+        });
+        let rolled_back = step.rolled_back_warning().map(|_| match step.direction {
+            Direction::Up => format!(
+                "forgets it, but {} ran: the schema still has what it made, and up runs it again",
+                range(1, done)
+            ),
+            Direction::Down => format!(
+                "forgets it, but {} of its down did not run: the schema still has what it removes",
+                range(done + 1, total)
+            ),
+        });
+        for (label, warning, fine) in [
+            (
+                "Mark applied",
+                applied,
+                "records the step as applied: every statement of it is in the schema",
+            ),
+            (
+                "Mark rolled back",
+                rolled_back,
+                "forgets the step: none of its statements is in the schema",
+            ),
+        ] {
+            let style = if warning.is_some() {
+                theme.warning()
+            } else {
+                Style::new()
+            };
+            let text = match warning {
+                Some(w) => format!("{label} ✗ {w} (type the name)"),
+                None => format!("{label}: {fine}"),
+            };
+            tail.extend(wrapped(text, style));
+        }
+    }
+    let for_statements = room.saturating_sub(head.len() + tail.len());
+    if statements.len() > for_statements {
+        let shown = for_statements.saturating_sub(1).max(1);
+        let more = statements.len() - shown;
+        statements.truncate(shown);
+        let database = steps.first().map_or("", |s| s.database.as_str());
+        statements.push(Line::styled(
+            fit(
+                &format!("  … {more} more statement(s): dbfleet resolve -d {database} shows all"),
+                width,
+            ),
+            theme.dim(),
+        ));
+    }
+    head.extend(statements);
+    head.extend(tail);
+    head
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
     let theme = state.theme;
     let width = area.width.saturating_sub(4).min(88);
     let inner_width = usize::from(width.saturating_sub(4));
     let max_height = area.height.saturating_sub(2);
+    // A count is typed whenever asked for; a name only for a mark that contradicts what ran.
+    let typing =
+        confirm.typed.is_some() && (!confirm.types_a_name() || confirm.required_text().is_some());
     // Title, body, blank, typed line, blank, buttons, borders.
-    let fixed = 6 + u16::from(confirm.typed.is_some()) * 2;
+    let fixed = 6 + u16::from(typing) * 2;
     let room = usize::from(max_height.saturating_sub(fixed)).max(1);
 
     let (title, mut body): (String, Vec<Line>) = match &confirm.kind {
         ConfirmKind::Run(run) => {
-            let set = run.set.as_deref().unwrap_or("each database's own set");
+            let set = if run.everything {
+                "everything pending (own set first, then shared sets by name)"
+            } else {
+                run.set.as_deref().unwrap_or("each database's own set")
+            };
             (
                 format!(
                     " {} on {} database(s) · set: {set} ",
@@ -227,14 +414,34 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
         }
         ConfirmKind::Resolve {
             database,
+            steps: Some(Ok(steps)),
+            ..
+        } if !steps.is_empty() => (
+            format!(" Resolve {database} "),
+            resolve_lines(steps, &theme, inner_width, room),
+        ),
+        ConfirmKind::Resolve {
+            database,
             detail,
             reverting,
+            steps,
         } => {
             let mut lines = vec![Line::from(format!(
                 "{database} has a step that stopped half-way:"
             ))];
             for d in detail {
                 lines.push(Line::styled(format!("  {d}"), theme.style(Sym::Dirty)));
+            }
+            match steps {
+                None => lines.push(Line::styled("reading which statements ran…", theme.dim())),
+                Some(Err(e)) => lines.push(Line::styled(
+                    format!("cannot read the step's statements: {e}"),
+                    theme.error(),
+                )),
+                Some(Ok(_)) => lines.push(Line::styled(
+                    "the database says no step is half-done now (read again: ctrl-r)",
+                    theme.dim(),
+                )),
             }
             lines.push(Line::from(
                 "Resume: run the statements not done yet (refused if the file changed since).",
@@ -297,9 +504,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
     }
     let mut y = inner.y + 1 + wrapped.len() as u16 + 1;
 
-    if let Some(typed) = &confirm.typed {
+    if let Some(typed) = confirm.typed.as_ref().filter(|_| typing) {
         let required = confirm.required_text().unwrap_or_else(|| "…".into());
-        let label = format!("Type {required} (the number of databases) to confirm: ");
+        let label = if confirm.types_a_name() {
+            format!("Type {required} (the database's name) to mark it anyway: ")
+        } else {
+            format!("Type {required} (the number of databases) to confirm: ")
+        };
         buf.set_stringn(
             inner.x,
             y,
@@ -308,7 +519,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, confirm: &Confirm) {
             theme.warning(),
         );
         let x = inner.x + label.chars().count() as u16;
-        let value = format!("[{}]", pad(typed.value(), 4));
+        let value = format!(
+            "[{}]",
+            pad(typed.value(), if confirm.types_a_name() { 20 } else { 4 })
+        );
         buf.set_stringn(
             x,
             y,

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad, whole_seconds};
-use crate::console::layout::{FleetLayout, PANEL_HEIGHT};
+use crate::console::layout::FleetLayout;
 use crate::console::layout::{text_width, wrap_words};
 use crate::console::model::{Database, Health};
 use crate::console::progress::Phase;
@@ -41,9 +41,9 @@ fn panels(buf: &mut Buffer, area: Rect, state: &State) {
         let row = (slot / grid.columns) as u16;
         let rect = Rect::new(
             area.x + column * width,
-            area.y + row * PANEL_HEIGHT,
+            area.y + row * grid.panel_height,
             width,
-            PANEL_HEIGHT,
+            grid.panel_height,
         );
         let focused = first + slot == state.cursor;
         panel(buf, rect, state, db, focused);
@@ -99,6 +99,7 @@ fn set_badges<'a>(state: &State, db: &Database, theme: &Theme) -> Vec<Span<'a>> 
             "own".to_owned()
         };
         let is_chosen = match chosen {
+            _ if state.everything => true,
             Some(c) => c == set.set,
             None => !set.shared,
         };
@@ -171,6 +172,11 @@ fn state_line(state: &State, db_index: usize) -> (Sym, String) {
                 }
             }
             _ => "starting".into(),
+        };
+        let what = if row.cancelling {
+            format!("cancelling… {what}")
+        } else {
+            what
         };
         return (
             Sym::Running,
@@ -248,14 +254,10 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
     let width = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
 
-    let mut server = db.info.server.clone().unwrap_or_default();
-    // Where it lives matters more than as whom: a narrow panel drops the `user@`.
-    if text_width(&server) > width
-        && let Some((_, place)) = server.split_once('@')
-    {
-        server = place.to_owned();
-    }
-    lines.push(Line::styled(fit(&server, width), theme.dim()));
+    lines.push(Line::styled(
+        server_text(db.info.server.as_deref().unwrap_or_default(), width),
+        theme.dim(),
+    ));
     match (&db.info.config_error, &db.status, &db.read_error) {
         (Some(error), _, _) => {
             for chunk in wrap_words(error, width).into_iter().take(3) {
@@ -298,12 +300,81 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
                     Span::raw(facts),
                     Span::styled(lock, lock_style),
                 ]));
+                // Tall panels (room to spare): when it last changed and what comes next.
+                if inner.height > 4 {
+                    lines.extend(tall_lines(status, theme, width));
+                }
             }
         }
     }
     for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
         buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
     }
+}
+
+/// Where a database lives, in `width` columns. Its name (after the last `/`) is what
+/// tells panels apart, so the `user@` goes first, then the host is cut, never the name.
+fn server_text(server: &str, width: usize) -> String {
+    if text_width(server) <= width {
+        return server.to_owned();
+    }
+    let place = server.split_once('@').map_or(server, |(_, place)| place);
+    if text_width(place) <= width {
+        return place.to_owned();
+    }
+    match place.rsplit_once('/') {
+        Some((host, name)) if text_width(name) + 2 < width => {
+            let room = width - text_width(name) - 1;
+            format!("{}/{name}", fit(host, room))
+        }
+        _ => fit(place, width),
+    }
+}
+
+/// The two lines a tall panel adds: the last migration applied (when, by whom) and the
+/// next one pending.
+fn tall_lines(
+    status: &dbfleet_core::engine::status::DatabaseStatus,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let migrations = || status.sets.iter().flat_map(|s| &s.migrations);
+    let last = migrations()
+        .filter(|m| {
+            m.applied_at.is_some()
+                && m.state == dbfleet_core::engine::status::MigrationState::Applied
+        })
+        .max_by(|a, b| a.applied_at.cmp(&b.applied_at));
+    let last = match last {
+        Some(m) => {
+            let when = format!(
+                "last {} by {}",
+                crate::console::model::short_time(m.applied_at.as_deref().unwrap_or_default()),
+                m.applied_by.as_deref().unwrap_or("?"),
+            );
+            // Which migration, where the panel has the room for it.
+            let room = width.saturating_sub(text_width(&when) + 3);
+            if room >= 8 {
+                format!(
+                    "{when} · {}",
+                    fit(&format!("{}_{}", m.version_text, m.name), room)
+                )
+            } else {
+                when
+            }
+        }
+        None => "no migration applied yet".to_owned(),
+    };
+    let next = match migrations()
+        .find(|m| m.state == dbfleet_core::engine::status::MigrationState::Pending)
+    {
+        Some(m) => format!("next {}", m.id),
+        None => "nothing pending".to_owned(),
+    };
+    vec![
+        Line::styled(fit(&last, width), theme.dim()),
+        Line::styled(fit(&next, width), theme.dim()),
+    ]
 }
 
 /// The rows' fact columns; narrow terminals drop tables and size so the state column,

@@ -164,7 +164,8 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &InspectView) {
     let mut lines: Vec<Line> = Vec::new();
     for set in &status.sets {
         let kind = if set.shared { "shared" } else { "own" };
-        let chosen = state.set_name() == Some(set.set.as_str())
+        let chosen = state.everything
+            || state.set_name() == Some(set.set.as_str())
             || (state.set_name().is_none() && !set.shared);
         let heading = format!(
             "── {} ({kind}) {}/{} applied{} ",

@@ -58,13 +58,15 @@ pub fn render(frame: &mut Frame, state: &State) {
     }
 }
 
-/// Fleet totals by state, worst first, for the header.
+/// Fleet totals by condition, worst first, for the header.
 pub fn totals(state: &State) -> BTreeMap<u8, (Sym, usize)> {
     let mut totals: BTreeMap<u8, (Sym, usize)> = BTreeMap::new();
+    // Every condition counts: a database dirty and under a stale lock is in both totals.
     for i in 0..state.dbs.len() {
-        let sym = state.health(i).sym();
-        let entry = totals.entry(rank(sym)).or_insert((sym, 0));
-        entry.1 += 1;
+        for sym in state.conditions(i) {
+            let entry = totals.entry(rank(sym)).or_insert((sym, 0));
+            entry.1 += 1;
+        }
     }
     totals
 }
@@ -116,10 +118,7 @@ fn header(buf: &mut Buffer, area: Rect, state: &State) {
         first.push(Span::styled("read-only (dry_run)", theme.warning()));
     }
     first.push(Span::raw("  set: "));
-    first.push(Span::styled(
-        state.set_name().unwrap_or("own sets").to_owned(),
-        theme.title(),
-    ));
+    first.push(Span::styled(state.set_label().to_owned(), theme.title()));
     first.push(Span::styled(" [ ]", theme.dim()));
     buf.set_line(area.x, area.y, &Line::from(first), area.width);
 
@@ -211,7 +210,8 @@ fn footer(frame: &mut Frame, area: Rect, state: &State) {
             )
         } else {
             format!(
-                " last run: {}/{} ok in {} · r shows it",
+                " last run {}: {}/{} ok in {} · r shows it",
+                run.state_word(),
                 run.ok_count(),
                 run.rows.len(),
                 duration(run.elapsed_ms(state.now_ms))
@@ -243,6 +243,26 @@ fn hints(buf: &mut Buffer, area: Rect, state: &State) {
     // A key that would only be refused here is not offered: read-only config, a screen
     // too small, or cancelling a run that has ended. `?` still lists them, marked off.
     let offered = |binding: &keys::Binding| {
+        // `q` quits only from the fleet; inside a screen it goes back, as `esc` says.
+        if binding.action == keys::Action::Quit && !state.screens.is_empty() {
+            return false;
+        }
+        // The fleet offers L and R when the focused database has what they repair.
+        if binding.context == keys::Context::Fleet
+            && matches!(binding.action, keys::Action::Unlock | keys::Action::Resolve)
+        {
+            let status = state
+                .focused()
+                .and_then(|i| state.dbs.get(i))
+                .and_then(|d| d.status.as_ref());
+            let applies = status.is_some_and(|s| match binding.action {
+                keys::Action::Unlock => s.lock.is_some(),
+                _ => s.dirty || !s.drift.is_empty() || s.managed_by.is_some(),
+            });
+            if !applies {
+                return false;
+            }
+        }
         !(binding.mutating
             && (state.too_small()
                 || state.fleet.read_only
@@ -256,6 +276,12 @@ fn hints(buf: &mut Buffer, area: Rect, state: &State) {
             let spans = hint_spans(binding, hint);
             if binding.context == keys::Context::Global {
                 global.extend(spans);
+            } else if binding.context == keys::Context::Fleet
+                && matches!(binding.action, keys::Action::Unlock | keys::Action::Resolve)
+            {
+                // The repair for what the focused database has goes first, so a narrow
+                // footer still shows it.
+                own.insert(0, spans);
             } else {
                 own.push(spans);
             }
@@ -295,7 +321,11 @@ fn too_small(buf: &mut Buffer, area: Rect, state: &State) {
             layout::MIN_HEIGHT
         )),
         Line::from("Enlarge the window. Keys that change databases are off."),
-        Line::from("q quits · ? help"),
+        Line::from(if state.screens.is_empty() {
+            "q quits · ? help"
+        } else {
+            "q goes back · ? help"
+        }),
     ];
     let height = (text.len() as u16).min(area.height);
     let y = area.y + area.height.saturating_sub(height) / 2;

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{fit, pad};
 use crate::console::layout;
-use crate::console::model::sql_text;
+use crate::console::model::{LINT_MARK, sql_text};
 use crate::console::state::{PreviewView, State};
 use crate::console::theme::Sym;
 use dbfleet_core::engine::dryrun::DatabasePlan;
@@ -27,7 +27,11 @@ fn plan_sym(plan: &DatabasePlan) -> Sym {
 pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
     let theme = &state.theme;
     let (list_area, sql_area) = layout::preview_panes(area);
-    let set = view.set.as_deref().unwrap_or("own sets");
+    let set = if view.everything {
+        crate::console::state::EVERYTHING
+    } else {
+        view.set.as_deref().unwrap_or("own sets")
+    };
     let list_block = Block::bordered()
         .border_style(theme.border(false))
         .title_top(Line::styled(" dry run ", theme.title()));
@@ -89,9 +93,11 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
     let mut y = 0usize;
     for (i, plan) in result.plans.iter().enumerate().skip(offset).take(height) {
         let sym = plan_sym(plan);
+        let linted = plan.steps.iter().any(|s| !s.findings.is_empty());
         let steps = match (&plan.refused, plan.steps.len()) {
             (Some(_), _) => "refused".to_owned(),
             (None, 0) => "up to date".to_owned(),
+            (None, n) if linted => format!("{n} step(s) {LINT_MARK}"),
             (None, n) => format!("{n} step(s)"),
         };
         // The name comes first: in a narrow list the symbol already says refused or up
@@ -101,6 +107,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
             steps
         } else {
             match (&plan.refused, plan.steps.len()) {
+                (None, n) if n > 0 && linted => format!("{n}{LINT_MARK}"),
                 (None, n) if n > 0 => n.to_string(),
                 _ => String::new(),
             }
@@ -163,7 +170,9 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State, view: &PreviewView) {
     let page = usize::from(inner.height);
     let scroll = view.scroll.min(lines.len().saturating_sub(page));
     for (i, line) in lines.iter().skip(scroll).take(page).enumerate() {
-        let style = if line.starts_with("--") {
+        let style = if line.starts_with("--") && line.contains(LINT_MARK) {
+            theme.warning()
+        } else if line.starts_with("--") {
             if plan.refused.is_some() {
                 theme.error()
             } else {

@@ -11,10 +11,9 @@ use ratatui::widgets::{Block, Widget};
 use super::{fit, pad};
 use crate::console::layout;
 use crate::console::model::duration;
-use crate::console::progress::{Phase, RunRow};
+use crate::console::progress::{Phase, RunRow, outcome_sym};
 use crate::console::state::State;
 use crate::console::theme::{Sym, Theme};
-use dbfleet_core::engine::Outcome;
 
 const GAUGE_WIDTH: usize = 10;
 
@@ -23,13 +22,7 @@ fn row_sym(row: &RunRow) -> Sym {
         Phase::Queued | Phase::Waiting(_) => Sym::NotTargeted,
         Phase::LockWaiting(_) => Sym::Locked,
         Phase::Connecting | Phase::BackingUp | Phase::Running => Sym::Running,
-        Phase::Done(outcome) => match outcome {
-            Outcome::Succeeded { .. } | Outcome::UpToDate => Sym::Ok,
-            Outcome::PendingElsewhere { .. } => Sym::Pending,
-            Outcome::Failed { .. } | Outcome::Refused { .. } => Sym::Failed,
-            Outcome::Blocked { .. } | Outcome::NotStarted { .. } => Sym::NotTargeted,
-            Outcome::Cancelled { .. } => Sym::Locked,
-        },
+        Phase::Done(outcome) => outcome_sym(outcome),
     }
 }
 
@@ -37,6 +30,9 @@ fn row_sym(row: &RunRow) -> Sym {
 /// the statement counter goes first and the set's prefix goes: the counter is what shows
 /// the step is moving, and a name cut at its end still reads.
 fn row_text(row: &RunRow, width: usize) -> String {
+    if row.cancelling && !matches!(row.phase, Phase::Done(_)) {
+        return fit(&format!("cancelling… {}", row_phase_text(row)), width);
+    }
     if let (Phase::Running, Some(m), Some((i, n))) = (&row.phase, &row.migration, row.statement) {
         let full = format!("{m}  statement {i}/{n}");
         if full.chars().count() <= width {
@@ -99,18 +95,13 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &State) {
         return;
     };
     let now = state.now_ms;
-    let status = if let Some(e) = &run.error {
-        format!("did not start: {e}")
-    } else if run.is_active() && run.cancelling {
-        "cancelling…".into()
-    } else if run.is_active() {
-        "running".into()
-    } else {
-        "finished".into()
+    let status = match &run.error {
+        Some(e) => format!("did not start: {e}"),
+        None => run.state_word().to_owned(),
     };
     let sym = if run.is_active() {
         Sym::Running
-    } else if run.ok_count() == run.rows.len() && run.error.is_none() {
+    } else if run.all_ok() {
         Sym::Ok
     } else {
         Sym::Failed

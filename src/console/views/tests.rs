@@ -113,6 +113,98 @@ fn fleet_with_statuses() {
 }
 
 #[test]
+fn fleet_at_200x60_uses_the_room() {
+    let state = fixtures::demo_state((200, 60));
+    let text = screen(&state);
+    assert!(
+        text.contains("last 2026-11-23 09:12:41Z by deploy@ops-1 · 00"),
+        "{text}"
+    );
+    insta::assert_snapshot!("fleet_200x60", text);
+}
+
+#[test]
+fn a_server_panel_cuts_the_host_not_the_database_name() {
+    let mut state = fixtures::demo_state(SMALL);
+    let order = state.index_of("order_service").unwrap();
+    state.dbs[order].info.server =
+        Some("migrator@orders-primary.eu-west-1.rds.amazonaws.com:5432/order_service".into());
+    let text = screen(&state);
+    let line = text
+        .lines()
+        .find(|l| l.contains("/order_service"))
+        .unwrap_or_else(|| panic!("the name is whole:\n{text}"));
+    assert!(line.contains("orders-primary.eu-west-"), "{line}");
+    assert!(line.contains("…/order_service"), "{line}");
+    assert!(!line.contains("migrator@"), "{line}");
+}
+
+#[test]
+fn the_fleet_footer_offers_unlock_on_a_locked_database() {
+    for size in [SMALL, LARGE] {
+        let mut state = fixtures::demo_state(size);
+        focus(&mut state, "analytics_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(footer.starts_with(" L unlock"), "{footer}");
+        focus(&mut state, "message_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(footer.starts_with(" R resolve"), "{footer}");
+        focus(&mut state, "shared_service");
+        let text = screen(&state);
+        let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+        assert!(
+            !footer.contains("unlock") && !footer.contains("resolve"),
+            "{footer}"
+        );
+    }
+}
+
+#[test]
+fn the_header_counts_a_database_in_every_condition_it_is_in() {
+    let mut state = fixtures::demo_state(LARGE);
+    fixtures::dirty_and_stale_locked(&mut state);
+    let text = screen(&state);
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("! 1 dirty ⊘ 2 locked ● 2 pending ✓ 2 up to date"),
+        "{header}"
+    );
+}
+
+#[test]
+fn confirm_everything_pending() {
+    both("confirm_everything", |size| {
+        let mut state = fixtures::demo_state(size);
+        update(&mut state, char_key(']'));
+        update(&mut state, char_key(']'));
+        mark(&mut state, &["user_service", "order_service"]);
+        let commands = update(&mut state, char_key('U'));
+        let [Command::PlanEverything { id, .. }] = commands.as_slice() else {
+            panic!("{commands:?}")
+        };
+        let mut result =
+            fixtures::plan_result(&state.fleet, &["order_service".into()], None, Direction::Up);
+        let shared = fixtures::plan_result(
+            &state.fleet,
+            &["user_service".into()],
+            Some("cross_service"),
+            Direction::Up,
+        );
+        result.plans.insert(0, shared.plans[0].clone());
+        update(
+            &mut state,
+            Msg::Planned {
+                id: *id,
+                result: Ok(result),
+            },
+        );
+        state
+    });
+}
+
+#[test]
 fn fleet_with_every_state() {
     both("fleet_every_state", every_state);
 }
@@ -323,6 +415,65 @@ fn preview_scrolled_to_the_end() {
     });
 }
 
+/// Presses `c` and answers its dry run with the fixtures' plan plus order_service's
+/// destructive step.
+fn plan_with_destructive(state: &mut State, c: char) {
+    let commands = update(state, char_key(c));
+    let id = plan_id(&commands);
+    let Command::Plan { databases, set, .. } = &commands[0] else {
+        unreachable!()
+    };
+    let mut result = fixtures::plan_result(&state.fleet, databases, set.as_deref(), Direction::Up);
+    fixtures::with_destructive_step(&mut result);
+    update(
+        state,
+        Msg::Planned {
+            id,
+            result: Ok(result),
+        },
+    );
+}
+
+#[test]
+fn preview_marks_a_destructive_migration_with_its_findings_under_it() {
+    both("preview_lint", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["order_service"]);
+        plan_with_destructive(&mut state, 'p');
+        // Scrolled so the destructive migration's header is the first line shown.
+        let (width, _) = crate::console::layout::preview_sql_inner(size.0, size.1);
+        if let Some(crate::console::state::Screen::Preview(view)) = state.screens.last_mut() {
+            let plan = &view.result.as_ref().unwrap().as_ref().unwrap().plans[0];
+            let lines = crate::console::layout::wrap(&crate::console::model::sql_text(plan), width);
+            view.scroll = lines
+                .iter()
+                .position(|l| l.contains("005_drop_legacy_orders"))
+                .unwrap();
+        }
+        let text = screen(&state);
+        assert!(
+            text.contains("order_service/005_drop_legacy_orders")
+                && text.contains("⚠ 2 lint finding(s)"),
+            "{text}"
+        );
+        assert!(text.contains("⚠ line 1: error drop-table"), "{text}");
+        assert!(text.contains("⚠ line 3: error delete-without"), "{text}");
+        state
+    });
+}
+
+#[test]
+fn confirm_counts_the_lint_findings_by_kind() {
+    both("confirm_lint", |size| {
+        let mut state = fixtures::demo_state(size);
+        mark(&mut state, &["user_service", "order_service"]);
+        plan_with_destructive(&mut state, 'U');
+        let text = screen(&state);
+        assert!(text.contains("⚠ 2 destructive — p shows them"), "{text}");
+        state
+    });
+}
+
 #[test]
 fn preview_of_a_refused_database() {
     both("preview_refused", |size| {
@@ -424,6 +575,73 @@ fn confirm_resolve() {
     });
 }
 
+/// `R` on message_service with its half-done step read back, the focus on `button`.
+fn resolve_with_statements(size: (u16, u16), button: usize) -> State {
+    let mut state = fixtures::demo_state(size);
+    focus(&mut state, "message_service");
+    update(&mut state, char_key('R'));
+    update(
+        &mut state,
+        Msg::DirtySteps {
+            database: "message_service".into(),
+            result: Ok(vec![fixtures::dirty_step()]),
+        },
+    );
+    for _ in 0..button {
+        update(&mut state, key(KeyCode::Tab));
+    }
+    state
+}
+
+#[test]
+fn confirm_resolve_lists_the_statements_done_and_not_done() {
+    both("confirm_resolve_statements", |size| {
+        let state = resolve_with_statements(size, 0);
+        let text = screen(&state);
+        assert!(text.contains("✓ done"), "{text}");
+        assert!(text.contains("· not done"), "{text}");
+        assert!(
+            text.contains("CREATE INDEX idx_subscriptions_topic"),
+            "{text}"
+        );
+        assert!(text.contains("statement 2 did not run: the"), "{text}");
+        state
+    });
+}
+
+#[test]
+fn confirm_resolve_mark_applied_wants_the_name_typed() {
+    both("confirm_resolve_mark_applied", |size| {
+        let state = resolve_with_statements(size, 2);
+        let text = screen(&state);
+        assert!(
+            text.contains("Type message_service (the database's name)"),
+            "{text}"
+        );
+        state
+    });
+}
+
+#[test]
+fn confirm_up_over_three_offers_the_canary_and_shows_the_budget() {
+    both("confirm_canary", |size| {
+        let mut state = fixtures::demo_state(size);
+        state.fleet.max_failures = Some(2);
+        mark(
+            &mut state,
+            &["shared_service", "user_service", "order_service"],
+        );
+        plan_with(&mut state, 'U', Direction::Up);
+        let text = screen(&state);
+        assert!(
+            text.contains("stops starting databases after 2 failed"),
+            "{text}"
+        );
+        assert!(text.contains("[ Canary order_service first ]"), "{text}");
+        state
+    });
+}
+
 #[test]
 fn confirm_adopt() {
     both("confirm_adopt", |size| {
@@ -463,6 +681,71 @@ fn run_in_progress() {
 #[test]
 fn run_finished() {
     both("run_finished", |size| fixtures::run_state(size, true));
+}
+
+/// The midway run with `x` pressed on order_service, the one still running.
+fn run_cancelling_order_service(size: (u16, u16)) -> State {
+    let mut state = fixtures::run_state(size, false);
+    update(&mut state, char_key('G'));
+    while state.run.as_ref().unwrap().rows[state.run.as_ref().unwrap().cursor].database
+        != "order_service"
+    {
+        update(&mut state, char_key('k'));
+    }
+    update(&mut state, char_key('x'));
+    state
+}
+
+#[test]
+fn run_with_one_database_cancelling() {
+    both("run_cancelling_one", |size| {
+        let state = run_cancelling_order_service(size);
+        assert!(screen(&state).contains("cancelling…"));
+        state
+    });
+}
+
+#[test]
+fn run_cancelled_is_not_called_finished() {
+    both("run_cancelled", |size| {
+        let mut state = run_cancelling_order_service(size);
+        let mut events = fixtures::run_events_to_the_end();
+        if let Some((_, dbfleet_core::engine::RunEvent::RunFinished { cancelled, .. })) =
+            events.last_mut()
+        {
+            *cancelled = true;
+        }
+        fixtures::apply_events(&mut state, events);
+        state.now_ms += 500;
+        let text = screen(&state);
+        assert!(
+            text.contains("cancelled") && !text.contains("finished"),
+            "{text}"
+        );
+        state
+    });
+}
+
+#[test]
+fn no_footer_inside_a_screen_says_q_quits() {
+    for size in [SMALL, LARGE] {
+        let mut state = fixtures::demo_state(size);
+        for key_char in ['m', 'H', 'p'] {
+            update(&mut state, char_key(key_char));
+            let text = screen(&state);
+            let footer = text.lines().nth(usize::from(size.1) - 1).unwrap();
+            assert!(!footer.contains("q quit"), "{key_char}: {footer}");
+            assert!(footer.contains("esc back"), "{key_char}: {footer}");
+            update(&mut state, key(KeyCode::Esc));
+        }
+        let text = screen(&state);
+        assert!(
+            text.lines()
+                .nth(usize::from(size.1) - 1)
+                .unwrap()
+                .contains("q quit")
+        );
+    }
 }
 
 #[test]

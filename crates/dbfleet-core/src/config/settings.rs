@@ -54,6 +54,10 @@ pub struct MigratorSettings {
     /// Findings at or above this severity refuse a run on the database they concern;
     /// unset: lint only informs.
     pub lint_refuse: Option<LintRefuse>,
+    /// How often the console reads every database's status again on its own; 0: only on
+    /// `ctrl-r` and after a run (a big fleet on servers, where each read opens a
+    /// connection per database).
+    pub console_refresh_secs: u64,
 }
 
 /// `migrator.lint_refuse`: the least severity of a finding that refuses a run.
@@ -88,6 +92,7 @@ impl Default for MigratorSettings {
             lint_allow: Vec::new(),
             lint_refuse: None,
             allow_out_of_order: false,
+            console_refresh_secs: 10,
         }
     }
 }
@@ -135,6 +140,7 @@ pub(super) fn check_settings(
         ("stale_lock_secs", settings.stale_lock_secs),
         ("connect_timeout_secs", settings.connect_timeout_secs),
         ("statement_timeout_secs", settings.statement_timeout_secs),
+        ("console_refresh_secs", settings.console_refresh_secs),
     ];
     for (key, value) in timeouts {
         if value > MAX_TIMEOUT_SECS {

@@ -10,6 +10,7 @@
 //! - `apply`: one step's statements and bookkeeping row
 //! - `lock`: taking the per-database migration lock
 //! - `status`: read-only inspection; `matrix`, a shared set across its databases
+//! - `everything`: every pending set of each database, one run per set in a fixed order
 //! - `admin`: unlock and resolve, the explicit repairs
 //! - `adopt`: taking a database over from another tool (`adopt`) or a baseline, unrun
 //! - `backups`: the backups listed, pruned by retention, and restored
@@ -27,6 +28,7 @@ pub mod dryrun;
 pub mod elsewhere;
 pub mod error;
 pub mod events;
+pub mod everything;
 pub mod guard;
 pub mod identity;
 pub mod journal;
