@@ -309,62 +309,15 @@ fn mark_lint(sql: &str) -> String {
 }
 
 /// What lint found in `plans` by kind, for the run confirmation: `2 destructive, 1
-/// locking`. A finding counts once however many databases run its migration.
+/// locking`. A finding counts once however many databases run its migration (the
+/// engine's count, as the CLI would say it).
 pub fn lint_counts(plans: &[DatabasePlan]) -> Option<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for (step, finding) in plans
-        .iter()
-        .flat_map(|p| &p.steps)
-        .flat_map(|s| s.findings.iter().map(move |f| (s, f)))
-    {
-        if !seen.insert((step.migration.as_str(), finding.rule, finding.line)) {
-            continue;
-        }
-        let kind = lint_kind(finding.rule);
-        match counts.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((kind, 1)),
-        }
-    }
-    if counts.is_empty() {
-        return None;
-    }
-    counts.sort_by_key(|(kind, _)| LINT_KINDS.iter().position(|k| k == kind));
-    Some(
-        counts
+    dbfleet_core::lint::confirmation_summary(
+        plans
             .iter()
-            .map(|(kind, n)| format!("{n} {kind}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+            .flat_map(|p| &p.steps)
+            .flat_map(|s| s.findings.iter()),
     )
-}
-
-/// The kinds of finding, in the order the confirmation names them.
-const LINT_KINDS: &[&str] = &[
-    "destructive",
-    "locking",
-    "backward-incompatible",
-    "outside a transaction",
-    "other",
-];
-
-/// A rule's kind, as issue 13 groups them: what destroys data, what locks or rewrites a
-/// table, what breaks the release still running.
-fn lint_kind(rule: &str) -> &'static str {
-    match rule {
-        "drop-table"
-        | "drop-column"
-        | "drop-schema"
-        | "drop-database"
-        | "truncate"
-        | "delete-without-where"
-        | "update-without-where" => "destructive",
-        "rename-column" | "rename-table" => "backward-incompatible",
-        "no-transaction" => "outside a transaction",
-        "allow-without-reason" => "other",
-        _ => "locking",
-    }
 }
 
 /// A glob as operators type it: plain text (no `*?[{`) means "contains".
