@@ -97,8 +97,7 @@ fn check_after_kill(rig: &Rig, name: &str, label: &str, tally: &mut Tally) -> (u
         // any read-write open rolls it back (reading the effects opens one).
         let error = status["error"].as_str().unwrap_or_default();
         assert!(
-            error.contains("holds a write that was interrupted")
-                && error.contains("rolls it back"),
+            error.contains("holds a write that was interrupted") && error.contains("rolls it back"),
             "{label}: {status}"
         );
         tally.hot_journals += 1;
@@ -131,7 +130,10 @@ fn check_after_kill(rig: &Rig, name: &str, label: &str, tally: &mut Tally) -> (u
         let done = effects.done(v);
         match state {
             "applied" => {
-                assert!(!open, "{label}: {v} applied after one that is not: {status}");
+                assert!(
+                    !open,
+                    "{label}: {v} applied after one that is not: {status}"
+                );
                 assert!(
                     done.iter().all(|d| *d),
                     "{label}: {v} recorded applied but its effects are {done:?}: {effects:?}"
@@ -180,7 +182,11 @@ fn check_after_kill(rig: &Rig, name: &str, label: &str, tally: &mut Tally) -> (u
 fn recover(rig: &Rig, label: &str, tally: &mut Tally) {
     for _attempt in 0..(NAMES.len() * 2 + 1) {
         let out = rig.run(&UP);
-        assert!(!out.all().contains("panicked"), "{label}\n{}", out.describe());
+        assert!(
+            !out.all().contains("panicked"),
+            "{label}\n{}",
+            out.describe()
+        );
         if out.code == 0 {
             return;
         }
@@ -287,7 +293,10 @@ fn killed_runners(kind: Kind) {
         }
         if ended_first {
             tally.finished_first += 1;
-            assert_eq!(open, 0, "{label}: the run ended on its own, yet work is left");
+            assert_eq!(
+                open, 0,
+                "{label}: the run ended on its own, yet work is left"
+            );
         } else if applied == 0 {
             tally.nothing_applied += 1;
         } else if open > 0 {

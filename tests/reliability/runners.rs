@@ -33,10 +33,22 @@ fn concurrent_runners(kind: Kind) {
             .map(|c| crate::common::to_output(&args, c.wait_with_output().unwrap()))
             .collect();
         let label = format!("{}, round {round}, {processes} processes", kind.label());
-        eprintln!("{label}: runs took {:.1} s", round_started.elapsed().as_secs_f64());
+        eprintln!(
+            "{label}: runs took {:.1} s",
+            round_started.elapsed().as_secs_f64()
+        );
         for out in &outputs {
-            assert_eq!(out.code, 0, "{label}: every run succeeds\n{}", out.describe());
-            assert!(!out.all().contains("panicked"), "{label}\n{}", out.describe());
+            assert_eq!(
+                out.code,
+                0,
+                "{label}: every run succeeds\n{}",
+                out.describe()
+            );
+            assert!(
+                !out.all().contains("panicked"),
+                "{label}\n{}",
+                out.describe()
+            );
         }
         let all: String = outputs.iter().map(crate::common::Output::all).collect();
         for name in DATABASES {
@@ -51,7 +63,11 @@ fn concurrent_runners(kind: Kind) {
                 );
             }
             let effects = rig.effects(name);
-            assert!(effects.doubles().is_empty(), "{label}: {name}: {:?}", effects.doubles());
+            assert!(
+                effects.doubles().is_empty(),
+                "{label}: {name}: {:?}",
+                effects.doubles()
+            );
             let logged: Vec<u32> = effects.log.keys().copied().collect();
             assert_eq!(
                 logged,
@@ -60,7 +76,10 @@ fn concurrent_runners(kind: Kind) {
             );
             let status = rig.status(name);
             assert_eq!(status["dirty"], false, "{label}: {name}: {status}");
-            assert!(status["lock"].is_null(), "{label}: {name}: lock left: {status}");
+            assert!(
+                status["lock"].is_null(),
+                "{label}: {name}: lock left: {status}"
+            );
             let migrations = status["sets"][0]["migrations"].as_array().unwrap().clone();
             assert_eq!(migrations.len(), last as usize, "{label}: {name}: {status}");
             for m in &migrations {

@@ -57,7 +57,9 @@ fn terminated(engine: Engine) {
             .iter()
             .filter(|n| {
                 let real = rig.real(n);
-                sleeping.iter().any(|r| r[0].as_deref() == Some(real.as_str()))
+                sleeping
+                    .iter()
+                    .any(|r| r[0].as_deref() == Some(real.as_str()))
             })
             .count();
         if ours == NAMES.len() {
