@@ -16,16 +16,86 @@ use dbfleet_core::dialect::Dialect;
 use crate::rng::{self, Rng};
 
 const SQL_TOKENS: &[&str] = &[
-    "'", "''", "\"", "`", "$$", "$body$", "$b$", "$", "/*", "*/", "--", "#", "\n", "\r\n", ";",
-    " ", "\\", "\\'", "E'", "BEGIN", "END", "END;", "CASE", "BEGIN ATOMIC", "CREATE TRIGGER t ",
-    "CREATE OR REPLACE FUNCTION f() ", "DELIMITER //", "//", "é", "😀", "\t", "\0", "[", "]",
+    "'",
+    "''",
+    "\"",
+    "`",
+    "$$",
+    "$body$",
+    "$b$",
+    "$",
+    "/*",
+    "*/",
+    "--",
+    "#",
+    "\n",
+    "\r\n",
+    ";",
+    " ",
+    "\\",
+    "\\'",
+    "E'",
+    "BEGIN",
+    "END",
+    "END;",
+    "CASE",
+    "BEGIN ATOMIC",
+    "CREATE TRIGGER t ",
+    "CREATE OR REPLACE FUNCTION f() ",
+    "DELIMITER //",
+    "//",
+    "é",
+    "😀",
+    "\t",
+    "\0",
+    "[",
+    "]",
 ];
 
 const YAML_TOKENS: &[&str] = &[
-    ":", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "<<: *a", "${", "}", "${X:-", "$$",
-    "\t", "\"", "'", "|", ">-", "#", "\n", "\n  ", "\n    ", "~", "null", "-1", "99999999999",
-    "1e400", "true", "!!binary ", "? ", "%YAML 1.2\n", "---\n", "...\n", "é", "😀", "\r", "\0",
-    "password: hunter2\n", "depends_on: [", "url: postgres://u:p@h:x/d\n", "session:\n  a: ",
+    ":",
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "${",
+    "}",
+    "${X:-",
+    "$$",
+    "\t",
+    "\"",
+    "'",
+    "|",
+    ">-",
+    "#",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "~",
+    "null",
+    "-1",
+    "99999999999",
+    "1e400",
+    "true",
+    "!!binary ",
+    "? ",
+    "%YAML 1.2\n",
+    "---\n",
+    "...\n",
+    "é",
+    "😀",
+    "\r",
+    "\0",
+    "password: hunter2\n",
+    "depends_on: [",
+    "url: postgres://u:p@h:x/d\n",
+    "session:\n  a: ",
 ];
 
 /// Files of the repository with `suffix`, up to `limit`, sorted (a fixed corpus).
@@ -107,19 +177,25 @@ fn check_cover(
     let mut pos = 0;
     let mut gaps = Vec::new();
     for (i, s) in statements.iter().enumerate() {
-        let Some(found) = input[pos..].find(&s.sql) else {
-            return Err(format!("statement {} is not in the input after byte {pos}: {:?}", i + 1, s.sql));
-        };
-        let start = pos + found;
-        gaps.push(&input[pos..start]);
-        let (first, last) = (line_at(input, start), line_at(input, start + s.sql.len()));
-        if s.line < first || s.line > last {
+        // The first copy of the text on the line the statement reports (a short statement
+        // can also appear earlier, inside a comment).
+        let spans = |start: usize| (line_at(input, start), line_at(input, start + s.sql.len()));
+        let Some(start) = input[pos..]
+            .match_indices(s.sql.as_str())
+            .map(|(found, _)| pos + found)
+            .find(|start| {
+                let (first, last) = spans(*start);
+                first <= s.line && s.line <= last
+            })
+        else {
             return Err(format!(
-                "statement {} says line {}, its text spans lines {first}..={last}",
+                "statement {} is not in the input after byte {pos} on its line {}: {:?}",
                 i + 1,
-                s.line
+                s.line,
+                s.sql
             ));
-        }
+        };
+        gaps.push(&input[pos..start]);
         pos = start + s.sql.len();
     }
     gaps.push(&input[pos..]);
@@ -133,7 +209,8 @@ fn check_cover(
         } else {
             gap.to_owned()
         };
-        let ends = |c: char| c.is_whitespace() || c == ';' || (dialect == Dialect::Mysql && c == '/');
+        let ends =
+            |c: char| c.is_whitespace() || c == ';' || (dialect == Dialect::Mysql && c == '/');
         let rest = gap.trim_matches(ends);
         let comment = ["--", "/*", "#", "*"].iter().any(|m| rest.starts_with(m));
         if !(rest.is_empty() || comment) {
@@ -158,12 +235,16 @@ fn random_sql_never_panics_the_splitter_and_its_statements_cover_the_input() {
         for dialect in Dialect::ALL {
             let result = catch_unwind(AssertUnwindSafe(|| split_statements(&input, dialect)));
             let Ok(result) = result else {
-                panic!("round {round} (seed {seed:#x}): the {dialect:?} splitter panicked on {input:?}");
+                panic!(
+                    "round {round} (seed {seed:#x}): the {dialect:?} splitter panicked on {input:?}"
+                );
             };
             match result {
                 Ok(statements) => {
                     if let Err(e) = check_cover(&input, dialect, &statements) {
-                        panic!("round {round} (seed {seed:#x}), {dialect:?}: {e}\ninput: {input:?}\n{statements:#?}");
+                        panic!(
+                            "round {round} (seed {seed:#x}), {dialect:?}: {e}\ninput: {input:?}\n{statements:#?}"
+                        );
                     }
                     split_ok += 1;
                 }
@@ -174,7 +255,9 @@ fn random_sql_never_panics_the_splitter_and_its_statements_cover_the_input() {
             }
         }
     }
-    eprintln!("splitter: {rounds} random inputs × 3 dialects: {split_ok} split and covered, {refused} refused as unterminated");
+    eprintln!(
+        "splitter: {rounds} random inputs × 3 dialects: {split_ok} split and covered, {refused} refused as unterminated"
+    );
 }
 
 #[test]
@@ -199,10 +282,15 @@ fn random_yaml_never_panics_the_config_loader() {
         match result {
             Ok(_) => loaded += 1,
             Err(e) => {
-                assert!(!e.to_string().trim().is_empty(), "round {round}: an empty error for {input:?}");
+                assert!(
+                    !e.to_string().trim().is_empty(),
+                    "round {round}: an empty error for {input:?}"
+                );
                 refused += 1;
             }
         }
     }
-    eprintln!("config loader: {rounds} random inputs: {loaded} loaded, {refused} refused with an error");
+    eprintln!(
+        "config loader: {rounds} random inputs: {loaded} loaded, {refused} refused with an error"
+    );
 }
