@@ -110,17 +110,35 @@ fn untouched(fleet: &Fleet) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-fn run_case(case: &Path) -> Result<(), String> {
+const DEFAULT_SETUP: &str = "up -d shared_service";
+
+/// Copies `from` (a folder) to `to`, recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// `template`: a demo fleet after the default setup, whose `data/` each case copies
+/// instead of running the setup again.
+fn run_case(case: &Path, template: &Fleet) -> Result<(), String> {
     let expect = parse_expect(&case.join("expect.txt"))?;
     let fleet = Fleet::new();
-    let setup = expect
-        .setup
-        .clone()
-        .unwrap_or_else(|| "up -d shared_service".to_owned());
-    if setup != "none" {
-        let out = fleet.line(&setup);
-        if out.code != 0 {
-            return Err(format!("setup failed\n{}", out.describe()));
+    match expect.setup.as_deref() {
+        None => copy_tree(&template.file("data"), &fleet.file("data")),
+        Some("none") => {}
+        Some(setup) => {
+            let out = fleet.line(setup);
+            if out.code != 0 {
+                return Err(format!("setup failed\n{}", out.describe()));
+            }
         }
     }
     overlay(case, case, &fleet);
@@ -176,6 +194,9 @@ fn every_bad_input_in_the_corpus_is_refused_clearly_and_changes_nothing() {
         cases.len()
     );
     let started = std::time::Instant::now();
+    let template = Fleet::new();
+    template.ok(DEFAULT_SETUP);
+    let template = &template;
     // Three at a time: each case is two short processes, mostly waiting on start-up.
     let chunks: Vec<&[PathBuf]> = cases.chunks(cases.len().div_ceil(3)).collect();
     let failures: Vec<String> = std::thread::scope(|scope| {
@@ -187,7 +208,7 @@ fn every_bad_input_in_the_corpus_is_refused_clearly_and_changes_nothing() {
                     chunk
                         .iter()
                         .filter_map(|case| {
-                            run_case(case).err().map(|e| {
+                            run_case(case, template).err().map(|e| {
                                 format!(
                                     "=== {}\n{e}",
                                     case.strip_prefix(root).unwrap_or(case).display()

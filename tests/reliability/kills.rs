@@ -180,7 +180,7 @@ fn check_after_kill(rig: &Rig, name: &str, label: &str, tally: &mut Tally) -> (u
 /// Runs `up` until it finishes, following the way out each refusal names; panics when a
 /// refusal is not clear or its way out fails.
 fn recover(rig: &Rig, label: &str, tally: &mut Tally) {
-    for _attempt in 0..(NAMES.len() * 2 + 1) {
+    for _attempt in 0..=(NAMES.len() * 2) {
         let out = rig.run(&UP);
         assert!(
             !out.all().contains("panicked"),
@@ -224,7 +224,7 @@ fn dirty_way_out(
     tally: &mut Tally,
 ) {
     refused
-        .expect_contains(&format!("{name}"))
+        .expect_contains(name)
         .expect_contains("dirty")
         .expect_contains(&format!("dbfleet resolve -d {name}"));
     let step = status["sets"][0]["migrations"]
@@ -242,7 +242,7 @@ fn dirty_way_out(
     // before its progress was recorded, resuming would run it again. The schema says so
     // (`resolve --show` lists it not done): the operator undoes it first.
     let done = rig.effects(name).done(v);
-    if reached >= 2 && reached < STATEMENTS && done[reached] {
+    if (2..STATEMENTS).contains(&reached) && done[reached] {
         rig.undo_statement(name, v, reached + 1);
         tally.reached_committed += 1;
     }

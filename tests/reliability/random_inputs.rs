@@ -142,7 +142,10 @@ fn mutate(rng: &mut Rng, text: &str, tokens: &[&'static str]) -> String {
         let len = out.len() as u64 + 1;
         let at = boundary(&out, rng.below(len) as usize);
         match rng.below(10) {
-            0..=5 => out.insert_str(at, *rng.pick(tokens)),
+            0..=5 => {
+                let token = rng.pick::<&str>(tokens);
+                out.insert_str(at, token);
+            }
             6 => {
                 let end = boundary(&out, at + rng.below(40) as usize);
                 out.replace_range(at..end, "");

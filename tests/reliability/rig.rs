@@ -37,18 +37,6 @@ impl Kind {
     }
 }
 
-/// The engines to run a suite on: SQLite always, each server when its URL is set (the
-/// servers helper says it skipped, or fails under `DBFLEET_TEST_REQUIRE_SERVERS`).
-pub fn kinds() -> Vec<Kind> {
-    let mut kinds = vec![Kind::Sqlite];
-    for engine in [Engine::Postgres, Engine::Mysql] {
-        if servers::server(engine).is_some() {
-            kinds.push(Kind::Server(engine));
-        }
-    }
-    kinds
-}
-
 pub struct Rig {
     pub kind: Kind,
     pub fleet: Fleet,
@@ -275,7 +263,7 @@ impl Rig {
                 "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = '{real}' AND id <> CONNECTION_ID()"
             ),
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             let left = admin_query(dbs, self.kind, &sql);
             if left.is_empty() {

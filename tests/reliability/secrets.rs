@@ -19,6 +19,7 @@ const MARKER: &str = "S3cret";
 const WRONG: &str = "Wr0ng#K3yword@pw";
 const WRONG_MARKER: &str = "K3yword";
 const VAR: &str = "RELIAB_SECRET";
+const TRACE: &[(&str, &str)] = &[("DBFLEET_LOG", "trace")];
 
 /// The user made for the test, dropped with its databases.
 struct Account {
@@ -133,14 +134,21 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A command line, the exit codes it may end with, extra environment.
+type Command = (
+    &'static str,
+    &'static [i32],
+    &'static [(&'static str, &'static str)],
+);
+
 fn secrets_never_show(kind: Kind) {
     let Some((fleet, _account)) = setup(kind) else {
         return;
     };
-    let trace = [("DBFLEET_LOG", "trace")];
+
     // (command, exit codes it may end with) in an order that gives each one something to
     // show: pending work, then applied steps, backups, a journal.
-    let right: &[(&str, &[i32], &[(&str, &str)])] = &[
+    let right: &[Command] = &[
         ("validate", &[0], &[]),
         ("lint", &[0], &[]),
         ("status", &[0], &[]),
@@ -151,8 +159,8 @@ fn secrets_never_show(kind: Kind) {
         ("up --all --dry-run", &[0], &[]),
         // A SQLite file that does not exist yet has nothing to back up: one step first.
         ("up --all --to 1", &[0], &[]),
-        ("up --all -v", &[0], &trace),
-        ("status --all", &[0], &trace),
+        ("up --all -v", &[0], TRACE),
+        ("status --all", &[0], TRACE),
         ("history", &[0], &[]),
         ("history --format json", &[0], &[]),
         ("backups", &[0], &[]),
@@ -160,7 +168,7 @@ fn secrets_never_show(kind: Kind) {
         ("restore -d s1", &[0], &[]),
         ("restore -d s1 --format json", &[0], &[]),
         ("down -d s1 --dry-run", &[0], &[]),
-        ("down -d s1", &[0], &trace),
+        ("down -d s1", &[0], TRACE),
         ("plan -d s1 --down", &[0], &[]),
         ("up -d s1 --format json", &[0], &[]),
         ("unlock -d s1", &[0], &[]),
@@ -168,7 +176,7 @@ fn secrets_never_show(kind: Kind) {
         ("resolve -d s1 --show", &[0], &[]),
         ("adopt -d s1", &[0, 1], &[]),
         ("baseline -d s2 --to 1", &[0, 1], &[]),
-        ("restore -d s2 --apply --yes", &[0], &trace),
+        ("restore -d s2 --apply --yes", &[0], TRACE),
         ("status --format json", &[0], &[]),
     ];
     let mut outputs = Vec::new();
@@ -192,7 +200,7 @@ fn secrets_never_show(kind: Kind) {
         "plan -d s1",
         "restore -d s1",
     ] {
-        let out = run(&fleet, line, WRONG, &trace);
+        let out = run(&fleet, line, WRONG, TRACE);
         if kind == Kind::Server(Engine::Mysql) && line.starts_with("up") {
             out.expect_code(1).expect_contains("Access denied");
         }
