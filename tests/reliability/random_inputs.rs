@@ -96,6 +96,16 @@ const YAML_TOKENS: &[&str] = &[
     "depends_on: [",
     "url: postgres://u:p@h:x/d\n",
     "session:\n  a: ",
+    // Multi-byte text where the excerpt under a YAML error cuts lines, and the line
+    // breaks YAML knows beyond `\n` (NEL, LINE SEPARATOR) and a BOM.
+    "消",
+    " 消",
+    "\n 消",
+    "é: ",
+    "e\u{301}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{feff}",
 ];
 
 /// Files of the repository with `suffix`, up to `limit`, sorted (a fixed corpus).
@@ -180,6 +190,9 @@ fn check_cover(
     let mut pos = 0;
     let mut gaps = Vec::new();
     for (i, s) in statements.iter().enumerate() {
+        if s.sql.trim().is_empty() {
+            return Err(format!("statement {} is empty", i + 1));
+        }
         // The first copy of the text on the line the statement reports (a short statement
         // can also appear earlier, inside a comment).
         let spans = |start: usize| (line_at(input, start), line_at(input, start + s.sql.len()));
