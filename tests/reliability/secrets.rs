@@ -1,6 +1,6 @@
 //! A known password through every command, right and wrong, on each engine: it must never
-//! show in any output (with trace logging on too), the journal, a backup's name or
-//! content, or any other file the runs leave. On the servers the fleet connects as a
+//! show in any output (with trace logging on too), the journal, the console's log, a
+//! backup's name or content, or any other file the runs leave. On the servers the fleet connects as a
 //! user made for the test with that password (MariaDB checks it; this machine's
 //! PostgreSQL trusts local connections, so there the password travels to `pg_dump`
 //! without being asked for); on SQLite it sits in the `database:` defaults and an entry,
@@ -124,6 +124,43 @@ fn run(fleet: &Fleet, line: &str, password: &str, extra_env: &[(&str, &str)]) ->
     fleet.run_with_env(&args, &env)
 }
 
+/// The console on a pseudo-terminal (util-linux `script`) for a few seconds, reading the
+/// fleet with trace logging into its `console.log`, then `q`.
+fn console_briefly(fleet: &Fleet, kind: Kind) -> Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let binary = env!("CARGO_BIN_EXE_dbfleet");
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty cols 120 rows 40; {binary}"),
+            "/dev/null",
+        ])
+        .current_dir(fleet.path())
+        .env(VAR, SECRET)
+        .env("DBFLEET_LOG", "trace")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the console on a pseudo-terminal");
+    std::thread::sleep(Duration::from_secs(3));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"q").unwrap();
+    drop(stdin);
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{}: the console did not quit on q", kind.label());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    crate::common::to_output(&["console"], child.wait_with_output().unwrap())
+}
+
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -206,6 +243,12 @@ fn secrets_never_show(kind: Kind) {
         }
         outputs.push(out);
     }
+    outputs.push(console_briefly(&fleet, kind));
+    assert!(
+        fleet.file("console.log").is_file(),
+        "{}: the console ran and logged",
+        kind.label()
+    );
     for out in &outputs {
         for marker in [MARKER, WRONG_MARKER] {
             assert!(
