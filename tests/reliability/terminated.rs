@@ -29,8 +29,8 @@ fn terminated(engine: Engine) {
         return;
     };
     let sleep = match engine {
-        Engine::Postgres => "SELECT pg_sleep(3)",
-        Engine::Mysql => "SELECT SLEEP(3)",
+        Engine::Postgres => "SELECT pg_sleep(5)",
+        Engine::Mysql => "SELECT SLEEP(5)",
     };
     rig.add_migration(1);
     rig.fleet.write(
