@@ -308,8 +308,18 @@ pub fn resolve(
     if databases.is_empty()
         && let Some(set_name) = &set
     {
-        let targets = match catalog.set(set_name).map(|s| &s.kind) {
-            Some(crate::catalog::SetKind::Shared { targets, .. }) => targets.join(", "),
+        let targets = match catalog.set(set_name) {
+            // A set.yaml that does not parse leaves no targets: say why, not just "none".
+            Some(s) if !s.problems.is_empty() => {
+                format!(
+                    "none it could read, the set has problems: {}",
+                    s.problems.join("; ")
+                )
+            }
+            Some(crate::catalog::MigrationSet {
+                kind: crate::catalog::SetKind::Shared { targets, .. },
+                ..
+            }) => targets.join(", "),
             _ => set_name.clone(),
         };
         return Err(SelectionError::NotTargeted {

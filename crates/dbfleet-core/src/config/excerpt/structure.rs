@@ -353,10 +353,13 @@ impl Masked {
             rendered.push_str(&shown);
             return (None, false);
         }
-        let header = rest[1..]
-            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
-            .trim_start();
-        if rest.starts_with(['|', '>']) && (header.is_empty() || header.starts_with('#')) {
+        // `rest` may start with any character (a multi-byte one too): strip, never slice.
+        let header = rest.strip_prefix(['|', '>']).map(|after| {
+            after
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
+                .trim_start()
+        });
+        if header.is_some_and(|h| h.is_empty() || h.starts_with('#')) {
             let shown = self.shown(rest, false);
             rendered.push_str(&shown);
             return (

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE things (id INTEGER);
+COMMIT;

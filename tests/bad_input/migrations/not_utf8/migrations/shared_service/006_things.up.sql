@@ -1,0 +1,1 @@
+INSERT INTO system_configs (config_key) VALUES ('café');
