@@ -360,6 +360,13 @@ impl Drop for ExclusiveLock {
 /// Marks order_service by glob and runs up on it from the console; its file is held by
 /// an `ExclusiveLock`, so the run waits, and says so.
 fn run_up_on_the_locked_order_service(tmux: &Tmux) {
+    run_up_on_order_service(tmux, "order_service");
+    tmux.wait_for_text("waiting for the lock held by another connection");
+}
+
+/// Marks order_service by glob, presses `U`, waits for a plan that shows `expected`, and
+/// runs it.
+fn run_up_on_order_service(tmux: &Tmux, expected: &str) {
     tmux.keys(&["+"]);
     tmux.wait_for_text("mark glob");
     tmux.type_text("order_*");
@@ -367,11 +374,10 @@ fn run_up_on_the_locked_order_service(tmux: &Tmux) {
     tmux.keys(&["Enter"]);
     tmux.wait_for_text("marked 1");
     tmux.keys(&["U"]);
-    tmux.wait_for("the plan of the blocked database", |s| {
-        s.contains("[ Cancel ]") && s.contains("order_service") && !s.contains("planning")
+    tmux.wait_for("the plan", |s| {
+        s.contains("[ Cancel ]") && s.contains(expected) && !s.contains("planning")
     });
     tmux.keys(&["Tab", "Enter"]);
-    tmux.wait_for_text("waiting for the lock held by another connection");
 }
 
 fn reading_seconds(screen: &str) -> Option<u64> {
@@ -585,4 +591,47 @@ fn closing_the_terminal_mid_run_cancels_the_run_and_releases_its_lock() {
     assert!(status["lock"].is_null(), "no lock left behind: {status}");
     assert_eq!(status["error"], serde_json::Value::Null, "{status}");
     assert_eq!(status["applied"], 1, "{status}");
+}
+
+#[test]
+fn shift_x_twice_aborts_a_long_statement_and_rolls_its_step_back() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("up -d order_service");
+    // Minutes of work in one statement: only an abort ends it soon.
+    fleet.write(
+        "migrations/order_service/099_slow_report.up.sql",
+        "CREATE TABLE slow_report (n INTEGER);\nINSERT INTO slow_report WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000000) SELECT count(*) FROM c;\n",
+    );
+    fleet.write(
+        "migrations/order_service/099_slow_report.down.sql",
+        "DROP TABLE slow_report;\n",
+    );
+    let tmux = Tmux::start("abort", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for_text("6 databases");
+    run_up_on_order_service(&tmux, "099_slow_report");
+    tmux.wait_for_text("statement 2/2");
+    tmux.keys(&["X"]);
+    tmux.wait_for_text("cancelling…");
+    tmux.keys(&["X"]);
+    // The run ends cancelled, the step rolled back: the table is not there, no row.
+    let screen = tmux.wait_for("the run to end", |s| s.contains("· cancelled"));
+    assert!(
+        screen.contains("aborted: order_service/099_slow_report statement 2 of 2 interrupted"),
+        "{screen}"
+    );
+    assert!(!common::app_tables(&fleet.db("order_service")).contains(&"slow_report".to_owned()));
+    let status = fleet.status_of("order_service");
+    assert_eq!(status["dirty"], false, "{status}");
+    let own = &status["sets"][0];
+    assert_eq!(own["migrations"][4]["id"], "order_service/099_slow_report");
+    assert_eq!(own["migrations"][4]["state"], "pending", "{status}");
+    // Back to the fleet, then out: a cancelled run leaves the console with 130.
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("marked 0");
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=130");
 }

@@ -599,14 +599,14 @@ pub static BINDINGS: &[Binding] = &[
         C::Run,
         &[key('x')],
         A::CancelOne,
-        "cancel the focused database (after its current statement)",
+        "cancel the focused database (twice: abort its statement)",
         Some("cancel db"),
     ),
     mutating(
         C::Run,
         &[key('X')],
         A::CancelAll,
-        "cancel the whole run (after the current statements)",
+        "cancel the whole run (twice: abort the running statements)",
         Some("cancel all"),
     ),
     bind(

@@ -96,6 +96,9 @@ pub enum Command {
     ReadDirtySteps(String),
     CancelRun,
     CancelDatabase(String),
+    /// A second cancel: the running statements stopped on their servers.
+    AbortRun,
+    AbortDatabase(String),
     Unlock(String),
     /// Record what another tool applied on this database (`dbfleet adopt --apply`).
     Adopt(String),

@@ -49,6 +49,8 @@ pub struct RunRow {
     pub finished_ms: Option<u64>,
     /// `x` asked it to stop: it does after its current statement.
     pub cancelling: bool,
+    /// `x` again: its running statement is being stopped on the server.
+    pub aborting: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,8 @@ pub struct RunProgress {
     index: HashMap<String, usize>,
     pub log: VecDeque<LogLine>,
     pub cancelling: bool,
+    /// `X` again: the running statements are being stopped on their servers.
+    pub aborting: bool,
     /// The engine said the run ended cancelled (`RunFinished`).
     pub cancelled: bool,
     /// The run could not start (e.g. the journal is not writable).
@@ -100,6 +104,7 @@ impl RunProgress {
                 started_ms: None,
                 finished_ms: None,
                 cancelling: false,
+                aborting: false,
             })
             .collect();
         let index = rows
@@ -118,6 +123,7 @@ impl RunProgress {
             index,
             log: VecDeque::new(),
             cancelling: false,
+            aborting: false,
             cancelled: false,
             error: None,
             cursor: 0,
@@ -485,6 +491,8 @@ impl RunProgress {
     pub fn state_word(&self) -> &'static str {
         if self.error.is_some() {
             "did not start"
+        } else if self.is_active() && self.aborting {
+            "aborting…"
         } else if self.is_active() && self.cancelling {
             "cancelling…"
         } else if self.is_active() {

@@ -152,6 +152,16 @@ impl Workers {
                     control.cancel_database(&db);
                 }
             }
+            Command::AbortRun => {
+                if let Some(control) = &self.control {
+                    control.abort_all();
+                }
+            }
+            Command::AbortDatabase(db) => {
+                if let Some(control) = &self.control {
+                    control.abort_database(&db);
+                }
+            }
             Command::Unlock(database) => {
                 let fleet = self.fleet.clone();
                 let tx = self.tx.clone();

@@ -42,12 +42,21 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
                     state.flash(FlashLevel::Info, format!("{db} has already ended"));
                     return Vec::new();
                 }
+                let db = row.database.clone();
+                // A second `x`: the statement it waits for is stopped on the server.
+                if row.cancelling {
+                    row.aborting = true;
+                    state.flash(
+                        FlashLevel::Warning,
+                        format!("aborting {db}: its running statement is stopped on the server"),
+                    );
+                    return vec![Command::AbortDatabase(db)];
+                }
                 // The row says so until the database stops: the flash alone goes away.
                 row.cancelling = true;
-                let db = row.database.clone();
                 state.flash(
                     FlashLevel::Warning,
-                    format!("cancelling {db} after its current statement"),
+                    format!("cancelling {db} after its current statement (x again: abort it)"),
                 );
                 return vec![Command::CancelDatabase(db)];
             }
@@ -56,10 +65,26 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
             if !run.is_active() {
                 return Vec::new();
             }
+            if run.cancelling {
+                run.aborting = true;
+                for row in run
+                    .rows
+                    .iter_mut()
+                    .filter(|r| !matches!(r.phase, Phase::Done(_)))
+                {
+                    row.cancelling = true;
+                    row.aborting = true;
+                }
+                state.flash(
+                    FlashLevel::Warning,
+                    "aborting the run: the running statements are stopped on their servers",
+                );
+                return vec![Command::AbortRun];
+            }
             run.cancelling = true;
             state.flash(
                 FlashLevel::Warning,
-                "cancelling the run after the current statements",
+                "cancelling the run after the current statements (X again: abort them)",
             );
             return vec![Command::CancelRun];
         }

@@ -1231,6 +1231,47 @@ fn x_marks_the_focused_database_cancelling_until_it_ends() {
 }
 
 #[test]
+fn x_or_shift_x_twice_aborts_the_running_statements() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let order = state
+        .run
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .position(|r| r.database == "order_service")
+        .unwrap();
+    state.run.as_mut().unwrap().cursor = order;
+    press(&mut state, 'x');
+    assert!(!state.run.as_ref().unwrap().rows[order].aborting);
+    assert_eq!(
+        press(&mut state, 'x'),
+        [Command::AbortDatabase("order_service".into())]
+    );
+    assert!(state.run.as_ref().unwrap().rows[order].aborting);
+    assert!(
+        state
+            .flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("stopped on the server")
+    );
+    // The whole run: once cancels, twice aborts, and the title says which.
+    assert_eq!(press(&mut state, 'X'), [Command::CancelRun]);
+    assert_eq!(state.run.as_ref().unwrap().state_word(), "cancelling…");
+    assert_eq!(press(&mut state, 'X'), [Command::AbortRun]);
+    let run = state.run.as_ref().unwrap();
+    assert_eq!(run.state_word(), "aborting…");
+    assert!(
+        run.rows
+            .iter()
+            .filter(|r| !matches!(r.phase, Phase::Done(_)))
+            .all(|r| r.aborting)
+    );
+}
+
+#[test]
 fn the_history_does_not_call_this_consoles_run_unfinished() {
     let mut state = fixtures::run_state(SIZE, false);
     state.screens.clear();

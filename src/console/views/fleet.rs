@@ -173,7 +173,9 @@ fn state_line(state: &State, db_index: usize) -> (Sym, String) {
             }
             _ => "starting".into(),
         };
-        let what = if row.cancelling {
+        let what = if row.aborting {
+            format!("aborting… {what}")
+        } else if row.cancelling {
             format!("cancelling… {what}")
         } else {
             what

@@ -31,7 +31,12 @@ fn row_sym(row: &RunRow) -> Sym {
 /// the step is moving, and a name cut at its end still reads.
 fn row_text(row: &RunRow, width: usize) -> String {
     if row.cancelling && !matches!(row.phase, Phase::Done(_)) {
-        return fit(&format!("cancelling… {}", row_phase_text(row)), width);
+        let word = if row.aborting {
+            "aborting…"
+        } else {
+            "cancelling…"
+        };
+        return fit(&format!("{word} {}", row_phase_text(row)), width);
     }
     if let (Phase::Running, Some(m), Some((i, n))) = (&row.phase, &row.migration, row.statement) {
         let full = format!("{m}  statement {i}/{n}");
