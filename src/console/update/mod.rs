@@ -29,9 +29,11 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::console::keys::{self, Action, Context};
 use crate::console::msg::{Command, Msg, PlanResult};
+use crate::console::progress::Phase;
 use crate::console::state::{
     Confirm, ConfirmKind, FlashLevel, HISTORY_ENTRIES, Overlay, PromptKind, Screen, State,
 };
+use dbfleet_core::engine::Outcome;
 
 /// The single entry point: one message in, the state changed, commands out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
@@ -262,6 +264,14 @@ fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
             Some(e) => format!("the run did not start: {e}"),
             None => format!("run {}: {ok}/{total} database(s) ok", run.state_word()),
         };
+        // A canary that went badly (or a failure budget spent) left databases untouched:
+        // they are marked, so the operator decides — `U` runs them, or leave them be.
+        let not_started: Vec<String> = run
+            .rows
+            .iter()
+            .filter(|r| matches!(r.phase, Phase::Done(Outcome::NotStarted { .. })))
+            .map(|r| r.database.clone())
+            .collect();
         // Marks kept after a run would make the next `U` act on them unseen.
         let marked = state.marked_count();
         if marked > 0 {
@@ -269,6 +279,15 @@ fn on_run_ended(state: &mut State, result: Result<(), String>) -> Vec<Command> {
                 db.marked = false;
             }
             text.push_str(&format!(" · {marked} mark(s) cleared"));
+        }
+        if !not_started.is_empty() {
+            for db in &mut state.dbs {
+                db.marked = not_started.iter().any(|n| n == db.name());
+            }
+            text.push_str(&format!(
+                " · {} not started, now marked: U runs them anyway",
+                not_started.len()
+            ));
         }
         state.notice(level, text);
     }

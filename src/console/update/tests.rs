@@ -1118,6 +1118,42 @@ fn run_to_the_end_with(state: &mut State, last: impl FnOnce(&mut RunEvent)) {
 }
 
 #[test]
+fn databases_a_failed_canary_left_unstarted_are_marked_for_the_operator_to_decide() {
+    let mut state = fixtures::run_state(SIZE, false);
+    let mut events = run_events_to_the_end();
+    let reason = "the canary (order_service) did not go well".to_owned();
+    for database in ["user_service", "product_service"] {
+        events.push((
+            fixtures::RUN_STARTED_MS + 7_050,
+            RunEvent::Finished {
+                database: database.to_owned(),
+                outcome: Outcome::NotStarted {
+                    reason: reason.clone(),
+                },
+                duration_ms: 0,
+            },
+        ));
+    }
+    fixtures::apply_events(&mut state, events);
+    update(&mut state, Msg::RunEnded(Ok(())));
+    let marked: Vec<&str> = state
+        .dbs
+        .iter()
+        .filter(|d| d.marked)
+        .map(super::super::model::Database::name)
+        .collect();
+    assert_eq!(marked, ["user_service", "product_service"]);
+    let flash = state.flash.as_ref().unwrap();
+    assert!(
+        flash
+            .text
+            .contains("2 not started, now marked: U runs them anyway"),
+        "{}",
+        flash.text
+    );
+}
+
+#[test]
 fn the_exit_code_says_how_the_last_run_ended() {
     let state = demo();
     assert_eq!(state.exit_code(), 0, "no run: a plain quit");
