@@ -20,6 +20,9 @@ use dbfleet_core::engine::{Direction, Limit};
 /// How often status is read again on its own, unless `migrator.console_refresh_secs`
 /// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
+/// The timer's refresh reads at most this many databases off screen at a time.
+pub const REFRESH_BATCH: usize = 200;
+
 /// Runs over this many databases or more offer a canary in their confirmation.
 pub const CANARY_FROM: usize = 3;
 /// The "everything pending" choice's name.
@@ -367,6 +370,10 @@ pub struct State {
     pub last_refresh_ms: Option<u64>,
     /// 0: no refresh on its own, only `ctrl-r` and after a run.
     pub refresh_every_ms: u64,
+    /// The refresh under way came from the timer, not the operator: it reads a batch.
+    pub timer_refresh: bool,
+    /// Where the timer's next batch starts, round the fleet (see `refresh_batch`).
+    pub refresh_next: usize,
     /// Quit as soon as the active run stops (after a cancel-and-quit).
     pub quit_after_run: bool,
     /// Closed by Ctrl-C or a signal: the exit code says so (130), as the CLI's.
@@ -407,6 +414,8 @@ impl State {
             flash: None,
             last_refresh_ms: None,
             refresh_every_ms: REFRESH_EVERY_MS,
+            timer_refresh: false,
+            refresh_next: 0,
             quit_after_run: false,
             interrupted: false,
             next_id: 1,
@@ -605,6 +614,44 @@ impl State {
                 format!("migration set {name} is gone from disk; back to own sets"),
             );
         }
+    }
+
+    /// The timer's refresh: the databases on screen and the next `REFRESH_BATCH` round
+    /// the fleet, so a refresh of 1,000 databases on servers opens at most a few hundred
+    /// connections each time, not a thousand, and every database is still read within a
+    /// few periods (`ctrl-r` reads them all now). A fleet that fits a batch is read whole.
+    pub(super) fn refresh_batch(&mut self) -> Vec<Command> {
+        let count = self.dbs.len();
+        if count <= REFRESH_BATCH {
+            return self.refresh_all();
+        }
+        self.last_refresh_ms = Some(self.now_ms);
+        let grid = crate::console::layout::fleet_grid(
+            self.size.0,
+            self.size.1,
+            self.layout,
+            self.visible.len(),
+        );
+        let first = self.offset * grid.columns;
+        let on_screen = self
+            .visible
+            .iter()
+            .skip(first)
+            .take(grid.columns * grid.rows)
+            .copied();
+        let start = self.refresh_next % count;
+        let round = (0..REFRESH_BATCH).map(|k| (start + k) % count);
+        self.refresh_next = (start + REFRESH_BATCH) % count;
+        let mut indices: Vec<usize> = on_screen.chain(round).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        indices.retain(|&i| {
+            !self
+                .run
+                .as_ref()
+                .is_some_and(|r| r.is_running(self.dbs[i].name()))
+        });
+        self.read(indices)
     }
 
     pub(super) fn refresh_all(&mut self) -> Vec<Command> {

@@ -146,7 +146,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                     format!("cannot read the migrations folder: {e}"),
                 ),
             }
-            state.refresh_all()
+            if std::mem::take(&mut state.timer_refresh) {
+                state.refresh_batch()
+            } else {
+                state.refresh_all()
+            }
         }
     }
 }
@@ -219,6 +223,7 @@ fn on_tick(state: &mut State) -> Vec<Command> {
             .last_refresh_ms
             .is_none_or(|last| state.now_ms.saturating_sub(last) >= state.refresh_every_ms);
     if due {
+        state.timer_refresh = true;
         state.reload_and_refresh()
     } else {
         Vec::new()

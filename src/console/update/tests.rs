@@ -635,6 +635,62 @@ fn q_without_a_run_quits_and_inside_a_screen_goes_back() {
 }
 
 #[test]
+fn the_timer_reads_a_large_fleet_a_batch_at_a_time_and_ctrl_r_reads_it_all() {
+    let mut state = fixtures::big_state(1000, SIZE);
+    let timer_read = |state: &mut State| -> Vec<String> {
+        for db in &mut state.dbs {
+            db.reading_since = None;
+        }
+        state.now_ms += REFRESH_EVERY_MS;
+        assert_eq!(update(state, Msg::Tick), [Command::ReloadCatalog]);
+        let commands = update(state, Msg::CatalogReloaded(Err("test".into())));
+        let [Command::ReadStatus(read)] = commands.as_slice() else {
+            panic!("one read: {commands:?}");
+        };
+        read.clone()
+    };
+    let first = timer_read(&mut state);
+    assert!(
+        first.len() < 300,
+        "a batch, not the fleet: {} read",
+        first.len()
+    );
+    // What is on screen is in every batch; the rest goes round.
+    let on_screen = state.dbs[state.visible[0]].name().to_owned();
+    assert!(first.contains(&on_screen));
+    let second = timer_read(&mut state);
+    assert!(second.contains(&on_screen));
+    let fresh: Vec<&String> = second.iter().filter(|n| !first.contains(n)).collect();
+    assert!(
+        fresh.len() >= 150,
+        "the next batch reads others: {}",
+        fresh.len()
+    );
+    // Five batches cover the fleet.
+    let mut seen: std::collections::HashSet<String> = first.into_iter().chain(second).collect();
+    for _ in 0..3 {
+        seen.extend(timer_read(&mut state));
+    }
+    assert_eq!(seen.len(), 1000);
+    // ctrl-r: the operator asked, every database now.
+    for db in &mut state.dbs {
+        db.reading_since = None;
+    }
+    assert_eq!(
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL))
+        ),
+        [Command::ReloadCatalog]
+    );
+    let commands = update(&mut state, Msg::CatalogReloaded(Err("test".into())));
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("one read: {commands:?}");
+    };
+    assert_eq!(read.len(), 1000);
+}
+
+#[test]
 fn the_refresh_tick_reads_every_database_not_already_being_read() {
     let mut state = every();
     assert!(
