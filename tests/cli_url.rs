@@ -98,3 +98,36 @@ fn a_postgres_url_runs_a_golang_migrate_folder_unchanged() {
     let rows = server.migration_rows(dbs.real("urlapp"));
     assert_eq!(rows.len(), common::count_migrations(&source), "{rows:?}");
 }
+
+/// Status names the server as it names itself, short, on each engine.
+#[test]
+fn status_names_the_servers_version() {
+    let fleet = bare_project();
+    let sqlite = fleet.run(&["--url", "sqlite:data/v.db?mode=rwc", "--source", "db", "up"]);
+    sqlite.expect_ok();
+    let version = |url: &str| -> String {
+        let out = fleet.run(&["--url", url, "--source", "db", "status", "--format", "json"]);
+        out.expect_ok();
+        out.json()["databases"][0]["server_version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(version("sqlite:data/v.db").starts_with("SQLite 3."));
+    for engine in [servers::Engine::Postgres, servers::Engine::Mysql] {
+        let Some(server) = servers::server(engine) else {
+            continue;
+        };
+        let dbs = servers::Databases::create(&server, &["versioned"]);
+        let named = version(&server.url_for(dbs.real("versioned")));
+        let expected = match engine {
+            servers::Engine::Postgres => ["PostgreSQL "].as_slice(),
+            servers::Engine::Mysql => ["MariaDB ", "MySQL "].as_slice(),
+        };
+        let number = expected
+            .iter()
+            .find_map(|name| named.strip_prefix(name))
+            .unwrap_or_else(|| panic!("{named}"));
+        assert!(number.starts_with(|c: char| c.is_ascii_digit()), "{named}");
+    }
+}

@@ -256,10 +256,24 @@ fn panel(buf: &mut Buffer, rect: Rect, state: &State, index: usize, focused: boo
     let width = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
 
-    lines.push(Line::styled(
-        server_text(db.info.server.as_deref().unwrap_or_default(), width),
-        theme.dim(),
-    ));
+    let server = server_text(db.info.server.as_deref().unwrap_or_default(), width);
+    // Tall panels (room to spare) name the server's version after where it lives.
+    let version = db
+        .status
+        .as_ref()
+        .and_then(|s| s.server_version.as_deref())
+        .filter(|v| inner.height > 4 && text_width(&server) + 2 + text_width(v) <= width);
+    lines.push(match version {
+        Some(version) => {
+            let gap = width - text_width(&server) - text_width(version);
+            Line::from(vec![
+                Span::styled(server, theme.dim()),
+                Span::raw(" ".repeat(gap)),
+                Span::styled(version.to_owned(), theme.dim()),
+            ])
+        }
+        None => Line::styled(server, theme.dim()),
+    });
     match (&db.info.config_error, &db.status, &db.read_error) {
         (Some(error), _, _) => {
             for chunk in wrap_words(error, width).into_iter().take(3) {

@@ -114,8 +114,19 @@ fn fleet_with_statuses() {
 
 #[test]
 fn fleet_at_200x60_uses_the_room() {
-    let state = fixtures::demo_state((200, 60));
+    let mut state = fixtures::demo_state((200, 60));
+    for db in &mut state.dbs {
+        if let Some(status) = db.status.as_mut() {
+            status.server_version = Some("SQLite 3.46.0".into());
+        }
+    }
     let text = screen(&state);
+    // The server's version beside where the database lives.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("data/user_service.db") && l.contains("SQLite 3.46.0")),
+        "{text}"
+    );
     assert!(
         text.contains("last 2026-11-23 09:12:41Z by deploy@ops-1 · 00"),
         "{text}"

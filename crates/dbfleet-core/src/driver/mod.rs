@@ -149,11 +149,14 @@ pub enum LockAttempt {
     Held(LockRow),
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DbStats {
     /// Tables of the application, not counting dbfleet's own two.
     pub tables: u64,
     pub size_bytes: u64,
+    /// The server as it names itself, short: `PostgreSQL 15.19`, `MariaDB 10.11.19`,
+    /// `SQLite 3.46.0`.
+    pub server_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

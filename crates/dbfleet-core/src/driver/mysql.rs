@@ -195,8 +195,18 @@ async fn note_session(
 
 /// The count leaves dbfleet's own tables out; the size is the whole database's.
 const STATS: &str = "SELECT CAST(COALESCE(SUM(table_type = 'BASE TABLE' AND table_name NOT IN (?, ?)), 0) AS SIGNED), \
-     CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) \
+     CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED), VERSION() \
      FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE())";
+
+/// `10.11.19-MariaDB-0+deb12u1` → `MariaDB 10.11.19`, `8.0.36` → `MySQL 8.0.36`.
+fn server_name(version: &str) -> String {
+    let number = version.split('-').next().unwrap_or(version);
+    if version.contains("MariaDB") {
+        format!("MariaDB {number}")
+    } else {
+        format!("MySQL {number}")
+    }
+}
 
 /// Named locks are server-wide and at most 64 characters: hash the database and table.
 fn lock_name(database: &str, lock_table: &str) -> String {
@@ -501,10 +511,13 @@ impl Driver for Mysql {
     }
 
     async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats> {
-        s.conn
+        let mut stats = s
+            .conn
             .fetch_stats(STATS, &s.bookkeeping)
             .await
-            .map_err(server::error)
+            .map_err(server::error)?;
+        stats.server_version = stats.server_version.as_deref().map(server_name);
+        Ok(stats)
     }
 
     async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64> {

@@ -75,7 +75,8 @@ const IN_TRANSACTION_BLOCK: &str = "SELECT transaction_timestamp() <> statement_
 const STATS: &str = "SELECT (SELECT count(*) FROM information_schema.tables \
      WHERE table_schema = COALESCE($3, current_schema()) \
      AND table_type = 'BASE TABLE' AND table_name NOT IN ($1, $2))::bigint, \
-     pg_database_size(current_database())::bigint";
+     pg_database_size(current_database())::bigint, \
+     'PostgreSQL ' || split_part(current_setting('server_version'), ' ', 1)";
 
 /// Advisory locks are scoped to the database already; the key tells apart what is being
 /// migrated inside it (the schema the bookkeeping lives in: tenants as schemas of one

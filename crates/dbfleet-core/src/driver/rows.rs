@@ -140,6 +140,7 @@ where
         Ok(DbStats {
             tables: count(0)?,
             size_bytes: count(1)?,
+            server_version: row.try_get::<String, _>(2).ok(),
         })
     }
 }

@@ -281,9 +281,14 @@ impl Driver for Sqlite {
             .fetch_one(&mut s.conn)
             .await
             .map_err(error)?;
+        let version: Option<String> = sqlx::query_scalar("SELECT sqlite_version()")
+            .fetch_one(&mut s.conn)
+            .await
+            .ok();
         Ok(DbStats {
             tables: tables.max(0) as u64,
             size_bytes: (pages * page_size).max(0) as u64,
+            server_version: version.map(|v| format!("SQLite {v}")),
         })
     }
 

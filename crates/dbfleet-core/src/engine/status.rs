@@ -32,6 +32,9 @@ pub struct DatabaseStatus {
     pub drift: Vec<String>,
     pub tables: Option<u64>,
     pub size_bytes: Option<u64>,
+    /// `PostgreSQL 15.19`, `MariaDB 10.11.19`, `SQLite 3.46.0`, once read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
     /// Misconfigured or unreachable: why. JSON: `"error"` in words, `"error_kind"` beside it.
     #[serde(flatten, serialize_with = "error::as_status_error")]
     pub error: Option<EngineError>,
@@ -173,6 +176,7 @@ impl DatabaseStatus {
             drift: Vec::new(),
             tables: None,
             size_bytes: None,
+            server_version: None,
             error: None,
             managed_by: None,
             sets: Vec::new(),
@@ -365,6 +369,7 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
                         });
                         status.tables = Some(stats.tables);
                         status.size_bytes = Some(stats.size_bytes);
+                        status.server_version = stats.server_version;
                     }
                     Err(e) => {
                         // Same as an unreachable server: counts read from nothing would
