@@ -635,3 +635,51 @@ fn shift_x_twice_aborts_a_long_statement_and_rolls_its_step_back() {
     tmux.keys(&["q"]);
     tmux.wait_for_text("dbfleet-exit=130");
 }
+
+/// The on-call walk on the demo's teaching state, keys only: `n` to each problem, resume
+/// the dirty step, clear the stale lock, then everything pending on the whole fleet,
+/// which ends up to date (`status --check` exits 0).
+#[test]
+fn the_on_call_walk_brings_the_whole_teaching_fleet_up_to_date() {
+    if !tmux_available() {
+        return;
+    }
+    let fleet = Fleet::new();
+    fleet.ok("demo reset");
+    let tmux = Tmux::start("walk", fleet.path(), 120, 40);
+    tmux.shell(&format!("{} ; echo dbfleet-exit=$?", binary()));
+    tmux.wait_for_text("! 1 dirty ⊘ 1 locked ● 2 pending");
+    let focused = |name: &'static str| {
+        move |s: &str| {
+            s.contains(&format!("┏[ ] ! {name}")) || s.contains(&format!("┏[ ] ⊘ {name}"))
+        }
+    };
+    for _ in 0..3 {
+        tmux.keys(&["n"]);
+    }
+    tmux.wait_for("message_service focused", focused("message_service"));
+    tmux.keys(&["R"]);
+    tmux.wait_for_text("· not done  2");
+    // Resume is the default: Enter runs the statement that did not run.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("resumed message_service/003_create_subscriptions to the end");
+    tmux.keys(&["n"]);
+    tmux.wait_for("analytics_service focused", focused("analytics_service"));
+    tmux.keys(&["L"]);
+    tmux.wait_for_text("[ Clear the lock ]");
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_for_text("cleared the lock held by deploy@ci-runner-7");
+    tmux.wait_for_text("● 2 pending ✓ 4 up to date");
+    tmux.keys(&["a", "U"]);
+    tmux.wait_for("the plan", |s| {
+        s.contains("2 of 6 will change (3 step(s)) · 4 up to date")
+    });
+    tmux.keys(&["Tab", "Enter"]);
+    let finished = tmux.wait_for_text("6/6 database(s) ok");
+    assert!(finished.contains("finished"), "{finished}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_text("✓ 6 up to date");
+    tmux.keys(&["q"]);
+    tmux.wait_for_text("dbfleet-exit=0");
+    fleet.ok("status --check");
+}

@@ -3,8 +3,9 @@
 use super::force_quit;
 use crate::console::keys::Action;
 use crate::console::msg::Command;
-use crate::console::progress::RunProgress;
+use crate::console::progress::{Phase, RunProgress};
 use crate::console::state::{ConfirmKind, EVERYTHING, FlashLevel, Overlay, Screen, State};
+use dbfleet_core::engine::Outcome;
 use dbfleet_core::engine::admin::Resolution;
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
@@ -52,10 +53,18 @@ fn activate(state: &mut State) -> Vec<Command> {
             } else {
                 run.set.clone()
             };
-            state.run = Some(
-                RunProgress::new(run.direction, label, &databases, state.now_ms)
-                    .with_passes(passes.len()),
-            );
+            let mut progress = RunProgress::new(run.direction, label, &databases, state.now_ms)
+                .with_passes(passes.len());
+            if run.everything {
+                // No set has work for them: the plan found them up to date, and no pass
+                // will report on them.
+                let in_a_pass =
+                    |db: &str| passes.iter().any(|p| p.databases.iter().any(|d| d == db));
+                for row in progress.rows.iter_mut().filter(|r| !in_a_pass(&r.database)) {
+                    row.phase = Phase::Done(Outcome::UpToDate);
+                }
+            }
+            state.run = Some(progress);
             // The run view replaces the screens; a matrix among them gives back the set
             // it borrowed.
             for screen in state.screens.drain(..).rev() {

@@ -120,10 +120,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                         steps,
                         ..
                     },
+                focus,
                 ..
             })) = &mut state.overlay
                 && *open == database
             {
+                // Resume is the default answer when every step can resume (the file is
+                // unchanged), as Enter resumes in the CLI; else the focus stays on Cancel.
+                let resumable = result.as_ref().is_ok_and(|steps| {
+                    !steps.is_empty() && steps.iter().all(|s| s.cannot_resume.is_none())
+                });
+                if resumable && *focus == 0 {
+                    *focus = 1;
+                }
                 *steps = Some(result);
             }
             Vec::new()

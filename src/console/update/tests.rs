@@ -1059,10 +1059,13 @@ fn r_on_a_dirty_database_offers_resume_first_then_the_marks() {
         confirm(&state).buttons(),
         ["Cancel", "Resume", "Mark applied", "Mark rolled back"]
     );
+    // Resume is focused once the statements are read and the file allows it: Enter
+    // resumes, as in the CLI.
+    assert_eq!(confirm(&open_resolve()).focus, 1);
     for (tabs, resolution) in [
-        (1, Resolution::Resume),
-        (2, Resolution::Applied),
-        (3, Resolution::RolledBack),
+        (0, Resolution::Resume),
+        (1, Resolution::Applied),
+        (2, Resolution::RolledBack),
     ] {
         let mut state = open_resolve();
         for _ in 0..tabs {
@@ -1129,7 +1132,6 @@ fn the_resolve_dialog_waits_for_the_statements_and_refuses_a_resume_the_file_for
     );
     // Letters that are keys elsewhere (`l` next button, `q` cancel) are typed as a name.
     let mut state = open_resolve();
-    press_key(&mut state, KeyCode::Tab);
     press_key(&mut state, KeyCode::Tab);
     type_text(&mut state, "ql");
     assert!(state.overlay.is_some(), "q was typed, not a cancel");
