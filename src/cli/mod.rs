@@ -627,6 +627,10 @@ async fn run_command(
     for warning in migration_warnings(&fleet, sets) {
         eprintln!("warning: {warning}");
     }
+    let mut fleet = fleet;
+    if args.group {
+        Arc::make_mut(&mut fleet).config.migrator.group = true;
+    }
     let request = RunRequest {
         direction,
         limit,

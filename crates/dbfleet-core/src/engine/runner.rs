@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::apply::{StepResult, aborted_event, apply_step};
+use super::apply::{Joins, StepResult, aborted_event, apply_step};
 use super::context::{DatabaseRun, RunContext};
 use super::error::EngineError;
 use super::events::{Direction, Outcome, RunEvent};
@@ -687,29 +687,51 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
         return Outcome::Failed { error, applied: 0 };
     }
 
+    let group = cx.fleet().config.migrator.group && session.transactional_ddl();
     let mut done = 0;
     let total = steps.len();
     let mut last_heartbeat = Instant::now();
+    // The step about to run was opened by the previous step's closing (`Joins`).
+    let mut opened = false;
+    // Steps applied in the group's transaction, not committed yet.
+    let mut grouped: Vec<&PlannedStep> = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         if cx.cancel.is_cancelled() {
-            return Outcome::cancelled(done);
+            return cancelled_between_steps(session, step, opened, &grouped, done).await;
         }
-        // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
-        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+        // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite). Not
+        // inside a group's transaction, where no other session would see it before the
+        // group commits.
+        if grouped.is_empty() && last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
             let _ = session
                 .heartbeat(&cx.run.holder, &super::identity::now_text())
                 .await;
             last_heartbeat = Instant::now();
         }
         emit_step_started(cx, step, i, total);
-        match apply_step(cx, session, step).await {
+        let next = steps.get(i + 1);
+        let joins = Joins {
+            opened,
+            keep_open: group && step.transactional && next.is_some_and(|n| n.transactional),
+            open_next: next.filter(|n| !step.transactional && !n.transactional),
+        };
+        let applied = apply_step(cx, session, step, joins).await;
+        opened = applied.next_opened;
+        match applied.result {
             StepResult::Done { duration_ms } => {
-                done += 1;
                 cx.emit(RunEvent::StepFinished {
                     database: cx.name().to_owned(),
                     migration: step.migration.clone(),
                     duration_ms,
                 });
+                if joins.keep_open {
+                    // The transaction stays open for the next step.
+                    grouped.push(step);
+                    opened = true;
+                } else {
+                    done += grouped.len() + 1;
+                    grouped.clear();
+                }
             }
             StepResult::Cancelled => return Outcome::cancelled(done),
             StepResult::Aborted {
@@ -728,7 +750,11 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                 ));
                 return Outcome::Cancelled {
                     applied: done,
-                    aborted: Some(format!("aborted: {} {stopped}; {left}", step.migration)),
+                    aborted: Some(format!(
+                        "aborted: {} {stopped}; {left}{}",
+                        step.migration,
+                        rolled_back_with(&grouped)
+                    )),
                 };
             }
             StepResult::Failed {
@@ -736,7 +762,7 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                 error,
                 dirty,
             } => {
-                let error = cx.scrub(&error);
+                let error = format!("{}{}", cx.scrub(&error), rolled_back_with(&grouped));
                 cx.emit(RunEvent::StepFailed {
                     database: cx.name().to_owned(),
                     migration: step.migration.clone(),
@@ -753,6 +779,47 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
         }
     }
     Outcome::Succeeded { applied: done }
+}
+
+/// The steps of a group that a rollback undid with the one that stopped, as the outcome
+/// adds them; empty outside a group.
+fn rolled_back_with(grouped: &[&PlannedStep]) -> String {
+    if grouped.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = grouped.iter().map(|s| s.migration.as_str()).collect();
+    format!(
+        "; rolled back with it, applied in the same group: {}",
+        names.join(", ")
+    )
+}
+
+/// A cancel seen between two steps: the group's open transaction is rolled back (all or
+/// nothing), and a step its predecessor opened is put back as it was before it started,
+/// so a cancel leaves no database dirty.
+async fn cancelled_between_steps(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    opened: bool,
+    grouped: &[&PlannedStep],
+    done: usize,
+) -> Outcome {
+    if !grouped.is_empty() {
+        let _ = session.execute("ROLLBACK").await;
+    }
+    if opened
+        && !step.transactional
+        && let Err(e) = super::apply::unopen(session, step).await
+    {
+        return Outcome::Cancelled {
+            applied: done,
+            aborted: Some(format!(
+                "cancelled before {} ran, but its `running` row could not be removed ({e}): the database shows it dirty with no statement done; `dbfleet resolve` clears it",
+                step.migration
+            )),
+        };
+    }
+    Outcome::cancelled(done)
 }
 
 fn emit_step_started(cx: &DatabaseRun<'_>, step: &PlannedStep, index: usize, total: usize) {
