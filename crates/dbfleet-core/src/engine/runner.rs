@@ -960,4 +960,98 @@ mod tests {
         assert_eq!(outcome("quick"), Outcome::Succeeded { applied: 1 });
         assert!(!summary.cancelled, "only one database was stopped");
     }
+
+    /// Steps outside a transaction open the next one in their closing commit, but not
+    /// after a cancel: a cancel while step 2 runs lets it finish (it cannot roll back)
+    /// and starts nothing after it, so no row is left `running` and the outcome counts
+    /// the two steps done.
+    #[test]
+    fn a_cancel_between_joined_steps_leaves_nothing_dirty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "config.yaml",
+            "databases:\n  t:\n    driver: sqlite\n    database: data/t.db\nmigrator:\n  auto_backup: false\n",
+        );
+        write(
+            "migrations/t/001_a.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE a (id INTEGER);\n",
+        );
+        write(
+            "migrations/t/002_slow.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE b (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c;\n",
+        );
+        write(
+            "migrations/t/003_c.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE c (id INTEGER);\n",
+        );
+        let fleet = Arc::new(Fleet::load(&root.join("config.yaml")).expect("fleet"));
+        let request = RunRequest {
+            direction: Direction::Up,
+            limit: Limit::All,
+            selection: Selection {
+                databases: vec!["t".into()],
+                set: None,
+                not_targeted: Vec::new(),
+                other_shards: 0,
+            },
+            backup: false,
+            allow_drift: false,
+            allow_out_of_order: false,
+            command: "test".into(),
+            containment: Containment::default(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (summary, rows) = runtime.block_on(async {
+            let control = RunControl::new();
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let run = tokio::spawn(run(fleet.clone(), request, tx, control.clone()));
+            while let Some(event) = rx.recv().await {
+                if let RunEvent::Statement {
+                    migration,
+                    index: 2,
+                    ..
+                } = &event
+                    && migration == "t/002_slow"
+                {
+                    control.cancel_all();
+                }
+            }
+            let summary = tokio::time::timeout(Duration::from_secs(30), run)
+                .await
+                .expect("the cancel ends the run")
+                .expect("the run's task")
+                .expect("the run");
+            let target = fleet
+                .config
+                .database("t")
+                .and_then(|e| e.target.as_ref().ok())
+                .expect("t's target");
+            let mut session = fleet.open(target, Access::ReadOnly).await.expect("open");
+            let rows = session.read_applied().await.expect("rows");
+            session.close().await;
+            (summary, rows)
+        });
+        assert_eq!(summary.outcomes[0].1, Outcome::cancelled(2));
+        let rows: Vec<(String, driver::RowStatus, u32)> = rows
+            .into_iter()
+            .map(|r| (r.version.as_str().to_owned(), r.status, r.statements_done))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("1".to_owned(), driver::RowStatus::Applied, 1),
+                ("2".to_owned(), driver::RowStatus::Applied, 2),
+            ]
+        );
+    }
 }
