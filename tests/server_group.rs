@@ -204,3 +204,54 @@ fn joined_commits_leave_every_row_complete_on_mariadb() {
     );
     assert_eq!(server.tables(real), ["a"]);
 }
+
+/// Killed while the first statement of step 2 runs, a run leaves step 2 as the joined
+/// commit of step 1 opened it: `running` with no statement done. The database shows dirty,
+/// and `resolve --resume` runs the whole step.
+#[test]
+fn killed_after_a_joined_commit_the_next_step_is_dirty_and_resumes_whole_on_mariadb() {
+    let Some(server) = servers::server(Mysql) else {
+        return;
+    };
+    let dbs = servers::Databases::create(&server, &["group_service"]);
+    let fleet = servers::fleet_without_backups(&dbs);
+    let env = [("MICROSERVICE_DB_PASSWORD", server.password.as_str())];
+    let real = dbs.real("group_service");
+    write_set(
+        &fleet,
+        &[
+            ("001_a.up.sql", "CREATE TABLE a (id INT);\n"),
+            (
+                "002_slow.up.sql",
+                "SELECT SLEEP(2);\nCREATE TABLE after_sleep (id INT);\n",
+            ),
+        ],
+    );
+    let mut run = servers::Background::start(&fleet, &server, &["up", "-d", "group_service"]);
+    run.wait_for("[2/2] group_service/002_slow", 30);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    run.kill();
+    let rows = server.query(
+        real,
+        "SELECT CAST(version AS CHAR), status, CAST(statements_done AS CHAR) FROM schema_migrations ORDER BY 1",
+    );
+    let row =
+        |v: &str, status: &str, done: &str| [v, status, done].map(|s| Some(s.to_owned())).to_vec();
+    assert_eq!(rows, [row("1", "applied", "1"), row("2", "running", "0")]);
+    // The dead run's server session ends once its SLEEP does, freeing the server lock.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let status = fleet.run_with_env(&["status", "-d", "group_service"], &env);
+    status.expect_contains("DIRTY: up (running) stopped after 0 of 2 statements");
+    fleet
+        .run_with_env(&["resolve", "-d", "group_service", "--resume"], &env)
+        .expect_ok()
+        .expect_contains("resumed group_service/002_slow to its last statement: applied");
+    assert_eq!(server.tables(real), ["a", "after_sleep"]);
+    assert_eq!(
+        servers::versions_and_statuses(&server, real),
+        [
+            ("1".to_owned(), "applied".to_owned()),
+            ("2".to_owned(), "applied".to_owned())
+        ]
+    );
+}
