@@ -52,7 +52,7 @@ fn group_applies_all_or_none_on_postgres() {
     up.expect_code(1)
         .expect_contains("no_such_function")
         .expect_contains(
-            "rolled back with it, applied in the same group: group_service/001_a, group_service/002_b",
+            "its group was rolled back with it: group_service/001_a, group_service/002_b",
         );
     assert_eq!(server.tables(real), Vec::<String>::new());
     assert_eq!(servers::versions_and_statuses(&server, real), []);
@@ -105,7 +105,7 @@ fn a_step_outside_a_transaction_ends_the_group_on_postgres() {
         .run_with_env(&["up", "-d", "group_service"], &env)
         .expect_code(1)
         .expect_contains("division by zero")
-        .expect_contains("applied in the same group: group_service/004_d");
+        .expect_contains("its group was rolled back with it: group_service/004_d");
     let applied = |v: &str| (v.to_owned(), "applied".to_owned());
     assert_eq!(
         servers::versions_and_statuses(&server, real),

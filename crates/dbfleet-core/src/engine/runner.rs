@@ -789,7 +789,7 @@ fn rolled_back_with(grouped: &[&PlannedStep]) -> String {
     }
     let names: Vec<&str> = grouped.iter().map(|s| s.migration.as_str()).collect();
     format!(
-        "; rolled back with it, applied in the same group: {}",
+        "; its group was rolled back with it: {}",
         names.join(", ")
     )
 }
