@@ -26,6 +26,8 @@ for i in $(seq 1 "$m"); do
   k=$(((i - 1) / 10 + 1))
   t="t_$k"
   v=$(printf '%04d' "$i")
+  on=""
+  if [ "$engine" = mysql ]; then on=" ON $t"; fi
   case $(((i - 1) % 10)) in
     0) name=create_$t
       up="CREATE TABLE $t (
@@ -43,7 +45,7 @@ for i in $(seq 1 "$m"); do
       down="ALTER TABLE $t DROP COLUMN status;" ;;
     3) name=index_${t}_name
       up="CREATE INDEX ${t}_name ON $t (name);"
-      down="DROP INDEX ${t}_name$([ "$engine" = mysql ] && echo " ON $t");" ;;
+      down="DROP INDEX ${t}_name$on;" ;;
     4) name=backfill_${t}_status
       up="UPDATE $t SET status = 'active' WHERE status IS NULL;"
       down="UPDATE $t SET status = NULL;" ;;
@@ -52,7 +54,7 @@ for i in $(seq 1 "$m"); do
       down="ALTER TABLE $t DROP COLUMN amount;" ;;
     6) name=index_${t}_status
       up="CREATE INDEX ${t}_status ON $t (status);"
-      down="DROP INDEX ${t}_status$([ "$engine" = mysql ] && echo " ON $t");" ;;
+      down="DROP INDEX ${t}_status$on;" ;;
     7) name=add_note_to_$t
       up="ALTER TABLE $t ADD COLUMN note TEXT;
 UPDATE $t SET note = name WHERE id % 2 = 0;"
