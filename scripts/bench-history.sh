@@ -22,6 +22,7 @@
 #   ENGINE=mysql N=10 M=300 scripts/bench-history.sh
 #   ENGINE=postgres N=20 M=150 MODES="plain group" STATUS_N=200 scripts/bench-history.sh
 #   ENGINE=mysql N=10 M=300 MODES="before plain" BEFORE_BIN=/tmp/dbfleet-old scripts/bench-history.sh
+# N=0 skips the up timings (status only).
 # Environment: ENGINE (mysql) N (10) M (300) P (8) RUNS (3) MODES (plain) STATUS_N (0)
 #   PREFIX (dbfleet_hist); DBFLEET_BIN (else cargo build --release); connection as in
 #   scripts/bench-servers.sh (PGHOST.., MYSQL_HOST.., MYSQL_PWD).
@@ -175,9 +176,9 @@ medians() { awk '{for (i = 1; i <= NF; i++) v[i, NR] = $i; if (NF > nf) nf = NF}
   for (i = 1; i <= nf; i++) { n = 0; for (r = 1; r <= NR; r++) a[++n] = v[i, r]; asort(a); printf "%d ", a[int((n + 1) / 2)]; delete a } print "" }'; }
 client=$([ "$ENGINE" = postgres ] && echo psql || basename "$MYSQL_BIN")
 
-write_config "$N"
 declare -A times work_done
-for run in $(seq 1 "$RUNS"); do
+((N > 0)) && write_config "$N"
+for run in $( ((N > 0)) && seq 1 "$RUNS"); do
   for mode in $MODES client; do
     recreate "$N"
     c0=$(counters)
@@ -198,10 +199,10 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 
-printf '%s: %s databases, %s migrations (%s tables), parallelism %s, runs %s\n' "$ENGINE" "$N" "$M" "$TABLES" "$P" "$RUNS"
-c=$(tr ' ' '\n' <<<"${times[client]}" | grep . | median)
-printf '  %-34s %8s   %-6s   server work per run (median): %s\n' "" "median" "ratio" "$(counter_names)"
-for mode in $MODES client; do
+((N > 0)) && printf '%s: %s databases, %s migrations (%s tables), parallelism %s, runs %s\n' "$ENGINE" "$N" "$M" "$TABLES" "$P" "$RUNS"
+((N > 0)) && c=$(tr ' ' '\n' <<<"${times[client]}" | grep . | median)
+((N > 0)) && printf '  %-34s %8s   %-6s   server work per run (median): %s\n' "" "median" "ratio" "$(counter_names)"
+for mode in $( ((N > 0)) && echo "$MODES client"); do
   d=$(tr ' ' '\n' <<<"${times[$mode]}" | grep . | median)
   label="dbfleet up ($mode)"
   [ "$mode" = client ] && label="$client per database + xargs"
