@@ -45,9 +45,7 @@ fn a_group_applies_all_or_none_on_sqlite() {
         .run(&["up", "-d", "tenant"])
         .expect_code(1)
         .expect_contains("no_such_table")
-        .expect_contains(
-            "its group was rolled back with it: tenant/001_a, tenant/002_b",
-        );
+        .expect_contains("its group was rolled back with it: tenant/001_a, tenant/002_b");
     assert_eq!(app_tables(&fleet.db("tenant")), Vec::<String>::new());
     assert!(migration_rows(&fleet.db("tenant")).is_empty());
 

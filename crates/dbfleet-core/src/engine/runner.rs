@@ -788,10 +788,7 @@ fn rolled_back_with(grouped: &[&PlannedStep]) -> String {
         return String::new();
     }
     let names: Vec<&str> = grouped.iter().map(|s| s.migration.as_str()).collect();
-    format!(
-        "; its group was rolled back with it: {}",
-        names.join(", ")
-    )
+    format!("; its group was rolled back with it: {}", names.join(", "))
 }
 
 /// A cancel seen between two steps: the group's open transaction is rolled back (all or
