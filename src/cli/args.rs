@@ -189,6 +189,10 @@ pub struct RunArgs {
     /// merged late) instead of refusing them.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// PostgreSQL and SQLite: apply consecutive migrations that run in a transaction in
+    /// one, all or none of them (default: migrator.group); ignored on MySQL.
+    #[arg(long)]
+    pub group: bool,
     /// Print every statement as it starts (plain output).
     #[arg(long, short = 'v')]
     pub verbose: bool,

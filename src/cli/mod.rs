@@ -626,6 +626,30 @@ async fn run_command(
     for warning in migration_warnings(&fleet, sets) {
         eprintln!("warning: {warning}");
     }
+    let mut fleet = fleet;
+    if args.group {
+        Arc::make_mut(&mut fleet).config.migrator.group = true;
+    }
+    if fleet.config.migrator.group {
+        let ungrouped: Vec<&str> = selection
+            .databases
+            .iter()
+            .filter(|db| {
+                fleet
+                    .config
+                    .database(db)
+                    .and_then(|e| e.target.as_ref().ok())
+                    .is_some_and(|t| !dbfleet_core::driver::transactional_ddl(t.driver))
+            })
+            .map(String::as_str)
+            .collect();
+        if !ungrouped.is_empty() {
+            eprintln!(
+                "note: grouping is ignored on {}: MySQL/MariaDB commit each DDL statement by itself, so each migration commits alone",
+                ungrouped.join(", ")
+            );
+        }
+    }
     let request = RunRequest {
         direction,
         limit,

@@ -48,6 +48,11 @@ pub struct MigratorSettings {
     /// `up` applies pending migrations older than the newest applied one of their set
     /// (a branch merged late) instead of refusing them (`--allow-out-of-order`, per run).
     pub allow_out_of_order: bool,
+    /// On PostgreSQL and SQLite, consecutive migrations that run in a transaction are
+    /// applied in one (Flyway's `group`), each still recorded by its own row: a failure
+    /// rolls the whole group back (`--group`, per run). Ignored on MySQL, whose DDL
+    /// commits by itself.
+    pub group: bool,
     /// Lint rules silenced for the whole project (`drop-column`, ...): `dbfleet lint`,
     /// `plan` and the run leave their findings out.
     pub lint_allow: Vec<String>,
@@ -93,6 +98,7 @@ impl Default for MigratorSettings {
             lint_refuse: None,
             allow_out_of_order: false,
             console_refresh_secs: 10,
+            group: false,
         }
     }
 }

@@ -14,7 +14,7 @@ use super::identity::now_text;
 use super::plan::PlannedStep;
 use super::sink::EventSink;
 use crate::dialect::Dialect;
-use crate::driver::{RowValues, Session};
+use crate::driver::{Bookkeeping, RowValues, Session};
 
 pub enum StepResult {
     Done {
@@ -59,13 +59,37 @@ pub struct StepRun<'a> {
     pub run_id: &'a str,
 }
 
+/// How a step's bookkeeping joins its neighbours' in a run, to spare commits: each is a
+/// write-ahead flush on a durable server, and on MySQL, where every step runs outside a
+/// transaction, they were most of dbfleet's cost over the raw client.
+#[derive(Clone, Copy, Default)]
+pub struct Joins<'a> {
+    /// The step's opening is written already: its `running`/`reverting` row (by the
+    /// previous step's closing), or, in a group, the transaction is open.
+    pub opened: bool,
+    /// In a group (`migrator.group`): close the step without committing, the next step
+    /// goes on in the same transaction.
+    pub keep_open: bool,
+    /// Outside a transaction: write this next step's opening (its `running` row) in the
+    /// same commit as this step's closing. A kill between the two then leaves the next
+    /// step `running` with no statement done, as a kill right after its own opening did.
+    pub open_next: Option<&'a PlannedStep>,
+}
+
+/// A step's result, and whether its closing opened the next step (`Joins::open_next`).
+pub struct Applied {
+    pub result: StepResult,
+    pub next_opened: bool,
+}
+
 /// Runs `step` on `session` for `cx`'s database: statements and bookkeeping row together
 /// where the dialect allows, else with a `running` row that a failure leaves dirty.
 pub async fn apply_step(
     cx: &DatabaseRun<'_>,
     session: &mut dyn Session,
     step: &PlannedStep,
-) -> StepResult {
+    joins: Joins<'_>,
+) -> Applied {
     let run = StepRun {
         database: cx.name(),
         base_dir: &cx.fleet().config.base_dir,
@@ -76,35 +100,27 @@ pub async fn apply_step(
         applied_by: &cx.run.applied_by,
         run_id: &cx.run.run_id,
     };
+    let not_opened = |result| Applied {
+        result,
+        next_opened: false,
+    };
     let started = Instant::now();
     let book = session.bookkeeping().clone();
-    let total = step.statements.len();
-    let row = row_values(&run, step);
-
-    // Outside a transaction the row goes first: a failure then leaves the repeatable
-    // pending again, which is what it was.
-    if step.replaces_row()
-        && !step.transactional
-        && let Err(e) = session
-            .execute(&book.delete_row(&step.set, &step.version))
-            .await
-    {
-        return fail(0, format!("cannot start {}: {e}", step.migration), false);
-    }
-    let opening = if step.transactional {
-        book.begin().to_owned()
-    } else {
-        let now = now_text();
-        match step.direction {
-            Direction::Up => book.record_running(&RowValues {
-                applied_at: Some(&now),
-                ..row
-            }),
-            Direction::Down => book.record_reverting(&step.set, &step.version, total),
+    if !joins.opened {
+        let opening = if step.transactional {
+            vec![book.begin().to_owned()]
+        } else {
+            opening(&run, &book, step)
+        };
+        for sql in opening {
+            if let Err(e) = session.execute(&sql).await {
+                return not_opened(fail(
+                    0,
+                    format!("cannot start {}: {e}", step.migration),
+                    false,
+                ));
+            }
         }
-    };
-    if let Err(e) = session.execute(&opening).await {
-        return fail(0, format!("cannot start {}: {e}", step.migration), false);
     }
     if step.replaces_row()
         && step.transactional
@@ -113,9 +129,32 @@ pub async fn apply_step(
             .await
     {
         let _ = session.execute("ROLLBACK").await;
-        return fail(0, format!("cannot start {}: {e}", step.migration), false);
+        return not_opened(fail(
+            0,
+            format!("cannot start {}: {e}", step.migration),
+            false,
+        ));
     }
-    continue_step(&run, session, step, 0, started).await
+    run_statements(&run, session, step, 0, started, joins).await
+}
+
+/// What a step outside a transaction writes before its first statement: a repeatable's
+/// old row goes first (a failure then leaves it pending again, which is what it was),
+/// then the `running` (up) or `reverting` (down) row that makes a half-done step dirty.
+fn opening(run: &StepRun<'_>, book: &Bookkeeping, step: &PlannedStep) -> Vec<String> {
+    let mut sql = Vec::new();
+    if step.replaces_row() {
+        sql.push(book.delete_row(&step.set, &step.version));
+    }
+    let now = now_text();
+    sql.push(match step.direction {
+        Direction::Up => book.record_running(&RowValues {
+            applied_at: Some(&now),
+            ..row_values(run, step)
+        }),
+        Direction::Down => book.record_reverting(&step.set, &step.version, step.statements.len()),
+    });
+    sql
 }
 
 /// Runs `sql`, and once `abort` is cancelled asks the server to stop it, again every
@@ -198,6 +237,16 @@ async fn leave_stopped(
     session.execute(&cleanup).await
 }
 
+/// Puts the row of a step opened outside a transaction but not run back as it was (an
+/// up's removed, a down's applied again): a cancel came between its opening and its first
+/// statement.
+pub async fn unopen(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+) -> crate::driver::DriverResult<()> {
+    leave_stopped(session, step, 0, "").await
+}
+
 /// A step stopped by an abort, as the run's event stream tells it.
 pub fn aborted_event(
     database: &str,
@@ -240,19 +289,37 @@ pub async fn continue_step(
     from: usize,
     started: Instant,
 ) -> StepResult {
+    run_statements(run, session, step, from, started, Joins::default())
+        .await
+        .result
+}
+
+/// `continue_step`, its closing joined to its neighbours' as `joins` says.
+async fn run_statements(
+    run: &StepRun<'_>,
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    from: usize,
+    started: Instant,
+    joins: Joins<'_>,
+) -> Applied {
+    let result = |result| Applied {
+        result,
+        next_opened: false,
+    };
     let book = session.bookkeeping().clone();
     let total = step.statements.len();
     for (i, statement) in step.statements.iter().enumerate().skip(from) {
         if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
-            return StepResult::Cancelled;
+            return result(StepResult::Cancelled);
         }
         // A step that cannot roll back runs on after a cancel (stopping it would leave it
         // dirty), but not after an abort: it stops here, dirty where statements ran.
         if run.abort.is_cancelled() || (run.cancel_between_statements && run.cancel.is_cancelled())
         {
             let outcome = format!("stopped before statement {} of {total}", i + 1);
-            return stop_dirty(run, session, step, i, outcome, None).await;
+            return result(stop_dirty(run, session, step, i, outcome, None).await);
         }
         run.events.emit(RunEvent::Statement {
             database: run.database.to_owned(),
@@ -298,26 +365,29 @@ pub async fn continue_step(
                 );
                 if step.transactional {
                     let _ = session.execute("ROLLBACK").await;
-                    return StepResult::Aborted {
+                    return result(StepResult::Aborted {
                         statement: i + 1,
                         dirty: false,
                         stopped: outcome,
-                        left: "the step was rolled back".to_owned(),
-                    };
+                        left: rolled_back(joins).to_owned(),
+                    });
                 }
-                return stop_dirty(run, session, step, i, outcome, Some(error)).await;
+                return result(stop_dirty(run, session, step, i, outcome, Some(error)).await);
             }
             if step.transactional {
                 let _ = session.execute("ROLLBACK").await;
-                return fail(i + 1, error, false);
+                return result(fail(i + 1, error, false));
             }
             let _ = leave_stopped(session, step, done, &error).await;
-            return fail(i + 1, error, done > 0);
+            return result(fail(i + 1, error, done > 0));
         }
-        if !step.transactional {
+        // Not after the last: the closing row says every statement is done. A kill
+        // between a statement and its progress write leaves the count one behind (resume
+        // then runs that statement again), after the last statement as after any other.
+        if !step.transactional && i + 1 < total {
             let progress = book.record_progress(&step.set, &step.version, i + 1);
             if let Err(e) = session.execute(&progress).await {
-                return fail(i + 1, format!("recording progress: {e}"), true);
+                return result(fail(i + 1, format!("recording progress: {e}"), true));
             }
         }
     }
@@ -334,21 +404,54 @@ pub async fn continue_step(
         (Direction::Up, false) => book.record_finished(&finished),
         (Direction::Down, _) => book.delete_row(&step.set, &step.version),
     };
+    if !step.transactional
+        && let Some(next) = joins.open_next
+        // Nothing new starts after a cancel: the next step's row would make it dirty.
+        && !run.cancel.is_cancelled()
+        && !run.abort.is_cancelled()
+    {
+        // One commit for both rows. Should it fail, the closing alone is written below and
+        // the next step opens itself, reporting what is wrong with its row.
+        let mut joined = vec![book.begin().to_owned(), closing.clone()];
+        joined.extend(opening(run, &book, next));
+        joined.push("COMMIT".to_owned());
+        if session.execute(&joined.join(";\n")).await.is_ok() {
+            return Applied {
+                result: StepResult::Done { duration_ms },
+                next_opened: true,
+            };
+        }
+        let _ = session.execute("ROLLBACK").await;
+    }
     if let Err(e) = session.execute(&closing).await {
         if step.transactional {
             let _ = session.execute("ROLLBACK").await;
         }
-        return fail(
+        return result(fail(
             total,
             format!("recording {}: {e}", step.migration),
             !step.transactional,
-        );
+        ));
     }
     if step.transactional
+        && !joins.keep_open
         && let Err(e) = session.execute("COMMIT").await
     {
         let _ = session.execute("ROLLBACK").await;
-        return fail(total, format!("committing {}: {e}", step.migration), false);
+        return result(fail(
+            total,
+            format!("committing {}: {e}", step.migration),
+            false,
+        ));
     }
-    StepResult::Done { duration_ms }
+    result(StepResult::Done { duration_ms })
+}
+
+/// What a rollback undid: the step, or the whole group it ran in.
+fn rolled_back(joins: Joins<'_>) -> &'static str {
+    if joins.opened || joins.keep_open {
+        "the step and its whole group were rolled back"
+    } else {
+        "the step was rolled back"
+    }
 }

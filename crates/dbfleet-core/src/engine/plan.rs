@@ -411,7 +411,8 @@ pub fn render_sql(
         }
         for (i, statement) in step.statements.iter().enumerate() {
             line(&statement.sql);
-            if !step.transactional {
+            // As the run: the closing row counts the last statement.
+            if !step.transactional && i + 1 < step.statements.len() {
                 line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
             }
         }

@@ -15,7 +15,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Fleet;
-use super::apply::{StepResult, aborted_event, apply_step};
+use super::apply::{Joins, StepResult, aborted_event, apply_step};
 use super::context::{DatabaseRun, RunContext};
 use super::error::EngineError;
 use super::events::{Direction, Outcome, RunEvent};
@@ -687,29 +687,51 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
         return Outcome::Failed { error, applied: 0 };
     }
 
+    let group = cx.fleet().config.migrator.group && session.transactional_ddl();
     let mut done = 0;
     let total = steps.len();
     let mut last_heartbeat = Instant::now();
+    // The step about to run was opened by the previous step's closing (`Joins`).
+    let mut opened = false;
+    // Steps applied in the group's transaction, not committed yet.
+    let mut grouped: Vec<&PlannedStep> = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         if cx.cancel.is_cancelled() {
-            return Outcome::cancelled(done);
+            return cancelled_between_steps(session, step, opened, &grouped, done).await;
         }
-        // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite).
-        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+        // Time-based, not per step: each heartbeat is a commit (an fsync on SQLite). Not
+        // inside a group's transaction, where no other session would see it before the
+        // group commits.
+        if grouped.is_empty() && last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
             let _ = session
                 .heartbeat(&cx.run.holder, &super::identity::now_text())
                 .await;
             last_heartbeat = Instant::now();
         }
         emit_step_started(cx, step, i, total);
-        match apply_step(cx, session, step).await {
+        let next = steps.get(i + 1);
+        let joins = Joins {
+            opened,
+            keep_open: group && step.transactional && next.is_some_and(|n| n.transactional),
+            open_next: next.filter(|n| !step.transactional && !n.transactional),
+        };
+        let applied = apply_step(cx, session, step, joins).await;
+        opened = applied.next_opened;
+        match applied.result {
             StepResult::Done { duration_ms } => {
-                done += 1;
                 cx.emit(RunEvent::StepFinished {
                     database: cx.name().to_owned(),
                     migration: step.migration.clone(),
                     duration_ms,
                 });
+                if joins.keep_open {
+                    // The transaction stays open for the next step.
+                    grouped.push(step);
+                    opened = true;
+                } else {
+                    done += grouped.len() + 1;
+                    grouped.clear();
+                }
             }
             StepResult::Cancelled => return Outcome::cancelled(done),
             StepResult::Aborted {
@@ -728,7 +750,11 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                 ));
                 return Outcome::Cancelled {
                     applied: done,
-                    aborted: Some(format!("aborted: {} {stopped}; {left}", step.migration)),
+                    aborted: Some(format!(
+                        "aborted: {} {stopped}; {left}{}",
+                        step.migration,
+                        rolled_back_with(&grouped)
+                    )),
                 };
             }
             StepResult::Failed {
@@ -736,7 +762,7 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
                 error,
                 dirty,
             } => {
-                let error = cx.scrub(&error);
+                let error = format!("{}{}", cx.scrub(&error), rolled_back_with(&grouped));
                 cx.emit(RunEvent::StepFailed {
                     database: cx.name().to_owned(),
                     migration: step.migration.clone(),
@@ -753,6 +779,44 @@ async fn run_steps(cx: &DatabaseRun<'_>, session: &mut dyn Session) -> Outcome {
         }
     }
     Outcome::Succeeded { applied: done }
+}
+
+/// The steps of a group that a rollback undid with the one that stopped, as the outcome
+/// adds them; empty outside a group.
+fn rolled_back_with(grouped: &[&PlannedStep]) -> String {
+    if grouped.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = grouped.iter().map(|s| s.migration.as_str()).collect();
+    format!("; its group was rolled back with it: {}", names.join(", "))
+}
+
+/// A cancel seen between two steps: the group's open transaction is rolled back (all or
+/// nothing), and a step its predecessor opened is put back as it was before it started,
+/// so a cancel leaves no database dirty.
+async fn cancelled_between_steps(
+    session: &mut dyn Session,
+    step: &PlannedStep,
+    opened: bool,
+    grouped: &[&PlannedStep],
+    done: usize,
+) -> Outcome {
+    if !grouped.is_empty() {
+        let _ = session.execute("ROLLBACK").await;
+    }
+    if opened
+        && !step.transactional
+        && let Err(e) = super::apply::unopen(session, step).await
+    {
+        return Outcome::Cancelled {
+            applied: done,
+            aborted: Some(format!(
+                "cancelled before {} ran, but its `running` row could not be removed ({e}): the database shows it dirty with no statement done; `dbfleet resolve` clears it",
+                step.migration
+            )),
+        };
+    }
+    Outcome::cancelled(done)
 }
 
 fn emit_step_started(cx: &DatabaseRun<'_>, step: &PlannedStep, index: usize, total: usize) {
@@ -892,5 +956,99 @@ mod tests {
         );
         assert_eq!(outcome("quick"), Outcome::Succeeded { applied: 1 });
         assert!(!summary.cancelled, "only one database was stopped");
+    }
+
+    /// Steps outside a transaction open the next one in their closing commit, but not
+    /// after a cancel: a cancel while step 2 runs lets it finish (it cannot roll back)
+    /// and starts nothing after it, so no row is left `running` and the outcome counts
+    /// the two steps done.
+    #[test]
+    fn a_cancel_between_joined_steps_leaves_nothing_dirty() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "config.yaml",
+            "databases:\n  t:\n    driver: sqlite\n    database: data/t.db\nmigrator:\n  auto_backup: false\n",
+        );
+        write(
+            "migrations/t/001_a.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE a (id INTEGER);\n",
+        );
+        write(
+            "migrations/t/002_slow.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE b (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c;\n",
+        );
+        write(
+            "migrations/t/003_c.up.sql",
+            "-- dbfleet:no-transaction\nCREATE TABLE c (id INTEGER);\n",
+        );
+        let fleet = Arc::new(Fleet::load(&root.join("config.yaml")).expect("fleet"));
+        let request = RunRequest {
+            direction: Direction::Up,
+            limit: Limit::All,
+            selection: Selection {
+                databases: vec!["t".into()],
+                set: None,
+                not_targeted: Vec::new(),
+                other_shards: 0,
+            },
+            backup: false,
+            allow_drift: false,
+            allow_out_of_order: false,
+            command: "test".into(),
+            containment: Containment::default(),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (summary, rows) = runtime.block_on(async {
+            let control = RunControl::new();
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let run = tokio::spawn(run(fleet.clone(), request, tx, control.clone()));
+            while let Some(event) = rx.recv().await {
+                if let RunEvent::Statement {
+                    migration,
+                    index: 2,
+                    ..
+                } = &event
+                    && migration == "t/002_slow"
+                {
+                    control.cancel_all();
+                }
+            }
+            let summary = tokio::time::timeout(Duration::from_secs(30), run)
+                .await
+                .expect("the cancel ends the run")
+                .expect("the run's task")
+                .expect("the run");
+            let target = fleet
+                .config
+                .database("t")
+                .and_then(|e| e.target.as_ref().ok())
+                .expect("t's target");
+            let mut session = fleet.open(target, Access::ReadOnly).await.expect("open");
+            let rows = session.read_applied().await.expect("rows");
+            session.close().await;
+            (summary, rows)
+        });
+        assert_eq!(summary.outcomes[0].1, Outcome::cancelled(2));
+        let rows: Vec<(String, driver::RowStatus, u32)> = rows
+            .into_iter()
+            .map(|r| (r.version.as_str().to_owned(), r.status, r.statements_done))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("1".to_owned(), driver::RowStatus::Applied, 1),
+                ("2".to_owned(), driver::RowStatus::Applied, 2),
+            ]
+        );
     }
 }
