@@ -276,22 +276,6 @@ impl Rig {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-
-    /// Undoes by hand what statement `statement` (1-based) of migration `version` did, as
-    /// an operator does once `resolve --show` says the step stopped just before it and the
-    /// schema says it ran (MariaDB: a statement commits before its progress is recorded).
-    pub fn undo_statement(&self, name: &str, version: u32, statement: usize) {
-        let sql = match statement {
-            1 => "DROP TABLE applied_log".to_owned(),
-            2 => format!("DROP TABLE t{version}"),
-            3 => format!("DELETE FROM t{version}"),
-            _ => format!("DELETE FROM applied_log WHERE version = {version}"),
-        };
-        match &self.dbs {
-            Some(dbs) => dbs.server.admin_on(&self.real(name), &sql),
-            None => common::exec(&self.fleet.db(name), &sql),
-        }
-    }
 }
 
 pub fn admin_query(dbs: &Databases, kind: Kind, sql: &str) -> Vec<Vec<Option<String>>> {

@@ -37,9 +37,53 @@ pub fn needs_autocommit(sql: &str, dialect: Dialect) -> Option<String> {
     }
 }
 
+/// Whether the statement only changes rows (`INSERT`, `UPDATE`, `DELETE`, `REPLACE`, or
+/// a `WITH` in front of one): on MySQL/MariaDB, where a migration runs outside a
+/// transaction because its DDL commits by itself, such a statement can still share one
+/// commit with the progress row that says it ran, so a kill never leaves it applied and
+/// counted as not done (a resume would apply it twice).
+pub fn only_changes_rows(sql: &str, dialect: Dialect) -> bool {
+    let words = leading_words(sql, dialect, 1);
+    matches!(
+        words.first().map(String::as_str),
+        Some("INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH")
+    )
+}
+
+/// Whether the statement may change the session's transaction state in a way reading it
+/// cannot see (`CALL` a procedure that opens one, `SET autocommit`, `LOCK TABLES`, a
+/// prepared statement): a file holding one keeps its statements' own commits, so what it
+/// leaves open is found and rolled back after it, as before.
+pub fn may_touch_transactions(sql: &str, dialect: Dialect) -> bool {
+    let words = leading_words(sql, dialect, 1);
+    matches!(
+        words.first().map(String::as_str),
+        Some("CALL" | "SET" | "LOCK" | "UNLOCK" | "DO" | "PREPARE" | "EXECUTE" | "HANDLER")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_changes_are_told_from_ddl() {
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "-- backfill\nupdate t set a = 1",
+            "/* gone */ DELETE FROM t WHERE a = 0",
+            "REPLACE INTO t VALUES (2)",
+        ] {
+            assert!(only_changes_rows(sql, Dialect::Mysql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (a INT)",
+            "ALTER TABLE t ADD b INT",
+            "DROP TABLE t",
+        ] {
+            assert!(!only_changes_rows(sql, Dialect::Mysql), "{sql}");
+        }
+    }
 
     fn pg(sql: &str) -> Option<String> {
         needs_autocommit(sql, Dialect::Postgres)

@@ -13,6 +13,7 @@ use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
 use super::sink::EventSink;
+use crate::catalog::{may_touch_transactions, only_changes_rows};
 use crate::dialect::Dialect;
 use crate::driver::{Bookkeeping, RowValues, Session};
 
@@ -309,6 +310,16 @@ async fn run_statements(
     };
     let book = session.bookkeeping().clone();
     let total = step.statements.len();
+    // On MySQL a statement that only changes rows commits with its progress row, so a
+    // kill cannot leave it applied yet counted as not done (a resume would apply it
+    // twice). DDL commits by itself there whatever is around it; a file that may open a
+    // transaction of its own keeps the statements' own commits.
+    let rows_commit_with_progress = !step.transactional
+        && session.dialect() == Dialect::Mysql
+        && !step
+            .statements
+            .iter()
+            .any(|s| may_touch_transactions(&s.sql, Dialect::Mysql));
     for (i, statement) in step.statements.iter().enumerate().skip(from) {
         if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
@@ -328,7 +339,26 @@ async fn run_statements(
             total,
             line: statement.line,
         });
-        let mut ran = execute_abortable(session, &statement.sql, run.abort).await;
+        let with_progress =
+            rows_commit_with_progress && only_changes_rows(&statement.sql, Dialect::Mysql);
+        let mut ran = if with_progress {
+            session.execute(book.begin()).await
+        } else {
+            Ok(())
+        };
+        if ran.is_ok() {
+            ran = execute_abortable(session, &statement.sql, run.abort).await;
+        }
+        if with_progress {
+            if ran.is_ok() {
+                let progress = book.record_progress(&step.set, &step.version, i + 1);
+                ran = session.execute(&format!("{progress};\nCOMMIT")).await;
+            }
+            // Failed, or its progress could not be written: neither stays.
+            if ran.is_err() {
+                let _ = session.execute("ROLLBACK").await;
+            }
+        }
         // An abort that came while it ran: stopped on the server when it failed (a
         // statement that finished first counts as done, and the next check stops).
         let aborted = ran.is_err() && run.abort.is_cancelled();
@@ -384,7 +414,7 @@ async fn run_statements(
         // Not after the last: the closing row says every statement is done. A kill
         // between a statement and its progress write leaves the count one behind (resume
         // then runs that statement again), after the last statement as after any other.
-        if !step.transactional && i + 1 < total {
+        if !step.transactional && !with_progress && i + 1 < total {
             let progress = book.record_progress(&step.set, &step.version, i + 1);
             if let Err(e) = session.execute(&progress).await {
                 return result(fail(i + 1, format!("recording progress: {e}"), true));
