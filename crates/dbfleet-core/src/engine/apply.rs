@@ -13,7 +13,6 @@ use super::events::{Direction, RunEvent};
 use super::identity::now_text;
 use super::plan::PlannedStep;
 use super::sink::EventSink;
-use crate::catalog::{may_touch_transactions, only_changes_rows};
 use crate::dialect::Dialect;
 use crate::driver::{Bookkeeping, RowValues, Session};
 
@@ -310,16 +309,8 @@ async fn run_statements(
     };
     let book = session.bookkeeping().clone();
     let total = step.statements.len();
-    // On MySQL a statement that only changes rows commits with its progress row, so a
-    // kill cannot leave it applied yet counted as not done (a resume would apply it
-    // twice). DDL commits by itself there whatever is around it; a file that may open a
-    // transaction of its own keeps the statements' own commits.
-    let rows_commit_with_progress = !step.transactional
-        && session.dialect() == Dialect::Mysql
-        && !step
-            .statements
-            .iter()
-            .any(|s| may_touch_transactions(&s.sql, Dialect::Mysql));
+    // Row changes commit with their progress row on MySQL (`commits_with_progress`).
+    let commits_with_progress = step.commits_with_progress(session.dialect());
     for (i, statement) in step.statements.iter().enumerate().skip(from) {
         if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
@@ -339,8 +330,7 @@ async fn run_statements(
             total,
             line: statement.line,
         });
-        let with_progress =
-            rows_commit_with_progress && only_changes_rows(&statement.sql, Dialect::Mysql);
+        let with_progress = commits_with_progress.get(i).copied().unwrap_or(false);
         let mut ran = if with_progress {
             session.execute(book.begin()).await
         } else {

@@ -75,6 +75,24 @@ impl PlannedStep {
     pub fn replaces_row(&self) -> bool {
         self.direction == Direction::Up && self.version.is_repeatable()
     }
+
+    /// Which statements commit in one transaction with their progress row: on MySQL,
+    /// where a step runs outside a transaction, those that only change rows (so a kill
+    /// never leaves one applied yet counted as not done, which a resume would apply
+    /// twice), unless the file may open a transaction of its own (`CALL`, `SET`, ...):
+    /// then every statement keeps its own commit. DDL commits by itself there anyway.
+    pub fn commits_with_progress(&self, dialect: Dialect) -> Vec<bool> {
+        let eligible = !self.transactional
+            && dialect == Dialect::Mysql
+            && !self
+                .statements
+                .iter()
+                .any(|s| crate::catalog::may_touch_transactions(&s.sql, dialect));
+        self.statements
+            .iter()
+            .map(|s| eligible && crate::catalog::only_changes_rows(&s.sql, dialect))
+            .collect()
+    }
 }
 
 /// Refuses when any set left a step half-done: nothing may run on a dirty database until
@@ -409,7 +427,15 @@ pub fn render_sql(
                 )),
             }
         }
+        let with_progress = step.commits_with_progress(bookkeeping.dialect);
         for (i, statement) in step.statements.iter().enumerate() {
+            if with_progress[i] {
+                line(bookkeeping.begin());
+                line(&statement.sql);
+                line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
+                line("COMMIT");
+                continue;
+            }
             line(&statement.sql);
             // As the run: the closing row counts the last statement.
             if !step.transactional && i + 1 < step.statements.len() {
