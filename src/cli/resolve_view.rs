@@ -206,21 +206,7 @@ async fn resume_with_progress(
 /// The step, its statements done / not done with their SQL, and the choices in order.
 pub fn show(step: &DirtyStep) -> String {
     let db = &step.database;
-    let mut out = format!(
-        "{db}: dirty: {} of {} stopped after {} of {} statements ({}){}\n",
-        match step.direction {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        },
-        step.migration,
-        step.statements_done,
-        step.statements_total,
-        step.status,
-        step.error
-            .as_deref()
-            .map(|e| format!(": {e}"))
-            .unwrap_or_default()
-    );
+    let mut out = format!("{db}: dirty: {}\n", step.headline());
     if let Some(file) = &step.file {
         out.push_str(&format!("  {file}\n"));
     }

@@ -220,24 +220,7 @@ fn resolve_lines(
     let mut statements = Vec::new();
     let mut tail = Vec::new();
     for step in steps {
-        let direction = match step.direction {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        };
-        head.extend(wrapped(
-            format!(
-                "{direction} of {} stopped after {} of {} statements ({}){}",
-                step.migration,
-                step.statements_done,
-                step.statements_total,
-                step.status,
-                step.error
-                    .as_deref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            ),
-            Style::new(),
-        ));
+        head.extend(wrapped(step.headline(), Style::new()));
         if let Some(file) = &step.file {
             head.push(Line::styled(fit(&format!("  {file}"), width), theme.dim()));
         }

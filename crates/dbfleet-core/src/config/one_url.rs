@@ -12,6 +12,17 @@ pub fn config_for_url(url: &str, folder: &Path, base_dir: &Path) -> Result<Confi
     let quoted = |text: &str| {
         serde_json::to_string(&text.replace('$', "$$")).unwrap_or_else(|_| "\"\"".to_owned())
     };
+    // Said against the flag, not against the config written for it below.
+    let bad = |message: String| ConfigError::File {
+        path: "--url".into(),
+        message,
+    };
+    if url.trim().is_empty() {
+        return Err(bad(
+            "empty: give the database's URL (postgres://, mysql:// or sqlite:)".into(),
+        ));
+    }
+    super::connection_url::parse_url(url, base_dir).map_err(bad)?;
     let name = database_name(url);
     let text = format!(
         "databases:\n  {0}:\n    url: {1}\nmigrator:\n  default_database: {0}\n  migrations_dir: {2}\n",
@@ -85,6 +96,19 @@ mod tests {
         assert_eq!(database_name("sqlite:app.sqlite3"), "app");
         assert_eq!(database_name("postgres://u@host"), "database");
         assert_eq!(database_name("postgres://u@host/.hidden"), "_.hidden");
+    }
+
+    #[test]
+    fn an_empty_or_unknown_url_is_said_against_the_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        for (url, said) in [
+            ("", "--url: empty"),
+            ("bogus", "--url: unknown scheme `` (expected postgres://"),
+            ("redis://x/0", "--url: unknown scheme `redis`"),
+        ] {
+            let error = config_for_url(url, Path::new("m"), dir.path()).unwrap_err();
+            assert!(error.to_string().starts_with(said), "{url}: {error}");
+        }
     }
 
     #[test]

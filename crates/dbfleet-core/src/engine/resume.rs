@@ -100,6 +100,26 @@ pub struct DirtyStep {
 }
 
 impl DirtyStep {
+    /// `up of app/003_x stopped after 1 of 2 statements (failed): why`, as both fronts
+    /// head the step with it.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} of {} stopped after {} of {} statements ({}){}",
+            match self.direction {
+                Direction::Up => "up",
+                Direction::Down => "down",
+            },
+            self.migration,
+            self.statements_done,
+            self.statements_total,
+            self.status,
+            self.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        )
+    }
+
     fn range(from: usize, to: usize) -> String {
         if from == to {
             format!("statement {from}")
