@@ -91,6 +91,42 @@ async fn reads_find_nothing_and_create_nothing(db: Fresh) {
 
     assert!(!session.bookkeeping_exists().await.unwrap());
     assert_eq!(tables(&mut session).await, 0);
+    let state = session.read_state().await.unwrap();
+    assert_eq!((state.applied, state.lock), (Vec::new(), None));
+    assert_eq!(state.stats, session.stats().await.unwrap());
+    assert!(!session.bookkeeping_exists().await.unwrap());
+    session.close().await;
+}
+
+/// `read_state` answers what `read_applied`, `read_lock`, `server_lock_held` and `stats`
+/// answer one by one, from another session while a run holds the lock.
+async fn the_state_read_at_once_is_the_reads_one_by_one(db: Fresh) {
+    let mut session = db.open().await;
+    let a = holder("run-state");
+    assert!(matches!(
+        session.try_lock(&a, T0).await.unwrap(),
+        LockAttempt::Taken { replaced: None }
+    ));
+    let book = session.bookkeeping().clone();
+    run(
+        &mut session,
+        &book.record_applied(&values("billing", "7", "add_orders", "run-state")),
+    )
+    .await;
+    run(&mut session, "CREATE TABLE orders (id INTEGER)").await;
+
+    let mut reader = db.open_read_only().await;
+    let state = reader.read_state().await.unwrap();
+    assert_eq!(state.applied, reader.read_applied().await.unwrap());
+    assert_eq!(state.applied.len(), 1);
+    let held = reader.server_lock_held().await.unwrap();
+    assert_eq!(state.lock, Some((row_of(&a, T0, T0), held)));
+    assert_eq!(held, session.has_server_lock().then_some(true));
+    assert_eq!(state.stats, reader.stats().await.unwrap());
+    assert_eq!(state.stats.tables, 1);
+    assert!(state.stats.server_version.is_some(), "{:?}", state.stats);
+    reader.close().await;
+    session.release_lock(&a).await.unwrap();
     session.close().await;
 }
 
@@ -312,6 +348,8 @@ async fn a_migrations_table_of_another_tool_is_named(db: Fresh) {
             .contains("schema_migrations exists but is not dbfleet's"),
         "{error}"
     );
+    let error = session.read_state().await.unwrap_err();
+    assert_eq!(error.kind, driver::ErrorKind::NotOurs, "{error}");
     session.close().await;
 }
 
@@ -667,6 +705,7 @@ contract! {
     ],
     clauses: [
         reads_find_nothing_and_create_nothing,
+        the_state_read_at_once_is_the_reads_one_by_one,
         the_lock_is_taken_seen_beaten_released_and_cleared,
         the_servers_own_lock_is_held_while_the_lock_is,
         a_holder_without_a_row_is_named_by_the_server,

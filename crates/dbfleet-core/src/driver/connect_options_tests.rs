@@ -101,3 +101,57 @@ fn mysql_options_from_keys_a_socket_and_the_servers_time_zone() {
     assert_eq!(options.get_charset(), "utf8mb4");
     assert!(format!("{options:?}").contains("timezone: None"));
 }
+
+#[test]
+fn postgres_on_this_host_goes_without_tls_first_unless_tls_is_asked_for() {
+    let plain_first = |entry: &str| {
+        let target = target(entry);
+        let options = postgres::connect_options(&target, Access::ReadOnly, 0).expect("options");
+        postgres::plain_first(&target, &options)
+    };
+    if std::env::var_os("PGSSLMODE").is_some() {
+        // PGSSLMODE asks for a mode: it is what libpq would use, always.
+        assert!(!plain_first("    url: postgres://u@127.0.0.1/db\n"));
+        return;
+    }
+    assert!(plain_first("    url: postgres://u@127.0.0.1/db\n"));
+    assert!(plain_first("    url: postgres://u@localhost:5433/db\n"));
+    assert!(plain_first("    url: postgres://u@[::1]/db\n"));
+    assert!(plain_first(
+        "    driver: postgres\n    host: 127.0.0.2\n    database: db\n"
+    ));
+    // Another host, a socket (no TLS there anyway), or TLS asked for in any way.
+    assert!(!plain_first("    url: postgres://u@db.internal/db\n"));
+    assert!(!plain_first("    url: postgres://u@10.0.0.5/db\n"));
+    assert!(!plain_first(
+        "    driver: postgres\n    socket: /var/run/postgresql\n    database: db\n"
+    ));
+    assert!(!plain_first(
+        "    url: postgres://u@127.0.0.1/db?sslmode=prefer\n"
+    ));
+    assert!(!plain_first(
+        "    driver: postgres\n    host: localhost\n    database: db\n    sslmode: require\n"
+    ));
+    assert!(!plain_first(
+        "    driver: postgres\n    host: localhost\n    database: db\n    sslrootcert: ca.pem\n"
+    ));
+}
+
+/// The server's words when a rule wants TLS, as PostgreSQL 15 says them (a `hostssl`
+/// rule alone; a `hostnossl ... reject` rule): then the connection is asked again with TLS.
+#[test]
+fn a_server_that_wants_tls_is_asked_again_with_it() {
+    use super::{DriverError, ErrorKind};
+    let said = |message: &str| {
+        postgres::refused_without_tls(&DriverError::new(ErrorKind::Connect, message))
+    };
+    assert!(said(
+        "cannot connect to 127.0.0.1:5432: FATAL: no pg_hba.conf entry for host \"127.0.0.1\", user \"app\", database \"orders\", no encryption"
+    ));
+    assert!(said(
+        "cannot connect to 127.0.0.1:5432: FATAL: pg_hba.conf rejects connection for host \"127.0.0.1\", user \"postgres\", database \"sb_0001\", no encryption"
+    ));
+    assert!(!said(
+        "cannot connect to 127.0.0.1:5432: FATAL: password authentication failed for user \"app\""
+    ));
+}

@@ -159,6 +159,15 @@ pub struct DbStats {
     pub server_version: Option<String>,
 }
 
+/// A database as `Session::read_state` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseState {
+    pub applied: Vec<AppliedRow>,
+    /// The lock row, and whether the database's own lock is held (`server_lock_held`).
+    pub lock: Option<(LockRow, Option<bool>)>,
+    pub stats: DbStats,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DriverError {
@@ -270,6 +279,10 @@ pub trait Session: Send {
 
     /// The application's tables (dbfleet's two left out) and the database's size.
     async fn stats(&mut self) -> DriverResult<DbStats>;
+    /// What `status` shows of a database, in as few round trips as the database allows:
+    /// the same answers as `read_applied`, `read_lock` (with `server_lock_held` when there
+    /// is a row) and `stats`, asked one after the other on this session.
+    async fn read_state(&mut self) -> DriverResult<DatabaseState>;
     /// A consistent copy of the database at `dest`, readable by its owner only and never
     /// empty, without the lock table's row (a restored copy is not locked by a run long
     /// gone); returns its size in bytes. The servers need their dump tool on `PATH`

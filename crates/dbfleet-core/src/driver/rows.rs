@@ -66,7 +66,9 @@ where
     }
 
     async fn fetch_applied(&mut self, book: &Bookkeeping) -> Result<Vec<AppliedRow>, sqlx::Error> {
-        let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(book.select_applied()))
+        // As written, not prepared: a statement read once per session costs a prepare's
+        // extra round trip for nothing, and `status` opens a session per database.
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(book.select_applied()))
             .fetch_all(self)
             .await?;
         let mut applied = rows
@@ -96,7 +98,7 @@ where
     }
 
     async fn fetch_lock(&mut self, book: &Bookkeeping) -> Result<Option<LockRow>, sqlx::Error> {
-        let row = sqlx::query::<DB>(sqlx::AssertSqlSafe(book.select_lock()))
+        let row = sqlx::raw_sql(sqlx::AssertSqlSafe(book.select_lock()))
             .fetch_optional(self)
             .await?;
         row.map(|row| {

@@ -13,8 +13,8 @@ use super::foreign::{self, ForeignColumn, OtherTool};
 use super::rows::{Plumbing, not_ours, not_ours_error};
 use super::table_sizes::{self, TableSizes};
 use super::{
-    AppliedRow, Bookkeeping, DbStats, DriverError, DriverResult, Interrupter, LockAttempt,
-    LockHolder, LockRow, Session,
+    AppliedRow, Bookkeeping, DatabaseState, DbStats, DriverError, DriverResult, Interrupter,
+    LockAttempt, LockHolder, LockRow, Session,
 };
 use crate::config::Target;
 use crate::dialect::Dialect;
@@ -82,6 +82,18 @@ pub(crate) trait Driver: Send + Sized + 'static {
         in_step_transaction: bool,
     ) -> DriverResult<()>;
     async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats>;
+    /// Whether the migrations table and the lock table exist, and `stats`: what
+    /// `read_state` asks before reading the tables. One question each unless the dialect
+    /// asks them together.
+    async fn overview(s: &mut Connected<Self>) -> DriverResult<(bool, bool, DbStats)> {
+        let migrations = s.bookkeeping.migrations_table.clone();
+        let lock = s.bookkeeping.lock_table.clone();
+        Ok((
+            Self::table_exists(s, &migrations).await?,
+            Self::table_exists(s, &lock).await?,
+            Self::stats(s).await?,
+        ))
+    }
     async fn backup(s: &mut Connected<Self>, dest: &Path) -> DriverResult<u64>;
     /// See `Session::interrupter`.
     fn interrupter(s: &Connected<Self>) -> Interrupter;
@@ -103,6 +115,22 @@ fn unknown_holder(now: &str) -> LockRow {
 }
 
 impl<D: Driver> Connected<D> {
+    /// The migrations table's rows (the table exists).
+    async fn fetch_applied(&mut self) -> DriverResult<Vec<AppliedRow>> {
+        self.conn
+            .fetch_applied(&self.bookkeeping)
+            .await
+            .map_err(|e| not_ours(&self.bookkeeping, D::ERROR(e)))
+    }
+
+    /// The lock table's row (the table exists).
+    async fn fetch_lock(&mut self) -> DriverResult<Option<LockRow>> {
+        self.conn
+            .fetch_lock(&self.bookkeeping)
+            .await
+            .map_err(D::ERROR)
+    }
+
     pub(crate) fn new(conn: D::Conn, bookkeeping: Bookkeeping, target: &Target, driver: D) -> Self {
         Connected {
             conn,
@@ -188,10 +216,7 @@ impl<D: Driver> Session for Connected<D> {
         if !self.bookkeeping_exists().await? {
             return Ok(Vec::new());
         }
-        self.conn
-            .fetch_applied(&self.bookkeeping)
-            .await
-            .map_err(|e| not_ours(&self.bookkeeping, D::ERROR(e)))
+        self.fetch_applied().await
     }
 
     async fn read_lock(&mut self) -> DriverResult<Option<LockRow>> {
@@ -199,10 +224,30 @@ impl<D: Driver> Session for Connected<D> {
         if !D::table_exists(self, &table).await? {
             return Ok(None);
         }
-        self.conn
-            .fetch_lock(&self.bookkeeping)
-            .await
-            .map_err(D::ERROR)
+        self.fetch_lock().await
+    }
+
+    async fn read_state(&mut self) -> DriverResult<DatabaseState> {
+        let (has_rows, has_lock, stats) = D::overview(self).await?;
+        let applied = if has_rows {
+            self.fetch_applied().await?
+        } else {
+            Vec::new()
+        };
+        let lock = if has_lock {
+            self.fetch_lock().await?
+        } else {
+            None
+        };
+        let lock = match lock {
+            Some(row) => Some((row, D::server_lock_held(self).await?)),
+            None => None,
+        };
+        Ok(DatabaseState {
+            applied,
+            lock,
+            stats,
+        })
     }
 
     async fn other_tools(&mut self) -> DriverResult<Vec<OtherTool>> {

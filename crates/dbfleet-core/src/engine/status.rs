@@ -11,7 +11,7 @@ use super::selection::Selection;
 use crate::catalog::{MigrationSet, Version};
 use crate::config::Target;
 use crate::dialect::Dialect;
-use crate::driver::{self, Access, AppliedRow, RowStatus};
+use crate::driver::{self, Access, AppliedRow, DatabaseState, RowStatus};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseStatus {
@@ -351,15 +351,11 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
             }
             Ok(mut session) => {
                 let read = async {
-                    let (rows, managed_by) = read_rows(session.as_mut(), name).await?;
+                    let (state, not_ours) = read_state(session.as_mut()).await?;
+                    let (rows, managed_by) =
+                        read_rows(session.as_mut(), name, state.applied, not_ours).await?;
                     status.managed_by = managed_by;
-                    let lock = session.read_lock().await?;
-                    let held = match lock {
-                        Some(_) => session.server_lock_held().await?,
-                        None => None,
-                    };
-                    let stats = session.stats().await?;
-                    Ok::<_, driver::DriverError>((rows, lock.map(|l| (l, held)), stats))
+                    Ok::<_, driver::DriverError>((rows, state.lock, state.stats))
                 };
                 match read.await {
                     Ok((rows, lock, stats)) => {
@@ -435,15 +431,37 @@ pub async fn inspect(fleet: &Fleet, name: &str, only_set: Option<&str>) -> Datab
 
 /// dbfleet's rows, and where it has none (no table, an empty one, or the configured name
 /// is another tool's) the tool that manages the database instead, if any.
+/// The database as `status` shows it, in the session's fewest round trips; where the
+/// migrations table of the configured name is another tool's, no rows (and the error that
+/// says so), the lock and the statistics read one by one.
+async fn read_state(
+    session: &mut dyn driver::Session,
+) -> driver::DriverResult<(DatabaseState, Option<driver::DriverError>)> {
+    match session.read_state().await {
+        Ok(state) => Ok((state, None)),
+        Err(e) if e.kind == driver::ErrorKind::NotOurs => {
+            let lock = match session.read_lock().await? {
+                Some(row) => Some((row, session.server_lock_held().await?)),
+                None => None,
+            };
+            let stats = session.stats().await?;
+            let state = DatabaseState {
+                applied: Vec::new(),
+                lock,
+                stats,
+            };
+            Ok((state, Some(e)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn read_rows(
     session: &mut dyn driver::Session,
     name: &str,
+    rows: Vec<AppliedRow>,
+    not_ours: Option<driver::DriverError>,
 ) -> Result<(Vec<AppliedRow>, Option<ManagedBy>), driver::DriverError> {
-    let (rows, not_ours) = match session.read_applied().await {
-        Ok(rows) => (rows, None),
-        Err(e) if e.kind == driver::ErrorKind::NotOurs => (Vec::new(), Some(e)),
-        Err(e) => return Err(e),
-    };
     if !rows.is_empty() {
         return Ok((rows, None));
     }
