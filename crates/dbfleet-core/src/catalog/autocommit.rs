@@ -62,9 +62,68 @@ pub fn may_touch_transactions(sql: &str, dialect: Dialect) -> bool {
     )
 }
 
+/// Whether the statement cannot change the session it runs in, on MySQL/MariaDB: DDL on
+/// tables, indexes and views, which runs no code of the user's (a stored function is
+/// refused in a column's `DEFAULT`, `CHECK` or generated expression) and touches no
+/// session setting, current database, role, transaction or table lock. A file made only
+/// of such statements needs no look at the session after it (`restore_session`, one round
+/// trip per step). Anything with a `SELECT` in it (`CREATE TABLE ... SELECT f()`) or any
+/// other statement may; `false` on the other dialects, where that look costs nothing extra
+/// (PostgreSQL's reset goes with the step's own round trips).
+pub fn leaves_session_alone(sql: &str, dialect: Dialect) -> bool {
+    if dialect != Dialect::Mysql {
+        return false;
+    }
+    let words = leading_words(sql, dialect, 3);
+    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let ddl = match (word(0), word(1)) {
+        ("CREATE" | "ALTER", "TABLE") | ("DROP", "TABLE" | "INDEX" | "VIEW") => true,
+        ("RENAME", "TABLE") | ("TRUNCATE", _) | ("CREATE", "INDEX") => true,
+        ("CREATE", "UNIQUE" | "FULLTEXT" | "SPATIAL") => word(2) == "INDEX",
+        ("ALTER", "ONLINE" | "IGNORE") => word(2) == "TABLE",
+        _ => false,
+    };
+    ddl && !super::control::statement_tokens(sql, dialect)
+        .iter()
+        .any(|w| w == "SELECT")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ddl_on_tables_leaves_the_session_alone_and_nothing_else_does() {
+        for sql in [
+            "CREATE TABLE t (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at DATETIME DEFAULT CURRENT_TIMESTAMP)",
+            "ALTER TABLE t ADD COLUMN note TEXT",
+            "alter online table t add index (a)",
+            "CREATE UNIQUE INDEX t_a ON t (a)",
+            "-- index\nCREATE INDEX t_b ON t (b)",
+            "DROP TABLE IF EXISTS t",
+            "RENAME TABLE t TO u",
+        ] {
+            assert!(leaves_session_alone(sql, Dialect::Mysql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t AS SELECT f() AS x",
+            "CREATE TEMPORARY TABLE t (a INT)",
+            "INSERT INTO t VALUES (1)",
+            "UPDATE t SET a = f()",
+            "SET sql_mode = ''",
+            "USE other",
+            "CALL p()",
+            "CREATE PROCEDURE p() BEGIN SET @@session.sql_mode = ''; END",
+            "LOCK TABLES t WRITE",
+            "START TRANSACTION",
+        ] {
+            assert!(!leaves_session_alone(sql, Dialect::Mysql), "{sql}");
+        }
+        assert!(!leaves_session_alone(
+            "CREATE TABLE t (a INT)",
+            Dialect::Postgres
+        ));
+    }
 
     #[test]
     fn row_changes_are_told_from_ddl() {

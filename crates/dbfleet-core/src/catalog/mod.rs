@@ -22,7 +22,9 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-pub use autocommit::{may_touch_transactions, needs_autocommit, only_changes_rows};
+pub use autocommit::{
+    leaves_session_alone, may_touch_transactions, needs_autocommit, only_changes_rows,
+};
 pub use control::{TransactionControl, statement_tokens, transaction_control};
 pub use create::{CreateError, create_in_format, create_migration};
 pub use formats::{Format, atlas_sum};

@@ -309,8 +309,13 @@ async fn run_statements(
     };
     let book = session.bookkeeping().clone();
     let total = step.statements.len();
-    // Row changes commit with their progress row on MySQL (`commits_with_progress`).
-    let commits_with_progress = step.commits_with_progress(session.dialect());
+    let dialect = session.dialect();
+    // Row changes commit with their progress row on MySQL (`commits_with_progress`); the
+    // last one with the step's closing row instead (`closes_with_last_statement`).
+    let commits_with_progress = step.commits_with_progress(dialect);
+    let closes_with_last = step.closes_with_last_statement(dialect);
+    // Whether the closing (and the next step's opening) is committed already.
+    let mut closed: Option<bool> = None;
     for (i, statement) in step.statements.iter().enumerate().skip(from) {
         if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
@@ -341,8 +346,20 @@ async fn run_statements(
         }
         if with_progress {
             if ran.is_ok() {
-                let progress = book.record_progress(&step.set, &step.version, i + 1);
-                ran = session.execute(&format!("{progress};\nCOMMIT")).await;
+                let (record, opens_next) = if closes_with_last && i + 1 == total {
+                    closing_rows(run, &book, step, started, joins)
+                } else {
+                    (
+                        vec![book.record_progress(&step.set, &step.version, i + 1)],
+                        false,
+                    )
+                };
+                ran = session
+                    .execute(&format!("{};\nCOMMIT", record.join(";\n")))
+                    .await;
+                if ran.is_ok() && closes_with_last && i + 1 == total {
+                    closed = Some(opens_next);
+                }
             }
             // Failed, or its progress could not be written: neither stays.
             if ran.is_err() {
@@ -358,7 +375,21 @@ async fn run_statements(
         // own statements (and the next migration) run in it.
         if ran.is_ok() && i + 1 == total {
             done = total;
-            ran = session.restore_session(step.transactional).await;
+            if step.may_change_session(dialect) {
+                ran = session.restore_session(step.transactional).await;
+            }
+            if let (Some(opens_next), Err(e)) = (closed, &ran) {
+                // Recorded done already: say what went wrong after it, and take back the
+                // next step's opening, which nothing will run now.
+                if opens_next && let Some(next) = joins.open_next {
+                    let _ = unopen(session, next).await;
+                }
+                return result(fail(
+                    total,
+                    format!("{} is applied, then {e}", step.migration),
+                    false,
+                ));
+            }
         }
         if let Err(e) = ran {
             let error = format!(
@@ -413,27 +444,19 @@ async fn run_statements(
     }
 
     let duration_ms = started.elapsed().as_millis() as u64;
-    let now = now_text();
-    let finished = RowValues {
-        applied_at: Some(&now),
-        execution_ms: Some(u128::from(duration_ms)),
-        ..row_values(run, step)
-    };
-    let closing = match (step.direction, step.transactional) {
-        (Direction::Up, true) => book.record_applied(&finished),
-        (Direction::Up, false) => book.record_finished(&finished),
-        (Direction::Down, _) => book.delete_row(&step.set, &step.version),
-    };
-    if !step.transactional
-        && let Some(next) = joins.open_next
-        // Nothing new starts after a cancel: the next step's row would make it dirty.
-        && !run.cancel.is_cancelled()
-        && !run.abort.is_cancelled()
-    {
+    if let Some(next_opened) = closed {
+        return Applied {
+            result: StepResult::Done { duration_ms },
+            next_opened,
+        };
+    }
+    let closing = closing_row(run, &book, step, duration_ms);
+    if !step.transactional && opens_next(run, joins).is_some() {
         // One commit for both rows. Should it fail, the closing alone is written below and
         // the next step opens itself, reporting what is wrong with its row.
-        let mut joined = vec![book.begin().to_owned(), closing.clone()];
-        joined.extend(opening(run, &book, next));
+        let (rows, _) = closing_rows(run, &book, step, started, joins);
+        let mut joined = vec![book.begin().to_owned()];
+        joined.extend(rows);
         joined.push("COMMIT".to_owned());
         if session.execute(&joined.join(";\n")).await.is_ok() {
             return Applied {
@@ -465,6 +488,52 @@ async fn run_statements(
         ));
     }
     result(StepResult::Done { duration_ms })
+}
+
+/// The row that closes `step` after `duration_ms`: applied (up) or gone (down).
+fn closing_row(
+    run: &StepRun<'_>,
+    book: &Bookkeeping,
+    step: &PlannedStep,
+    duration_ms: u64,
+) -> String {
+    let now = now_text();
+    let finished = RowValues {
+        applied_at: Some(&now),
+        execution_ms: Some(u128::from(duration_ms)),
+        ..row_values(run, step)
+    };
+    match (step.direction, step.transactional) {
+        (Direction::Up, true) => book.record_applied(&finished),
+        (Direction::Up, false) => book.record_finished(&finished),
+        (Direction::Down, _) => book.delete_row(&step.set, &step.version),
+    }
+}
+
+/// The next step whose opening joins this step's closing: none after a cancel or an
+/// abort (its row would make the database dirty with nothing run).
+fn opens_next<'a>(run: &StepRun<'_>, joins: Joins<'a>) -> Option<&'a PlannedStep> {
+    joins
+        .open_next
+        .filter(|_| !run.cancel.is_cancelled() && !run.abort.is_cancelled())
+}
+
+/// The closing row of `step` started at `started`, then the next step's opening where
+/// `joins` asks for it (`opens_next`); whether it did.
+fn closing_rows(
+    run: &StepRun<'_>,
+    book: &Bookkeeping,
+    step: &PlannedStep,
+    started: Instant,
+    joins: Joins<'_>,
+) -> (Vec<String>, bool) {
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let mut rows = vec![closing_row(run, book, step, duration_ms)];
+    let next = opens_next(run, joins).filter(|_| !step.transactional);
+    if let Some(next) = next {
+        rows.extend(opening(run, book, next));
+    }
+    (rows, next.is_some())
 }
 
 /// What a rollback undid: the step, or the whole group it ran in.

@@ -93,6 +93,28 @@ impl PlannedStep {
             .map(|s| eligible && crate::catalog::only_changes_rows(&s.sql, dialect))
             .collect()
     }
+
+    /// Whether the step's last statement commits with its closing row (and the next
+    /// step's opening, when the run joins them): on MySQL, a file that ends in a row
+    /// change (`commits_with_progress`). The step then costs one commit, as the client's
+    /// autocommit `INSERT` does.
+    pub fn closes_with_last_statement(&self, dialect: Dialect) -> bool {
+        self.commits_with_progress(dialect)
+            .last()
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether the session must be looked at after the step's file (`restore_session`):
+    /// always, except on MySQL for a file of statements that cannot change it
+    /// (`catalog::leaves_session_alone`: DDL on tables and indexes).
+    pub fn may_change_session(&self, dialect: Dialect) -> bool {
+        self.transactional
+            || !self
+                .statements
+                .iter()
+                .all(|s| crate::catalog::leaves_session_alone(&s.sql, dialect))
+    }
 }
 
 /// Refuses when any set left a step half-done: nothing may run on a dirty database until
@@ -427,25 +449,34 @@ pub fn render_sql(
                 )),
             }
         }
+        let closing = match (step.direction, step.transactional) {
+            (Direction::Up, true) => bookkeeping.record_applied(&row),
+            (Direction::Up, false) => bookkeeping.record_finished(&row),
+            (Direction::Down, _) => bookkeeping.delete_row(&step.set, &step.version),
+        };
         let with_progress = step.commits_with_progress(bookkeeping.dialect);
+        let closes_with_last = step.closes_with_last_statement(bookkeeping.dialect);
+        let total = step.statements.len();
         for (i, statement) in step.statements.iter().enumerate() {
             if with_progress[i] {
                 line(bookkeeping.begin());
                 line(&statement.sql);
-                line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
+                if closes_with_last && i + 1 == total {
+                    line(&closing);
+                } else {
+                    line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
+                }
                 line("COMMIT");
                 continue;
             }
             line(&statement.sql);
             // As the run: the closing row counts the last statement.
-            if !step.transactional && i + 1 < step.statements.len() {
+            if !step.transactional && i + 1 < total {
                 line(&bookkeeping.record_progress(&step.set, &step.version, i + 1));
             }
         }
-        match (step.direction, step.transactional) {
-            (Direction::Up, true) => line(&bookkeeping.record_applied(&row)),
-            (Direction::Up, false) => line(&bookkeeping.record_finished(&row)),
-            (Direction::Down, _) => line(&bookkeeping.delete_row(&step.set, &step.version)),
+        if !closes_with_last {
+            line(&closing);
         }
         if step.transactional {
             line("COMMIT");
@@ -453,4 +484,70 @@ pub fn render_sql(
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Statement;
+
+    fn mysql_step(statements: &[&str]) -> PlannedStep {
+        PlannedStep {
+            migration: "app/0002_seed".into(),
+            set: "app".into(),
+            version: Version::parse("2").expect("version"),
+            version_text: "0002".into(),
+            name: "seed".into(),
+            direction: Direction::Up,
+            path: PathBuf::from("migrations/app/0002_seed.up.sql"),
+            checksum: "c".into(),
+            statements: statements
+                .iter()
+                .enumerate()
+                .map(|(i, sql)| Statement {
+                    sql: (*sql).to_owned(),
+                    line: i + 1,
+                })
+                .collect(),
+            transactional: false,
+            outside_transaction: None,
+            findings: Vec::new(),
+        }
+    }
+
+    /// On MySQL a file ending in a row change commits that change with its closing row
+    /// (one commit for the step), and the preview shows it so; a file ending in DDL
+    /// closes after it, in a commit of its own.
+    #[test]
+    fn a_last_row_change_commits_with_the_closing_row_on_mysql() {
+        let book = Bookkeeping::new(Dialect::Mysql, "schema_migrations", "lock");
+        let seed = mysql_step(&["CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1)"]);
+        assert!(seed.closes_with_last_statement(Dialect::Mysql));
+        assert!(!seed.closes_with_last_statement(Dialect::Postgres));
+        let sql = render_sql(&book, &[seed], false, "ops@host");
+        let insert = sql.find("INSERT INTO t VALUES (1)").expect("insert");
+        let closing = sql.find("SET status = 'applied'").expect("closing");
+        let commit = sql[insert..].find("COMMIT").map(|at| at + insert);
+        assert!(insert < closing && Some(closing) < commit, "{sql}");
+        assert_eq!(sql.matches("SET status = 'applied'").count(), 1, "{sql}");
+
+        let ddl_last = mysql_step(&["INSERT INTO t VALUES (1)", "CREATE INDEX t_a ON t (a)"]);
+        assert!(!ddl_last.closes_with_last_statement(Dialect::Mysql));
+        let sql = render_sql(&book, &[ddl_last], false, "ops@host");
+        let index = sql.find("CREATE INDEX").expect("index");
+        assert!(sql[index..].contains("SET status = 'applied'"), "{sql}");
+        assert!(!sql[index..].contains("COMMIT"), "{sql}");
+    }
+
+    /// Only a file of DDL on tables and indexes skips the look at the session after it.
+    #[test]
+    fn the_session_is_looked_at_unless_the_file_cannot_change_it() {
+        let ddl = mysql_step(&["CREATE TABLE t (a INT)", "CREATE INDEX t_a ON t (a)"]);
+        assert!(!ddl.may_change_session(Dialect::Mysql));
+        assert!(ddl.may_change_session(Dialect::Postgres));
+        let with_insert = mysql_step(&["CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1)"]);
+        assert!(with_insert.may_change_session(Dialect::Mysql));
+        let with_use = mysql_step(&["USE other", "CREATE TABLE t (a INT)"]);
+        assert!(with_use.may_change_session(Dialect::Mysql));
+    }
 }
