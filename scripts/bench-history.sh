@@ -6,9 +6,9 @@
 #   dbfleet      `dbfleet up --all` with concurrency = per_server_concurrency = P, once per
 #                MODE: `plain`, `group` (`--group`: PostgreSQL only), `before` (the binary
 #                in BEFORE_BIN, e.g. one built from an older commit, run as `plain`);
-#   raw client   one client per database reading every file, xargs -P P: psql with each
-#                migration in its own BEGIN/COMMIT, mariadb with the files concatenated
-#                (its DDL commits by itself).
+#   raw client   one client per database reading every file, xargs -P P: psql and sqlite3
+#                with each migration in its own BEGIN/COMMIT, mariadb with the files
+#                concatenated (its DDL commits by itself).
 #
 # Every timed run starts from freshly recreated, empty databases and is checked afterwards
 # (dbfleet: M applied rows; every run: the history's tables). Prints the median of RUNS per
@@ -22,6 +22,7 @@
 #   ENGINE=mysql N=10 M=300 scripts/bench-history.sh
 #   ENGINE=postgres N=20 M=150 MODES="plain group" STATUS_N=200 scripts/bench-history.sh
 #   ENGINE=mysql N=10 M=300 MODES="before plain" BEFORE_BIN=/tmp/dbfleet-old scripts/bench-history.sh
+#   ENGINE=sqlite N=500 M=12 MODES="plain group" scripts/bench-history.sh   # files in a temp dir
 # N=0 skips the up timings (status only).
 # Environment: ENGINE (mysql) N (10) M (300) P (8) RUNS (3) MODES (plain) STATUS_N (0)
 #   PREFIX (dbfleet_hist); DBFLEET_BIN (else cargo build --release); connection as in
@@ -47,14 +48,15 @@ target=${CARGO_TARGET_DIR:-$root/target}
 case $ENGINE in
   postgres) command -v psql >/dev/null || { echo "needs psql" >&2; exit 2; } ;;
   mysql) MYSQL_BIN=$(command -v mariadb || command -v mysql) || { echo "needs the mariadb (or mysql) client" >&2; exit 2; } ;;
-  *) echo "unknown engine '$ENGINE' (expected postgres, mysql)" >&2; exit 2 ;;
+  sqlite) command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell (apt-get install sqlite3)" >&2; exit 2; } ;;
+  *) echo "unknown engine '$ENGINE' (expected postgres, mysql, sqlite)" >&2; exit 2 ;;
 esac
 command -v jq >/dev/null || { echo "needs jq" >&2; exit 2; }
 export MYSQL_BIN=${MYSQL_BIN:-}
 for mode in $MODES; do
   case $mode in
     plain) ;;
-    group) [ "$ENGINE" = postgres ] || { echo "MODES: group is for PostgreSQL (ignored on MySQL)" >&2; exit 2; } ;;
+    group) [ "$ENGINE" != mysql ] || { echo "MODES: group is for PostgreSQL and SQLite (MySQL commits DDL by itself)" >&2; exit 2; } ;;
     before) [ -x "${BEFORE_BIN:-}" ] || { echo "MODES: before needs BEFORE_BIN, a dbfleet binary" >&2; exit 2; } ;;
     *) echo "unknown mode '$mode' (expected plain, group, before)" >&2; exit 2 ;;
   esac
@@ -84,6 +86,7 @@ cleanup() {
     case $ENGINE in
       postgres) names "$made" | awk '{printf "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE);\n", $1}' | psql -X -q -d postgres >/dev/null 2>&1 ;;
       mysql) names "$made" | awk '{printf "DROP DATABASE IF EXISTS `%s`;\n", $1}' | my >/dev/null 2>&1 ;;
+      sqlite) true ;; # the files go with $work
     esac || echo "warning: could not drop every ${PREFIX}_* database" >&2
   fi
   rm -rf "$work"
@@ -97,6 +100,7 @@ recreate() { # n
   case $ENGINE in
     postgres) names "$1" | awk '{printf "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE);\nCREATE DATABASE \"%s\";\n", $1, $1}' | pg -d postgres >/dev/null ;;
     mysql) names "$1" | awk '{printf "DROP DATABASE IF EXISTS `%s`;\nCREATE DATABASE `%s`;\n", $1, $1}' | my ;;
+    sqlite) rm -rf "$work/db" && mkdir -p "$work/db" ;;
   esac
 }
 
@@ -104,7 +108,7 @@ tables=$("$root/scripts/gen-history.sh" "$ENGINE" "$M" "$work/migrations/bench")
 export TABLES=$tables M
 # The client's input: psql gets each migration in its own transaction.
 for f in "$work"/migrations/bench/*.up.sql; do
-  if [ "$ENGINE" = postgres ]; then printf 'BEGIN;\n'; cat "$f"; printf 'COMMIT;\n'; else cat "$f"; fi
+  if [ "$ENGINE" != mysql ]; then printf 'BEGIN;\n'; cat "$f"; printf 'COMMIT;\n'; else cat "$f"; fi
 done >"$work/all.sql"
 
 write_config() { # n
@@ -114,9 +118,12 @@ write_config() { # n
       postgres) printf 'database:\n  driver: postgres\n  host: %s\n  port: %s\n  username: %s\n  password: ${PGPASSWORD:-}\n' "$PGHOST" "$PGPORT" "$PGUSER"
         if [ -n "${PGSSLMODE:-}" ]; then printf '  sslmode: %s\n' "$PGSSLMODE"; fi ;;
       mysql) printf 'database:\n  driver: mysql\n  host: %s\n  port: %s\n  username: %s\n  password: ${MYSQL_PWD:-}\n' "$MYSQL_HOST" "$MYSQL_PORT" "$MYSQL_USER" ;;
+      sqlite) printf 'database:\n  driver: sqlite\n' ;;
     esac
     printf 'databases:\n'
-    for d in $(names "$1"); do printf '  %s:\n    database: %s\n' "$d" "$d"; done
+    for d in $(names "$1"); do
+      if [ "$ENGINE" = sqlite ]; then printf '  %s:\n    database: db/%s.db\n' "$d" "$d"; else printf '  %s:\n    database: %s\n' "$d" "$d"; fi
+    done
     printf 'sets:\n  bench:\n    targets: ["%s_*"]\n' "$PREFIX"
     printf 'migrator:\n  auto_backup: false\n  concurrency: %s\n  per_server_concurrency: %s\n' "$P" "$P"
   } >"$work/config.yaml"
@@ -124,6 +131,7 @@ write_config() { # n
 
 client_postgres() { pg -d "$1" -f "$work/all.sql" >/dev/null; }
 client_mysql() { my "$1" <"$work/all.sql"; }
+client_sqlite() { sqlite3 -bail "$work/db/$1.db" <"$work/all.sql" >/dev/null; }
 # "DB APPLIED TABLES": dbfleet's applied rows (- for the client), the history's tables.
 check_postgres() {
   local applied="'-'"
@@ -135,7 +143,12 @@ check_mysql() {
   [ "$2" = yes ] && applied="(SELECT count(*) FROM schema_migrations WHERE status = 'applied')"
   my -N "$1" -e "SELECT '$1', $applied, (SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 't\_%')" | tr '\t' ' '
 }
-export -f client_postgres client_mysql check_postgres check_mysql
+check_sqlite() {
+  local applied="'-'"
+  [ "$2" = yes ] && applied="(SELECT count(*) FROM schema_migrations WHERE status = 'applied')"
+  sqlite3 -separator ' ' "$work/db/$1.db" "SELECT '$1', $applied, (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 't\_%' ESCAPE '\')"
+}
+export -f client_postgres client_mysql client_sqlite check_postgres check_mysql check_sqlite
 
 verify() { # n with-bookkeeping what
   local want=- out bad
@@ -156,9 +169,16 @@ counters() {
       sort | awk '{printf "%s ", $2} END {print ""}' ;;
     postgres) pg -At -d postgres -c "SELECT pg_stat_force_next_flush(); SELECT wal_sync, wal_write FROM pg_stat_wal" 2>/dev/null |
       tail -n 1 | tr '|' ' ' || echo "0 0" ;;
+    sqlite) echo 0 ;;
   esac
 }
-counter_names() { if [ "$ENGINE" = mysql ]; then echo "Com_commit Handler_commit Innodb_data_fsyncs Innodb_log_writes"; else echo "wal_sync wal_write"; fi; }
+counter_names() {
+  case $ENGINE in
+    mysql) echo "Com_commit Handler_commit Innodb_data_fsyncs Innodb_log_writes" ;;
+    postgres) echo "wal_sync wal_write" ;;
+    sqlite) echo "-" ;;
+  esac
+}
 delta() { paste -d ' ' <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") | awk 'NF == 2 {printf "%d ", $2 - $1}'; }
 
 run_dbfleet() { # mode
@@ -174,7 +194,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Medians column by column of lines of numbers.
 medians() { awk '{for (i = 1; i <= NF; i++) v[i, NR] = $i; if (NF > nf) nf = NF} END {
   for (i = 1; i <= nf; i++) { n = 0; for (r = 1; r <= NR; r++) a[++n] = v[i, r]; asort(a); printf "%d ", a[int((n + 1) / 2)]; delete a } print "" }'; }
-client=$([ "$ENGINE" = postgres ] && echo psql || basename "$MYSQL_BIN")
+case $ENGINE in postgres) client=psql ;; sqlite) client=sqlite3 ;; *) client=$(basename "$MYSQL_BIN") ;; esac
 
 declare -A times work_done
 ((N > 0)) && write_config "$N"
