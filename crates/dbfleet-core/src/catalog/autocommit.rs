@@ -62,19 +62,28 @@ pub fn may_touch_transactions(sql: &str, dialect: Dialect) -> bool {
     )
 }
 
-/// Whether the statement cannot change the session it runs in, on MySQL/MariaDB: DDL on
+/// Whether the statement cannot change the session it runs in. On MySQL/MariaDB: DDL on
 /// tables, indexes and views, which runs no code of the user's (a stored function is
 /// refused in a column's `DEFAULT`, `CHECK` or generated expression) and touches no
 /// session setting, current database, role, transaction or table lock. A file made only
 /// of such statements needs no look at the session after it (`restore_session`, one round
 /// trip per step). Anything with a `SELECT` in it (`CREATE TABLE ... SELECT f()`) or any
-/// other statement may; `false` on the other dialects, where that look costs nothing extra
-/// (PostgreSQL's reset goes with the step's own round trips).
+/// other statement may. On SQLite every statement but `PRAGMA`, `ATTACH` and `DETACH`
+/// leaves it alone. On PostgreSQL any function may call `set_config`: always `false`.
 pub fn leaves_session_alone(sql: &str, dialect: Dialect) -> bool {
-    if dialect != Dialect::Mysql {
-        return false;
-    }
     let words = leading_words(sql, dialect, 3);
+    match dialect {
+        // A connection's switches change only by `PRAGMA` (no trigger or function can
+        // run one), and its schemas by `ATTACH`/`DETACH`.
+        Dialect::Sqlite => {
+            return !matches!(
+                words.first().map(String::as_str),
+                Some("PRAGMA" | "ATTACH" | "DETACH")
+            );
+        }
+        Dialect::Postgres => return false,
+        Dialect::Mysql => {}
+    }
     let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     let ddl = match (word(0), word(1)) {
         ("CREATE" | "ALTER", "TABLE") | ("DROP", "TABLE" | "INDEX" | "VIEW") => true,
@@ -123,6 +132,17 @@ mod tests {
             "CREATE TABLE t (a INT)",
             Dialect::Postgres
         ));
+        assert!(leaves_session_alone(
+            "INSERT INTO t SELECT 1",
+            Dialect::Sqlite
+        ));
+        assert!(leaves_session_alone(
+            "CREATE TABLE t (a INT)",
+            Dialect::Sqlite
+        ));
+        for sql in ["PRAGMA query_only = 1", "ATTACH 'x.db' AS x", "detach x"] {
+            assert!(!leaves_session_alone(sql, Dialect::Sqlite), "{sql}");
+        }
     }
 
     #[test]

@@ -265,26 +265,27 @@ impl Driver for Sqlite {
     }
 
     async fn stats(s: &mut Connected<Self>) -> DriverResult<DbStats> {
-        let tables: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN (?, ?)",
-        )
-        .bind(&s.bookkeeping.migrations_table)
-        .bind(&s.bookkeeping.lock_table)
-        .fetch_one(&mut s.conn)
-        .await
-        .map_err(error)?;
-        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&mut s.conn)
+        // One request to the connection's worker thread, not four: `status` over a
+        // thousand files asks this once per file.
+        let book = &s.bookkeeping;
+        let sql = format!(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ({}, {}); PRAGMA page_count; PRAGMA page_size; SELECT sqlite_version()",
+            book.literal(&book.migrations_table),
+            book.literal(&book.lock_table)
+        );
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut s.conn)
             .await
             .map_err(error)?;
-        let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
-            .fetch_one(&mut s.conn)
-            .await
-            .map_err(error)?;
-        let version: Option<String> = sqlx::query_scalar("SELECT sqlite_version()")
-            .fetch_one(&mut s.conn)
-            .await
-            .ok();
+        use sqlx::Row;
+        let number = |i: usize| -> DriverResult<i64> {
+            let row = rows.get(i).ok_or_else(|| {
+                DriverError::new(ErrorKind::Query, format!("statistics: {} rows", rows.len()))
+            })?;
+            row.try_get::<i64, _>(0).map_err(error)
+        };
+        let (tables, pages, page_size) = (number(0)?, number(1)?, number(2)?);
+        let version = rows.get(3).and_then(|row| row.try_get::<String, _>(0).ok());
         Ok(DbStats {
             tables: tables.max(0) as u64,
             size_bytes: (pages * page_size).max(0) as u64,

@@ -106,14 +106,14 @@ impl PlannedStep {
     }
 
     /// Whether the session must be looked at after the step's file (`restore_session`):
-    /// always, except on MySQL for a file of statements that cannot change it
-    /// (`catalog::leaves_session_alone`: DDL on tables and indexes).
+    /// always on PostgreSQL; on MySQL unless the file is DDL on tables and indexes, on
+    /// SQLite unless it has a `PRAGMA`, `ATTACH` or `DETACH`
+    /// (`catalog::leaves_session_alone`).
     pub fn may_change_session(&self, dialect: Dialect) -> bool {
-        self.transactional
-            || !self
-                .statements
-                .iter()
-                .all(|s| crate::catalog::leaves_session_alone(&s.sql, dialect))
+        !self
+            .statements
+            .iter()
+            .all(|s| crate::catalog::leaves_session_alone(&s.sql, dialect))
     }
 }
 
@@ -549,5 +549,8 @@ mod tests {
         assert!(with_insert.may_change_session(Dialect::Mysql));
         let with_use = mysql_step(&["USE other", "CREATE TABLE t (a INT)"]);
         assert!(with_use.may_change_session(Dialect::Mysql));
+        assert!(!with_insert.may_change_session(Dialect::Sqlite));
+        let with_pragma = mysql_step(&["PRAGMA legacy_alter_table = 1", "CREATE TABLE t (a)"]);
+        assert!(with_pragma.may_change_session(Dialect::Sqlite));
     }
 }
