@@ -41,8 +41,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use tokio::sync::mpsc;
 
 use dbfleet_core::engine::Fleet;
@@ -133,7 +132,7 @@ async fn event_loop(
         workers.execute(command);
     }
 
-    let mut events = EventStream::new();
+    let mut input = terminal::input().map_err(|e| format!("cannot read the terminal: {e}"))?;
     let mut stop = std::pin::pin!(crate::signals::stop_requested());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -142,7 +141,7 @@ async fn event_loop(
         let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
         let msg = tokio::select! {
             biased;
-            event = events.next() => match event {
+            event = input.events.recv() => match event {
                 Some(Ok(event)) => match to_msg(event) {
                     Some(msg) => msg,
                     None => continue,
