@@ -160,6 +160,15 @@ impl RunProgress {
             })
     }
 
+    /// Whether `database` is in this run, still going, and not done yet (queued, waiting
+    /// or being worked on).
+    pub fn is_unfinished(&self, database: &str) -> bool {
+        self.is_active()
+            && self
+                .row(database)
+                .is_some_and(|r| !matches!(r.phase, Phase::Done(_)))
+    }
+
     pub fn done_count(&self) -> usize {
         self.rows
             .iter()

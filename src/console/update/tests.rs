@@ -1771,6 +1771,91 @@ fn the_run_list_of_a_thousand_shows_the_one_running() {
     assert!(run.offset <= 130 && 130 < run.offset + window);
 }
 
+/// A run over the whole of a thousand-database fleet, its view in front, every status
+/// read already.
+fn big_run(names_on_screen_first: bool) -> (State, Vec<String>) {
+    let mut state = fixtures::big_state(1000, SIZE);
+    for db in &mut state.dbs {
+        db.reading_since = None;
+    }
+    let names: Vec<String> = state.dbs.iter().map(|d| d.info.name.clone()).collect();
+    state.run = Some(crate::console::progress::RunProgress::new(
+        Direction::Up,
+        None,
+        &names,
+        0,
+    ));
+    if !names_on_screen_first {
+        state.screens = vec![Screen::Run];
+    }
+    (state, names)
+}
+
+fn finished(database: &str) -> Msg {
+    Msg::Run(RunEvent::Finished {
+        database: database.into(),
+        outcome: Outcome::Succeeded { applied: 1 },
+        duration_ms: 5,
+    })
+}
+
+#[test]
+fn a_large_run_reads_its_databases_when_it_ends_not_one_by_one_while_it_goes() {
+    let (mut state, names) = big_run(false);
+    for name in &names[..300] {
+        assert_eq!(
+            update(&mut state, finished(name)),
+            [],
+            "{name} is read later"
+        );
+    }
+    assert!(state.dbs.iter().all(|d| d.reading_since.is_none()));
+    // The run's end reads every database of the run, those that finished included.
+    update(
+        &mut state,
+        Msg::Run(RunEvent::RunFinished {
+            run_id: fixtures::RUN_ID.into(),
+            outcomes: Vec::new(),
+            cancelled: false,
+            duration_ms: 10,
+        }),
+    );
+    let commands = update(&mut state, Msg::RunEnded(Ok(())));
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("one read: {commands:?}");
+    };
+    assert_eq!(read, &names);
+}
+
+#[test]
+fn a_large_run_reads_a_finished_database_at_once_when_its_panel_is_on_screen() {
+    let (mut state, names) = big_run(true);
+    let on_screen = state.dbs[state.visible[0]].name().to_owned();
+    assert_eq!(
+        update(&mut state, finished(&on_screen)),
+        [Command::ReadStatus(vec![on_screen])]
+    );
+    // Far down the fleet: not on screen, read when the run ends.
+    assert_eq!(update(&mut state, finished(&names[900])), []);
+}
+
+#[test]
+fn the_timer_leaves_alone_what_the_run_has_yet_to_finish() {
+    let (mut state, names) = big_run(false);
+    for name in &names[..100] {
+        update(&mut state, finished(name));
+    }
+    state.now_ms += REFRESH_EVERY_MS;
+    assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+    let commands = update(&mut state, Msg::CatalogReloaded(Err("test".into())));
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("one read: {commands:?}");
+    };
+    // The first batch round the fleet holds the hundred that finished and a hundred the
+    // run has not reached: only the finished are read.
+    assert_eq!(read, &names[..100]);
+}
+
 #[test]
 fn u_and_p_in_inspect_act_on_the_inspected_database() {
     let mut state = demo();
