@@ -1857,6 +1857,43 @@ fn the_timer_leaves_alone_what_the_run_has_yet_to_finish() {
 }
 
 #[test]
+fn the_run_list_follows_the_next_set_from_the_top_again() {
+    let (mut state, names) = big_run(false);
+    state.run = state.run.take().map(|r| r.with_passes(2));
+    let started = |state: &mut State, set: &str| {
+        update(
+            state,
+            Msg::Run(RunEvent::RunStarted {
+                run_id: format!("{}-{set}", fixtures::RUN_ID),
+                by: "ops@deploy-1".into(),
+                command: "dbfleet console: up (everything pending)".into(),
+                direction: Direction::Up,
+                databases: names.clone(),
+                set: Some(set.into()),
+            }),
+        );
+    };
+    let connecting = |state: &mut State, db: &str| {
+        update(
+            state,
+            Msg::Run(RunEvent::Connecting {
+                database: db.into(),
+                server: format!("data/{db}.db"),
+            }),
+        );
+    };
+    started(&mut state, "first");
+    for name in &names[..500] {
+        update(&mut state, finished(name));
+    }
+    connecting(&mut state, &names[500]);
+    assert_eq!(state.run.as_ref().unwrap().cursor, 500);
+    started(&mut state, "second");
+    connecting(&mut state, &names[3]);
+    assert_eq!(state.run.as_ref().unwrap().cursor, 3);
+}
+
+#[test]
 fn u_and_p_in_inspect_act_on_the_inspected_database() {
     let mut state = demo();
     mark(&mut state, &["shared_service"]);
