@@ -12,7 +12,7 @@ use crate::console::layout;
 use crate::console::model::Health;
 use crate::console::msg::Pass;
 use crate::console::progress::Phase;
-use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::console::state::{FLASH_MS, Prompt, REFRESH_BATCH, REFRESH_EVERY_MS, history_lines};
 use crate::console::theme::Sym;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::status::Verdict;
@@ -662,13 +662,13 @@ fn the_timer_reads_a_large_fleet_a_batch_at_a_time_and_ctrl_r_reads_it_all() {
     assert!(second.contains(&on_screen));
     let fresh: Vec<&String> = second.iter().filter(|n| !first.contains(n)).collect();
     assert!(
-        fresh.len() >= 150,
+        fresh.len() >= REFRESH_BATCH * 3 / 4,
         "the next batch reads others: {}",
         fresh.len()
     );
-    // Five batches cover the fleet.
+    // Ten batches cover the fleet.
     let mut seen: std::collections::HashSet<String> = first.into_iter().chain(second).collect();
-    for _ in 0..3 {
+    for _ in 0..1000 / REFRESH_BATCH - 2 {
         seen.extend(timer_read(&mut state));
     }
     assert_eq!(seen.len(), 1000);
@@ -1842,7 +1842,9 @@ fn a_large_run_reads_a_finished_database_at_once_when_its_panel_is_on_screen() {
 #[test]
 fn the_timer_leaves_alone_what_the_run_has_yet_to_finish() {
     let (mut state, names) = big_run(false);
-    for name in &names[..100] {
+    // The first batch round the fleet: half of it finished, half not reached yet.
+    let half = REFRESH_BATCH / 2;
+    for name in &names[..half] {
         update(&mut state, finished(name));
     }
     state.now_ms += REFRESH_EVERY_MS;
@@ -1851,9 +1853,7 @@ fn the_timer_leaves_alone_what_the_run_has_yet_to_finish() {
     let [Command::ReadStatus(read)] = commands.as_slice() else {
         panic!("one read: {commands:?}");
     };
-    // The first batch round the fleet holds the hundred that finished and a hundred the
-    // run has not reached: only the finished are read.
-    assert_eq!(read, &names[..100]);
+    assert_eq!(read, &names[..half], "only the finished are read");
 }
 
 #[test]
