@@ -16,7 +16,8 @@
 //!
 //! One event loop: terminal events first, then the workers' channel (drained after each
 //! wake), then a tick; it redraws only when something visible changed, at most once a
-//! frame, so a flood of progress events never becomes a flood of redraws.
+//! frame after a key and once a `PROGRESS_FRAME` after anything else, so a flood of
+//! progress events never becomes a flood of redraws.
 
 /// Test and bench data: compiled for tests, and for `cargo bench` through the `fixtures`
 /// feature; never part of the release binary's library.
@@ -41,8 +42,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use tokio::sync::mpsc;
 
 use dbfleet_core::engine::Fleet;
@@ -55,8 +55,12 @@ use update::update;
 
 /// Spinners, elapsed times and the periodic refresh.
 const TICK: Duration = Duration::from_millis(200);
-/// At most this often a redraw.
+/// At most this often a redraw after a key: what the operator typed shows at once.
 const FRAME: Duration = Duration::from_millis(16);
+/// At most this often a redraw for what the workers and the clock changed. The clocks on
+/// screen show tenths of a second, so more frames show nothing more; each frame costs a
+/// pass over the fleet and a write to the terminal, CPU a run on the same machine needs.
+const PROGRESS_FRAME: Duration = Duration::from_millis(100);
 /// Worker messages folded per wake before the loop looks at the keyboard again.
 const DRAIN_AT_MOST: usize = 10_000;
 
@@ -128,21 +132,22 @@ async fn event_loop(
     // The first frame goes out before any status has been asked for.
     draw(terminal, state)?;
     let mut last_draw = Instant::now();
-    let mut dirty = false;
+    // How long after the last frame the next one may go out; `None`: nothing changed.
+    let mut dirty: Option<Duration> = None;
     for command in state.start() {
         workers.execute(command);
     }
 
-    let mut events = EventStream::new();
+    let mut input = terminal::input().map_err(|e| format!("cannot read the terminal: {e}"))?;
     let mut stop = std::pin::pin!(crate::signals::stop_requested());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
-        let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
+        let frame_due = tokio::time::Instant::from_std(last_draw + dirty.unwrap_or(FRAME));
         let msg = tokio::select! {
             biased;
-            event = events.next() => match event {
+            event = input.events.recv() => match event {
                 Some(Ok(event)) => match to_msg(event) {
                     Some(msg) => msg,
                     None => continue,
@@ -157,10 +162,10 @@ async fn event_loop(
             }
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick,
-            () = tokio::time::sleep_until(frame_due), if dirty => {
+            () = tokio::time::sleep_until(frame_due), if dirty.is_some() => {
                 draw(terminal, state)?;
                 last_draw = Instant::now();
-                dirty = false;
+                dirty = None;
                 continue;
             }
         };
@@ -175,24 +180,28 @@ async fn event_loop(
                 return Ok(());
             }
         }
-        if dirty && last_draw.elapsed() >= FRAME {
+        if dirty.is_some_and(|after| last_draw.elapsed() >= after) {
             draw(terminal, state)?;
             last_draw = Instant::now();
-            dirty = false;
+            dirty = None;
         }
     }
 }
 
-/// Runs one message through `update` and its commands through the workers. True when
-/// the console should close.
+/// Runs one message through `update` and its commands through the workers, and says in
+/// `dirty` how soon a frame should show it. True when the console should close.
 fn handle(
     state: &mut State,
     workers: &mut Workers,
     msg: Msg,
     clock: Instant,
-    dirty: &mut bool,
+    dirty: &mut Option<Duration>,
 ) -> bool {
     let tick = matches!(msg, Msg::Tick);
+    let pace = match msg {
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize(..) => FRAME,
+        _ => PROGRESS_FRAME,
+    };
     if let Msg::CatalogReloaded(Ok(reloaded)) = &msg {
         workers.use_fleet(reloaded.fleet.clone());
     }
@@ -201,7 +210,7 @@ fn handle(
     let commands = update(state, msg);
     // A tick only matters when a clock or spinner is on screen.
     if !tick || animating || state.animating() {
-        *dirty = true;
+        *dirty = Some(dirty.map_or(pace, |after| after.min(pace)));
     }
     for command in commands {
         if command == Command::Quit {

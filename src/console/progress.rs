@@ -88,6 +88,9 @@ pub struct RunProgress {
     /// many `RunFinished` are still to come before the last.
     pub passes: usize,
     passes_left: usize,
+    /// Every row before this one is done: where the search for the work starts, so
+    /// following it costs a few rows per event, not the whole list (`cursor_target`).
+    settled: usize,
 }
 
 impl RunProgress {
@@ -131,6 +134,7 @@ impl RunProgress {
             follow: true,
             passes: 1,
             passes_left: 0,
+            settled: 0,
         }
     }
 
@@ -158,6 +162,15 @@ impl RunProgress {
                     Phase::Connecting | Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
                 )
             })
+    }
+
+    /// Whether `database` is in this run, still going, and not done yet (queued, waiting
+    /// or being worked on).
+    pub fn is_unfinished(&self, database: &str) -> bool {
+        self.is_active()
+            && self
+                .row(database)
+                .is_some_and(|r| !matches!(r.phase, Phase::Done(_)))
     }
 
     pub fn done_count(&self) -> usize {
@@ -213,6 +226,7 @@ impl RunProgress {
                 self.by = Some(by.clone());
                 if later_set {
                     // The next set's run: its databases wait their turn again.
+                    self.settled = 0;
                     for db in databases {
                         if let Some(row) = self.row_mut(db) {
                             row.phase = Phase::Queued;
@@ -403,6 +417,13 @@ impl RunProgress {
                     row.finished_ms = Some(now);
                     row.statement = None;
                 }
+                while self
+                    .rows
+                    .get(self.settled)
+                    .is_some_and(|r| matches!(r.phase, Phase::Done(_)))
+                {
+                    self.settled += 1;
+                }
                 let bad = !outcome.lets_dependents_run();
                 let text = match outcome {
                     Outcome::Blocked { by } => format!("blocked by {}", by.join(", ")),
@@ -471,12 +492,21 @@ impl RunProgress {
             if !self.follow {
                 return None;
             }
-            return self.rows.iter().position(|r| {
-                matches!(
-                    r.phase,
-                    Phase::Connecting | Phase::Running | Phase::BackingUp | Phase::LockWaiting(_)
-                )
-            });
+            return self
+                .rows
+                .iter()
+                .enumerate()
+                .skip(self.settled)
+                .find(|(_, r)| {
+                    matches!(
+                        r.phase,
+                        Phase::Connecting
+                            | Phase::Running
+                            | Phase::BackingUp
+                            | Phase::LockWaiting(_)
+                    )
+                })
+                .map(|(i, _)| i);
         }
         self.rows.iter().position(|r| {
             matches!(

@@ -20,8 +20,11 @@ use dbfleet_core::engine::{Direction, Limit};
 /// How often status is read again on its own, unless `migrator.console_refresh_secs`
 /// says otherwise (the config's default is the same 10 s).
 pub const REFRESH_EVERY_MS: u64 = 10_000;
-/// The timer's refresh reads at most this many databases off screen at a time.
-pub const REFRESH_BATCH: usize = 200;
+/// The timer's refresh reads at most this many databases off screen at a time. A status
+/// read costs about a millisecond of CPU even on a SQLite file (a connection, its thread,
+/// a few queries), so this bounds what an idle console takes: 100 every 10 s is about 1%
+/// of a core; at 1,000 databases every one is still read within 100 s.
+pub const REFRESH_BATCH: usize = 100;
 
 /// Runs over this many databases or more offer a canary in their confirmation.
 pub const CANARY_FROM: usize = 3;
@@ -620,38 +623,60 @@ impl State {
     /// the fleet, so a refresh of 1,000 databases on servers opens at most a few hundred
     /// connections each time, not a thousand, and every database is still read within a
     /// few periods (`ctrl-r` reads them all now). A fleet that fits a batch is read whole.
+    /// A database the run in progress has yet to finish is left alone: it is about to
+    /// change, and is read when it finishes or when the run ends.
     pub(super) fn refresh_batch(&mut self) -> Vec<Command> {
         let count = self.dbs.len();
         if count <= REFRESH_BATCH {
             return self.refresh_all();
         }
         self.last_refresh_ms = Some(self.now_ms);
-        let grid = crate::console::layout::fleet_grid(
-            self.size.0,
-            self.size.1,
-            self.layout,
-            self.visible.len(),
-        );
-        let first = self.offset * grid.columns;
-        let on_screen = self
-            .visible
-            .iter()
-            .skip(first)
-            .take(grid.columns * grid.rows)
-            .copied();
         let start = self.refresh_next % count;
-        let round = (0..REFRESH_BATCH).map(|k| (start + k) % count);
         self.refresh_next = (start + REFRESH_BATCH) % count;
-        let mut indices: Vec<usize> = on_screen.chain(round).collect();
+        let round = (0..REFRESH_BATCH).map(|k| (start + k) % count);
+        let mut indices: Vec<usize> = self.panels_on_screen().chain(round).collect();
         indices.sort_unstable();
         indices.dedup();
         indices.retain(|&i| {
             !self
                 .run
                 .as_ref()
-                .is_some_and(|r| r.is_running(self.dbs[i].name()))
+                .is_some_and(|r| r.is_unfinished(self.dbs[i].name()))
         });
         self.read(indices)
+    }
+
+    /// The databases (indices into `dbs`) whose panels or rows the fleet view draws at
+    /// its scroll position, whether or not another screen covers it now.
+    fn panels_on_screen(&self) -> impl Iterator<Item = usize> + '_ {
+        let grid = self.grid();
+        self.visible
+            .iter()
+            .skip(self.offset * grid.columns)
+            .take(grid.columns * grid.rows)
+            .copied()
+    }
+
+    /// A database of the run in progress has ended: its status is read again at once
+    /// when the run is small enough to read whole (as the timer does), or when its panel
+    /// is in front of the operator. The other databases of a large run are read when it
+    /// ends (`update::on_run_ended` reads every database of the run), so a thousand
+    /// reads do not take CPU and connections from the run while it goes.
+    pub(super) fn read_after_its_run(&mut self, database: String) -> Vec<Command> {
+        let large = self
+            .run
+            .as_ref()
+            .is_some_and(|r| r.is_active() && r.rows.len() > REFRESH_BATCH);
+        if large {
+            let fleet_in_front = self.screens.is_empty();
+            let shown = self
+                .index_of(&database)
+                .is_some_and(|db| fleet_in_front && self.panels_on_screen().any(|i| i == db));
+            if !shown {
+                return Vec::new();
+            }
+        }
+        self.read_names(&[database])
     }
 
     pub(super) fn refresh_all(&mut self) -> Vec<Command> {

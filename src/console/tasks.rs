@@ -22,6 +22,10 @@ use dbfleet_core::engine::{
 /// Status reads at once: enough to read a thousand SQLite files quickly, few enough not
 /// to open hundreds of connections to one server.
 const PARALLEL_READS: usize = 16;
+/// The run's events go to the event loop in bursts at most this often...
+const FORWARD_EVERY: Duration = Duration::from_millis(10);
+/// ...of at most this many events.
+const FORWARD_AT_MOST: usize = 1024;
 /// A dry run over many databases may take a while; a hung one must not hold it forever.
 const PLAN_TIMEOUT: Duration = Duration::from_mins(2);
 
@@ -318,9 +322,16 @@ impl Workers {
                         .map_err(|e| dbfleet_core::human::with_causes(&e))
                 }),
             };
-            while let Some(event) = events.recv().await {
-                // The console may be gone; the run still finishes and releases its locks.
-                let _ = tx.send(Msg::Run(event));
+            let mut batch = Vec::new();
+            while events.recv_many(&mut batch, FORWARD_AT_MOST).await > 0 {
+                for event in batch.drain(..) {
+                    // The console may be gone; the run still finishes and releases its locks.
+                    let _ = tx.send(Msg::Run(event));
+                }
+                // A run sends thousands of events a second; handed on one by one, each
+                // would wake the event loop for itself. In bursts the loop wakes once per
+                // burst and folds them all before its next frame, which is all it shows.
+                tokio::time::sleep(FORWARD_EVERY).await;
             }
             let ended = match run.await {
                 Ok(result) => result,

@@ -7,10 +7,13 @@
 
 use std::io::{Write, stdout};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crossterm::cursor::Show;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -44,6 +47,55 @@ pub fn init() -> std::io::Result<(DefaultTerminal, Restore)> {
     crossterm::execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((terminal, guard))
+}
+
+/// How long the input thread waits for a key before it looks whether the console closed.
+const INPUT_POLL: Duration = Duration::from_millis(100);
+
+/// The terminal's events, read by a thread of their own and handed over on a channel.
+/// Not crossterm's `EventStream`: each of its polls takes crossterm's reader lock, which
+/// its own thread holds while it waits for a key, so every wake of the event loop (one per
+/// worker message in a run, thousands a second) spun on that lock, yielding the CPU over
+/// and over. A channel costs the loop nothing to look at. Dropping it stops the thread
+/// within `INPUT_POLL`, before the terminal is restored, so it reads nothing meant for the
+/// shell.
+pub struct Input {
+    pub events: tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>,
+    closed: Arc<AtomicBool>,
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts reading the terminal. The channel closes when the terminal cannot be read any
+/// more, after an `Err` saying why.
+pub fn input() -> std::io::Result<Input> {
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let closed = Arc::new(AtomicBool::new(false));
+    let stop = closed.clone();
+    std::thread::Builder::new()
+        .name("console-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match crossterm::event::poll(INPUT_POLL) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        })?;
+    Ok(Input { events, closed })
 }
 
 /// Sends tracing to `path` (never to the screen, which belongs to the console). Returns

@@ -23,7 +23,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Command> {
 }
 
 fn activate(state: &mut State) -> Vec<Command> {
-    let Some(Overlay::Confirm(confirm)) = state.overlay.clone() else {
+    let Some(Overlay::Confirm(confirm)) = &state.overlay else {
         return Vec::new();
     };
     if confirm.focus == 0 {
@@ -34,7 +34,10 @@ fn activate(state: &mut State) -> Vec<Command> {
         state.flash(FlashLevel::Warning, why);
         return Vec::new();
     }
-    state.overlay = None;
+    // Taken, not cloned: a run's plan holds every database's steps and their SQL.
+    let Some(Overlay::Confirm(confirm)) = state.overlay.take() else {
+        return Vec::new();
+    };
     match confirm.kind {
         ConfirmKind::Run(run) => {
             let databases = run.ready_databases().unwrap_or_default();

@@ -100,7 +100,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 ended
             });
             match ended {
-                Some(db) => state.read_names(&[db]),
+                Some(db) => state.read_after_its_run(db),
                 None => Vec::new(),
             }
         }

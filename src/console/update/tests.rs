@@ -12,7 +12,7 @@ use crate::console::layout;
 use crate::console::model::Health;
 use crate::console::msg::Pass;
 use crate::console::progress::Phase;
-use crate::console::state::{FLASH_MS, Prompt, REFRESH_EVERY_MS, history_lines};
+use crate::console::state::{FLASH_MS, Prompt, REFRESH_BATCH, REFRESH_EVERY_MS, history_lines};
 use crate::console::theme::Sym;
 use dbfleet_core::engine::admin::Resolution;
 use dbfleet_core::engine::status::Verdict;
@@ -662,13 +662,13 @@ fn the_timer_reads_a_large_fleet_a_batch_at_a_time_and_ctrl_r_reads_it_all() {
     assert!(second.contains(&on_screen));
     let fresh: Vec<&String> = second.iter().filter(|n| !first.contains(n)).collect();
     assert!(
-        fresh.len() >= 150,
+        fresh.len() >= REFRESH_BATCH * 3 / 4,
         "the next batch reads others: {}",
         fresh.len()
     );
-    // Five batches cover the fleet.
+    // Ten batches cover the fleet.
     let mut seen: std::collections::HashSet<String> = first.into_iter().chain(second).collect();
-    for _ in 0..3 {
+    for _ in 0..1000 / REFRESH_BATCH - 2 {
         seen.extend(timer_read(&mut state));
     }
     assert_eq!(seen.len(), 1000);
@@ -1769,6 +1769,128 @@ fn the_run_list_of_a_thousand_shows_the_one_running() {
     let window = layout::run_table_height(SIZE.0, SIZE.1, run.rows.len());
     assert_eq!(run.cursor, 130);
     assert!(run.offset <= 130 && 130 < run.offset + window);
+}
+
+/// A run over the whole of a thousand-database fleet, its view in front, every status
+/// read already.
+fn big_run(names_on_screen_first: bool) -> (State, Vec<String>) {
+    let mut state = fixtures::big_state(1000, SIZE);
+    for db in &mut state.dbs {
+        db.reading_since = None;
+    }
+    let names: Vec<String> = state.dbs.iter().map(|d| d.info.name.clone()).collect();
+    state.run = Some(crate::console::progress::RunProgress::new(
+        Direction::Up,
+        None,
+        &names,
+        0,
+    ));
+    if !names_on_screen_first {
+        state.screens = vec![Screen::Run];
+    }
+    (state, names)
+}
+
+fn finished(database: &str) -> Msg {
+    Msg::Run(RunEvent::Finished {
+        database: database.into(),
+        outcome: Outcome::Succeeded { applied: 1 },
+        duration_ms: 5,
+    })
+}
+
+#[test]
+fn a_large_run_reads_its_databases_when_it_ends_not_one_by_one_while_it_goes() {
+    let (mut state, names) = big_run(false);
+    for name in &names[..300] {
+        assert_eq!(
+            update(&mut state, finished(name)),
+            [],
+            "{name} is read later"
+        );
+    }
+    assert!(state.dbs.iter().all(|d| d.reading_since.is_none()));
+    // The run's end reads every database of the run, those that finished included.
+    update(
+        &mut state,
+        Msg::Run(RunEvent::RunFinished {
+            run_id: fixtures::RUN_ID.into(),
+            outcomes: Vec::new(),
+            cancelled: false,
+            duration_ms: 10,
+        }),
+    );
+    let commands = update(&mut state, Msg::RunEnded(Ok(())));
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("one read: {commands:?}");
+    };
+    assert_eq!(read, &names);
+}
+
+#[test]
+fn a_large_run_reads_a_finished_database_at_once_when_its_panel_is_on_screen() {
+    let (mut state, names) = big_run(true);
+    let on_screen = state.dbs[state.visible[0]].name().to_owned();
+    assert_eq!(
+        update(&mut state, finished(&on_screen)),
+        [Command::ReadStatus(vec![on_screen])]
+    );
+    // Far down the fleet: not on screen, read when the run ends.
+    assert_eq!(update(&mut state, finished(&names[900])), []);
+}
+
+#[test]
+fn the_timer_leaves_alone_what_the_run_has_yet_to_finish() {
+    let (mut state, names) = big_run(false);
+    // The first batch round the fleet: half of it finished, half not reached yet.
+    let half = REFRESH_BATCH / 2;
+    for name in &names[..half] {
+        update(&mut state, finished(name));
+    }
+    state.now_ms += REFRESH_EVERY_MS;
+    assert_eq!(update(&mut state, Msg::Tick), [Command::ReloadCatalog]);
+    let commands = update(&mut state, Msg::CatalogReloaded(Err("test".into())));
+    let [Command::ReadStatus(read)] = commands.as_slice() else {
+        panic!("one read: {commands:?}");
+    };
+    assert_eq!(read, &names[..half], "only the finished are read");
+}
+
+#[test]
+fn the_run_list_follows_the_next_set_from_the_top_again() {
+    let (mut state, names) = big_run(false);
+    state.run = state.run.take().map(|r| r.with_passes(2));
+    let started = |state: &mut State, set: &str| {
+        update(
+            state,
+            Msg::Run(RunEvent::RunStarted {
+                run_id: format!("{}-{set}", fixtures::RUN_ID),
+                by: "ops@deploy-1".into(),
+                command: "dbfleet console: up (everything pending)".into(),
+                direction: Direction::Up,
+                databases: names.clone(),
+                set: Some(set.into()),
+            }),
+        );
+    };
+    let connecting = |state: &mut State, db: &str| {
+        update(
+            state,
+            Msg::Run(RunEvent::Connecting {
+                database: db.into(),
+                server: format!("data/{db}.db"),
+            }),
+        );
+    };
+    started(&mut state, "first");
+    for name in &names[..500] {
+        update(&mut state, finished(name));
+    }
+    connecting(&mut state, &names[500]);
+    assert_eq!(state.run.as_ref().unwrap().cursor, 500);
+    started(&mut state, "second");
+    connecting(&mut state, &names[3]);
+    assert_eq!(state.run.as_ref().unwrap().cursor, 3);
 }
 
 #[test]
