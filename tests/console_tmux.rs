@@ -461,7 +461,11 @@ fn everything_pending_on_the_demo_teaching_state_brings_the_pending_databases_up
         "the confirmation says the order:\n{confirm}"
     );
     tmux.keys(&["Tab", "Enter"]);
-    let finished = tmux.wait_for_text("run finished");
+    // The run's last event and the status line that follows its end may land in
+    // different frames: wait for both.
+    let finished = tmux.wait_for("the run's end and its marks cleared", |s| {
+        s.contains("run finished") && s.contains("mark(s) cleared")
+    });
     assert!(
         finished.contains("2/2 database(s) ok") && finished.contains("2 mark(s) cleared"),
         "{finished}"
