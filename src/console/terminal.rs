@@ -5,7 +5,7 @@
 //! inside the panic hook, aborts the process with a run still going. Mouse capture stays
 //! off: it would break the terminal's own copy and paste.
 
-use std::io::{Write, stdout};
+use std::io::{IsTerminal, Write, stdout};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -79,8 +79,21 @@ pub fn input() -> std::io::Result<Input> {
     std::thread::Builder::new()
         .name("console-input".into())
         .spawn(move || {
+            // A terminal that hung up reads as empty forever (crossterm's `poll` spins on
+            // its end of file until the timeout): once stdin, a terminal at the start, is
+            // none any more (its ioctls fail after a hangup), end the console as a failed
+            // read would, instead of spinning a core until someone kills it.
+            let was_terminal = std::io::stdin().is_terminal();
             while !stop.load(Ordering::Relaxed) {
                 match crossterm::event::poll(INPUT_POLL) {
+                    Ok(false) if was_terminal && !std::io::stdin().is_terminal() => {
+                        let gone = std::io::Error::new(
+                            std::io::ErrorKind::BrokenPipe,
+                            "the terminal hung up",
+                        );
+                        let _ = tx.send(Err(gone));
+                        return;
+                    }
                     Ok(false) => continue,
                     Ok(true) => {}
                     Err(e) => {
