@@ -3,23 +3,26 @@
 # console's idle cost.
 #
 # Generates N SQLite databases sharing one set of M migrations (scripts/gen-history.sh),
-# then RUNS times, interleaved, on fresh database files each time:
+# then RUNS times, interleaved (odd runs CLI first, even runs console first), on fresh
+# database files each time:
 #   cli      `dbfleet up --all --directory bench`, timed around the process;
 #   console  `dbfleet` (the console) in a detached tmux session of SIZE; once every
 #            status is read: `a` (mark every database), `U`, wait for the plan, Tab (the
 #            "Run up on N" button), Enter. Timed from the Enter to the run view's title
 #            saying "finished" (capture-pane polled every POLL seconds); the console's own
 #            clock (the title's elapsed time, from the keypress folded to RunFinished) is
-#            printed beside it.
+#            printed beside it. The polled figure carries the screen's latency (a frame
+#            is at most 100 ms behind, plus the polling): about 0.1 s more than the clock.
 # After every run each database must have all M migrations applied (`dbfleet status
 # --format json`). Prints the medians and the ratio console/CLI. Aim: <= 1.05.
 #
-# Then the idle cost: the console open on the up-to-date fleet for IDLE seconds, its CPU
+# Then the idle cost: the console open on the up-to-date fleet for IDLE seconds (six
+# refresh periods by default, so where they fall in the window matters less), its CPU
 # time from /proc/PID/stat (utime + stime), as % of one core, with the refresh interval
 # it ran with (REFRESH seconds; unset: the config's default, migrator.console_refresh_secs
 # 10). Aim: < 2%.
 #
-#   scripts/bench-console.sh                        # N=1000 M=12 RUNS=3 IDLE=30
+#   scripts/bench-console.sh                        # N=1000 M=12 RUNS=4 IDLE=60
 #   N=200 RUNS=5 scripts/bench-console.sh
 #   DBFLEET_BIN=target/release/dbfleet scripts/bench-console.sh   # no build
 #   IDLE=0 ...   # runs only; RUNS=0 ... idle only (on a fleet brought up by the CLI)
@@ -27,8 +30,8 @@ set -euo pipefail
 
 N=${N:-1000}
 M=${M:-12}
-RUNS=${RUNS:-3}
-IDLE=${IDLE:-30}
+RUNS=${RUNS:-4}
+IDLE=${IDLE:-60}
 SIZE=${SIZE:-200x50}
 POLL=${POLL:-0.05}
 REFRESH=${REFRESH:-}
@@ -63,7 +66,7 @@ printf 'targets: ["db_*"]\n' >"$work/migrations/bench/set.yaml"
 } >"$work/config.yaml"
 
 now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 fresh() { rm -rf "$work/data"; mkdir -p "$work/data"; }
 
 check_applied() {
@@ -111,14 +114,16 @@ stop_console() {
 cli_times=()
 console_times=()
 console_own=()
-for run in $(seq 1 "$RUNS"); do
+cli_run() {
   fresh
+  local t0 t1
   t0=$(now)
   (cd "$work" && "$bin" up --all --directory bench >/dev/null 2>&1)
   t1=$(now)
   cli_times+=("$(echo "$t1 - $t0" | bc -l)")
-  check_applied "cli run $run"
-
+  check_applied "cli run $1"
+}
+console_run() {
   fresh
   start_console
   tmux -L "$sock" send-keys -t bench a
@@ -127,6 +132,7 @@ for run in $(seq 1 "$RUNS"); do
   wait_screen "$N of $N will change" "" "the plan of the run"
   tmux -L "$sock" send-keys -t bench Tab
   sleep 0.3
+  local t0 t1 own
   t0=$(now)
   tmux -L "$sock" send-keys -t bench Enter
   wait_screen "· finished · $N/$N done" "" "the run's end" 600
@@ -135,8 +141,13 @@ for run in $(seq 1 "$RUNS"); do
   stop_console
   console_times+=("$(echo "$t1 - $t0" | bc -l)")
   console_own+=("$own")
-  check_applied "console run $run"
-  echo "run $run: cli ${cli_times[-1]} s, console ${console_times[-1]} s (its own clock: $own)" >&2
+  check_applied "console run $1"
+}
+# The order alternates (CLI first, then the console first), so neither always runs on
+# the heels of the other's files being deleted.
+for run in $(seq 1 "$RUNS"); do
+  if ((run % 2)); then cli_run "$run"; console_run "$run"; else console_run "$run"; cli_run "$run"; fi
+  echo "run $run: cli ${cli_times[-1]} s, console ${console_times[-1]} s (its own clock: ${console_own[-1]}), load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 
 if ((RUNS > 0)); then

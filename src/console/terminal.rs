@@ -57,16 +57,20 @@ const INPUT_POLL: Duration = Duration::from_millis(100);
 /// its own thread holds while it waits for a key, so every wake of the event loop (one per
 /// worker message in a run, thousands a second) spun on that lock, yielding the CPU over
 /// and over. A channel costs the loop nothing to look at. Dropping it stops the thread
-/// within `INPUT_POLL`, before the terminal is restored, so it reads nothing meant for the
-/// shell.
+/// and waits for it to end (it does within `INPUT_POLL`), before the terminal is
+/// restored, so it reads nothing meant for the shell; not longer than twice that, since a
+/// terminal that hung up can leave it stuck in a read.
 pub struct Input {
     pub events: tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>,
     closed: Arc<AtomicBool>,
+    /// Disconnected when the thread has ended.
+    ended: std::sync::mpsc::Receiver<()>,
 }
 
 impl Drop for Input {
     fn drop(&mut self) {
         self.closed.store(true, Ordering::Relaxed);
+        let _ = self.ended.recv_timeout(2 * INPUT_POLL);
     }
 }
 
@@ -76,9 +80,12 @@ pub fn input() -> std::io::Result<Input> {
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     let closed = Arc::new(AtomicBool::new(false));
     let stop = closed.clone();
+    let (ending, ended) = std::sync::mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("console-input".into())
         .spawn(move || {
+            // Dropped when the thread ends, however it ends: that is the signal.
+            let _ending = ending;
             // A terminal that hung up reads as empty forever (crossterm's `poll` spins on
             // its end of file until the timeout): once stdin, a terminal at the start, is
             // none any more (its ioctls fail after a hangup), end the console as a failed
@@ -108,7 +115,11 @@ pub fn input() -> std::io::Result<Input> {
                 }
             }
         })?;
-    Ok(Input { events, closed })
+    Ok(Input {
+        events,
+        closed,
+        ended,
+    })
 }
 
 /// Sends tracing to `path` (never to the screen, which belongs to the console). Returns
