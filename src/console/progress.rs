@@ -164,13 +164,9 @@ impl RunProgress {
             })
     }
 
-    /// Whether `database` is in this run, still going, and not done yet (queued, waiting
-    /// or being worked on).
-    pub fn is_unfinished(&self, database: &str) -> bool {
-        self.is_active()
-            && self
-                .row(database)
-                .is_some_and(|r| !matches!(r.phase, Phase::Done(_)))
+    /// Whether `database` is in this run and the run is still going.
+    pub fn takes_part(&self, database: &str) -> bool {
+        self.is_active() && self.index.contains_key(database)
     }
 
     pub fn done_count(&self) -> usize {

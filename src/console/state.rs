@@ -623,8 +623,8 @@ impl State {
     /// the fleet, so a refresh of 1,000 databases on servers opens at most a few hundred
     /// connections each time, not a thousand, and every database is still read within a
     /// few periods (`ctrl-r` reads them all now). A fleet that fits a batch is read whole.
-    /// A database the run in progress has yet to finish is left alone: it is about to
-    /// change, and is read when it finishes or when the run ends.
+    /// The databases of the run in progress are left alone: the run says how each goes,
+    /// and each is read when it finishes (`read_after_its_run`) or when the run ends.
     pub(super) fn refresh_batch(&mut self) -> Vec<Command> {
         let count = self.dbs.len();
         if count <= REFRESH_BATCH {
@@ -641,7 +641,7 @@ impl State {
             !self
                 .run
                 .as_ref()
-                .is_some_and(|r| r.is_unfinished(self.dbs[i].name()))
+                .is_some_and(|r| r.takes_part(self.dbs[i].name()))
         });
         self.read(indices)
     }
