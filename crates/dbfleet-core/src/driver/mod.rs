@@ -270,6 +270,10 @@ pub trait Session: Send {
     /// statements were not committed (PostgreSQL, MySQL; a SQLite migration cannot open
     /// one, as transaction control is refused in migration files).
     async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()>;
+    /// Where `restore_session(true)` is statements whose answer nothing reads (PostgreSQL's
+    /// `RESET`s), those statements: the step then sends them with its closing row, in the
+    /// same round trip and still before it. `None` where restoring must read the session.
+    fn resets_in_transaction(&self) -> Option<&'static str>;
     /// Removes this run's lock row and frees the database's own lock, whatever the last
     /// migration did to the session (it is restored first). Another run's row stays.
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()>;

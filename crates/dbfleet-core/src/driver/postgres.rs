@@ -221,6 +221,7 @@ impl Driver for Postgres {
     const SERVER_LOCK: bool = true;
     type Conn = PgConnection;
     const ERROR: fn(sqlx::Error) -> DriverError = server::error;
+    const RESETS_IN_TRANSACTION: Option<&'static str> = Some(RESET_SESSION);
 
     async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool> {
         let name = s.bookkeeping.table(table);

@@ -44,6 +44,9 @@ pub(crate) trait Driver: Send + Sized + 'static {
     type Conn: Plumbing;
     /// sqlx's error in this dialect's words.
     const ERROR: fn(sqlx::Error) -> DriverError;
+    /// `Session::resets_in_transaction`: what `restore_session(true)` sends, where it is
+    /// plain SQL that needs no answer read.
+    const RESETS_IN_TRANSACTION: Option<&'static str> = None;
 
     /// Whether dbfleet's table `table` exists, where `bookkeeping` names it.
     async fn table_exists(s: &mut Connected<Self>, table: &str) -> DriverResult<bool>;
@@ -318,6 +321,10 @@ impl<D: Driver> Session for Connected<D> {
 
     async fn restore_session(&mut self, in_step_transaction: bool) -> DriverResult<()> {
         D::restore_session(self, in_step_transaction).await
+    }
+
+    fn resets_in_transaction(&self) -> Option<&'static str> {
+        D::RESETS_IN_TRANSACTION
     }
 
     async fn release_lock(&mut self, holder: &LockHolder) -> DriverResult<()> {

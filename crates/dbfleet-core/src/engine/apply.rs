@@ -325,6 +325,8 @@ async fn run_statements(
     let closes_with_last = step.closes_with_last_statement(dialect);
     // Whether the closing (and the next step's opening) is committed already.
     let mut closed: Option<bool> = None;
+    // In a transaction, resets that travel with the closing row (`resets_in_transaction`).
+    let mut resets_with_closing: Option<&'static str> = None;
     for (i, statement) in step.statements.iter().enumerate().skip(from) {
         if step.transactional && run.cancel.is_cancelled() {
             let _ = session.execute("ROLLBACK").await;
@@ -390,7 +392,12 @@ async fn run_statements(
         if ran.is_ok() && i + 1 == total {
             done = total;
             if step.may_change_session(dialect) {
-                ran = session.restore_session(step.transactional).await;
+                resets_with_closing = session
+                    .resets_in_transaction()
+                    .filter(|_| step.transactional && closed.is_none());
+                if resets_with_closing.is_none() {
+                    ran = session.restore_session(step.transactional).await;
+                }
             }
             if let (Some(opens_next), Err(e)) = (closed, &ran) {
                 // Recorded done already: say what went wrong after it, and take back the
@@ -480,13 +487,16 @@ async fn run_statements(
         }
         let _ = session.execute("ROLLBACK").await;
     }
-    // In a transaction the closing row and the COMMIT go in one round trip.
+    // In a transaction the resets, the closing row and the COMMIT go in one round trip,
+    // in that order: the row is written as dbfleet's session, not the migration's role.
     let commits = step.transactional && !joins.keep_open;
-    let sql = if commits {
-        format!("{closing};\nCOMMIT")
-    } else {
-        closing
+    let mut sql = match resets_with_closing {
+        Some(resets) => format!("{resets};\n{closing}"),
+        None => closing,
     };
+    if commits {
+        sql.push_str(";\nCOMMIT");
+    }
     if let Err(e) = session.execute(&sql).await {
         if step.transactional {
             let _ = session.execute("ROLLBACK").await;
