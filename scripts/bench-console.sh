@@ -13,6 +13,9 @@
 #            clock (the title's elapsed time, from the keypress folded to RunFinished) is
 #            printed beside it. The polled figure carries the screen's latency (a frame
 #            is at most 100 ms behind, plus the polling): about 0.1 s more than the clock.
+#            Each side's CPU time is printed too (the CLI's from /usr/bin/time, the
+#            console's from /proc/PID/stat between the Enter and the end): the engine runs
+#            inside either process, and CPU moves less than the clock with the disk.
 # After every run each database must have all M migrations applied (`dbfleet status
 # --format json`). Prints the medians and the ratio console/CLI. Aim: <= 1.05.
 #
@@ -114,13 +117,18 @@ stop_console() {
 cli_times=()
 console_times=()
 console_own=()
+cli_cpu=()
+console_cpu=()
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$console_pid/stat"; }
 cli_run() {
   fresh
   local t0 t1
   t0=$(now)
-  (cd "$work" && "$bin" up --all --directory bench >/dev/null 2>&1)
+  (cd "$work" && /usr/bin/time -f '%U %S' -o "$work/cli.cpu" "$bin" up --all --directory bench >/dev/null 2>&1)
   t1=$(now)
   cli_times+=("$(echo "$t1 - $t0" | bc -l)")
+  cli_cpu+=("$(awk '{print $1 + $2}' "$work/cli.cpu")")
   check_applied "cli run $1"
 }
 console_run() {
@@ -132,11 +140,14 @@ console_run() {
   wait_screen "$N of $N will change" "" "the plan of the run"
   tmux -L "$sock" send-keys -t bench Tab
   sleep 0.3
-  local t0 t1 own
+  local t0 t1 own k0 k1
+  k0=$(ticks)
   t0=$(now)
   tmux -L "$sock" send-keys -t bench Enter
   wait_screen "· finished · $N/$N done" "" "the run's end" 600
   t1=$(now)
+  k1=$(ticks)
+  console_cpu+=("$(echo "($k1 - $k0) / $hz" | bc -l)")
   own=$(screen | grep -Eo "· finished · $N/$N done · [0-9.]+ ?(ms|s|m[0-9]+s)" | head -1 | sed 's/.*done · //')
   stop_console
   console_times+=("$(echo "$t1 - $t0" | bc -l)")
@@ -147,7 +158,8 @@ console_run() {
 # the heels of the other's files being deleted.
 for run in $(seq 1 "$RUNS"); do
   if ((run % 2)); then cli_run "$run"; console_run "$run"; else console_run "$run"; cli_run "$run"; fi
-  echo "run $run: cli ${cli_times[-1]} s, console ${console_times[-1]} s (its own clock: ${console_own[-1]}), load $(cut -d' ' -f1 /proc/loadavg)" >&2
+  printf 'run %s: cli %.3f s (CPU %.2f s), console %.3f s (its own clock: %s, CPU %.2f s), load %s\n' "$run" \
+    "${cli_times[-1]}" "${cli_cpu[-1]}" "${console_times[-1]}" "${console_own[-1]}" "${console_cpu[-1]}" "$(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 
 if ((RUNS > 0)); then
@@ -158,6 +170,9 @@ if ((RUNS > 0)); then
   printf 'console up (median)    %.3f s   [%s]\n' "$k" "$(printf '%.3f ' "${console_times[@]}")"
   printf 'console, own clock     [%s]\n' "${console_own[*]}"
   printf 'ratio console/cli      %.3fx\n' "$(echo "$k / $c" | bc -l)"
+  cc=$(printf '%s\n' "${cli_cpu[@]}" | median)
+  kc=$(printf '%s\n' "${console_cpu[@]}" | median)
+  printf 'CPU of the process (median): cli %.2f s, console %.2f s (from the Enter to the end), ratio %.3fx\n' "$cc" "$kc" "$(echo "$kc / $cc" | bc -l)"
 fi
 
 if ((IDLE > 0)); then
@@ -169,8 +184,6 @@ if ((IDLE > 0)); then
   start_console
   wait_screen "up to date" "reading" "an up-to-date fleet"
   sleep 1
-  hz=$(getconf CLK_TCK)
-  ticks() { awk '{print $14 + $15}' "/proc/$console_pid/stat"; }
   a=$(ticks); t0=$(now)
   sleep "$IDLE"
   b=$(ticks); t1=$(now)
