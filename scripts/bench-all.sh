@@ -4,7 +4,8 @@
 #
 #   up      scripts/bench-history.sh per engine at 10 x 300, 100 x 60 and 500 x 12
 #           (databases x migrations: the same 3,000-6,000 migrations spread differently),
-#           parallelism 8 on both sides; PostgreSQL and SQLite also with --group;
+#           parallelism 8 on both sides; PostgreSQL and SQLite also with --group; and
+#           a rollout: one new migration over 100 databases that have the other 59;
 #   status  200 PostgreSQL databases x 150 migrations, 1,000 SQLite databases x 12;
 #   console scripts/bench-console.sh: its run against the CLI's at 1,000 databases, its
 #           idle CPU.
@@ -48,6 +49,8 @@ for engine in postgres mysql sqlite; do
     part "up-$engine-${n}x$m" ENGINE="$engine" N="$n" M="$m" RUNS="$RUNS" MODES="$modes" \
       PGSSLMODE=disable "$root/scripts/bench-history.sh"
   done
+  part "rollout-$engine-100" ENGINE="$engine" N=100 M=60 LAST=1 RUNS="$RUNS" MODES=plain \
+    PGSSLMODE=disable "$root/scripts/bench-history.sh"
 done
 if wants status; then
   part status-postgres-200x150 ENGINE=postgres N=0 M=150 STATUS_N=200 RUNS=5 PGSSLMODE=disable \

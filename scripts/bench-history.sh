@@ -25,8 +25,12 @@
 #   ENGINE=postgres N=20 M=150 MODES="plain group" STATUS_N=200 scripts/bench-history.sh
 #   ENGINE=mysql N=10 M=300 MODES="before plain" BEFORE_BIN=/tmp/dbfleet-old scripts/bench-history.sh
 #   ENGINE=sqlite N=500 M=12 MODES="plain group" scripts/bench-history.sh   # files in a temp dir
-# N=0 skips the up timings (status only).
-# Environment: ENGINE (mysql) N (10) M (300) P (8) RUNS (3) MODES (plain) STATUS_N (0)
+# N=0 skips the up timings (status only). LAST=k times only the history's last k migrations,
+# a fleet's everyday rollout: before each timed run dbfleet applies the first M-k untimed
+# (`up --to`), on the client's databases too, so both sides start from the same schema and
+# dbfleet from its bookkeeping tables in place.
+#   ENGINE=postgres N=100 M=60 LAST=1 scripts/bench-history.sh
+# Environment: ENGINE (mysql) N (10) M (300) P (8) RUNS (3) MODES (plain) STATUS_N (0) LAST (0)
 #   PREFIX (dbfleet_hist); DBFLEET_BIN (else cargo build --release); connection as in
 #   scripts/bench-servers.sh (PGHOST.., MYSQL_HOST.., MYSQL_PWD).
 set -euo pipefail
@@ -39,6 +43,7 @@ P=${P:-8}
 RUNS=${RUNS:-3}
 MODES=${MODES:-plain}
 STATUS_N=${STATUS_N:-0}
+LAST=${LAST:-0}
 PREFIX=${PREFIX:-dbfleet_hist}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
@@ -108,8 +113,11 @@ recreate() { # n
 
 tables=$("$root/scripts/gen-history.sh" "$ENGINE" "$M" "$work/migrations/bench")
 export TABLES=$tables M
-# The client's input: psql gets each migration in its own transaction.
-for f in "$work"/migrations/bench/*.up.sql; do
+# The client's input: psql gets each migration in its own transaction. With LAST, only
+# the last LAST files (the others are applied before the clock starts, on both sides).
+files=("$work"/migrations/bench/*.up.sql)
+((LAST > 0)) && files=("${files[@]: -LAST}")
+for f in "${files[@]}"; do
   if [ "$ENGINE" != mysql ]; then printf 'BEGIN;\n'; cat "$f"; printf 'COMMIT;\n'; else cat "$f"; fi
 done >"$work/all.sql"
 
@@ -203,6 +211,10 @@ declare -A times work_done
 for run in $( ((N > 0)) && seq 1 "$RUNS"); do
   for mode in $MODES client; do
     recreate "$N"
+    if ((LAST > 0)); then
+      (cd "$work" && "$bin" up --all --directory bench --to "$((M - LAST))" >"$work/before.log" 2>&1) ||
+        { echo "dbfleet up --to $((M - LAST)) failed:" >&2; tail -n 20 "$work/before.log" >&2; exit 1; }
+    fi
     c0=$(counters)
     t0=$(now)
     if [ "$mode" = client ]; then
@@ -221,7 +233,8 @@ for run in $( ((N > 0)) && seq 1 "$RUNS"); do
   done
 done
 
-((N > 0)) && printf '%s: %s databases, %s migrations (%s tables), parallelism %s, runs %s\n' "$ENGINE" "$N" "$M" "$TABLES" "$P" "$RUNS"
+((N > 0)) && printf '%s: %s databases, %s migrations (%s tables)%s, parallelism %s, runs %s\n' "$ENGINE" "$N" "$M" "$TABLES" \
+  "$( ((LAST > 0)) && echo ", the last $LAST timed")" "$P" "$RUNS"
 ((N > 0)) && c=$(tr ' ' '\n' <<<"${times[client]}" | grep . | median)
 ((N > 0)) && printf '  %-34s %8s   %-6s   server work per run (median): %s\n' "" "median" "ratio" "$(counter_names)"
 for mode in $( ((N > 0)) && echo "$MODES client"); do
