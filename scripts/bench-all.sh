@@ -22,6 +22,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$root/bench-results/$(date -u +%Y%m%dT%H%MZ)}
 ONLY=${ONLY:-"postgres mysql sqlite status console"}
 RUNS=${RUNS:-3}
+for wanted in $ONLY; do
+  case $wanted in
+    postgres | mysql | sqlite | status | console) ;;
+    *) echo "ONLY: unknown part '$wanted' (expected postgres, mysql, sqlite, status, console)" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$OUT"
 
 if [ -z "${DBFLEET_BIN:-}" ]; then

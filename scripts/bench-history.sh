@@ -44,6 +44,8 @@ RUNS=${RUNS:-3}
 MODES=${MODES:-plain}
 STATUS_N=${STATUS_N:-0}
 LAST=${LAST:-0}
+[[ $LAST =~ ^[0-9]+$ ]] && ((LAST <= M)) ||
+  { echo "LAST: expected a whole number from 0 to M ($M), got '$LAST'" >&2; exit 2; }
 PREFIX=${PREFIX:-dbfleet_hist}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"

@@ -326,9 +326,9 @@ impl Driver for Postgres {
         s: &mut Connected<Self>,
         in_step_transaction: bool,
     ) -> DriverResult<()> {
-        if in_step_transaction {
+        if in_step_transaction && let Some(resets) = Self::RESETS_IN_TRANSACTION {
             // Inside dbfleet's transaction: the resets commit with the step.
-            return s.execute(RESET_SESSION).await;
+            return s.execute(resets).await;
         }
         // One round trip when all is well: the check, then the resets in the same implicit
         // transaction. Inside a block the migration left open, the check says so (or fails,

@@ -394,7 +394,7 @@ async fn run_statements(
             if step.may_change_session(dialect) {
                 resets_with_closing = session
                     .resets_in_transaction()
-                    .filter(|_| step.transactional && closed.is_none());
+                    .filter(|_| step.transactional);
                 if resets_with_closing.is_none() {
                     ran = session.restore_session(step.transactional).await;
                 }
